@@ -1,0 +1,67 @@
+package mica
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. Domain code speaks in these; only the api package maps them to
+// HTTP statuses and the official body shapes (ErrorResponseDto, {"error"}, {"message"}).
+const (
+	EINVALID      = "invalid"       // 400 "400.1 Bad Request Content": malformed request, syntax errors
+	EILLEGAL      = "illegal"       // 400 "400.1.3 Illegal value": a well-formed value that is not allowed
+	EMISSING      = "missing"       // 400 "400.1.0 Required Data Missing Or Empty"
+	EREFNOTFOUND  = "ref_not_found" // 400 "400.1.404 Referenced object not found"
+	ECONFLICT     = "conflict"      // 400 "400.1.409 Reference conflict"
+	EINUSE        = "in_use"        // 400 "400.2.1.0 Object in use by another"
+	EUNAUTHORIZED = "unauthorized"  // 401 {"error": ...}
+	EFORBIDDEN    = "forbidden"     // 403 "403 Forbidden"
+	ENOTFOUND     = "not_found"     // 404 "404 Not found"
+	ETOOLARGE     = "too_large"     // 413
+	EUNSUPPORTED  = "unsupported"   // 415 unsupported media type
+	ERATELIMIT    = "rate_limit"    // 429 {"message": " Rate Limit Exceeded "}
+	EINTERNAL     = "internal"      // 500 "500.0 Internal Fault"
+	EUNAVAILABLE  = "unavailable"   // 503 (not ready)
+	EMETHOD       = "method"        // 405
+)
+
+// Error is the one error type the domain returns for conditions a client can act on.
+// Anything else reaching the API is treated as an internal fault.
+type Error struct {
+	Code    string
+	Message string
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string {
+	return fmt.Sprintf("mica error: code=%s message=%s", e.Code, e.Message)
+}
+
+// Errorf is a helper function to return an Error with a given code and formatted message.
+func Errorf(code string, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode unwraps err and returns its code, EINTERNAL when err is not an *Error,
+// and "" when err is nil.
+func ErrorCode(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage unwraps err and returns its message, or a generic text for errors
+// that are not an *Error (their detail must not leak to clients).
+func ErrorMessage(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Message
+	}
+	return "An internal fault occurred."
+}
