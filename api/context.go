@@ -1,0 +1,49 @@
+package api
+
+import (
+	"context"
+
+	"github.com/micahq/mica"
+)
+
+type ctxKey int
+
+const (
+	trackingKey ctxKey = iota
+	principalKey
+)
+
+// TrackingID returns the request's tracking id (also sent as Slpt-Request-Id).
+func TrackingID(ctx context.Context) string {
+	s, _ := ctx.Value(trackingKey).(string)
+	return s
+}
+
+// Principal is who a request acts as: a client and, for personal access tokens, its identity.
+type Principal struct {
+	ClientID   string
+	IdentityID string // empty for API clients
+	Identity   *mica.Identity
+	Levels     []string // authorities in the token
+	Scopes     []string // scopes in the token
+	rights     map[string]bool
+}
+
+// PrincipalFrom returns the authenticated principal of the request, or nil.
+func PrincipalFrom(ctx context.Context) *Principal {
+	p, _ := ctx.Value(principalKey).(*Principal)
+	return p
+}
+
+// Has reports whether the principal holds the right (scope) s.
+func (p *Principal) Has(s string) bool { return p.rights[s] }
+
+// HasLevel reports whether the principal holds user level l.
+func (p *Principal) HasLevel(l string) bool {
+	for _, x := range p.Levels {
+		if x == l {
+			return true
+		}
+	}
+	return false
+}

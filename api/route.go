@@ -1,0 +1,218 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/micahq/mica"
+	"github.com/micahq/mica/oauth"
+)
+
+// Version is an API version: a path prefix such as /v2025, or the per-service
+// form /{service}/v1/...
+type Version string
+
+// API versions.
+const (
+	Beta  Version = "beta"
+	V3    Version = "v3"
+	V2024 Version = "v2024"
+	V2025 Version = "v2025"
+	V2026 Version = "v2026"
+	V1    Version = "v1"
+)
+
+// Version sets used when registering operations.
+var (
+	AllVersions    = []Version{V3, V2024, V2025, V2026, Beta, V1}
+	NoV3           = []Version{V2024, V2025, V2026, Beta, V1}
+	Yearly2024Plus = []Version{V2024, V2025, V2026, V1}
+	Yearly2025Plus = []Version{V2025, V2026, V1}
+)
+
+// versionKey is the request-context key holding the Version an operation was reached under.
+const versionKey ctxKey = 100
+
+// VersionFrom returns the API version the request was routed under.
+func VersionFrom(ctx context.Context) Version {
+	v, _ := ctx.Value(versionKey).(Version)
+	return v
+}
+
+// Auth is how an operation is authorized in one version (REFERENCE.md §2, §4, §14.2).
+type Auth struct {
+	User   []string // userAuth scopes, any one suffices; empty means any authenticated user
+	App    []string // applicationAuth scopes; nil means API clients (no identity) are refused
+	Levels []string // x-sailpoint-userLevels; nil means none declared
+	// AnyApp allows API clients with any scope (applicationAuth with an empty scope list).
+	AnyApp bool
+}
+
+// Op is one API operation, registered once and mounted under every version that has it.
+type Op struct {
+	ID           string // operationId
+	Method       string
+	Path         string // path below the version, e.g. /sources/{id}
+	Versions     []Version
+	Auth         Auth
+	AuthBy       map[Version]Auth // per-version exceptions to Auth
+	Experimental []Version        // versions that require X-SailPoint-Experimental: true
+	Public       bool             // no token needed
+	Handle       func(w http.ResponseWriter, r *http.Request) error
+}
+
+// VersionPath is where op is mounted under v: /v2025/sources/{id}, or
+// /sources/v1/{id} for the per-service form.
+func VersionPath(v Version, path string) string {
+	if v != V1 {
+		return "/" + string(v) + path
+	}
+	rest := strings.TrimPrefix(path, "/")
+	head, tail, found := strings.Cut(rest, "/")
+	if !found {
+		return "/" + head + "/v1"
+	}
+	return "/" + head + "/v1/" + tail
+}
+
+// handle registers op under each of its versions.
+func (s *Server) handle(op *Op) {
+	s.ops = append(s.ops, op)
+	for _, v := range op.Versions {
+		v := v
+		h := s.wrap(op, v)
+		s.mux.Handle(op.Method+" "+VersionPath(v, op.Path), h)
+	}
+}
+
+// handleRaw registers a versionless route (OAuth, health) with the error adapter.
+func (s *Server) handleRaw(pattern string, fn func(w http.ResponseWriter, r *http.Request) error) {
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			Error(w, r, err)
+		}
+	})
+}
+
+// wrap is the per-operation chain: authenticate, rate limit, experimental header, authorize, handle.
+func (s *Server) wrap(op *Op, v Version) http.Handler {
+	auth := op.Auth
+	if a, ok := op.AuthBy[v]; ok {
+		auth = a
+	}
+	experimental := false
+	for _, e := range op.Experimental {
+		experimental = experimental || e == v
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := context.WithValue(r.Context(), versionKey, v)
+		r = r.WithContext(ctx)
+		err := func() error {
+			if !op.Public {
+				p, err := s.authenticate(r)
+				if err != nil {
+					return err
+				}
+				if err := s.limiter.allow(w, p.ClientID+"|"+string(v), s.Now()); err != nil {
+					return err
+				}
+				r = r.WithContext(context.WithValue(r.Context(), principalKey, p))
+				if experimental && !strings.EqualFold(strings.TrimSpace(r.Header.Get("X-SailPoint-Experimental")), "true") {
+					return errExperimental
+				}
+				if err := authorize(p, auth); err != nil {
+					return err
+				}
+			}
+			return op.Handle(w, r)
+		}()
+		if errors.Is(err, errExperimental) {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "Experimental Header is missing or invalid."})
+			return
+		}
+		if err != nil {
+			Error(w, r, err)
+		}
+	})
+}
+
+var errExperimental = errors.New("experimental header missing")
+
+// authenticate verifies the bearer token and that its client still exists and is enabled.
+func (s *Server) authenticate(r *http.Request) (*Principal, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return nil, mica.Errorf(mica.EUNAUTHORIZED, "JWT validation failed: JWT is missing")
+	}
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return nil, mica.Errorf(mica.EUNAUTHORIZED, "JWT validation failed: Authorization header is not a Bearer token")
+	}
+	c, err := s.Signer.Verify(strings.TrimSpace(token), s.Now())
+	if err != nil {
+		if errors.Is(err, oauth.ErrToken) {
+			return nil, mica.Errorf(mica.EUNAUTHORIZED, "%s", err.Error())
+		}
+		return nil, err
+	}
+	client, err := s.Store.GetClient(r.Context(), c.ClientID)
+	if mica.ErrorCode(err) == mica.ENOTFOUND {
+		return nil, mica.Errorf(mica.EUNAUTHORIZED, "JWT validation failed: client no longer exists")
+	} else if err != nil {
+		return nil, err
+	}
+	if !client.Enabled {
+		return nil, mica.Errorf(mica.EUNAUTHORIZED, "JWT validation failed: client is disabled")
+	}
+	if client.ExpiresAt != nil && !s.Now().Before(*client.ExpiresAt) {
+		return nil, mica.Errorf(mica.EUNAUTHORIZED, "JWT validation failed: personal access token has expired")
+	}
+	p := &Principal{ClientID: c.ClientID, IdentityID: c.IdentityID, Levels: c.Authorities, Scopes: c.Scope}
+	if p.IdentityID != "" {
+		if p.Identity, err = s.Store.GetIdentity(r.Context(), p.IdentityID); mica.ErrorCode(err) == mica.ENOTFOUND {
+			return nil, mica.Errorf(mica.EUNAUTHORIZED, "JWT validation failed: identity no longer exists")
+		} else if err != nil {
+			return nil, err
+		}
+		// Levels are the identity's current ones: a demoted identity loses rights at once.
+		p.Levels = p.Identity.Levels
+	}
+	p.rights = effectiveRights(p.Levels, p.Scopes)
+	return p, nil
+}
+
+// authorize checks a principal against an operation's Auth for the version.
+func authorize(p *Principal, a Auth) error {
+	if p.IdentityID == "" {
+		if a.App == nil && !a.AnyApp {
+			return mica.Errorf(mica.EFORBIDDEN, "this operation needs a user context; API clients without an identity cannot call it")
+		}
+		if a.AnyApp || hasAny(p, a.App) {
+			return nil
+		}
+		return mica.Errorf(mica.EFORBIDDEN, "the token lacks the scope this operation needs (one of: %s)", strings.Join(a.App, ", "))
+	}
+	if len(a.User) > 0 && !hasAny(p, a.User) {
+		return mica.Errorf(mica.EFORBIDDEN, "the token lacks the scope this operation needs (one of: %s)", strings.Join(a.User, ", "))
+	}
+	if len(a.Levels) > 0 {
+		for _, l := range a.Levels {
+			if p.HasLevel(l) {
+				return nil
+			}
+		}
+		return mica.Errorf(mica.EFORBIDDEN, "the user level does not allow this operation (one of: %s)", strings.Join(a.Levels, ", "))
+	}
+	return nil
+}
+
+func hasAny(p *Principal, scopes []string) bool {
+	for _, s := range scopes {
+		if p.Has(s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,165 @@
+// Package api is mica's HTTP layer: routing of every operation under every API
+// version that has it, middleware, authentication and authorization, handlers,
+// and rendering of the official error shapes.
+package api
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/micahq/mica"
+	"github.com/micahq/mica/oauth"
+)
+
+// Config holds the server's tunables.
+type Config struct {
+	TokenTTL     time.Duration // lifetime of access tokens (default 12.5 minutes)
+	RateLimit    int           // requests per RateWindow per client per version; 0 disables
+	RateWindow   time.Duration // default 10 s
+	MaxBodyBytes int64         // request body cap (default 1 MiB)
+	BaseURL      string        // public base URL, for /oauth/info
+	TenantName   string
+	TenantID     string
+}
+
+// DefaultConfig returns ISC's defaults.
+func DefaultConfig() Config {
+	return Config{TokenTTL: 750 * time.Second, RateLimit: 100, RateWindow: 10 * time.Second,
+		MaxBodyBytes: 1 << 20, TenantName: "mica", BaseURL: "http://localhost:8080"}
+}
+
+// Server is mica's HTTP API.
+type Server struct {
+	Store  mica.Store
+	Signer *oauth.Signer
+	Config Config
+	Logger *slog.Logger
+	Now    func() time.Time
+
+	mux     *http.ServeMux
+	limiter *rateLimiter
+	ops     []*Op
+}
+
+// NewServer builds the server and mounts every operation.
+func NewServer(store mica.Store, signer *oauth.Signer, cfg Config, logger *slog.Logger) *Server {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	s := &Server{Store: store, Signer: signer, Config: cfg, Logger: logger, Now: time.Now, mux: http.NewServeMux()}
+	s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateWindow)
+	s.registerOAuth()
+	s.registerHealth()
+	s.registerPATs()
+	s.registerSources()
+	s.mux.HandleFunc("/", s.notFound)
+	return s
+}
+
+// Handler returns the server's root handler: the middleware chain, written once,
+// in order, around the router.
+func (s *Server) Handler() http.Handler {
+	var h http.Handler = s.mux
+	h = s.limitBody(h)
+	h = s.recoverPanics(h)
+	h = s.logRequests(h)
+	h = s.trackRequests(h)
+	return h
+}
+
+// Ops returns every registered operation (for the conformance report and tests).
+func (s *Server) Ops() []*Op { return s.ops }
+
+// trackRequests gives each request a fresh 32-hex tracking id, sent as Slpt-Request-Id.
+func (s *Server) trackRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := mica.NewID()
+		w.Header().Set("Slpt-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), trackingKey, id)))
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer (flushing, deadlines).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		s.Logger.LogAttrs(r.Context(), slog.LevelDebug, "request", slog.String("method", r.Method),
+			slog.String("path", r.URL.Path), slog.Int("status", sw.status),
+			slog.Duration("duration", time.Since(start)), slog.String("trackingId", TrackingID(r.Context())))
+	})
+}
+
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				Error(w, r, fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > s.Config.MaxBodyBytes {
+			Error(w, r, mica.Errorf(mica.ETOOLARGE, "request body is larger than %d bytes", s.Config.MaxBodyBytes))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, s.Config.MaxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// notFound answers paths no operation matches: 405 when another method would match, else 404.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "/" && pattern != "" {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		Error(w, r, mica.Errorf(mica.EMETHOD, "method %s is not allowed on %s; allowed: %s",
+			r.Method, r.URL.Path, strings.Join(allowed, ", ")))
+		return
+	}
+	Error(w, r, mica.Errorf(mica.ENOTFOUND, "no operation at %s %s", r.Method, r.URL.Path))
+}

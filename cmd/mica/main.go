@@ -1,0 +1,67 @@
+// Command mica runs the mica server and its administration commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "mica:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+const usage = `mica: an offline SailPoint ISC tenant for machine-account classification and source apps.
+
+Usage:
+  mica serve [flags]                  run the server (--demo for a demo tenant)
+  mica clients create [flags]         create an OAuth client and print its id and secret once
+  mica clients list [flags]           list OAuth clients
+  mica clients delete [flags] ID      delete an OAuth client
+  mica version                        print the version
+
+Run "mica COMMAND -h" for the flags of a command. Every flag can also be set
+through the environment variable shown in its help.`
+
+func run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Println(usage)
+		return nil
+	}
+	switch args[0] {
+	case "serve":
+		m := NewMain()
+		if err := m.ParseFlags(args[1:]); err != nil {
+			return err
+		}
+		if err := m.Run(ctx); err != nil {
+			_ = m.Close()
+			return err
+		}
+		<-ctx.Done()
+		return m.Close()
+	case "clients":
+		return runClients(ctx, args[1:])
+	case "version":
+		fmt.Println("mica", Version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Println(usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
+}
+
+// Version is set at build time with -ldflags "-X main.Version=...".
+var Version = "dev"

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/micahq/mica"
+	"github.com/micahq/mica/api"
+	"github.com/micahq/mica/oauth"
+	"github.com/micahq/mica/sqlite"
+)
+
+// Config is the configuration of mica serve.
+type Config struct {
+	Addr       string
+	DataDir    string
+	BaseURL    string
+	TokenTTL   time.Duration
+	RateLimit  int
+	RateWindow time.Duration
+	MaxBody    int64
+	Demo       bool
+	LogLevel   string
+}
+
+// Main is the mica server program, separate from main() so tests can boot it on
+// port 0 with a temporary data directory.
+type Main struct {
+	Config Config
+	Stdout io.Writer
+	Logger *slog.Logger
+
+	DB       *sqlite.DB
+	Server   *api.Server
+	http     *http.Server
+	listener net.Listener
+}
+
+// NewMain returns a Main with default configuration.
+func NewMain() *Main {
+	return &Main{Config: Config{Addr: "127.0.0.1:8080", DataDir: "./mica-data", TokenTTL: 750 * time.Second,
+		RateLimit: 100, RateWindow: 10 * time.Second, MaxBody: 1 << 20, LogLevel: "info"}, Stdout: os.Stdout}
+}
+
+// envOr returns the environment variable name, or def when unset.
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+// ParseFlags reads flags, falling back to MICA_* environment variables.
+func (m *Main) ParseFlags(args []string) error {
+	fs := flag.NewFlagSet("mica serve", flag.ContinueOnError)
+	c := &m.Config
+	fs.StringVar(&c.Addr, "addr", envOr("MICA_ADDR", c.Addr), "listen address (MICA_ADDR)")
+	fs.StringVar(&c.DataDir, "data-dir", envOr("MICA_DATA_DIR", c.DataDir), "data directory (MICA_DATA_DIR)")
+	fs.StringVar(&c.BaseURL, "base-url", envOr("MICA_BASE_URL", ""), "public base URL; default http://ADDR (MICA_BASE_URL)")
+	ttl := fs.String("token-ttl", envOr("MICA_TOKEN_TTL", c.TokenTTL.String()), "access token lifetime (MICA_TOKEN_TTL)")
+	rate := fs.String("rate-limit", envOr("MICA_RATE_LIMIT", strconv.Itoa(c.RateLimit)), "requests per window per client per API version; 0 disables (MICA_RATE_LIMIT)")
+	window := fs.String("rate-window", envOr("MICA_RATE_WINDOW", c.RateWindow.String()), "rate limit window (MICA_RATE_WINDOW)")
+	body := fs.String("max-body", envOr("MICA_MAX_BODY", strconv.FormatInt(c.MaxBody, 10)), "request body cap in bytes (MICA_MAX_BODY)")
+	demoEnv, err := strconv.ParseBool(envOr("MICA_DEMO", "false"))
+	if err != nil {
+		return fmt.Errorf("invalid MICA_DEMO %q: true or false", os.Getenv("MICA_DEMO"))
+	}
+	fs.BoolVar(&c.Demo, "demo", demoEnv, "serve the demo tenant (created on first start) and its well-known clients (MICA_DEMO)")
+	fs.StringVar(&c.LogLevel, "log-level", envOr("MICA_LOG_LEVEL", c.LogLevel), "debug, info, warn or error (MICA_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if c.TokenTTL, err = time.ParseDuration(*ttl); err != nil || c.TokenTTL < time.Second {
+		return fmt.Errorf("invalid --token-ttl %q: a duration of at least 1s, e.g. 12m30s", *ttl)
+	}
+	if c.RateLimit, err = strconv.Atoi(*rate); err != nil || c.RateLimit < 0 {
+		return fmt.Errorf("invalid --rate-limit %q: a whole number >= 0", *rate)
+	}
+	if c.RateWindow, err = time.ParseDuration(*window); err != nil || c.RateWindow < time.Millisecond {
+		return fmt.Errorf("invalid --rate-window %q: a duration such as 10s", *window)
+	}
+	if c.MaxBody, err = strconv.ParseInt(*body, 10, 64); err != nil || c.MaxBody < 1024 {
+		return fmt.Errorf("invalid --max-body %q: bytes, at least 1024", *body)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return fmt.Errorf("invalid --log-level %q: debug, info, warn or error", c.LogLevel)
+	}
+	m.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	return nil
+}
+
+// openStore opens the data directory's database and signing key.
+func openStore(ctx context.Context, dataDir string) (*sqlite.DB, *oauth.Signer, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("create data dir: %w", err)
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(dataDir, "mica.db"))
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := oauth.LoadOrCreateKey(filepath.Join(dataDir, "jwt-es256.pem"))
+	if err != nil {
+		_ = db.Close()
+		return nil, nil, err
+	}
+	signer, err := oauth.NewSigner(key)
+	if err != nil {
+		_ = db.Close()
+		return nil, nil, err
+	}
+	return db, signer, nil
+}
+
+// tenant returns the tenant id and name, creating the id on first start.
+func tenant(ctx context.Context, db mica.Store) (id, name string, err error) {
+	id, err = db.GetSetting(ctx, mica.SettingTenantID)
+	if mica.ErrorCode(err) == mica.ENOTFOUND {
+		id = mica.NewID()
+		err = db.SetSetting(ctx, mica.SettingTenantID, id)
+	}
+	if err != nil {
+		return "", "", err
+	}
+	name, err = db.GetSetting(ctx, mica.SettingTenantName)
+	if mica.ErrorCode(err) == mica.ENOTFOUND {
+		return id, "mica", nil
+	}
+	return id, name, err
+}
+
+// Run opens the store, seeds the demo tenant if asked, and starts serving. It returns once listening.
+func (m *Main) Run(ctx context.Context) error {
+	if m.Logger == nil {
+		m.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	db, signer, err := openStore(ctx, m.Config.DataDir)
+	if err != nil {
+		return err
+	}
+	m.DB = db
+	if m.Config.Demo {
+		if err := seedDemo(ctx, db, m.Stdout); err != nil {
+			return fmt.Errorf("demo tenant: %w", err)
+		}
+	} else if err := removeDemoClients(ctx, db); err != nil {
+		return err
+	}
+	tid, tname, err := tenant(ctx, db)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", m.Config.Addr, err)
+	}
+	m.listener = ln
+	base := m.Config.BaseURL
+	if base == "" {
+		base = "http://" + ln.Addr().String()
+	}
+	cfg := api.Config{TokenTTL: m.Config.TokenTTL, RateLimit: m.Config.RateLimit, RateWindow: m.Config.RateWindow,
+		MaxBodyBytes: m.Config.MaxBody, BaseURL: base, TenantID: tid, TenantName: tname}
+	m.Server = api.NewServer(db, signer, cfg, m.Logger)
+	m.http = &http.Server{Handler: m.Server.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := m.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Logger.Error("serve", "error", err)
+		}
+	}()
+	m.Logger.Info("mica is listening", "addr", ln.Addr().String(), "base", base, "dataDir", m.Config.DataDir)
+	if m.Config.Demo {
+		printDemo(m.Stdout, base)
+	}
+	return nil
+}
+
+// URL is the base URL the server listens on.
+func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
+
+// Close shuts the server down gracefully and closes the store.
+func (m *Main) Close() error {
+	var errs []error
+	if m.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		errs = append(errs, m.http.Shutdown(ctx))
+	}
+	if m.DB != nil {
+		errs = append(errs, m.DB.Close())
+	}
+	return errors.Join(errs...)
+}

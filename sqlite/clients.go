@@ -1,0 +1,180 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/micahq/mica"
+	"github.com/micahq/mica/query"
+)
+
+const clientColumns = `c.id, c.kind, c.name, c.identity_id, c.scopes, c.secret_hash, c.access_token_seconds,
+	c.expires_at, c.never_expires_ack, c.enabled, c.managed, c.last_used, c.created`
+
+func scanClient(s interface{ Scan(...any) error }) (*mica.Client, error) {
+	var c mica.Client
+	var identity, expires, lastUsed sql.NullString
+	var scopes, created string
+	var ack, enabled, managed int
+	if err := s.Scan(&c.ID, &c.Kind, &c.Name, &identity, &scopes, &c.SecretHash, &c.AccessTokenSeconds, &expires,
+		&ack, &enabled, &managed, &lastUsed, &created); err != nil {
+		return nil, err
+	}
+	c.IdentityID = identity.String
+	fromJSON(scopes, &c.Scopes)
+	c.ExpiresAt, c.LastUsed = parseTimePtr(expires), parseTimePtr(lastUsed)
+	c.NeverExpiresAck, c.Enabled, c.Managed = ack != 0, enabled != 0, managed != 0
+	c.Created = parseTime(created)
+	return &c, nil
+}
+
+// CreateClient inserts an OAuth client. Its ID and SecretHash must be set by the caller
+// (the oauth package makes both). PATs are capped per identity, and their names are unique per identity.
+func (db *DB) CreateClient(ctx context.Context, c *mica.Client) error {
+	switch {
+	case c.ID == "" || c.SecretHash == "":
+		return mica.Errorf(mica.EINTERNAL, "client id and secret hash must be set")
+	case c.Kind != mica.ClientPAT && c.Kind != mica.ClientAPI:
+		return mica.Errorf(mica.EILLEGAL, "unknown client kind %q", c.Kind)
+	case c.Kind == mica.ClientPAT && c.IdentityID == "":
+		return mica.Errorf(mica.EMISSING, "a personal access token needs an identity")
+	}
+	return db.update(ctx, func(tx *Tx) error {
+		if c.Kind == mica.ClientPAT {
+			var n, same int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(name = ?), 0) FROM clients
+				WHERE identity_id = ? AND kind = 'PAT'`, c.Name, c.IdentityID).Scan(&n, &same); err != nil {
+				return fmt.Errorf("count clients: %w", err)
+			}
+			if same > 0 {
+				return mica.Errorf(mica.ECONFLICT, "a personal access token named %q already exists for this owner", c.Name)
+			}
+			if n >= mica.MaxPATsPerIdentity {
+				return mica.Errorf(mica.EILLEGAL, "an identity can have at most %d personal access tokens", mica.MaxPATsPerIdentity)
+			}
+		}
+		c.Created = tx.now
+		if c.Scopes == nil {
+			c.Scopes = []string{}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO clients (`+strings.ReplaceAll(clientColumns, "c.", "")+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.ID, c.Kind, c.Name, nullString(c.IdentityID), toJSON(c.Scopes), c.SecretHash, c.AccessTokenSeconds,
+			formatTimePtr(c.ExpiresAt), boolInt(c.NeverExpiresAck), boolInt(c.Enabled), boolInt(c.Managed),
+			formatTimePtr(c.LastUsed), formatTime(c.Created))
+		if err != nil {
+			return fmt.Errorf("insert client: %w", err)
+		}
+		return nil
+	})
+}
+
+// GetClient returns a client by id, ENOTFOUND when there is none.
+func (db *DB) GetClient(ctx context.Context, id string) (*mica.Client, error) {
+	c, err := scanClient(db.read.QueryRowContext(ctx, `SELECT `+clientColumns+` FROM clients c WHERE c.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, mica.Errorf(mica.ENOTFOUND, "client %q not found", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("get client: %w", err)
+	}
+	return c, nil
+}
+
+// ListClients lists the clients of an identity, or every client when identityID is "".
+func (db *DB) ListClients(ctx context.Context, identityID string) ([]*mica.Client, error) {
+	q, args := `SELECT `+clientColumns+` FROM clients c ORDER BY c.created, c.id`, []any{}
+	if identityID != "" {
+		q, args = `SELECT `+clientColumns+` FROM clients c WHERE c.identity_id = ? ORDER BY c.created, c.id`, []any{identityID}
+	}
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list clients: %w", err)
+	}
+	defer func() { _ = rows.Close() }()
+	out := []*mica.Client{}
+	for rows.Next() {
+		c, err := scanClient(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list clients: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// UpdateClient saves the changeable fields of a client: name, scopes, expiry, enabled.
+func (db *DB) UpdateClient(ctx context.Context, c *mica.Client) error {
+	return db.update(ctx, func(tx *Tx) error {
+		if c.Kind == mica.ClientPAT {
+			var same int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM clients WHERE identity_id = ? AND kind = 'PAT'
+				AND name = ? AND id <> ?`, c.IdentityID, c.Name, c.ID).Scan(&same); err != nil {
+				return fmt.Errorf("check client name: %w", err)
+			}
+			if same > 0 {
+				return mica.Errorf(mica.ECONFLICT, "a personal access token named %q already exists for this owner", c.Name)
+			}
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE clients SET name = ?, scopes = ?, expires_at = ?, never_expires_ack = ?,
+			enabled = ? WHERE id = ?`, c.Name, toJSON(c.Scopes), formatTimePtr(c.ExpiresAt), boolInt(c.NeverExpiresAck),
+			boolInt(c.Enabled), c.ID)
+		if err != nil {
+			return fmt.Errorf("update client: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return mica.Errorf(mica.ENOTFOUND, "client %q not found", c.ID)
+		}
+		return nil
+	})
+}
+
+// DeleteClient removes a client; its access tokens stop working at once because
+// every request checks that the client still exists.
+func (db *DB) DeleteClient(ctx context.Context, id string) error {
+	return db.update(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM clients WHERE id = ?`, id)
+		if err != nil {
+			return fmt.Errorf("delete client: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return mica.Errorf(mica.ENOTFOUND, "client %q not found", id)
+		}
+		return nil
+	})
+}
+
+// TouchClient records that the client minted a token, at most once a day (as ISC's lastUsed).
+func (db *DB) TouchClient(ctx context.Context, id string, at time.Time) error {
+	return db.update(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE clients SET last_used = ? WHERE id = ? AND (last_used IS NULL OR last_used < ?)`,
+			formatTime(at), id, formatTime(at.Add(-24*time.Hour)))
+		if err != nil {
+			return fmt.Errorf("touch client: %w", err)
+		}
+		return nil
+	})
+}
+
+// patResource is the allowlist of listPersonalAccessTokens: lastUsed (le, isnull).
+var patResource = &query.Resource{
+	Name:     "personal-access-tokens",
+	Fields:   []query.Field{{Name: "lastUsed", Column: "c.last_used", Type: query.Time, Ops: []query.Op{"le", "isnull"}}},
+	IDColumn: "c.id", DefaultSort: "",
+}
+
+// ListPATs lists personal access tokens, oldest first.
+func (db *DB) ListPATs(ctx context.Context, ownerID string, withManaged bool, opt mica.ListOptions) (mica.Page[*mica.Client], error) {
+	where, args := "c.kind = 'PAT'", []any{}
+	if ownerID != "" {
+		where += " AND c.identity_id = ?"
+		args = append(args, ownerID)
+	}
+	if !withManaged {
+		where += " AND c.managed = 0"
+	}
+	return list(ctx, db.read, patResource, opt, "SELECT "+clientColumns, "FROM clients c", where, args,
+		func(r *sql.Rows) (*mica.Client, error) { return scanClient(r) })
+}

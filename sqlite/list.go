@@ -1,0 +1,61 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/micahq/mica"
+	"github.com/micahq/mica/query"
+)
+
+// list runs a collection query: selectSQL is "SELECT cols FROM table alias [JOINs]"
+// and may already carry a WHERE built from base (whose arguments are baseArgs).
+// The filters and sorters of opt are resolved through res; scan reads one row.
+func list[T any](ctx context.Context, q queryer, res *query.Resource, opt mica.ListOptions,
+	selectSQL, fromSQL, baseWhere string, baseArgs []any, scan func(*sql.Rows) (T, error)) (mica.Page[T], error) {
+	page := mica.Page[T]{Total: -1}
+	c, err := res.Compile(query.SQLite, opt.Filters, opt.Sorters, len(baseArgs))
+	if err != nil {
+		return page, err
+	}
+	where := baseWhere
+	args := append([]any{}, baseArgs...)
+	if c.Where != "" {
+		if where != "" {
+			where = "(" + where + ") AND (" + c.Where + ")"
+		} else {
+			where = c.Where
+		}
+		args = append(args, c.Args...)
+	}
+	if where != "" {
+		where = " WHERE " + where
+	}
+	if opt.Count {
+		if err := q.QueryRowContext(ctx, "SELECT count(*) "+fromSQL+where, args...).Scan(&page.Total); err != nil {
+			return page, fmt.Errorf("count %s: %w", res.Name, err)
+		}
+	}
+	page.Items = []T{}
+	if opt.Limit == 0 || (page.Total >= 0 && opt.Offset >= page.Total) {
+		return page, nil
+	}
+	rows, err := q.QueryContext(ctx, selectSQL+" "+fromSQL+where+" ORDER BY "+c.OrderBy+" LIMIT ? OFFSET ?",
+		append(args, opt.Limit, opt.Offset)...)
+	if err != nil {
+		return page, fmt.Errorf("list %s: %w", res.Name, err)
+	}
+	defer func() { _ = rows.Close() }()
+	for rows.Next() {
+		item, err := scan(rows)
+		if err != nil {
+			return page, fmt.Errorf("scan %s: %w", res.Name, err)
+		}
+		page.Items = append(page.Items, item)
+	}
+	if err := rows.Err(); err != nil {
+		return page, fmt.Errorf("list %s: %w", res.Name, err)
+	}
+	return page, nil
+}

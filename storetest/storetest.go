@@ -1,0 +1,295 @@
+// Package storetest is the conformance suite every mica.Store implementation
+// passes: call Run from the implementation's test with a constructor of fresh,
+// empty stores.
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/micahq/mica"
+)
+
+// NewStore returns a fresh, empty store for one test; the suite closes it.
+type NewStore func(t *testing.T) mica.Store
+
+// Run runs the whole conformance suite.
+func Run(t *testing.T, newStore NewStore) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s mica.Store)
+	}{
+		{"Settings", testSettings},
+		{"Identities", testIdentities},
+		{"IdentityList", testIdentityList},
+		{"Clients", testClients},
+		{"ClientPATLimits", testClientPATLimits},
+		{"ClientCascade", testClientCascade},
+		{"Sources", testSources},
+		{"SourceList", testSourceList},
+		{"ConcurrentWrites", testConcurrentWrites},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := newStore(t)
+			t.Cleanup(func() { _ = s.Close() })
+			tc.fn(t, s)
+		})
+	}
+}
+
+func mustCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := mica.ErrorCode(err); got != code {
+		t.Fatalf("error code = %q (%v), want %q", got, err, code)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testSettings(t *testing.T, s mica.Store) {
+	ctx := context.Background()
+	_, err := s.GetSetting(ctx, "missing")
+	mustCode(t, err, mica.ENOTFOUND)
+	must(t, s.SetSetting(ctx, "k", "v1"))
+	must(t, s.SetSetting(ctx, "k", "v2"))
+	v, err := s.GetSetting(ctx, "k")
+	must(t, err)
+	if v != "v2" {
+		t.Fatalf("setting = %q, want v2", v)
+	}
+}
+
+func newIdentity(t *testing.T, s mica.Store, name string, levels ...string) *mica.Identity {
+	t.Helper()
+	i := &mica.Identity{Name: name, Alias: name, Email: name + "@example.com", Levels: levels,
+		Attributes: map[string]any{"department": "Engineering"}}
+	must(t, s.CreateIdentity(context.Background(), i))
+	return i
+}
+
+func testIdentities(t *testing.T, s mica.Store) {
+	ctx := context.Background()
+	i := newIdentity(t, s, "Ada Lovelace", mica.LevelOrgAdmin)
+	if !mica.IsID(i.ID) || i.Created.IsZero() {
+		t.Fatalf("created identity id=%q created=%v", i.ID, i.Created)
+	}
+	got, err := s.GetIdentity(ctx, i.ID)
+	must(t, err)
+	if got.Name != "Ada Lovelace" || got.Email != "Ada Lovelace@example.com" || !got.HasLevel(mica.LevelOrgAdmin) ||
+		got.Attributes["department"] != "Engineering" || !got.Created.Equal(i.Created) {
+		t.Fatalf("identity round trip: %+v", got)
+	}
+	byName, err := s.FindIdentityByName(ctx, "ada lovelace")
+	must(t, err)
+	if byName.ID != i.ID {
+		t.Fatalf("find by name = %s, want %s", byName.ID, i.ID)
+	}
+	_, err = s.GetIdentity(ctx, mica.NewID())
+	mustCode(t, err, mica.ENOTFOUND)
+	mustCode(t, s.CreateIdentity(ctx, &mica.Identity{}), mica.EMISSING)
+	mustCode(t, s.CreateIdentity(ctx, &mica.Identity{Name: "x", Levels: []string{"KING"}}), mica.EILLEGAL)
+	u := newIdentity(t, s, "plain")
+	if len(u.Levels) != 1 || u.Levels[0] != mica.LevelUser {
+		t.Fatalf("default levels = %v, want [USER]", u.Levels)
+	}
+	newIdentity(t, s, "Twin")
+	newIdentity(t, s, "twin")
+	_, err = s.FindIdentityByName(ctx, "TWIN")
+	mustCode(t, err, mica.ECONFLICT)
+}
+
+func testIdentityList(t *testing.T, s mica.Store) {
+	ctx := context.Background()
+	for i := 0; i < 7; i++ {
+		newIdentity(t, s, fmt.Sprintf("person-%02d", i))
+	}
+	p, err := s.ListIdentities(ctx, mica.ListOptions{Limit: 3, Offset: 2, Count: true, Sorters: "-name"})
+	must(t, err)
+	if p.Total != 7 || len(p.Items) != 3 || p.Items[0].Name != "person-04" || p.Items[2].Name != "person-02" {
+		t.Fatalf("page total=%d items=%d first=%v", p.Total, len(p.Items), p.Items)
+	}
+	p, err = s.ListIdentities(ctx, mica.ListOptions{Limit: 250, Filters: `name sw "PERSON-0" and alias eq "person-05"`})
+	must(t, err)
+	if p.Total != -1 || len(p.Items) != 1 || p.Items[0].Name != "person-05" {
+		t.Fatalf("filtered page total=%d items=%v", p.Total, p.Items)
+	}
+	_, err = s.ListIdentities(ctx, mica.ListOptions{Limit: 10, Filters: `nope eq "x"`})
+	mustCode(t, err, mica.EILLEGAL)
+}
+
+func newClient(ident *mica.Identity, name string) *mica.Client {
+	c := &mica.Client{ID: fmt.Sprintf("%08x-0000-4000-8000-%012x", time.Now().UnixNano()&0xffffffff, time.Now().UnixNano()),
+		Kind: mica.ClientAPI, Name: name, SecretHash: "$2a$hash", Scopes: []string{"sp:scopes:all"}, Enabled: true}
+	if ident != nil {
+		c.Kind, c.IdentityID = mica.ClientPAT, ident.ID
+	}
+	return c
+}
+
+func testClients(t *testing.T, s mica.Store) {
+	ctx := context.Background()
+	ident := newIdentity(t, s, "owner")
+	c := newClient(ident, "ci")
+	exp := time.Date(2030, 1, 2, 3, 4, 5, 6000, time.UTC)
+	c.ExpiresAt, c.AccessTokenSeconds = &exp, 900
+	must(t, s.CreateClient(ctx, c))
+	got, err := s.GetClient(ctx, c.ID)
+	must(t, err)
+	if got.Name != "ci" || got.IdentityID != ident.ID || got.Kind != mica.ClientPAT || got.SecretHash != "$2a$hash" ||
+		!got.ExpiresAt.Equal(exp) || got.AccessTokenSeconds != 900 || !got.Enabled || got.LastUsed != nil {
+		t.Fatalf("client round trip: %+v", got)
+	}
+	got.Name, got.Scopes = "renamed", []string{"idn:sources:read"}
+	must(t, s.UpdateClient(ctx, got))
+	got2, err := s.GetClient(ctx, c.ID)
+	must(t, err)
+	if got2.Name != "renamed" || len(got2.Scopes) != 1 {
+		t.Fatalf("update: %+v", got2)
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	must(t, s.TouchClient(ctx, c.ID, now))
+	must(t, s.TouchClient(ctx, c.ID, now.Add(time.Hour))) // within a day: not recorded again
+	got3, _ := s.GetClient(ctx, c.ID)
+	if got3.LastUsed == nil || !got3.LastUsed.Equal(now) {
+		t.Fatalf("lastUsed = %v, want %v", got3.LastUsed, now)
+	}
+	api := newClient(nil, "api")
+	must(t, s.CreateClient(ctx, api))
+	all, err := s.ListClients(ctx, "")
+	must(t, err)
+	if len(all) != 2 {
+		t.Fatalf("list all = %d, want 2", len(all))
+	}
+	pats, err := s.ListPATs(ctx, ident.ID, false, mica.ListOptions{Limit: 250, Count: true})
+	must(t, err)
+	if pats.Total != 1 || pats.Items[0].ID != c.ID {
+		t.Fatalf("list PATs = %+v", pats)
+	}
+	pats, err = s.ListPATs(ctx, "", false, mica.ListOptions{Limit: 250, Filters: "lastUsed isnull"})
+	must(t, err)
+	if len(pats.Items) != 0 {
+		t.Fatalf("lastUsed isnull matched %d", len(pats.Items))
+	}
+	must(t, s.DeleteClient(ctx, c.ID))
+	_, err = s.GetClient(ctx, c.ID)
+	mustCode(t, err, mica.ENOTFOUND)
+	mustCode(t, s.DeleteClient(ctx, c.ID), mica.ENOTFOUND)
+}
+
+func testClientPATLimits(t *testing.T, s mica.Store) {
+	ctx := context.Background()
+	ident := newIdentity(t, s, "busy")
+	for i := 0; i < mica.MaxPATsPerIdentity; i++ {
+		c := newClient(ident, fmt.Sprintf("pat-%d", i))
+		c.ID = fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
+		must(t, s.CreateClient(ctx, c))
+	}
+	c := newClient(ident, "one too many")
+	mustCode(t, s.CreateClient(ctx, c), mica.EILLEGAL)
+	other := newIdentity(t, s, "other")
+	dup := newClient(other, "same")
+	must(t, s.CreateClient(ctx, dup))
+	dup2 := newClient(other, "same")
+	dup2.ID = "11111111-0000-4000-8000-000000000000"
+	mustCode(t, s.CreateClient(ctx, dup2), mica.ECONFLICT)
+}
+
+func testClientCascade(t *testing.T, s mica.Store) {
+	// Deleting a client leaves its identity; a client cannot reference a missing identity.
+	ctx := context.Background()
+	c := newClient(&mica.Identity{ID: mica.NewID()}, "ghost")
+	if err := s.CreateClient(ctx, c); err == nil {
+		t.Fatal("client with a missing identity was created")
+	}
+}
+
+func newSource(t *testing.T, s mica.Store, owner *mica.Identity, name string) *mica.Source {
+	t.Helper()
+	src := &mica.Source{Name: name, Owner: mica.Ref{ID: owner.ID}, Connector: "active-directory",
+		Type: "Active Directory - Direct", Features: []string{"PROVISIONING", "SEARCH"},
+		ConnectorAttributes: map[string]any{"host": "dc1"}}
+	must(t, s.CreateSource(context.Background(), src))
+	return src
+}
+
+func testSources(t *testing.T, s mica.Store) {
+	ctx := context.Background()
+	owner := newIdentity(t, s, "Source Owner")
+	src := newSource(t, s, owner, "Active Directory")
+	got, err := s.GetSource(ctx, src.ID)
+	must(t, err)
+	if got.Name != "Active Directory" || got.Owner.Name != "Source Owner" || got.Owner.Type != "IDENTITY" ||
+		len(got.Features) != 2 || got.ConnectorAttributes["host"] != "dc1" || got.Status != "SOURCE_STATE_HEALTHY" {
+		t.Fatalf("source round trip: %+v", got)
+	}
+	byName, err := s.FindSourceByName(ctx, "active directory")
+	must(t, err)
+	if byName.ID != src.ID {
+		t.Fatal("find source by name")
+	}
+	mustCode(t, s.CreateSource(ctx, &mica.Source{Name: "ACTIVE DIRECTORY", Owner: mica.Ref{ID: owner.ID}, Connector: "x"}), mica.ECONFLICT)
+	mustCode(t, s.CreateSource(ctx, &mica.Source{Name: "n", Owner: mica.Ref{ID: mica.NewID()}, Connector: "x"}), mica.EREFNOTFOUND)
+	mustCode(t, s.CreateSource(ctx, &mica.Source{Owner: mica.Ref{ID: owner.ID}, Connector: "x"}), mica.EMISSING)
+	_, err = s.GetSource(ctx, mica.NewID())
+	mustCode(t, err, mica.ENOTFOUND)
+}
+
+func testSourceList(t *testing.T, s mica.Store) {
+	ctx := context.Background()
+	owner := newIdentity(t, s, "owner")
+	for _, n := range []string{"Zeta", "alpha", "Beta", "gamma_1", "gamma%2"} {
+		newSource(t, s, owner, n)
+	}
+	p, err := s.ListSources(ctx, mica.ListOptions{Limit: 250, Sorters: "name", Count: true})
+	must(t, err)
+	var names []string
+	for _, x := range p.Items {
+		names = append(names, x.Name)
+	}
+	if fmt.Sprint(names) != "[alpha Beta gamma%2 gamma_1 Zeta]" || p.Total != 5 {
+		t.Fatalf("sorted names = %v total=%d", names, p.Total)
+	}
+	p, err = s.ListSources(ctx, mica.ListOptions{Limit: 250, Filters: `name co "a_"`})
+	must(t, err)
+	if len(p.Items) != 1 || p.Items[0].Name != "gamma_1" {
+		t.Fatalf("co with _ matched %v", p.Items)
+	}
+	p, err = s.ListSources(ctx, mica.ListOptions{Limit: 2, Offset: 5, Count: true})
+	must(t, err)
+	if len(p.Items) != 0 || p.Total != 5 {
+		t.Fatalf("offset at end: %d items total %d", len(p.Items), p.Total)
+	}
+}
+
+func testConcurrentWrites(t *testing.T, s mica.Store) {
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			errs <- s.CreateIdentity(ctx, &mica.Identity{Name: fmt.Sprintf("c%02d", i)})
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		must(t, err)
+	}
+	p, err := s.ListIdentities(ctx, mica.ListOptions{Limit: 250, Count: true})
+	must(t, err)
+	if p.Total != 40 {
+		t.Fatalf("after concurrent creates total = %d, want 40", p.Total)
+	}
+}
