@@ -12,10 +12,10 @@ import (
 
 // PatchOp is one JSON Patch (RFC 6902) operation.
 type PatchOp struct {
-	Op    string           `json:"op"`
-	Path  string           `json:"path"`
-	From  string           `json:"from,omitempty"`
-	Value *json.RawMessage `json:"value,omitempty"`
+	Op    string          `json:"op"`
+	Path  string          `json:"path"`
+	From  string          `json:"from,omitempty"`
+	Value json.RawMessage `json:"value,omitempty"` // JSON null is kept as "null"; absent is empty
 }
 
 // maxPatchOps caps the operations in one JSON Patch document.
@@ -71,11 +71,11 @@ func applyOne(root any, op PatchOp, patchable []string) (any, error) {
 		}
 	}
 	value := func() (any, error) {
-		if op.Value == nil {
+		if len(op.Value) == 0 {
 			return nil, patchError("a value is required")
 		}
 		var v any
-		if err := json.Unmarshal(*op.Value, &v); err != nil {
+		if err := json.Unmarshal(op.Value, &v); err != nil {
 			return nil, patchError("value is not valid JSON")
 		}
 		return v, nil

@@ -60,6 +60,9 @@ func (s *Server) patDto(v Version, c *mica.Client, ownerName string) GetPersonal
 		Owner:   PatOwner{Type: "IDENTITY", ID: c.IdentityID, Name: ownerName},
 		Created: Time(c.Created), LastUsed: TimePtr(c.LastUsed), Managed: c.Managed,
 		AccessTokenValiditySeconds: c.AccessTokenSeconds, ExpirationDate: TimePtr(c.ExpiresAt)}
+	if d.AccessTokenValiditySeconds == 0 {
+		d.AccessTokenValiditySeconds = patDefaultValidity
+	}
 	if newPATRules(v) {
 		ack := c.NeverExpiresAck
 		d.UserAwareTokenNeverExpires = &ack

@@ -77,6 +77,9 @@ func VersionPath(v Version, path string) string {
 	return "/" + head + "/v1/" + tail
 }
 
+// Handle registers op under each of its versions.
+func (s *Server) Handle(op *Op) { s.handle(op) }
+
 // handle registers op under each of its versions.
 func (s *Server) handle(op *Op) {
 	s.ops = append(s.ops, op)

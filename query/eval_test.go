@@ -1,0 +1,592 @@
+package query
+
+// This file holds the test fixture shared by the property and fuzz tests: a
+// resource with a field of every type, a real SQLite table for it, and an
+// in-memory evaluator of filter trees and sort orders written independently of
+// the SQL compiler, from the semantics documented in the package comment.
+
+import (
+	"bytes"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+)
+
+// testRes has one field of every type, a nullable string under a dotted name,
+// and a field whose column is an expression.
+var testRes = &Resource{
+	Name: "items",
+	Fields: []Field{
+		{Name: "id", Column: "t.id", Type: String, Ops: typeOps[String]},
+		{Name: "s", Column: "t.s", Type: String, Ops: typeOps[String]},
+		{Name: "owner.name", Column: "t.s2", Type: String, Ops: typeOps[String]},
+		{Name: "sx", Column: "t.s || '!'", Type: String, Ops: typeOps[String]},
+		{Name: "b", Column: "t.b", Type: Bool, Ops: typeOps[Bool]},
+		{Name: "tm", Column: "t.tm", Type: Time, Ops: typeOps[Time]},
+		{Name: "n", Column: "t.n", Type: Number, Ops: typeOps[Number]},
+		{Name: "l", Column: "t.l", Type: StringList, Ops: typeOps[StringList]},
+	},
+	Sorters: []Sorter{
+		{Name: "id", Column: "t.id"},
+		{Name: "s", Column: "t.s"},
+		{Name: "owner.name", Column: "t.s2"},
+		{Name: "sx", Column: "t.s || '!'"},
+		{Name: "b", Column: "t.b"},
+		{Name: "tm", Column: "t.tm"},
+		{Name: "n", Column: "t.n"},
+	},
+	IDColumn: "t.id",
+}
+
+const itemsSchema = `CREATE TABLE items (
+	id TEXT PRIMARY KEY, s TEXT, s2 TEXT, b INTEGER, tm TEXT, n REAL, l TEXT
+) STRICT`
+
+// item is one row; nil pointers are NULL.
+type item struct {
+	id string
+	s  *string
+	s2 *string
+	b  *bool
+	tm *time.Time
+	n  *float64
+	l  *[]string
+}
+
+func ptr[T any](v T) *T { return &v }
+
+var baseTime = time.Date(2024, 3, 10, 12, 0, 0, 0, time.UTC)
+
+// genItems makes n rows with many duplicates and NULLs, so that comparisons,
+// case folding and tie-breaking all get exercised.
+func genItems(rng *rand.Rand, n int) []item {
+	idChars := "aAbB01"
+	seen := map[string]bool{}
+	items := make([]item, 0, n)
+	for len(items) < n {
+		id := ""
+		for i := 0; i < 4; i++ {
+			id += string(idChars[rng.Intn(len(idChars))])
+		}
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		it := item{id: id}
+		if rng.Intn(7) > 0 {
+			it.s = ptr(genString(rng))
+		}
+		if rng.Intn(3) > 0 {
+			it.s2 = ptr(genString(rng))
+		}
+		if rng.Intn(7) > 0 {
+			it.b = ptr(rng.Intn(2) == 0)
+		}
+		if rng.Intn(7) > 0 {
+			it.tm = ptr(baseTime.Add(time.Duration(rng.Intn(20))*time.Second + time.Duration(rng.Intn(3))*time.Microsecond))
+		}
+		if rng.Intn(7) > 0 {
+			it.n = ptr(float64(rng.Intn(13)-6) / 2)
+		}
+		if rng.Intn(7) > 0 {
+			l := []string{}
+			for k := rng.Intn(4); k > 0; k-- {
+				l = append(l, listPool[rng.Intn(len(listPool))])
+			}
+			it.l = &l
+		}
+		items = append(items, it)
+	}
+	return items
+}
+
+var strAlphabet = []string{"a", "A", "b", "B", "%", "_", `\`, `"`, " ", "é", "É", "z"}
+var listPool = []string{"x", "X", "y", "%", "a_b", "é", "É", ""}
+
+func genString(rng *rand.Rand) string {
+	var b strings.Builder
+	for k := rng.Intn(5); k > 0; k-- {
+		b.WriteString(strAlphabet[rng.Intn(len(strAlphabet))])
+	}
+	return b.String()
+}
+
+// openItems creates the items table in a fresh SQLite file and loads items.
+func openItems(tb testing.TB, items []item) *sql.DB {
+	tb.Helper()
+	db, err := sql.Open("sqlite", filepath.Join(tb.TempDir(), "items.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = db.Close() })
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(itemsSchema); err != nil {
+		tb.Fatal(err)
+	}
+	for _, it := range items {
+		var s, s2, tm, l any
+		var b, n any
+		if it.s != nil {
+			s = *it.s
+		}
+		if it.s2 != nil {
+			s2 = *it.s2
+		}
+		if it.b != nil {
+			b = SQLite.BoolArg(*it.b)
+		}
+		if it.tm != nil {
+			tm = FormatTime(*it.tm)
+		}
+		if it.n != nil {
+			n = *it.n
+		}
+		if it.l != nil {
+			j, _ := json.Marshal(*it.l)
+			l = string(j)
+		}
+		if _, err := db.Exec(`INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?)`, it.id, s, s2, b, tm, n, l); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return db
+}
+
+// queryIDs runs a compiled filter and sort over the items table.
+func queryIDs(db *sql.DB, c *Compiled, limit, offset int) ([]string, error) {
+	q := "SELECT t.id FROM items t"
+	if c.Where != "" {
+		q += " WHERE " + c.Where
+	}
+	q += " ORDER BY " + c.OrderBy
+	args := append([]any{}, c.Args...)
+	if limit >= 0 {
+		q += " LIMIT ? OFFSET ?"
+		args = append(args, limit, offset)
+	}
+	rows, err := db.Query(q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%v\nSQL: %s\nargs: %#v", err, q, c.Args)
+	}
+	defer func() { _ = rows.Close() }()
+	ids := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// --- the in-memory evaluator ---
+
+// foldASCII folds ASCII letters only, as SQLite's NOCASE and lower() do.
+func foldASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// value returns the field's value in the row, or nil for NULL.
+func (it *item) value(field string) any {
+	switch field {
+	case "id":
+		return it.id
+	case "s":
+		if it.s != nil {
+			return *it.s
+		}
+	case "owner.name":
+		if it.s2 != nil {
+			return *it.s2
+		}
+	case "sx":
+		if it.s != nil {
+			return *it.s + "!"
+		}
+	case "b":
+		if it.b != nil {
+			return *it.b
+		}
+	case "tm":
+		if it.tm != nil {
+			return *it.tm
+		}
+	case "n":
+		if it.n != nil {
+			return *it.n
+		}
+	case "l":
+		if it.l != nil {
+			return *it.l
+		}
+	default:
+		panic("unknown field " + field)
+	}
+	return nil
+}
+
+// literalOf converts a literal to the Go value compared with a field of type t.
+func literalOf(t FieldType, v Value) any {
+	switch t {
+	case String, StringList:
+		return v.Str
+	case Bool:
+		return v.Bool
+	case Number:
+		return v.Num
+	case Time:
+		if v.Kind == KindString {
+			tm, _ := time.Parse(time.RFC3339Nano, v.Str)
+			return tm
+		}
+		return v.Time
+	}
+	panic("bad type")
+}
+
+// compareValues orders two non-NULL values of the same field type.
+func compareValues(a, b any) int {
+	switch a := a.(type) {
+	case string:
+		return strings.Compare(foldASCII(a), foldASCII(b.(string)))
+	case bool:
+		bb := b.(bool)
+		switch {
+		case a == bb:
+			return 0
+		case !a:
+			return -1
+		}
+		return 1
+	case float64:
+		bf := b.(float64)
+		switch {
+		case a < bf:
+			return -1
+		case a > bf:
+			return 1
+		}
+		return 0
+	case time.Time:
+		return a.Compare(b.(time.Time))
+	}
+	panic(fmt.Sprintf("cannot compare %T", a))
+}
+
+func listHas(list []string, s string) bool {
+	for _, e := range list {
+		if foldASCII(e) == foldASCII(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// evalExpr evaluates a filter tree against one row, two-valued.
+func evalExpr(r *Resource, x Expr, it *item) bool {
+	switch x := x.(type) {
+	case *And:
+		for _, t := range x.Terms {
+			if !evalExpr(r, t, it) {
+				return false
+			}
+		}
+		return true
+	case *Or:
+		for _, t := range x.Terms {
+			if evalExpr(r, t, it) {
+				return true
+			}
+		}
+		return false
+	case *Not:
+		return !evalExpr(r, x.Term, it)
+	case *Cond:
+		f := r.field(x.Field)
+		v := it.value(x.Field)
+		switch x.Op {
+		case Pr:
+			return v != nil
+		case IsNull:
+			return v == nil
+		case Ne:
+			return v == nil || compareValues(v, literalOf(f.Type, x.Values[0])) != 0
+		}
+		if v == nil {
+			return false
+		}
+		switch x.Op {
+		case Eq:
+			return compareValues(v, literalOf(f.Type, x.Values[0])) == 0
+		case Gt:
+			return compareValues(v, literalOf(f.Type, x.Values[0])) > 0
+		case Ge:
+			return compareValues(v, literalOf(f.Type, x.Values[0])) >= 0
+		case Lt:
+			return compareValues(v, literalOf(f.Type, x.Values[0])) < 0
+		case Le:
+			return compareValues(v, literalOf(f.Type, x.Values[0])) <= 0
+		case In:
+			for _, lit := range x.Values {
+				if compareValues(v, literalOf(f.Type, lit)) == 0 {
+					return true
+				}
+			}
+			return false
+		case Co:
+			if f.Type == StringList {
+				return listHas(v.([]string), x.Values[0].Str)
+			}
+			return strings.Contains(foldASCII(v.(string)), foldASCII(x.Values[0].Str))
+		case Sw:
+			return strings.HasPrefix(foldASCII(v.(string)), foldASCII(x.Values[0].Str))
+		case Ca:
+			for _, lit := range x.Values {
+				if !listHas(v.([]string), lit.Str) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	panic(fmt.Sprintf("cannot evaluate %T %v", x, x))
+}
+
+// evalQuery filters and sorts items in memory: NULLs first ascending and last
+// descending, strings ASCII-case-insensitively, then the id (byte order).
+func evalQuery(r *Resource, x Expr, terms []SortTerm, items []item) []string {
+	var keep []*item
+	for i := range items {
+		if x == nil || evalExpr(r, x, &items[i]) {
+			keep = append(keep, &items[i])
+		}
+	}
+	if len(terms) == 0 && r.DefaultSort != "" {
+		terms, _ = ParseSorters(r.DefaultSort)
+	}
+	sort.SliceStable(keep, func(i, j int) bool {
+		for _, t := range terms {
+			a, b := keep[i].value(t.Name), keep[j].value(t.Name)
+			c := 0
+			switch {
+			case a == nil && b == nil:
+			case a == nil:
+				c = -1
+			case b == nil:
+				c = 1
+			case t.Name == "id":
+				c = strings.Compare(a.(string), b.(string))
+			default:
+				c = compareValues(a, b)
+			}
+			if t.Desc {
+				c = -c
+			}
+			if c != 0 {
+				return c < 0
+			}
+		}
+		return bytes.Compare([]byte(keep[i].id), []byte(keep[j].id)) < 0
+	})
+	ids := make([]string, len(keep))
+	for i, it := range keep {
+		ids[i] = it.id
+	}
+	return ids
+}
+
+// --- random filter trees ---
+
+type gen struct {
+	rng   *rand.Rand
+	items []item
+}
+
+func (g *gen) expr(depth int) Expr {
+	if depth <= 0 || g.rng.Intn(3) == 0 {
+		return g.cond()
+	}
+	switch g.rng.Intn(5) {
+	case 0:
+		return &Not{Term: g.expr(depth - 1)}
+	case 1, 2:
+		terms := make([]Expr, 2+g.rng.Intn(2))
+		for i := range terms {
+			terms[i] = g.expr(depth - 1)
+		}
+		return &And{Terms: terms}
+	default:
+		terms := make([]Expr, 2+g.rng.Intn(2))
+		for i := range terms {
+			terms[i] = g.expr(depth - 1)
+		}
+		return &Or{Terms: terms}
+	}
+}
+
+func (g *gen) cond() *Cond {
+	f := &testRes.Fields[g.rng.Intn(len(testRes.Fields))]
+	op := f.Ops[g.rng.Intn(len(f.Ops))]
+	c := &Cond{Field: f.Name, Op: op}
+	switch op {
+	case Pr, IsNull:
+	case In, Ca:
+		for k := 1 + g.rng.Intn(3); k > 0; k-- {
+			c.Values = append(c.Values, g.value(f))
+		}
+	default:
+		c.Values = []Value{g.value(f)}
+	}
+	return c
+}
+
+// value makes a literal for f, often one taken from the data (then varied in
+// case, cut to a prefix or infix, or shifted by a microsecond), so conditions
+// match some rows and not others.
+func (g *gen) value(f *Field) Value {
+	it := &g.items[g.rng.Intn(len(g.items))]
+	switch f.Type {
+	case String, StringList:
+		var s string
+		if v, ok := it.value(f.Name).(string); ok && g.rng.Intn(4) > 0 {
+			s = v
+		} else if l, ok := it.value(f.Name).([]string); ok && len(l) > 0 && g.rng.Intn(4) > 0 {
+			s = l[g.rng.Intn(len(l))]
+		} else {
+			s = genString(g.rng)
+		}
+		r := []rune(s)
+		if len(r) > 0 && g.rng.Intn(3) == 0 {
+			i := g.rng.Intn(len(r))
+			j := i + g.rng.Intn(len(r)-i+1)
+			r = r[i:j]
+		}
+		if g.rng.Intn(2) == 0 {
+			for i := range r {
+				if r[i] >= 'a' && r[i] <= 'z' && g.rng.Intn(2) == 0 {
+					r[i] -= 'a' - 'A'
+				}
+			}
+		}
+		s = string(r)
+		return Value{Kind: KindString, Raw: s, Str: s}
+	case Bool:
+		b := g.rng.Intn(2) == 0
+		return Value{Kind: KindBool, Raw: strconv.FormatBool(b), Bool: b}
+	case Number:
+		f := float64(g.rng.Intn(15)-7) / 2
+		if g.rng.Intn(4) == 0 {
+			f = float64(g.rng.Intn(7) - 3)
+		}
+		raw := strconv.FormatFloat(f, 'f', -1, 64)
+		v := Value{Kind: KindNumber, Raw: raw, Num: f}
+		if !strings.Contains(raw, ".") {
+			v.Int, v.IsInt = int64(f), true
+		}
+		return v
+	case Time:
+		t := baseTime.Add(time.Duration(g.rng.Intn(22)-1) * time.Second)
+		if it.tm != nil && g.rng.Intn(2) == 0 {
+			t = *it.tm
+		}
+		switch g.rng.Intn(6) {
+		case 0:
+			t = t.Add(time.Microsecond)
+		case 1:
+			t = t.Add(-time.Microsecond)
+		case 2:
+			t = t.Add(time.Duration(1 + g.rng.Intn(999)))
+		case 3:
+			t = t.Add(-time.Duration(1 + g.rng.Intn(999)))
+		}
+		zones := []*time.Location{time.UTC, time.FixedZone("", 5*3600+1800), time.FixedZone("", -8*3600)}
+		raw := t.In(zones[g.rng.Intn(len(zones))]).Format(time.RFC3339Nano)
+		if g.rng.Intn(4) == 0 {
+			return Value{Kind: KindString, Raw: raw, Str: raw}
+		}
+		return Value{Kind: KindTime, Raw: raw, Time: t}
+	}
+	panic("bad type")
+}
+
+// render writes x in filter syntax with random whitespace and redundant
+// parentheses; it parses back to a tree whose String equals x.String().
+func (g *gen) render(x Expr) string {
+	ws := func() string {
+		return []string{" ", "  ", "\t", "\n", " \t\r\n "}[g.rng.Intn(5)]
+	}
+	opt := func() string {
+		if g.rng.Intn(2) == 0 {
+			return ""
+		}
+		return ws()
+	}
+	switch x := x.(type) {
+	case *And, *Or:
+		var terms []Expr
+		sep := "and"
+		if a, ok := x.(*And); ok {
+			terms = a.Terms
+		} else {
+			terms = x.(*Or).Terms
+			sep = "or"
+		}
+		parts := make([]string, len(terms))
+		for i, t := range terms {
+			s := g.render(t)
+			switch t.(type) {
+			case *And, *Or:
+				s = "(" + opt() + s + opt() + ")"
+			}
+			parts[i] = s
+		}
+		return strings.Join(parts, ws()+sep+ws())
+	case *Not:
+		s := g.render(x.Term)
+		switch x.Term.(type) {
+		case *And, *Or:
+			return "not" + opt() + "(" + opt() + s + opt() + ")"
+		}
+		if g.rng.Intn(2) == 0 {
+			return "not" + opt() + "(" + opt() + s + opt() + ")"
+		}
+		return "not" + ws() + s
+	case *Cond:
+		var s string
+		switch x.Op {
+		case Pr:
+			s = "pr" + ws() + x.Field
+		case IsNull:
+			s = x.Field + ws() + "isnull"
+		case In, Ca:
+			vals := make([]string, len(x.Values))
+			for i, v := range x.Values {
+				vals[i] = opt() + v.String() + opt()
+			}
+			s = x.Field + ws() + string(x.Op) + opt() + "(" + strings.Join(vals, ",") + ")"
+		default:
+			s = x.Field + ws() + string(x.Op) + ws() + x.Values[0].String()
+		}
+		if g.rng.Intn(5) == 0 {
+			s = "(" + opt() + s + opt() + ")"
+		}
+		return s
+	}
+	panic("bad expr")
+}
