@@ -9,6 +9,11 @@ type Store interface {
 	ClientService
 	SourceService
 	SettingService
+	AccountService
+	AccessProfileService
+	AggregationService
+	SourceAppService
+	ClassificationService
 
 	// Ping reports whether the store is reachable (readiness).
 	Ping(ctx context.Context) error

@@ -1,0 +1,827 @@
+package classify
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/micahq/mica"
+)
+
+// Discovery thresholds on [Verdict.Score].
+const (
+	// DiscoveryThreshold is the score from which discovery calls an account a
+	// machine account. It is above what the absence of person attributes alone
+	// can add (1.5), so a sparse SaaS account is not a machine for lack of data:
+	// a machine needs at least one positive signal.
+	DiscoveryThreshold = 2.0
+	// DiscoveryHumanThreshold is the score at or below which the account
+	// carries strong evidence of a person (name, manager, employee id, ...).
+	DiscoveryHumanThreshold = -2.0
+)
+
+// Discovery signal names ([Signal.Name]). The weight of each is given in
+// [Discover].
+const (
+	SignalManagedServiceAccount = "managedServiceAccount"
+	SignalComputerAccount       = "computerAccount"
+	SignalBuiltInAccount        = "builtInAccount"
+	SignalSyncAccount           = "directorySyncAccount"
+	SignalServicePrincipalName  = "servicePrincipalName"
+	SignalServiceContainer      = "serviceAccountContainer"
+	SignalPasswordNeverExpires  = "passwordNeverExpires"
+	SignalNamingConvention      = "namingConvention"
+	SignalDescription           = "description"
+	SignalNeverLoggedOn         = "neverLoggedOn"
+	SignalPersonName            = "personName"
+	SignalManager               = "manager"
+	SignalEmployeeID            = "employeeId"
+	SignalMail                  = "mail"
+	SignalJobTitle              = "jobTitle"
+)
+
+// Signal is one piece of evidence discovery found: a positive weight points to
+// a machine account, a negative one to a person.
+type Signal struct {
+	Name   string  `json:"name"`
+	Weight float64 `json:"weight"`
+	Detail string  `json:"detail"`
+}
+
+// Verdict is discovery's explained opinion of one account.
+type Verdict struct {
+	Machine bool     `json:"machine"` // Score >= DiscoveryThreshold
+	Score   float64  `json:"score"`   // sum of the signal weights
+	Signals []Signal `json:"signals"` // in the order they were checked
+}
+
+// Discover scores account a for being a machine account from directory signals
+// (Active Directory, Entra ID, SaaS) and explains the score. Weights:
+//
+//	managedServiceAccount   +3.0  objectClass/objectCategory msDS-(Group)ManagedServiceAccount
+//	computerAccount         +3.0  objectClass computer, objectCategory CN=Computer, a trust bit in
+//	                              userAccountControl (0x800, 0x1000, 0x2000) or sAMAccountName ending in $
+//	builtInAccount          +3.0  krbtgt, Administrator, Guest, DefaultAccount, WDAGUtilityAccount,
+//	                              krbtgt_*, HealthMailbox*, SystemMailbox{*, IUSR_*, IWAM_*, ...
+//	directorySyncAccount    +3.0  MSOL_*, AAD_*, Sync_*, ADSyncMSA*, AADSync*
+//	servicePrincipalName    +2.0  an SPN on a user object (computers and MSAs have them anyway)
+//	serviceAccountContainer +2.0  a parent OU or CN named like service / system / application /
+//	                              functional / technical / non-human accounts, or Managed Service Accounts
+//	namingConvention        +1.5  svc*, *svc, sa-, service, bot, robot, daemon, noreply, ...
+//	                        +1.0  app-, api, batch, sync, scan, scheduler, cron, job, integration, ...
+//	                        +0.5  admin, adm, root (usually a person's privileged account)
+//	passwordNeverExpires    +1.0  userAccountControl has DONT_EXPIRE_PASSWORD (0x10000)
+//	description             +1.0  "service account", "scheduled task", "automation", ...
+//	                        +0.5  the word service, application, integration, batch, ...
+//	neverLoggedOn           +0.3  AD account without lastLogonTimestamp (or 0)
+//	personName              +0.4 when givenName and sn are both absent, -1.0 when both present
+//	manager                 +0.3 absent, -1.0 present
+//	employeeId              +0.3 absent, -1.0 present (employeeID, employeeNumber)
+//	mail                    +0.2 absent, -0.3 present
+//	jobTitle                -0.5 present (title, jobTitle)
+//
+// The naming convention is read from sAMAccountName, userPrincipalName (local
+// part), mailNickname, uid, login, userName, the account name, cn and
+// displayName, token by token (split at punctuation, camelCase and digits), so
+// "Servicemaster" or "rservice" do not match "service". Only the strongest of
+// the computer/MSA signals, of the naming matches and of the description
+// matches counts.
+func Discover(a *Account) Verdict {
+	d := detector{a: a, explain: true, signals: make([]Signal, 0, 8)}
+	d.run()
+	score := float64(d.tenths) / 10
+	return Verdict{Machine: score >= DiscoveryThreshold, Score: score, Signals: d.signals}
+}
+
+// Score is [Discover] without the explanation: the score and whether it reaches
+// [DiscoveryThreshold]. It does not allocate.
+func Score(a *Account) (float64, bool) {
+	d := detector{a: a}
+	d.run()
+	score := float64(d.tenths) / 10
+	return score, score >= DiscoveryThreshold
+}
+
+// Recommendation is an Account.recommendation: the type an account is
+// recommended to be (MACHINE or HUMAN) and the method recommending it.
+type Recommendation struct {
+	Type   string `json:"type"`
+	Method string `json:"method"`
+}
+
+// Recommendation types.
+const (
+	TypeMachine = "MACHINE"
+	TypeHuman   = "HUMAN"
+)
+
+// Recommend turns a discovery verdict into an Account.recommendation for an
+// account classified as cur, or nil when discovery agrees with it (or is not
+// sure): MACHINE when discovery finds a machine in a human account, HUMAN when
+// a machine account carries strong evidence of a person
+// (Score <= DiscoveryHumanThreshold). Method is always DISCOVERY.
+func Recommend(cur State, v Verdict) *Recommendation {
+	switch {
+	case !cur.IsMachine && v.Machine:
+		return &Recommendation{Type: TypeMachine, Method: mica.MethodDiscovery}
+	case cur.IsMachine && v.Score <= DiscoveryHumanThreshold:
+		return &Recommendation{Type: TypeHuman, Method: mica.MethodDiscovery}
+	}
+	return nil
+}
+
+// Weights, in tenths so that sums and the threshold compare exactly.
+const (
+	wManagedServiceAccount = 30
+	wComputerAccount       = 30
+	wBuiltIn               = 30
+	wSync                  = 30
+	wSPN                   = 20
+	wContainer             = 20
+	wNameStrong            = 15
+	wNameMedium            = 10
+	wNameWeak              = 5
+	wPasswordNeverExpires  = 10
+	wDescriptionPhrase     = 10
+	wDescriptionWord       = 5
+	wNeverLoggedOn         = 3
+	wNoPersonName          = 4
+	wPersonName            = -10
+	wNoManager             = 3
+	wManager               = -10
+	wNoEmployeeID          = 3
+	wEmployeeID            = -10
+	wNoMail                = 2
+	wMail                  = -3
+	wJobTitle              = -5
+)
+
+// userAccountControl bits (MS-ADTS 2.2.16).
+const (
+	uacInterdomainTrust   = 0x0800
+	uacWorkstationTrust   = 0x1000
+	uacServerTrust        = 0x2000
+	uacDontExpirePassword = 0x10000
+)
+
+// Attribute names read by discovery, in order of preference.
+var (
+	keysGivenName  = [...]string{"givenName", "firstName"}
+	keysSurname    = [...]string{"sn", "surname", "lastName", "familyName"}
+	keysManager    = [...]string{"manager", "managerId"}
+	keysEmployeeID = [...]string{"employeeID", "employeeId", "employeeNumber"}
+	keysMail       = [...]string{"mail", "email", "emailAddress"}
+	keysTitle      = [...]string{"title", "jobTitle"}
+	keysDN         = [...]string{"distinguishedName", "dn"}
+	keysLoginName  = [...]string{"sAMAccountName", "userPrincipalName", "mailNickname", "uid", "login", "userName", "username"}
+	keysOtherName  = [...]string{"cn", "displayName"}
+)
+
+// Built-in and well-known system account names (ASCII lower case).
+var (
+	builtInNames = [...]string{"krbtgt", "administrator", "guest", "defaultaccount", "wdagutilityaccount",
+		"support_388945a0", "aspnet"}
+	builtInPrefixes = [...]string{"krbtgt_", "healthmailbox", "systemmailbox{", "federatedemail.",
+		"migration.", "discoverysearchmailbox", "iusr_", "iwam_", "$duplicate-"}
+	syncPrefixes = [...]string{"msol_", "aad_", "sync_", "adsyncmsa", "aadsync"}
+	noReply      = [...]string{"noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "do_not_reply"}
+	// Container names, compared after dropping everything but letters and digits.
+	containerContains = [...]string{"serviceaccount", "serviceacct", "svcaccount", "svcacct", "serviceuser",
+		"serviceid", "systemaccount", "applicationaccount", "appaccount", "functionalaccount", "technicalaccount",
+		"nonhuman", "nonpersonal", "machineaccount", "robotaccount", "botaccount"}
+	containerEquals    = [...]string{"svc", "service", "services", "bots", "robots"}
+	descriptionPhrases = [...]string{"service account", "svc account", "application account", "system account",
+		"technical account", "functional account", "integration account", "scheduled task", "automation",
+		"automated", "batch job", "non-human", "nonhuman", "used by the", "run as account", "runas account"}
+	descriptionWords = [...]string{"service", "application", "integration", "batch", "sync", "api", "daemon", "bot"}
+)
+
+// detector accumulates one account's score and, when explaining, its signals.
+type detector struct {
+	a       *Account
+	tenths  int
+	explain bool
+	signals []Signal
+}
+
+// hit records a signal; detail is called only when explaining.
+func (d *detector) hit(name string, tenths int, detail func() string) {
+	d.tenths += tenths
+	if d.explain {
+		d.signals = append(d.signals, Signal{Name: name, Weight: float64(tenths) / 10, Detail: detail()})
+	}
+}
+
+// attr returns the first of keys that has a present value.
+func (d *detector) attr(keys []string) (string, any) {
+	for _, k := range keys {
+		if v, ok := d.a.Attributes[k]; ok && present(v) {
+			return k, v
+		}
+	}
+	return "", nil
+}
+
+func (d *detector) run() {
+	attrs := d.a.Attributes
+	samKey, sam := "sAMAccountName", firstString(attrs["sAMAccountName"])
+	if sam == "" {
+		samKey, sam = "name", d.a.Name
+	}
+	adLike := samKey == "sAMAccountName"
+
+	// What kind of object: managed service account, computer, or user.
+	oc := attrs["objectClass"]
+	if oc != nil {
+		adLike = true
+	}
+	category := firstString(attrs["objectCategory"])
+	uacRaw, hasUACKey := attrs["userAccountControl"]
+	uac, hasUAC := intValue(uacRaw)
+	if hasUACKey {
+		adLike = true
+	}
+	machineObject := true
+	switch {
+	case hasValueFold(oc, "msDS-GroupManagedServiceAccount"):
+		d.hit(SignalManagedServiceAccount, wManagedServiceAccount, func() string {
+			return "objectClass msDS-GroupManagedServiceAccount: a group managed service account"
+		})
+	case hasValueFold(oc, "msDS-ManagedServiceAccount"):
+		d.hit(SignalManagedServiceAccount, wManagedServiceAccount, func() string {
+			return "objectClass msDS-ManagedServiceAccount: a standalone managed service account"
+		})
+	case containsASCIIFold(category, "managed-service-account"):
+		d.hit(SignalManagedServiceAccount, wManagedServiceAccount, func() string {
+			return "objectCategory " + quote(category) + ": a managed service account"
+		})
+	case hasValueFold(oc, "computer"):
+		d.hit(SignalComputerAccount, wComputerAccount, func() string { return "objectClass computer" })
+	case hasPrefixASCIIFold(category, "cn=computer,"):
+		d.hit(SignalComputerAccount, wComputerAccount, func() string { return "objectCategory " + quote(category) })
+	case hasUAC && uac&(uacInterdomainTrust|uacWorkstationTrust|uacServerTrust) != 0:
+		d.hit(SignalComputerAccount, wComputerAccount, func() string {
+			return "userAccountControl " + strconv.FormatInt(uac, 10) + " has a trust-account bit (0x800, 0x1000 or 0x2000)"
+		})
+	case strings.HasSuffix(sam, "$"):
+		d.hit(SignalComputerAccount, wComputerAccount, func() string {
+			return samKey + " " + quote(sam) + " ends with $"
+		})
+	default:
+		machineObject = false
+	}
+
+	// Well-known names.
+	wellKnown := false
+	for _, n := range [2]struct{ key, val string }{{samKey, sam}, {"name", d.a.Name}} {
+		if n.val == "" || wellKnown {
+			continue
+		}
+		if m, exact := matchBuiltIn(n.val); m != "" {
+			wellKnown = true
+			d.hit(SignalBuiltInAccount, wBuiltIn, func() string {
+				if exact {
+					return n.key + " " + quote(n.val) + " is a built-in account"
+				}
+				return n.key + " " + quote(n.val) + " is a well-known system account (" + m + "...)"
+			})
+		} else if m := matchPrefix(n.val, syncPrefixes[:]); m != "" {
+			wellKnown = true
+			d.hit(SignalSyncAccount, wSync, func() string {
+				return n.key + " " + quote(n.val) + " is a directory synchronization account (" + m + "...)"
+			})
+		}
+	}
+
+	// A service principal name on a user object.
+	if !machineObject {
+		if spn, ok := attrs["servicePrincipalName"]; ok && present(spn) {
+			d.hit(SignalServicePrincipalName, wSPN, func() string {
+				detail := "servicePrincipalName " + quote(firstString(spn))
+				if n := countValues(spn); n > 1 {
+					detail += " and " + strconv.Itoa(n-1) + " more"
+				}
+				return detail + " on a user object"
+			})
+		}
+	}
+
+	// The container.
+	dnKey, dnVal := d.attr(keysDN[:])
+	dn := firstString(dnVal)
+	if dn == "" && strings.Contains(d.a.NativeIdentity, "=") {
+		dnKey, dn = "nativeIdentity", d.a.NativeIdentity
+	}
+	if rdn := serviceContainer(dn); rdn != "" {
+		d.hit(SignalServiceContainer, wContainer, func() string { return dnKey + " is under " + quote(rdn) })
+	}
+
+	if hasUAC && uac&uacDontExpirePassword != 0 {
+		d.hit(SignalPasswordNeverExpires, wPasswordNeverExpires, func() string {
+			return "userAccountControl " + strconv.FormatInt(uac, 10) + " has DONT_EXPIRE_PASSWORD (0x10000)"
+		})
+	}
+
+	// Naming conventions, on the first name field that matches best.
+	if !wellKnown {
+		d.naming()
+	}
+
+	// Description.
+	if desc := firstString(attrs["description"]); desc != "" {
+		best, bestW := "", 0
+		for _, p := range descriptionPhrases {
+			if containsASCIIFold(desc, p) {
+				best, bestW = p, wDescriptionPhrase
+				break
+			}
+		}
+		if bestW == 0 {
+			for _, w := range descriptionWords {
+				if containsWordASCIIFold(desc, w) {
+					best, bestW = w, wDescriptionWord
+					break
+				}
+			}
+		}
+		if bestW != 0 {
+			d.hit(SignalDescription, bestW, func() string { return "description " + quote(desc) + " mentions " + quote(best) })
+		}
+	}
+
+	if adLike && neverLoggedOn(attrs) {
+		d.hit(SignalNeverLoggedOn, wNeverLoggedOn, func() string { return "no lastLogonTimestamp: never logged on" })
+	}
+
+	// Person attributes, both ways.
+	gk, gv := d.attr(keysGivenName[:])
+	sk, sv := d.attr(keysSurname[:])
+	switch {
+	case gv != nil && sv != nil:
+		d.hit(SignalPersonName, wPersonName, func() string {
+			return gk + " " + quote(firstString(gv)) + " and " + sk + " " + quote(firstString(sv)) + " name a person"
+		})
+	case gv == nil && sv == nil:
+		d.hit(SignalPersonName, wNoPersonName, func() string { return "no givenName or sn" })
+	}
+	d.personAttr(keysManager[:], SignalManager, wManager, wNoManager)
+	d.personAttr(keysEmployeeID[:], SignalEmployeeID, wEmployeeID, wNoEmployeeID)
+	d.personAttr(keysMail[:], SignalMail, wMail, wNoMail)
+	d.personAttr(keysTitle[:], SignalJobTitle, wJobTitle, 0)
+}
+
+// personAttr scores one attribute that people have: present (a negative
+// weight) or absent (a small positive one; 0 for none).
+func (d *detector) personAttr(keys []string, name string, present, absent int) {
+	if k, v := d.attr(keys); v != nil {
+		d.hit(name, present, func() string { return k + " " + quote(firstString(v)) })
+	} else if absent != 0 {
+		d.hit(name, absent, func() string { return "no " + keys[0] })
+	}
+}
+
+// naming scores the account's names against the naming conventions.
+func (d *detector) naming() {
+	bestW, bestKey, bestVal, bestKW := 0, "", "", ""
+	try := func(key, val string) bool {
+		if at := strings.IndexByte(val, '@'); at >= 0 {
+			val = val[:at]
+		}
+		if w, kw := nameWeight(val); w > bestW {
+			bestW, bestKey, bestVal, bestKW = w, key, val, kw
+		}
+		return bestW == wNameStrong
+	}
+	done := false
+	for _, k := range keysLoginName {
+		if s := firstString(d.a.Attributes[k]); s != "" && try(k, s) {
+			done = true
+			break
+		}
+	}
+	if !done && d.a.Name != "" && try("name", d.a.Name) {
+		done = true
+	}
+	if !done {
+		for _, k := range keysOtherName {
+			if s := firstString(d.a.Attributes[k]); s != "" && try(k, s) {
+				break
+			}
+		}
+	}
+	if bestW != 0 {
+		d.hit(SignalNamingConvention, bestW, func() string {
+			return bestKey + " " + quote(bestVal) + " follows the naming convention " + quote(bestKW)
+		})
+	}
+}
+
+// nameWeight scores one account name against the naming conventions and
+// returns the weight (tenths) and the convention matched.
+func nameWeight(s string) (int, string) {
+	for _, p := range noReply {
+		if containsASCIIFold(s, p) {
+			return wNameStrong, "noreply"
+		}
+	}
+	best, bestKW := 0, ""
+	var buf [24]byte
+	first := true
+	for i := 0; i < len(s); {
+		start, end := nextToken(s, i)
+		if start == end {
+			break
+		}
+		i = end
+		tok := s[start:end]
+		isFirst, isLast := first, end == len(s) || tokenEnd(s, end)
+		first = false
+		if isFirst && hasPrefixASCIIFold(tok, "svc") {
+			return wNameStrong, "svc"
+		}
+		if isLast && len(tok) > 3 && hasSuffixASCIIFold(tok, "svc") {
+			return wNameStrong, "svc"
+		}
+		if len(tok) > len(buf) {
+			continue
+		}
+		n := copy(buf[:], tok)
+		for j := 0; j < n; j++ {
+			if 'A' <= buf[j] && buf[j] <= 'Z' {
+				buf[j] += 'a' - 'A'
+			}
+		}
+		// A following '-' or '_' (or nothing) makes "sa" and "app" prefixes.
+		prefixSep := end == len(s) || s[end] == '-' || s[end] == '_'
+		w, kw := 0, ""
+		switch string(buf[:n]) {
+		case "svc", "srv", "service", "services", "serviceaccount", "svcacct", "bot", "robot", "daemon":
+			w, kw = wNameStrong, tokenKeyword(string(buf[:n]))
+		case "sa":
+			if isFirst && prefixSep {
+				w, kw = wNameStrong, "sa-"
+			}
+		case "app":
+			if isFirst && prefixSep {
+				w, kw = wNameMedium, "app-"
+			}
+		case "api", "batch", "sync", "scan", "scanner", "scheduler", "sched", "cron", "job", "jobs", "task",
+			"integration", "automation", "backup", "monitor", "monitoring", "deploy", "build", "ci", "cicd",
+			"etl", "ftp", "sftp", "smtp", "relay", "mailer", "report", "reporting", "system", "sys":
+			w, kw = wNameMedium, tokenKeyword(string(buf[:n]))
+		case "admin", "adm", "root":
+			w, kw = wNameWeak, tokenKeyword(string(buf[:n]))
+		}
+		if w == wNameStrong {
+			return w, kw
+		}
+		if w > best {
+			best, bestKW = w, kw
+		}
+	}
+	return best, bestKW
+}
+
+// tokenKeyword returns the constant keyword equal to lower, so that a match
+// reports a string that does not point into a stack buffer.
+func tokenKeyword(lower string) string {
+	for _, kw := range nameKeywords {
+		if kw == lower {
+			return kw
+		}
+	}
+	return ""
+}
+
+var nameKeywords = [...]string{"svc", "srv", "service", "services", "serviceaccount", "svcacct", "bot", "robot",
+	"daemon", "api", "batch", "sync", "scan", "scanner", "scheduler", "sched", "cron", "job", "jobs", "task",
+	"integration", "automation", "backup", "monitor", "monitoring", "deploy", "build", "ci", "cicd", "etl", "ftp",
+	"sftp", "smtp", "relay", "mailer", "report", "reporting", "system", "sys", "admin", "adm", "root"}
+
+// Token classes of a name's bytes.
+const (
+	classSep = iota
+	classLower
+	classUpper
+	classDigit
+)
+
+func byteClass(c byte) int {
+	switch {
+	case 'a' <= c && c <= 'z', c >= 0x80:
+		return classLower
+	case 'A' <= c && c <= 'Z':
+		return classUpper
+	case '0' <= c && c <= '9':
+		return classDigit
+	}
+	return classSep
+}
+
+// nextToken returns the bounds of the first token of s at or after i. Tokens
+// are runs of letters and digits split at camelCase (svcBackup, SQLService) and
+// at letter-digit changes (svc01).
+func nextToken(s string, i int) (int, int) {
+	for i < len(s) && byteClass(s[i]) == classSep {
+		i++
+	}
+	start := i
+	if i == len(s) {
+		return i, i
+	}
+	i++
+	for i < len(s) {
+		prev, cur := byteClass(s[i-1]), byteClass(s[i])
+		if cur == classSep ||
+			prev == classDigit && cur != classDigit || prev != classDigit && cur == classDigit ||
+			prev == classLower && cur == classUpper ||
+			prev == classUpper && cur == classUpper && i+1 < len(s) && byteClass(s[i+1]) == classLower {
+			break
+		}
+		i++
+	}
+	return start, i
+}
+
+// tokenEnd reports whether only separators follow position i of s.
+func tokenEnd(s string, i int) bool {
+	for ; i < len(s); i++ {
+		if byteClass(s[i]) != classSep {
+			return false
+		}
+	}
+	return true
+}
+
+// matchBuiltIn returns the built-in account name or well-known prefix s
+// matches, or "", and whether it matched a whole name.
+func matchBuiltIn(s string) (string, bool) {
+	for _, n := range builtInNames {
+		if asciiEqualFoldLower(s, n) {
+			return n, true
+		}
+	}
+	return matchPrefix(s, builtInPrefixes[:]), false
+}
+
+// matchPrefix returns the first of prefixes (ASCII lower case) s starts with, or "".
+func matchPrefix(s string, prefixes []string) string {
+	for _, p := range prefixes {
+		if hasPrefixASCIIFold(s, p) {
+			return p
+		}
+	}
+	return ""
+}
+
+// serviceContainer returns the first parent RDN (OU= or CN=) of distinguished
+// name dn that is named like a service-account container, or "".
+func serviceContainer(dn string) string {
+	first := true
+	for len(dn) > 0 {
+		// Split off one RDN at an unescaped comma.
+		end := 0
+		for end < len(dn) && dn[end] != ',' {
+			if dn[end] == '\\' {
+				end++
+			}
+			end++
+		}
+		if end > len(dn) {
+			end = len(dn)
+		}
+		rdn := strings.TrimSpace(dn[:end])
+		if end < len(dn) {
+			dn = dn[end+1:]
+		} else {
+			dn = ""
+		}
+		if first {
+			first = false // the object itself
+			continue
+		}
+		var value string
+		switch {
+		case hasPrefixASCIIFold(rdn, "ou="), hasPrefixASCIIFold(rdn, "cn="):
+			value = rdn[3:]
+		default:
+			continue
+		}
+		var buf [64]byte
+		n := 0
+		for i := 0; i < len(value) && n < len(buf); i++ {
+			c := value[i]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if 'a' <= c && c <= 'z' || '0' <= c && c <= '9' {
+				buf[n] = c
+				n++
+			}
+		}
+		norm := string(buf[:n])
+		for _, k := range containerEquals {
+			if norm == k {
+				return rdn
+			}
+		}
+		for _, k := range containerContains {
+			if strings.Contains(norm, k) {
+				return rdn
+			}
+		}
+	}
+	return ""
+}
+
+// neverLoggedOn reports whether the account has no lastLogonTimestamp (or 0).
+func neverLoggedOn(attrs map[string]any) bool {
+	v, ok := attrs["lastLogonTimestamp"]
+	if !ok || !present(v) {
+		return true
+	}
+	n, isNum := intValue(v)
+	return isNum && n == 0
+}
+
+// present reports whether v holds a value: not null, not blank, not an empty list.
+func present(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case string:
+		return strings.TrimSpace(x) != ""
+	case []any:
+		for _, e := range x {
+			if present(e) {
+				return true
+			}
+		}
+		return false
+	case []string:
+		for _, e := range x {
+			if strings.TrimSpace(e) != "" {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// countValues returns how many present values v holds.
+func countValues(v any) int {
+	switch x := v.(type) {
+	case []any:
+		n := 0
+		for _, e := range x {
+			if present(e) {
+				n++
+			}
+		}
+		return n
+	case []string:
+		n := 0
+		for _, e := range x {
+			if strings.TrimSpace(e) != "" {
+				n++
+			}
+		}
+		return n
+	}
+	if present(v) {
+		return 1
+	}
+	return 0
+}
+
+// firstString returns v if it is a string, else the first non-blank string in a
+// list, else "".
+func firstString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []any:
+		for _, e := range x {
+			if s, ok := e.(string); ok && strings.TrimSpace(s) != "" {
+				return s
+			}
+		}
+	case []string:
+		for _, s := range x {
+			if strings.TrimSpace(s) != "" {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+// hasValueFold reports whether v (a string or a list) has a string value equal
+// to want, ignoring case.
+func hasValueFold(v any, want string) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.EqualFold(x, want)
+	case []any:
+		for _, e := range x {
+			if s, ok := e.(string); ok && strings.EqualFold(s, want) {
+				return true
+			}
+		}
+	case []string:
+		for _, s := range x {
+			if strings.EqualFold(s, want) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// intValue reads an integer from a JSON number, a Go integer or a decimal string.
+func intValue(v any) (int64, bool) {
+	switch x := v.(type) {
+	case float64:
+		if x != float64(int64(x)) {
+			return 0, false
+		}
+		return int64(x), true
+	case int:
+		return int64(x), true
+	case int64:
+		return x, true
+	case int32:
+		return int64(x), true
+	case uint32:
+		return int64(x), true
+	case string:
+		return parseDecimal(strings.TrimSpace(x))
+	case json.Number:
+		return parseDecimal(string(x))
+	case []any:
+		if len(x) == 1 {
+			return intValue(x[0])
+		}
+	}
+	return 0, false
+}
+
+// parseDecimal parses an optionally signed decimal integer without allocating.
+func parseDecimal(s string) (int64, bool) {
+	neg := false
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	if s == "" || len(s) > 18 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// hasPrefixASCIIFold reports whether s starts with lower (ASCII lower case), ignoring ASCII case.
+func hasPrefixASCIIFold(s, lower string) bool {
+	return len(s) >= len(lower) && asciiEqualFoldLower(s[:len(lower)], lower)
+}
+
+// hasSuffixASCIIFold reports whether s ends with lower (ASCII lower case), ignoring ASCII case.
+func hasSuffixASCIIFold(s, lower string) bool {
+	return len(s) >= len(lower) && asciiEqualFoldLower(s[len(s)-len(lower):], lower)
+}
+
+// containsWordASCIIFold reports whether word (ASCII lower case) occurs in s as a
+// whole word, ignoring ASCII case.
+func containsWordASCIIFold(s, word string) bool {
+	for i := 0; i+len(word) <= len(s); i++ {
+		if !asciiEqualFoldLower(s[i:i+len(word)], word) {
+			continue
+		}
+		before := i == 0 || !isWordByte(s[i-1])
+		after := i+len(word) == len(s) || !isWordByte(s[i+len(word)])
+		if before && after {
+			return true
+		}
+	}
+	return false
+}
+
+func isWordByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c >= 0x80
+}
+
+// quote quotes s for a signal's detail, clipped to a readable length.
+func quote(s string) string {
+	return strconv.Quote(clip(s, 80))
+}

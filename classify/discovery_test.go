@@ -1,0 +1,366 @@
+package classify_test
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+
+	"github.com/micahq/mica"
+	"github.com/micahq/mica/classify"
+)
+
+// Realistic accounts, as an Active Directory, Entra ID or SaaS connector
+// aggregates them.
+var discoveryCases = []struct {
+	name           string
+	accountName    string
+	nativeIdentity string
+	attrs          string
+	machine        bool
+	score          float64
+	signals        []string // must all be present
+	absent         []string // must not be present
+}{
+	{
+		name:           "service account under OU=Service Accounts",
+		accountName:    "svc_backup",
+		nativeIdentity: "CN=svc_backup,OU=Service Accounts,OU=IT,DC=corp,DC=example,DC=com",
+		attrs: `{"sAMAccountName":"svc_backup","objectClass":["top","person","organizationalPerson","user"],
+			"distinguishedName":"CN=svc_backup,OU=Service Accounts,OU=IT,DC=corp,DC=example,DC=com",
+			"userAccountControl":66048,"description":"Service account for Veeam backup jobs",
+			"lastLogonTimestamp":"133480123456789012"}`,
+		machine: true, score: 6.7,
+		signals: []string{classify.SignalServiceContainer, classify.SignalNamingConvention,
+			classify.SignalPasswordNeverExpires, classify.SignalDescription, classify.SignalPersonName},
+		absent: []string{classify.SignalNeverLoggedOn, classify.SignalComputerAccount},
+	},
+	{
+		name:           "group managed service account",
+		accountName:    "gmsa-sql01$",
+		nativeIdentity: "CN=gmsa-sql01,CN=Managed Service Accounts,DC=corp,DC=example,DC=com",
+		attrs: `{"sAMAccountName":"gmsa-sql01$","objectClass":["top","person","organizationalPerson","user","computer","msDS-GroupManagedServiceAccount"],
+			"userAccountControl":4096,"servicePrincipalName":["MSSQLSvc/sql01.corp.example.com:1433"]}`,
+		machine: true,
+		signals: []string{classify.SignalManagedServiceAccount, classify.SignalServiceContainer},
+		absent:  []string{classify.SignalComputerAccount, classify.SignalServicePrincipalName},
+	},
+	{
+		name:        "standalone MSA by objectCategory",
+		accountName: "msa-web$",
+		attrs:       `{"sAMAccountName":"msa-web$","objectCategory":"CN=ms-DS-Managed-Service-Account,CN=Schema,CN=Configuration,DC=corp,DC=example,DC=com"}`,
+		machine:     true,
+		signals:     []string{classify.SignalManagedServiceAccount},
+	},
+	{
+		name:           "workstation computer account",
+		accountName:    "WS-0142$",
+		nativeIdentity: "CN=WS-0142,OU=Workstations,DC=corp,DC=example,DC=com",
+		attrs: `{"sAMAccountName":"WS-0142$","objectClass":["top","person","organizationalPerson","user","computer"],
+			"userAccountControl":4096,"operatingSystem":"Windows 11 Enterprise","lastLogonTimestamp":133480123456789012}`,
+		machine: true,
+		signals: []string{classify.SignalComputerAccount},
+	},
+	{
+		name:        "computer by trailing $ only",
+		accountName: "WS-0142$",
+		attrs:       `{"sAMAccountName":"WS-0142$"}`,
+		machine:     true,
+		signals:     []string{classify.SignalComputerAccount},
+	},
+	{
+		name:        "computer by userAccountControl (as a string)",
+		accountName: "SRV-DB01",
+		attrs:       `{"userAccountControl":"8192"}`,
+		machine:     true,
+		signals:     []string{classify.SignalComputerAccount},
+	},
+	{
+		name:           "krbtgt",
+		accountName:    "krbtgt",
+		nativeIdentity: "CN=krbtgt,CN=Users,DC=corp,DC=example,DC=com",
+		attrs:          `{"sAMAccountName":"krbtgt","userAccountControl":514,"description":"Key Distribution Center Service Account"}`,
+		machine:        true,
+		signals:        []string{classify.SignalBuiltInAccount, classify.SignalDescription},
+		absent:         []string{classify.SignalNamingConvention},
+	},
+	{
+		name:        "Administrator",
+		accountName: "Administrator",
+		attrs:       `{"sAMAccountName":"Administrator","userAccountControl":66048,"description":"Built-in account for administering the computer/domain"}`,
+		machine:     true,
+		signals:     []string{classify.SignalBuiltInAccount, classify.SignalPasswordNeverExpires},
+	},
+	{
+		name:        "Entra Connect MSOL account",
+		accountName: "MSOL_ab12cd34ef56",
+		attrs: `{"sAMAccountName":"MSOL_ab12cd34ef56","userAccountControl":66048,
+			"description":"Account created by Microsoft Azure Active Directory Connect with installation identifier ab12cd34ef56 running on computer SYNC01"}`,
+		machine: true,
+		signals: []string{classify.SignalSyncAccount},
+	},
+	{
+		name:        "Entra Connect Sync_ account in Entra ID",
+		accountName: "Sync_SYNC01_ab12cd34ef56@contoso.onmicrosoft.com",
+		attrs:       `{"userPrincipalName":"Sync_SYNC01_ab12cd34ef56@contoso.onmicrosoft.com","displayName":"On-Premises Directory Synchronization Service Account"}`,
+		machine:     true,
+		signals:     []string{classify.SignalSyncAccount},
+	},
+	{
+		name:        "Exchange health mailbox",
+		accountName: "HealthMailbox0a1b2c3",
+		attrs:       `{"sAMAccountName":"HealthMailbox0a1b2c3","mail":"HealthMailbox0a1b2c3@corp.example.com"}`,
+		machine:     true,
+		signals:     []string{classify.SignalBuiltInAccount},
+	},
+	{
+		name:           "SQL service with an SPN",
+		accountName:    "sqlsvc",
+		nativeIdentity: "CN=SQL Service,OU=Servers,DC=corp,DC=example,DC=com",
+		attrs: `{"sAMAccountName":"sqlsvc","objectClass":["top","person","organizationalPerson","user"],
+			"servicePrincipalName":["MSSQLSvc/sql01.corp.example.com:1433","MSSQLSvc/sql01.corp.example.com"],
+			"userAccountControl":66048,"lastLogonTimestamp":133480123456789012}`,
+		machine: true, score: 5.7,
+		signals: []string{classify.SignalServicePrincipalName, classify.SignalNamingConvention, classify.SignalPasswordNeverExpires},
+	},
+	{
+		name:        "SPN alone on a plain user object",
+		accountName: "x01",
+		attrs:       `{"sAMAccountName":"x01","servicePrincipalName":"HTTP/app01.corp.example.com","lastLogonTimestamp":1}`,
+		machine:     true,
+		signals:     []string{classify.SignalServicePrincipalName},
+	},
+	{
+		name:           "ordinary employee",
+		accountName:    "jdoe",
+		nativeIdentity: "CN=Jane Doe,OU=Users,OU=Sales,DC=corp,DC=example,DC=com",
+		attrs: `{"sAMAccountName":"jdoe","givenName":"Jane","sn":"Doe","mail":"jane.doe@example.com",
+			"manager":"CN=John Smith,OU=Users,OU=Sales,DC=corp,DC=example,DC=com","employeeID":"004211",
+			"title":"Account Executive","objectClass":["top","person","organizationalPerson","user"],
+			"userAccountControl":512,"lastLogonTimestamp":133480123456789012}`,
+		machine: false, score: -3.8,
+		signals: []string{classify.SignalPersonName, classify.SignalManager, classify.SignalEmployeeID, classify.SignalMail, classify.SignalJobTitle},
+		absent:  []string{classify.SignalNamingConvention, classify.SignalDescription},
+	},
+	{
+		name:        "employee named Servicemaster",
+		accountName: "jservicemaster",
+		attrs: `{"sAMAccountName":"jservicemaster","givenName":"Jo","sn":"Servicemaster","displayName":"Jo Servicemaster",
+			"mail":"jo.servicemaster@example.com","manager":"CN=Boss,DC=corp","employeeID":"7781",
+			"description":"Customer Service Representative","userAccountControl":512,"lastLogonTimestamp":133480123456789012}`,
+		machine: false,
+		signals: []string{classify.SignalDescription},
+		absent:  []string{classify.SignalNamingConvention},
+	},
+	{
+		name:        "employee whose password never expires and who has an SPN",
+		accountName: "rservice",
+		attrs: `{"sAMAccountName":"rservice","givenName":"Robert","sn":"Service","mail":"robert.service@example.com",
+			"manager":"CN=Boss,DC=corp","employeeID":"1907","userAccountControl":66048,
+			"servicePrincipalName":["HTTP/dev-rservice.corp.example.com"],"lastLogonTimestamp":133480123456789012}`,
+		machine: false,
+		signals: []string{classify.SignalServicePrincipalName, classify.SignalPasswordNeverExpires},
+		absent:  []string{classify.SignalNamingConvention},
+	},
+	{
+		name:        "admin account of a person",
+		accountName: "adm-jdoe",
+		attrs:       `{"sAMAccountName":"adm-jdoe","givenName":"Jane","sn":"Doe","userAccountControl":512,"lastLogonTimestamp":133480123456789012}`,
+		machine:     false, score: 0.3,
+		signals: []string{classify.SignalNamingConvention},
+	},
+	{
+		name:        "Entra ID employee",
+		accountName: "jane.doe@contoso.com",
+		attrs: `{"userPrincipalName":"jane.doe@contoso.com","givenName":"Jane","surname":"Doe","mail":"jane.doe@contoso.com",
+			"jobTitle":"Engineer","employeeId":"42","accountEnabled":true}`,
+		machine: false,
+	},
+	{
+		name:        "Entra ID noreply mailbox account",
+		accountName: "no-reply@contoso.com",
+		attrs:       `{"userPrincipalName":"no-reply@contoso.com","displayName":"Contoso No Reply","accountEnabled":true}`,
+		machine:     true,
+		signals:     []string{classify.SignalNamingConvention},
+	},
+	{
+		name:        "SaaS human with only login and email",
+		accountName: "jdoe",
+		attrs:       `{"login":"jdoe","email":"jdoe@example.com"}`,
+		machine:     false, score: 0.7,
+	},
+	{
+		name:        "SaaS account with nothing but a name",
+		accountName: "k.tanaka",
+		machine:     false, score: 1.2,
+	},
+	{
+		name:        "SaaS bot",
+		accountName: "deploy-bot",
+		attrs:       `{"login":"deploy-bot","email":"deploy-bot@example.com"}`,
+		machine:     true,
+		signals:     []string{classify.SignalNamingConvention},
+	},
+	{
+		name:        "GitHub-style [bot] account",
+		accountName: "dependabot[bot]",
+		machine:     true,
+		signals:     []string{classify.SignalNamingConvention},
+	},
+	{
+		name:        "api integration user",
+		accountName: "api-salesforce-sync",
+		attrs:       `{"userName":"api-salesforce-sync"}`,
+		machine:     true,
+		signals:     []string{classify.SignalNamingConvention},
+	},
+	{
+		name:        "camelCase svc prefix",
+		accountName: "svcReporting",
+		machine:     true,
+		signals:     []string{classify.SignalNamingConvention},
+	},
+	{
+		name:        "sa- prefix",
+		accountName: "sa-jenkins",
+		machine:     true,
+		signals:     []string{classify.SignalNamingConvention},
+	},
+	{
+		name:        "sa. is a person's initials",
+		accountName: "sa.nguyen",
+		machine:     false,
+		absent:      []string{classify.SignalNamingConvention},
+	},
+	{
+		name:           "scheduled task account in a technical accounts OU",
+		accountName:    "T-Reports01",
+		nativeIdentity: "CN=T-Reports01,OU=Technical_Accounts,DC=corp,DC=example,DC=com",
+		attrs:          `{"sAMAccountName":"T-Reports01","description":"Runs the nightly scheduled task for finance reports"}`,
+		machine:        true,
+		signals:        []string{classify.SignalServiceContainer, classify.SignalDescription},
+	},
+	{
+		name:        "escaped comma in the object's RDN",
+		accountName: "x",
+		attrs:       `{"distinguishedName":"CN=Doe\\, Jane,OU=Service Accounts,DC=corp"}`,
+		machine:     true,
+		signals:     []string{classify.SignalServiceContainer},
+	},
+	{
+		name:           "OU name only in the object's own RDN does not count",
+		accountName:    "x",
+		nativeIdentity: "OU=Service Accounts,DC=corp",
+		machine:        false,
+		absent:         []string{classify.SignalServiceContainer},
+	},
+	{
+		name:        "empty account",
+		accountName: "",
+		machine:     false,
+	},
+}
+
+func TestDiscover(t *testing.T) {
+	t.Parallel()
+	for _, tt := range discoveryCases {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			a := account(t, tt.accountName, tt.nativeIdentity, tt.attrs)
+			v := classify.Discover(a)
+			if v.Machine != tt.machine || (tt.score != 0 && v.Score != tt.score) {
+				t.Errorf("Discover: machine=%v score=%v, want machine=%v score=%v\nsignals: %+v",
+					v.Machine, v.Score, tt.machine, tt.score, v.Signals)
+			}
+			var names []string
+			sum := 0.0
+			for _, s := range v.Signals {
+				names = append(names, s.Name)
+				sum += s.Weight
+				if s.Detail == "" || s.Weight == 0 {
+					t.Errorf("signal %+v: empty detail or zero weight", s)
+				}
+			}
+			for _, want := range tt.signals {
+				if !slices.Contains(names, want) {
+					t.Errorf("signal %s missing from %+v", want, v.Signals)
+				}
+			}
+			for _, notWant := range tt.absent {
+				if slices.Contains(names, notWant) {
+					t.Errorf("signal %s unexpected in %+v", notWant, v.Signals)
+				}
+			}
+			if d := sum - v.Score; d > 1e-9 || d < -1e-9 {
+				t.Errorf("signal weights sum to %v, score is %v", sum, v.Score)
+			}
+			score, machine := classify.Score(a)
+			if score != v.Score || machine != v.Machine {
+				t.Errorf("Score = %v, %v; Discover = %v, %v", score, machine, v.Score, v.Machine)
+			}
+		})
+	}
+}
+
+func TestScoreDoesNotAllocate(t *testing.T) {
+	for _, tt := range discoveryCases {
+		a := account(t, tt.accountName, tt.nativeIdentity, tt.attrs)
+		if n := testing.AllocsPerRun(100, func() { classify.Score(a) }); n != 0 {
+			t.Errorf("%s: %v allocations per Score, want 0", tt.name, n)
+		}
+	}
+}
+
+func TestRecommend(t *testing.T) {
+	t.Parallel()
+	machine := classify.Verdict{Machine: true, Score: 4}
+	unsure := classify.Verdict{Score: 1}
+	person := classify.Verdict{Score: -3.8}
+	for _, tt := range []struct {
+		name string
+		cur  classify.State
+		v    classify.Verdict
+		want *classify.Recommendation
+	}{
+		{"human, discovery finds a machine", classify.State{}, machine,
+			&classify.Recommendation{Type: classify.TypeMachine, Method: mica.MethodDiscovery}},
+		{"manual human, discovery finds a machine", classify.State{Method: mica.MethodManual}, machine,
+			&classify.Recommendation{Type: classify.TypeMachine, Method: mica.MethodDiscovery}},
+		{"machine, discovery agrees", classify.State{IsMachine: true, Method: mica.MethodCriteria}, machine, nil},
+		{"human, discovery unsure", classify.State{}, unsure, nil},
+		{"machine, discovery unsure", classify.State{IsMachine: true, Method: mica.MethodSource}, unsure, nil},
+		{"machine, discovery finds a person", classify.State{IsMachine: true, Method: mica.MethodSource}, person,
+			&classify.Recommendation{Type: classify.TypeHuman, Method: mica.MethodDiscovery}},
+		{"human, discovery finds a person", classify.State{}, person, nil},
+	} {
+		got := classify.Recommend(tt.cur, tt.v)
+		if (got == nil) != (tt.want == nil) || got != nil && *got != *tt.want {
+			t.Errorf("%s: Recommend = %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// FuzzDiscover feeds arbitrary account attributes to discovery: nothing may
+// panic, Score must agree with Discover, and the signals must add up.
+func FuzzDiscover(f *testing.F) {
+	for _, tt := range discoveryCases {
+		f.Add(tt.accountName, tt.nativeIdentity, tt.attrs)
+	}
+	f.Fuzz(func(t *testing.T, name, nativeIdentity, attrs string) {
+		a := &classify.Account{Name: name, NativeIdentity: nativeIdentity}
+		if attrs != "" && json.Unmarshal([]byte(attrs), &a.Attributes) != nil {
+			return
+		}
+		v := classify.Discover(a)
+		score, machine := classify.Score(a)
+		if score != v.Score || machine != v.Machine || machine != (score >= classify.DiscoveryThreshold) {
+			t.Fatalf("Score = %v, %v; Discover = %+v", score, machine, v)
+		}
+		sum := 0.0
+		for _, s := range v.Signals {
+			sum += s.Weight
+		}
+		if d := sum - v.Score; d > 1e-9 || d < -1e-9 {
+			t.Fatalf("signals sum to %v, score %v", sum, v.Score)
+		}
+	})
+}
