@@ -159,8 +159,3 @@ func clipForError(s string, n int) string {
 	}
 	return s[:n] + "..."
 }
-
-// ClassificationService keeps machine classification configs, account
-// classifications and source classification jobs. The classification work fills it in.
-type ClassificationService interface {
-}

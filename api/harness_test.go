@@ -28,6 +28,7 @@ import (
 // harness is a real mica API over a real SQLite file, served on a random port.
 type harness struct {
 	t      *testing.T
+	dbPath string
 	db     *sqlite.DB
 	api    *api.Server
 	srv    *httptest.Server
@@ -70,7 +71,8 @@ var allTiers = []string{tierNone, tierGarbage, tierExpired, tierDeleted, tierWro
 func newHarness(t *testing.T, mutate ...func(*api.Config)) *harness {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "mica.db"))
+	dbPath := filepath.Join(t.TempDir(), "mica.db")
+	db, err := sqlite.Open(ctx, dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +90,7 @@ func newHarness(t *testing.T, mutate ...func(*api.Config)) *harness {
 	for _, m := range mutate {
 		m(&cfg)
 	}
-	h := &harness{t: t, db: db, signer: signer, clock: &clock{t: time.Now()}, tokens: map[string]string{}}
+	h := &harness{t: t, dbPath: dbPath, db: db, signer: signer, clock: &clock{t: time.Now()}, tokens: map[string]string{}}
 	h.api = api.NewServer(db, signer, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	h.api.Now = h.clock.Now
 	h.srv = httptest.NewServer(h.api.Handler())

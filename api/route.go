@@ -22,6 +22,8 @@ const (
 	V2025 Version = "v2025"
 	V2026 Version = "v2026"
 	V1    Version = "v1"
+	// Mica is mica's own extension API, clearly outside ISC's: /mica/v1/...
+	Mica Version = "mica"
 )
 
 // Version sets used when registering operations.
@@ -66,6 +68,9 @@ type Op struct {
 // VersionPath is where op is mounted under v: /v2025/sources/{id}, or
 // /sources/v1/{id} for the per-service form.
 func VersionPath(v Version, path string) string {
+	if v == Mica {
+		return "/mica/v1" + path
+	}
 	if v != V1 {
 		return "/" + string(v) + path
 	}

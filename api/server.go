@@ -25,6 +25,7 @@ type Config struct {
 	BaseURL      string        // public base URL, for /oauth/info
 	TenantName   string
 	TenantID     string
+	Pacing       mica.Pacing // classification job pacing when the tenant settings hold none
 }
 
 // DefaultConfig returns ISC's defaults.
@@ -57,6 +58,8 @@ func NewServer(store mica.Store, signer *oauth.Signer, cfg Config, logger *slog.
 	s.registerHealth()
 	s.registerPATs()
 	s.registerSources()
+	s.registerClassification()
+	s.registerMachineAccounts()
 	s.mux.HandleFunc("/", s.notFound)
 	return s
 }

@@ -108,24 +108,32 @@ func BenchmarkEvaluate(b *testing.B) {
 	}
 }
 
+// BenchmarkDiscover explains each account (hot and cold as in BenchmarkEvaluate).
 func BenchmarkDiscover(b *testing.B) {
-	accounts := adAccounts(4096)
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		classify.Discover(accounts[i&(len(accounts)-1)])
-		i++
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "accounts/s")
+	benchAccounts(b, func(a *classify.Account) { classify.Discover(a) })
 }
 
+// BenchmarkScore is discovery's fast path, without the explanation.
 func BenchmarkScore(b *testing.B) {
-	accounts := adAccounts(4096)
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		classify.Score(accounts[i&(len(accounts)-1)])
-		i++
+	benchAccounts(b, func(a *classify.Account) { classify.Score(a) })
+}
+
+func benchAccounts(b *testing.B, f func(a *classify.Account)) {
+	all := adAccounts(4096)
+	for _, n := range []int{64, 4096} {
+		name := "hot"
+		if n > 64 {
+			name = "cold"
+		}
+		b.Run(name, func(b *testing.B) {
+			accounts := all[:n]
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				f(accounts[i&(n-1)])
+				i++
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "accounts/s")
+		})
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "accounts/s")
 }

@@ -153,6 +153,7 @@ type node struct {
 	op     opcode
 	negate bool // NOT_EQUALS: opEquals, negated after the any-value match
 	fold   bool // case-insensitive
+	ascii  bool // value is ASCII
 	self   selfField
 	slot   int // index into frame.vals, or -1
 	attr   string
@@ -211,6 +212,7 @@ func compileInto(n *node, c *mica.Criteria, slots map[string]int) {
 	if n.fold {
 		n.value = asciiLower(n.value)
 	}
+	n.ascii = isASCII(n.value)
 	if f, err := strconv.ParseFloat(n.value, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
 		var buf [32]byte
 		n.num, n.numOK = f, string(appendFloat(buf[:0], f, 64)) == n.value
@@ -324,6 +326,9 @@ func (n *node) match(s string) bool {
 		case opEndsWith:
 			return hasSuffixFold(s, n.value)
 		default:
+			if n.ascii && isASCII(s) {
+				return containsASCIIFold(s, n.value)
+			}
 			return containsFold(s, n.value)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/micahq/mica"
 )
@@ -73,19 +74,23 @@ type Verdict struct {
 //	passwordNeverExpires    +1.0  userAccountControl has DONT_EXPIRE_PASSWORD (0x10000)
 //	description             +1.0  "service account", "scheduled task", "automation", ...
 //	                        +0.5  the word service, application, integration, batch, ...
-//	neverLoggedOn           +0.3  AD account without lastLogonTimestamp (or 0)
+//	neverLoggedOn           +0.3  no lastLogonTimestamp (or 0), on AD accounts only (those with
+//	                              sAMAccountName, objectClass or userAccountControl)
 //	personName              +0.4 when givenName and sn are both absent, -1.0 when both present
 //	manager                 +0.3 absent, -1.0 present
 //	employeeId              +0.3 absent, -1.0 present (employeeID, employeeNumber)
 //	mail                    +0.2 absent, -0.3 present
 //	jobTitle                -0.5 present (title, jobTitle)
 //
-// The naming convention is read from sAMAccountName, userPrincipalName (local
-// part), mailNickname, uid, login, userName, the account name, cn and
-// displayName, token by token (split at punctuation, camelCase and digits), so
-// "Servicemaster" or "rservice" do not match "service". Only the strongest of
-// the computer/MSA signals, of the naming matches and of the description
-// matches counts.
+// Attributes are read by exact name, with the usual aliases of other
+// directories (surname, employeeId, email, jobTitle, ...); userAccountControl
+// may be a number or a decimal string. The naming convention is read from
+// sAMAccountName, userPrincipalName, mailNickname, uid, login, userName, the
+// account name, cn and displayName (each up to any @), token by token (split at
+// punctuation, camelCase and digits), so "Servicemaster" or "rservice" do not
+// match "service". Only the strongest of the computer/MSA signals, of the naming
+// matches and of the description matches counts, and a built-in or sync
+// account's name is not scored again as a naming convention.
 func Discover(a *Account) Verdict {
 	d := detector{a: a, explain: true, signals: make([]Signal, 0, 8)}
 	d.run()
@@ -222,26 +227,52 @@ func (d *detector) attr(keys []string) (string, any) {
 	return "", nil
 }
 
+// run checks every signal, strongest first.
 func (d *detector) run() {
 	attrs := d.a.Attributes
 	samKey, sam := "sAMAccountName", firstString(attrs["sAMAccountName"])
 	if sam == "" {
 		samKey, sam = "name", d.a.Name
 	}
-	adLike := samKey == "sAMAccountName"
-
-	// What kind of object: managed service account, computer, or user.
-	oc := attrs["objectClass"]
-	if oc != nil {
-		adLike = true
-	}
-	category := firstString(attrs["objectCategory"])
 	uacRaw, hasUACKey := attrs["userAccountControl"]
 	uac, hasUAC := intValue(uacRaw)
-	if hasUACKey {
-		adLike = true
+	oc := attrs["objectClass"]
+	// Signals only Active Directory accounts carry are not held against others.
+	adLike := samKey == "sAMAccountName" || hasUACKey || oc != nil
+
+	machineObject := d.objectKind(oc, uac, hasUAC, samKey, sam)
+	wellKnown := d.wellKnownName(samKey, sam)
+	if !machineObject {
+		if spn, ok := attrs["servicePrincipalName"]; ok && present(spn) {
+			d.hit(SignalServicePrincipalName, wSPN, func() string {
+				detail := "servicePrincipalName " + quote(firstString(spn))
+				if n := countValues(spn); n > 1 {
+					detail += " and " + strconv.Itoa(n-1) + " more"
+				}
+				return detail + " on a user object"
+			})
+		}
 	}
-	machineObject := true
+	d.container()
+	if hasUAC && uac&uacDontExpirePassword != 0 {
+		d.hit(SignalPasswordNeverExpires, wPasswordNeverExpires, func() string {
+			return "userAccountControl " + strconv.FormatInt(uac, 10) + " has DONT_EXPIRE_PASSWORD (0x10000)"
+		})
+	}
+	if !wellKnown { // a built-in's name would only match again
+		d.naming()
+	}
+	d.description()
+	if adLike && neverLoggedOn(attrs) {
+		d.hit(SignalNeverLoggedOn, wNeverLoggedOn, func() string { return "no lastLogonTimestamp: never logged on" })
+	}
+	d.person()
+}
+
+// objectKind scores managed service accounts and computers, and reports
+// whether the account is one (so that its SPNs are expected).
+func (d *detector) objectKind(oc any, uac int64, hasUAC bool, samKey, sam string) bool {
+	category := firstString(d.a.Attributes["objectCategory"])
 	switch {
 	case hasValueFold(oc, "msDS-GroupManagedServiceAccount"):
 		d.hit(SignalManagedServiceAccount, wManagedServiceAccount, func() string {
@@ -264,49 +295,41 @@ func (d *detector) run() {
 			return "userAccountControl " + strconv.FormatInt(uac, 10) + " has a trust-account bit (0x800, 0x1000 or 0x2000)"
 		})
 	case strings.HasSuffix(sam, "$"):
-		d.hit(SignalComputerAccount, wComputerAccount, func() string {
-			return samKey + " " + quote(sam) + " ends with $"
-		})
+		d.hit(SignalComputerAccount, wComputerAccount, func() string { return samKey + " " + quote(sam) + " ends with $" })
 	default:
-		machineObject = false
+		return false
 	}
+	return true
+}
 
-	// Well-known names.
-	wellKnown := false
+// wellKnownName scores built-in and directory synchronization accounts by
+// name, and reports whether the account is one.
+func (d *detector) wellKnownName(samKey, sam string) bool {
 	for _, n := range [2]struct{ key, val string }{{samKey, sam}, {"name", d.a.Name}} {
-		if n.val == "" || wellKnown {
+		if n.val == "" {
 			continue
 		}
 		if m, exact := matchBuiltIn(n.val); m != "" {
-			wellKnown = true
 			d.hit(SignalBuiltInAccount, wBuiltIn, func() string {
 				if exact {
 					return n.key + " " + quote(n.val) + " is a built-in account"
 				}
 				return n.key + " " + quote(n.val) + " is a well-known system account (" + m + "...)"
 			})
-		} else if m := matchPrefix(n.val, syncPrefixes[:]); m != "" {
-			wellKnown = true
+			return true
+		}
+		if m := matchPrefix(n.val, syncPrefixes[:]); m != "" {
 			d.hit(SignalSyncAccount, wSync, func() string {
 				return n.key + " " + quote(n.val) + " is a directory synchronization account (" + m + "...)"
 			})
+			return true
 		}
 	}
+	return false
+}
 
-	// A service principal name on a user object.
-	if !machineObject {
-		if spn, ok := attrs["servicePrincipalName"]; ok && present(spn) {
-			d.hit(SignalServicePrincipalName, wSPN, func() string {
-				detail := "servicePrincipalName " + quote(firstString(spn))
-				if n := countValues(spn); n > 1 {
-					detail += " and " + strconv.Itoa(n-1) + " more"
-				}
-				return detail + " on a user object"
-			})
-		}
-	}
-
-	// The container.
+// container scores a distinguished name under a service-account container.
+func (d *detector) container() {
 	dnKey, dnVal := d.attr(keysDN[:])
 	dn := firstString(dnVal)
 	if dn == "" && strings.Contains(d.a.NativeIdentity, "=") {
@@ -315,45 +338,36 @@ func (d *detector) run() {
 	if rdn := serviceContainer(dn); rdn != "" {
 		d.hit(SignalServiceContainer, wContainer, func() string { return dnKey + " is under " + quote(rdn) })
 	}
+}
 
-	if hasUAC && uac&uacDontExpirePassword != 0 {
-		d.hit(SignalPasswordNeverExpires, wPasswordNeverExpires, func() string {
-			return "userAccountControl " + strconv.FormatInt(uac, 10) + " has DONT_EXPIRE_PASSWORD (0x10000)"
-		})
+// description scores words in the description that describe a machine's job.
+func (d *detector) description() {
+	desc := firstString(d.a.Attributes["description"])
+	if desc == "" {
+		return
 	}
-
-	// Naming conventions, on the first name field that matches best.
-	if !wellKnown {
-		d.naming()
+	best, bestW := "", 0
+	for _, p := range descriptionPhrases {
+		if containsASCIIFold(desc, p) {
+			best, bestW = p, wDescriptionPhrase
+			break
+		}
 	}
-
-	// Description.
-	if desc := firstString(attrs["description"]); desc != "" {
-		best, bestW := "", 0
-		for _, p := range descriptionPhrases {
-			if containsASCIIFold(desc, p) {
-				best, bestW = p, wDescriptionPhrase
+	if bestW == 0 {
+		for _, w := range descriptionWords {
+			if containsWordASCIIFold(desc, w) {
+				best, bestW = w, wDescriptionWord
 				break
 			}
 		}
-		if bestW == 0 {
-			for _, w := range descriptionWords {
-				if containsWordASCIIFold(desc, w) {
-					best, bestW = w, wDescriptionWord
-					break
-				}
-			}
-		}
-		if bestW != 0 {
-			d.hit(SignalDescription, bestW, func() string { return "description " + quote(desc) + " mentions " + quote(best) })
-		}
 	}
-
-	if adLike && neverLoggedOn(attrs) {
-		d.hit(SignalNeverLoggedOn, wNeverLoggedOn, func() string { return "no lastLogonTimestamp: never logged on" })
+	if bestW != 0 {
+		d.hit(SignalDescription, bestW, func() string { return "description " + quote(desc) + " mentions " + quote(best) })
 	}
+}
 
-	// Person attributes, both ways.
+// person scores the attributes people have, both ways.
+func (d *detector) person() {
 	gk, gv := d.attr(keysGivenName[:])
 	sk, sv := d.attr(keysSurname[:])
 	switch {
@@ -380,13 +394,25 @@ func (d *detector) personAttr(keys []string, name string, present, absent int) {
 	}
 }
 
-// naming scores the account's names against the naming conventions.
+// naming scores the account's names against the naming conventions: login
+// names first, then the account name, then cn and displayName; the best match
+// counts. A value already tried (sAMAccountName is often also the name) is
+// not tried again.
 func (d *detector) naming() {
+	var tried [len(keysLoginName) + 1 + len(keysOtherName)]string
+	ntried := 0
 	bestW, bestKey, bestVal, bestKW := 0, "", "", ""
 	try := func(key, val string) bool {
 		if at := strings.IndexByte(val, '@'); at >= 0 {
 			val = val[:at]
 		}
+		for _, t := range tried[:ntried] {
+			if t == val {
+				return false
+			}
+		}
+		tried[ntried] = val
+		ntried++
 		if w, kw := nameWeight(val); w > bestW {
 			bestW, bestKey, bestVal, bestKW = w, key, val, kw
 		}
@@ -419,9 +445,11 @@ func (d *detector) naming() {
 // nameWeight scores one account name against the naming conventions and
 // returns the weight (tenths) and the convention matched.
 func nameWeight(s string) (int, string) {
-	for _, p := range noReply {
-		if containsASCIIFold(s, p) {
-			return wNameStrong, "noreply"
+	if containsASCIIFold(s, "reply") {
+		for _, p := range noReply {
+			if containsASCIIFold(s, p) {
+				return wNameStrong, "noreply"
+			}
 		}
 	}
 	best, bestKW := 0, ""
@@ -650,7 +678,7 @@ func present(v any) bool {
 	case nil:
 		return false
 	case string:
-		return strings.TrimSpace(x) != ""
+		return notBlank(x)
 	case []any:
 		for _, e := range x {
 			if present(e) {
@@ -660,7 +688,7 @@ func present(v any) bool {
 		return false
 	case []string:
 		for _, e := range x {
-			if strings.TrimSpace(e) != "" {
+			if notBlank(e) {
 				return true
 			}
 		}
@@ -683,7 +711,7 @@ func countValues(v any) int {
 	case []string:
 		n := 0
 		for _, e := range x {
-			if strings.TrimSpace(e) != "" {
+			if notBlank(e) {
 				n++
 			}
 		}
@@ -695,6 +723,11 @@ func countValues(v any) int {
 	return 0
 }
 
+// notBlank reports whether s has a character other than white space.
+func notBlank(s string) bool {
+	return s != "" && (s[0] > ' ' && s[0] < utf8.RuneSelf || strings.TrimSpace(s) != "")
+}
+
 // firstString returns v if it is a string, else the first non-blank string in a
 // list, else "".
 func firstString(v any) string {
@@ -703,13 +736,13 @@ func firstString(v any) string {
 		return x
 	case []any:
 		for _, e := range x {
-			if s, ok := e.(string); ok && strings.TrimSpace(s) != "" {
+			if s, ok := e.(string); ok && notBlank(s) {
 				return s
 			}
 		}
 	case []string:
 		for _, s := range x {
-			if strings.TrimSpace(s) != "" {
+			if notBlank(s) {
 				return s
 			}
 		}

@@ -163,17 +163,40 @@ func containsFold(s, sub string) bool {
 }
 
 // containsASCIIFold reports whether sub, which must be ASCII lower case, occurs
-// in s ignoring ASCII case. Discovery uses it for its fixed keyword lists.
+// in s ignoring ASCII case. When s is ASCII too this is the same relation as
+// containsFold; discovery uses it for its fixed keyword lists.
 func containsASCIIFold(s, sub string) bool {
-	if len(sub) > len(s) {
-		return false
+	if sub == "" {
+		return true
 	}
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if asciiEqualFoldLower(s[i:i+len(sub)], sub) {
+	c := sub[0]
+	up := c
+	if 'a' <= c && c <= 'z' {
+		up = c - ('a' - 'A')
+	}
+	rest := sub[1:]
+	for i, last := 0, len(s)-len(sub); i <= last; i++ {
+		if b := s[i]; (b == c || b == up) && asciiEqualFoldLower(s[i+1:i+len(sub)], rest) {
 			return true
 		}
 	}
 	return false
+}
+
+// isASCII reports whether s has only ASCII bytes.
+func isASCII(s string) bool {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if s[i]|s[i+1]|s[i+2]|s[i+3]|s[i+4]|s[i+5]|s[i+6]|s[i+7] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // asciiEqualFoldLower reports whether s equals lower, an ASCII lower-case string,

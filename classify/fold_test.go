@@ -120,8 +120,17 @@ func FuzzFold(f *testing.F) {
 		if got, want := hasSuffixFold(s, lp), refSuffixFold(s, p); got != want {
 			t.Errorf("hasSuffixFold(%q, %q) = %v, want %v", s, lp, got, want)
 		}
-		if got, want := containsFold(s, lp), refContainsFold(s, p); got != want {
+		want := refContainsFold(s, p)
+		if got := containsFold(s, lp); got != want {
 			t.Errorf("containsFold(%q, %q) = %v, want %v", s, lp, got, want)
+		}
+		if isASCII(s) && isASCII(p) {
+			if got := containsASCIIFold(s, lp); got != want {
+				t.Errorf("containsASCIIFold(%q, %q) = %v, want %v", s, lp, got, want)
+			}
+		}
+		if got, want := isASCII(s), !strings.ContainsFunc(s, func(r rune) bool { return r >= utf8.RuneSelf }); got != want {
+			t.Errorf("isASCII(%q) = %v", s, got)
 		}
 	})
 }

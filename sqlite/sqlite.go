@@ -33,6 +33,8 @@ type DB struct {
 	read  *sql.DB // a pool of read-only connections
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
+
+	jobHook OnClassificationJobStarted
 }
 
 var _ mica.Store = (*DB)(nil)
@@ -73,6 +75,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	db.read = r
 	return db, nil
 }
+
+// Path is the database file's path (tests open it directly to set up fixtures).
+func (db *DB) Path() string { return db.path }
 
 // Close closes both pools.
 func (db *DB) Close() error {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/micahq/mica"
 	"github.com/micahq/mica/api"
+	"github.com/micahq/mica/jobs"
 	"github.com/micahq/mica/oauth"
 	"github.com/micahq/mica/sqlite"
 )
@@ -32,6 +33,7 @@ type Config struct {
 	MaxBody    int64
 	Demo       bool
 	LogLevel   string
+	Pacing     mica.Pacing
 }
 
 // Main is the mica server program, separate from main() so tests can boot it on
@@ -42,6 +44,7 @@ type Main struct {
 	Logger *slog.Logger
 
 	DB       *sqlite.DB
+	Jobs     *jobs.Runner
 	Server   *api.Server
 	http     *http.Server
 	listener net.Listener
@@ -50,7 +53,8 @@ type Main struct {
 // NewMain returns a Main with default configuration.
 func NewMain() *Main {
 	return &Main{Config: Config{Addr: "127.0.0.1:8080", DataDir: "./mica-data", TokenTTL: 750 * time.Second,
-		RateLimit: 100, RateWindow: 10 * time.Second, MaxBody: 1 << 20, LogLevel: "info"}, Stdout: os.Stdout}
+		RateLimit: 100, RateWindow: 10 * time.Second, MaxBody: 1 << 20, LogLevel: "info",
+		Pacing: mica.Pacing{BatchSize: mica.DefaultBatchSize}}, Stdout: os.Stdout}
 }
 
 // envOr returns the environment variable name, or def when unset.
@@ -77,6 +81,8 @@ func (m *Main) ParseFlags(args []string) error {
 		return fmt.Errorf("invalid MICA_DEMO %q: true or false", os.Getenv("MICA_DEMO"))
 	}
 	fs.BoolVar(&c.Demo, "demo", demoEnv, "serve the demo tenant (created on first start) and its well-known clients (MICA_DEMO)")
+	batch := fs.String("classify-batch", envOr("MICA_CLASSIFY_BATCH", strconv.Itoa(c.Pacing.BatchSize)), "accounts per classification batch (MICA_CLASSIFY_BATCH)")
+	delay := fs.String("classify-delay", envOr("MICA_CLASSIFY_DELAY", c.Pacing.Delay.String()), "pause after each classification batch, for tests (MICA_CLASSIFY_DELAY)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("MICA_LOG_LEVEL", c.LogLevel), "debug, info, warn or error (MICA_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -95,6 +101,15 @@ func (m *Main) ParseFlags(args []string) error {
 	}
 	if c.MaxBody, err = strconv.ParseInt(*body, 10, 64); err != nil || c.MaxBody < 1024 {
 		return fmt.Errorf("invalid --max-body %q: bytes, at least 1024", *body)
+	}
+	if c.Pacing.BatchSize, err = strconv.Atoi(*batch); err != nil {
+		return fmt.Errorf("invalid --classify-batch %q: a whole number", *batch)
+	}
+	if c.Pacing.Delay, err = time.ParseDuration(*delay); err != nil {
+		return fmt.Errorf("invalid --classify-delay %q: a duration such as 200ms", *delay)
+	}
+	if err := c.Pacing.Validate(); err != nil {
+		return fmt.Errorf("invalid classification pacing: %s", mica.ErrorMessage(err))
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
@@ -164,6 +179,13 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if m.Jobs, err = jobs.New(ctx, db.WritePool(), db, m.Config.Pacing, m.Logger); err != nil {
+		return err
+	}
+	db.SetJobHook(m.Jobs.Enqueue)
+	if err := m.Jobs.Start(ctx); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", m.Config.Addr, err)
@@ -174,7 +196,7 @@ func (m *Main) Run(ctx context.Context) error {
 		base = "http://" + ln.Addr().String()
 	}
 	cfg := api.Config{TokenTTL: m.Config.TokenTTL, RateLimit: m.Config.RateLimit, RateWindow: m.Config.RateWindow,
-		MaxBodyBytes: m.Config.MaxBody, BaseURL: base, TenantID: tid, TenantName: tname}
+		MaxBodyBytes: m.Config.MaxBody, BaseURL: base, TenantID: tid, TenantName: tname, Pacing: m.Config.Pacing}
 	m.Server = api.NewServer(db, signer, cfg, m.Logger)
 	m.http = &http.Server{Handler: m.Server.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn)}
@@ -200,6 +222,11 @@ func (m *Main) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		errs = append(errs, m.http.Shutdown(ctx))
+	}
+	if m.Jobs != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		errs = append(errs, m.Jobs.Stop(ctx))
 	}
 	if m.DB != nil {
 		errs = append(errs, m.DB.Close())

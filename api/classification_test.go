@@ -1,0 +1,226 @@
+package api_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/micahq/mica/api"
+)
+
+// addAccounts inserts accounts straight into the harness's database file.
+func (h *harness) addAccounts(t *testing.T, names ...string) []string {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+h.dbPath+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = db.Close() }()
+	now := time.Now().UTC().Format("2006-01-02T15:04:05.000000Z")
+	var ids []string
+	for _, n := range names {
+		id := fmt.Sprintf("%032x", time.Now().UnixNano())
+		attrs, _ := json.Marshal(map[string]any{"sAMAccountName": n, "objectClass": []string{"top", "user"}})
+		if _, err := db.ExecContext(context.Background(), `INSERT INTO accounts (id, source_id, source_name, native_identity, name,
+			attributes, created, modified) VALUES (?, ?, 'Active Directory', ?, ?, ?, ?, ?)`, id, h.sourceID, "CN="+n, n,
+			string(attrs), now, now); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func TestClassificationAuthTiers(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	acct := h.addAccounts(t, "svc_backup")[0]
+	cfgBody := `{"enabled":true,"classificationMethod":"SOURCE"}`
+	type route struct {
+		method, path string
+		versions     []api.Version
+		body         string
+		ok           int
+		apiOK        bool // applicationAuth allowed
+	}
+	routes := []route{
+		{"PUT", "/sources/" + h.sourceID + "/machine-classification-config", api.Yearly2024Plus, cfgBody, 200, true},
+		{"GET", "/sources/" + h.sourceID + "/machine-classification-config", api.Yearly2024Plus, "", 200, true},
+		{"POST", "/accounts/" + acct + "/classify?classificationMode=forceHuman", api.Yearly2024Plus, "", 200, true},
+		{"POST", "/sources/" + h.sourceID + "/declassify", api.Yearly2025Plus, "", 204, false},
+		{"GET", "/machine-accounts", api.Yearly2024Plus, "", 200, false},
+	}
+	for _, rt := range routes {
+		for _, v := range rt.versions {
+			for _, tier := range allTiers {
+				want := map[string]int{tierNone: 401, tierGarbage: 401, tierExpired: 401, tierDeleted: 401,
+					tierWrongScope: 403, tierWrongLevel: 403, tierAPI: 403, tierAdmin: rt.ok}[tier]
+				if tier == tierAPI && rt.apiOK {
+					want = rt.ok
+				}
+				var body any
+				if rt.body != "" {
+					body = rt.body
+				}
+				r := h.do(rt.method, api.VersionPath(v, rt.path), tier, body, "X-SailPoint-Experimental", "true")
+				if want >= 400 {
+					checkError(t, r, want)
+				} else if r.status != want {
+					t.Fatalf("%s %s %s: %d %s", rt.method, api.VersionPath(v, rt.path), tier, r.status, r.body)
+				}
+			}
+			// Every one of these is experimental in this version.
+			if v == api.V2025 && rt.path == "/machine-accounts" {
+				continue // machine accounts declare no header in v2025
+			}
+			var body any
+			if rt.body != "" {
+				body = rt.body
+			}
+			if r := h.do(rt.method, api.VersionPath(v, rt.path), tierAdmin, body); r.status != 400 ||
+				!strings.Contains(string(r.body), "Experimental Header") {
+				t.Fatalf("%s %s without header: %d %s", rt.method, api.VersionPath(v, rt.path), r.status, r.body)
+			}
+		}
+	}
+	// Absent in the versions that do not have them.
+	checkError(t, h.do("POST", "/v2024/sources/"+h.sourceID+"/classify", tierAdmin, nil, "X-SailPoint-Experimental", "true"), 404)
+	checkError(t, h.do("GET", "/beta/sources/"+h.sourceID+"/machine-classification-config", tierAdmin, nil), 404)
+	// The three classify operations take the header or not under v2025, and need it under v2026.
+	if r := h.do("GET", "/v2025/sources/"+h.sourceID+"/classify", tierAdmin, nil); r.status != 404 {
+		t.Fatalf("v2025 GET classify without header: %d %s", r.status, r.body)
+	}
+	if r := h.do("GET", "/v2026/sources/"+h.sourceID+"/classify", tierAdmin, nil); r.status != 400 {
+		t.Fatalf("v2026 GET classify without header: %d %s", r.status, r.body)
+	}
+}
+
+func TestClassificationConfigValidation(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	path := "/v2025/sources/" + h.sourceID + "/machine-classification-config"
+	exp := []string{"X-SailPoint-Experimental", "true"}
+	r := h.do("GET", path, tierAdmin, nil, exp...)
+	checkError(t, r, 404)
+	bad := []struct{ body, want string }{
+		{`{"enabled":true,"classificationMethod":"MAGIC"}`, "classificationMethod"},
+		{`{"enabled":true,"classificationMethod":"CRITERIA"}`, "criteria"},
+		{`{"enabled":true,"classificationMethod":"CRITERIA","criteria":{"operation":"LIKE","attribute":"a","value":"b"}}`, "LIKE"},
+		{`{"enabled":true,"classificationMethod":"CRITERIA","criteria":{"operation":"AND","children":[]}}`, "child"},
+		{`{"enabled":true,"classificationMethod":"CRITERIA","criteria":{"operation":"EQUALS","value":"b"}}`, "attribute"},
+		{`{"enabled":true,"classificationMethod":"CRITERIA","criteria":{"operation":"OR","children":[{"operation":"AND","children":[{"operation":"OR","children":[{"operation":"EQUALS","attribute":"a","value":"b"}]}]}]}}`, "children[0].children[0]"},
+		{`{"enabled":"yes"}`, "enabled"},
+		{`{"enabled":true,`, "JSON"},
+	}
+	for _, b := range bad {
+		r := h.do("PUT", path, tierAdmin, b.body, exp...)
+		checkError(t, r, 400)
+		if !strings.Contains(errorText(t, r), b.want) {
+			t.Fatalf("%s: message %q does not name %q", b.body, errorText(t, r), b.want)
+		}
+	}
+	checkError(t, h.do("GET", path, tierAdmin, nil, exp...), 404) // nothing half-written
+	good := `{"enabled":true,"classificationMethod":"CRITERIA","criteria":{"operation":"OR","children":[{"operation":"STARTS_WITH","attribute":"sAMAccountName","value":"svc","caseSensitive":false},{"operation":"ENDS_WITH","attribute":"sAMAccountName","value":"$"}]}}`
+	r = h.do("PUT", path, tierAdmin, good, exp...)
+	if r.status != 200 {
+		t.Fatalf("PUT: %d %s", r.status, r.body)
+	}
+	got := h.do("GET", path, tierAdmin, nil, exp...).object(t)
+	if got["classificationMethod"] != "CRITERIA" || got["enabled"] != true || got["modified"] != nil || got["created"] == nil {
+		t.Fatalf("config %v", got)
+	}
+	r = h.do("PUT", path, tierAdmin, good, exp...)
+	if r.object(t)["modified"] == nil || r.object(t)["created"] != got["created"] {
+		t.Fatalf("second PUT: %s", r.body)
+	}
+	r = h.do("DELETE", path, tierAdmin, nil, exp...)
+	if r.status != 200 || len(r.body) != 0 {
+		t.Fatalf("DELETE: %d %q", r.status, r.body)
+	}
+	checkError(t, h.do("DELETE", path, tierAdmin, nil, exp...), 404)
+	checkError(t, h.do("GET", "/v2025/sources/00000000000000000000000000000000/machine-classification-config", tierAdmin, nil, exp...), 404)
+}
+
+func TestClassifyAccountModes(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ids := h.addAccounts(t, "svc_sql", "jdoe")
+	exp := []string{"X-SailPoint-Experimental", "true"}
+	classify := func(id, mode string) (int, string) {
+		r := h.do("POST", "/v2024/accounts/"+id+"/classify?classificationMode="+mode, tierAdmin, nil, exp...)
+		return r.status, string(r.body)
+	}
+	// No config: default changes nothing.
+	if code, b := classify(ids[0], "default"); code != 200 || b != `{"isMachine":false}` {
+		t.Fatalf("default without config: %d %s", code, b)
+	}
+	cfg := `{"enabled":true,"classificationMethod":"CRITERIA","criteria":{"operation":"STARTS_WITH","attribute":"sAMAccountName","value":"SVC"}}`
+	if r := h.do("PUT", "/v2024/sources/"+h.sourceID+"/machine-classification-config", tierAdmin, cfg, exp...); r.status != 200 {
+		t.Fatalf("PUT: %d %s", r.status, r.body)
+	}
+	steps := []struct{ id, mode, want string }{
+		{ids[0], "", `{"isMachine":true}`},              // criteria: svc → machine
+		{ids[1], "default", `{"isMachine":false}`},      // criteria: human
+		{ids[1], "forceMachine", `{"isMachine":true}`},  // manual
+		{ids[1], "default", `{"isMachine":true}`},       // manual kept by default
+		{ids[1], "ignoreManual", `{"isMachine":false}`}, // criteria decide again
+		{ids[0], "forceHuman", `{"isMachine":false}`},   // manual human
+		{ids[0], "default", `{"isMachine":false}`},      // kept
+		{ids[0], "ignoreManual", `{"isMachine":true}`},
+	}
+	for i, s := range steps {
+		if code, b := classify(s.id, s.mode); code != 200 || b != s.want {
+			t.Fatalf("step %d (%s): %d %s, want %s", i, s.mode, code, b, s.want)
+		}
+	}
+	got := h.do("GET", "/v2025/machine-accounts/"+ids[0], tierAdmin, nil).object(t)
+	if got["classificationMethod"] != "CRITERIA" || got["source"].(map[string]any)["id"] != h.sourceID {
+		t.Fatalf("machine account %v", got)
+	}
+	checkError(t, h.do("GET", "/v2025/machine-accounts/"+ids[1], tierAdmin, nil), 404)
+	if code, b := classify(ids[0], "sideways"); code != 400 || !strings.Contains(b, "sideways") {
+		t.Fatalf("bad mode: %d %s", code, b)
+	}
+	if code, b := classify("ffffffffffffffffffffffffffffffff", "default"); code != 400 || !strings.Contains(b, "400.1.404") {
+		t.Fatalf("unknown account: %d %s", code, b)
+	}
+	ev := h.do("GET", "/mica/v1/accounts/"+ids[0]+"/evidence", tierAdmin, nil).object(t)
+	if ev["discovery"].(map[string]any)["signals"] == nil {
+		t.Fatalf("evidence %v", ev)
+	}
+}
+
+func TestClassificationEdges(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	exp := []string{"X-SailPoint-Experimental", "true"}
+	unknown := "00000000000000000000000000000000"
+	for _, m := range []string{"POST", "DELETE"} {
+		r := h.do(m, "/v2025/sources/"+unknown+"/classify", tierAdmin, nil, exp...)
+		checkError(t, r, 400)
+		if r.object(t)["detailCode"] != "400.1.404 Referenced object not found" {
+			t.Fatalf("%s unknown source: %s", m, r.body)
+		}
+	}
+	checkError(t, h.do("GET", "/v2025/sources/"+unknown+"/classify", tierAdmin, nil, exp...), 404)
+	checkError(t, h.do("POST", "/v2025/sources/"+unknown+"/declassify", tierAdmin, nil, exp...), 400)
+	r := h.do("POST", "/v2025/sources/"+h.sourceID+"/classify", tierAdmin, nil, exp...)
+	checkError(t, r, 400)
+	if !strings.Contains(errorText(t, r), "not enabled") {
+		t.Fatalf("not enabled: %s", r.body)
+	}
+	for _, p := range []string{`{"batchSize":0,"delayMs":0}`, `{"batchSize":10,"delayMs":-1}`, `{"batchSize":10,"delayMs":600000}`, `[]`} {
+		checkError(t, h.do("PUT", "/mica/v1/classification/pacing", tierAdmin, p), 400)
+	}
+	checkError(t, h.do("PUT", "/mica/v1/classification/pacing", tierWrongLevel, `{"batchSize":10,"delayMs":0}`), 403)
+	if r := h.do("PUT", "/mica/v1/classification/pacing", tierAdmin, `{"batchSize":10,"delayMs":5}`); r.status != 200 {
+		t.Fatalf("pacing: %d %s", r.status, r.body)
+	}
+	if got := h.do("GET", "/mica/v1/classification/pacing", tierAdmin, nil).object(t); got["batchSize"] != 10.0 || got["delayMs"] != 5.0 {
+		t.Fatalf("pacing %v", got)
+	}
+}

@@ -1,0 +1,159 @@
+package mica
+
+import (
+	"context"
+	"strconv"
+	"time"
+)
+
+// Source classification job statuses (SourceClassificationStatus.status).
+const (
+	JobStarted    = "STARTED"    // accounts are being collected: RECEIVED < EXPECTED
+	JobCollected  = "COLLECTED"  // every account collected: RECEIVED = EXPECTED
+	JobCompleted  = "COMPLETED"  // every account classified: COMPLETED = EXPECTED
+	JobCancelled  = "CANCELLED"  // cancelled by a user; classified accounts keep their result
+	JobTerminated = "TERMINATED" // could not finish for a system reason
+)
+
+// ClassificationJob classifies every account of a source with the source's
+// config as it was when the job started. Counts only grow and always satisfy
+// Completed <= Received <= Expected.
+type ClassificationJob struct {
+	ID        string
+	SourceID  string
+	Status    string
+	Expected  int64
+	Received  int64
+	Completed int64
+	Started   time.Time
+	Updated   *time.Time
+	Reason    string                       // why a job was TERMINATED
+	Config    *MachineClassificationConfig // snapshot taken at start
+}
+
+// Running reports whether the job is still collecting or classifying.
+func (j *ClassificationJob) Running() bool {
+	return j.Status == JobStarted || j.Status == JobCollected
+}
+
+// AccountClassification is what classification reads and writes of one account.
+type AccountClassification struct {
+	AccountID      string
+	Name           string
+	NativeIdentity string
+	Attributes     map[string]any
+	IsMachine      bool
+	Method         string // "", SOURCE, CRITERIA, DISCOVERY, MANUAL
+	Recommendation *Recommendation
+}
+
+// Decider decides an account's new classification; changed reports whether it differs.
+// It runs inside the store's write transaction and must not do I/O.
+type Decider func(a *AccountClassification) (isMachine bool, method string, rec *Recommendation, changed bool)
+
+// ClassificationService keeps machine classification configs, account
+// classifications and source classification jobs.
+type ClassificationService interface {
+	// GetMachineClassificationConfig returns a source's config: ENOTFOUND when the
+	// source has none (or does not exist).
+	GetMachineClassificationConfig(ctx context.Context, sourceID string) (*MachineClassificationConfig, error)
+	// PutMachineClassificationConfig creates or replaces a source's config. It changes no account.
+	PutMachineClassificationConfig(ctx context.Context, cfg *MachineClassificationConfig) error
+	DeleteMachineClassificationConfig(ctx context.Context, sourceID string) error
+
+	// ClassifyAccount decides one account's classification with the source's
+	// current config (nil when none) in one transaction.
+	ClassifyAccount(ctx context.Context, accountID string, decide func(cfg *MachineClassificationConfig) Decider) (*Account, error)
+	// Declassify sets every account of a source back to human, manual ones included,
+	// and clears their method. It returns how many accounts changed.
+	Declassify(ctx context.Context, sourceID string) (int, error)
+
+	// StartClassificationJob starts a job over every account of the source: EREFNOTFOUND
+	// for an unknown source, EILLEGAL when classification is not enabled, ECONFLICT
+	// while another job of the source runs.
+	StartClassificationJob(ctx context.Context, sourceID string) (*ClassificationJob, error)
+	// GetClassificationJob returns the source's latest job, ENOTFOUND when it never ran one.
+	GetClassificationJob(ctx context.Context, sourceID string) (*ClassificationJob, error)
+	GetClassificationJobByID(ctx context.Context, id string) (*ClassificationJob, error)
+	// CancelClassificationJob cancels the source's running job at once (status CANCELLED);
+	// the worker stops before its next batch.
+	CancelClassificationJob(ctx context.Context, sourceID string) (*ClassificationJob, error)
+	// CollectClassificationBatch collects up to n more accounts into a running job
+	// (RECEIVED grows; COLLECTED once all are in). It is a no-op on a finished job.
+	CollectClassificationBatch(ctx context.Context, jobID string, n int) (*ClassificationJob, error)
+	// ProcessClassificationBatch classifies up to n collected accounts with decide and
+	// commits their new state together with the COMPLETED count.
+	ProcessClassificationBatch(ctx context.Context, jobID string, n int, decide Decider) (*ClassificationJob, error)
+	// TerminateClassificationJob ends a running job as TERMINATED with a reason.
+	TerminateClassificationJob(ctx context.Context, jobID, reason string) error
+	// UnfinishedClassificationJobs lists jobs still STARTED or COLLECTED (to resume after a crash).
+	UnfinishedClassificationJobs(ctx context.Context) ([]*ClassificationJob, error)
+
+	// ListMachineAccounts lists accounts classified as machines.
+	ListMachineAccounts(ctx context.Context, opt ListOptions) (Page[*Account], error)
+	// GetMachineAccount returns an account classified as a machine, ENOTFOUND otherwise.
+	GetMachineAccount(ctx context.Context, id string) (*Account, error)
+	// GetAccountForClassification returns what classification reads of one account.
+	GetAccountForClassification(ctx context.Context, id string) (*AccountClassification, error)
+}
+
+// Pacing slows classification jobs down so that clients can observe STARTED and
+// COLLECTED and cancel a job mid-run. A zero Delay is full speed.
+type Pacing struct {
+	BatchSize int           // accounts per batch (one transaction each)
+	Delay     time.Duration // pause after each batch
+}
+
+// Pacing limits and defaults.
+const (
+	DefaultBatchSize = 2000
+	MaxBatchSize     = 100000
+	MaxBatchDelay    = time.Minute
+)
+
+// Tenant settings holding the pacing, so that every server sees the same.
+const (
+	SettingClassifyBatchSize = "classify.batchSize"
+	SettingClassifyDelayMs   = "classify.delayMs"
+)
+
+// Validate checks the pacing's bounds.
+func (p Pacing) Validate() error {
+	if p.BatchSize < 1 || p.BatchSize > MaxBatchSize {
+		return Errorf(EILLEGAL, "batchSize must be between 1 and %d", MaxBatchSize)
+	}
+	if p.Delay < 0 || p.Delay > MaxBatchDelay {
+		return Errorf(EILLEGAL, "delayMs must be between 0 and %d", MaxBatchDelay.Milliseconds())
+	}
+	return nil
+}
+
+// GetPacing reads the pacing from the tenant settings, falling back to def.
+func GetPacing(ctx context.Context, s SettingService, def Pacing) Pacing {
+	p := def
+	if v, err := s.GetSetting(ctx, SettingClassifyBatchSize); err == nil {
+		if n, err := strconv.Atoi(v); err == nil {
+			p.BatchSize = n
+		}
+	}
+	if v, err := s.GetSetting(ctx, SettingClassifyDelayMs); err == nil {
+		if n, err := strconv.Atoi(v); err == nil {
+			p.Delay = time.Duration(n) * time.Millisecond
+		}
+	}
+	if p.BatchSize < 1 {
+		p.BatchSize = DefaultBatchSize
+	}
+	return p
+}
+
+// SetPacing stores the pacing in the tenant settings.
+func SetPacing(ctx context.Context, s SettingService, p Pacing) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if err := s.SetSetting(ctx, SettingClassifyBatchSize, strconv.Itoa(p.BatchSize)); err != nil {
+		return err
+	}
+	return s.SetSetting(ctx, SettingClassifyDelayMs, strconv.FormatInt(p.Delay.Milliseconds(), 10))
+}

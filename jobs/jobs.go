@@ -1,0 +1,184 @@
+// Package jobs runs mica's durable background work on River: source
+// classification jobs. The state of a job (counts, cursor) lives in the store
+// and advances in transactions that also carry the account updates it counts,
+// so a job killed at any moment resumes where its last batch committed.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/micahq/mica"
+	"github.com/micahq/mica/classify"
+)
+
+// ClassifyArgs is the River job that drives one source classification job.
+type ClassifyArgs struct {
+	JobID string `json:"job_id"`
+}
+
+// Kind is the River job kind.
+func (ClassifyArgs) Kind() string { return "mica_classify_source" }
+
+// Store is what the runner needs of the store.
+type Store interface {
+	mica.ClassificationService
+	mica.SettingService
+}
+
+// Runner runs classification jobs through River over the store's database.
+type Runner struct {
+	store   Store
+	client  *river.Client[*sql.Tx]
+	logger  *slog.Logger
+	pacing  mica.Pacing // defaults when the settings hold none
+	stopped sync.Once
+}
+
+// New migrates River's tables in pool (the store's write pool) and builds a runner.
+func New(ctx context.Context, pool *sql.DB, store Store, defaults mica.Pacing, logger *slog.Logger) (*Runner, error) {
+	driver := riversqlite.New(pool)
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: quiet(logger)})
+	if err != nil {
+		return nil, fmt.Errorf("river migrator: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return nil, fmt.Errorf("river migrate: %w", err)
+	}
+	r := &Runner{store: store, logger: logger, pacing: defaults}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &classifyWorker{r: r})
+	client, err := river.NewClient(driver, &river.Config{
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		Workers:              workers,
+		FetchPollInterval:    50 * time.Millisecond,
+		FetchCooldown:        10 * time.Millisecond,
+		JobTimeout:           -1, // a large source takes as long as it takes; cancel is ours
+		RescueStuckJobsAfter: 10 * time.Minute,
+		MaxAttempts:          5,
+		Logger:               quiet(logger),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("river client: %w", err)
+	}
+	r.client = client
+	return r, nil
+}
+
+func quiet(l *slog.Logger) *slog.Logger {
+	return slog.New(levelFloor{l.Handler(), slog.LevelWarn})
+}
+
+// levelFloor drops records below min (River is chatty at info).
+type levelFloor struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h levelFloor) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+// Enqueue is the store's job hook: it inserts the River job in the transaction
+// that creates the classification job.
+func (r *Runner) Enqueue(ctx context.Context, tx *sql.Tx, job *mica.ClassificationJob) error {
+	if _, err := r.client.InsertTx(ctx, tx, ClassifyArgs{JobID: job.ID}, nil); err != nil {
+		return fmt.Errorf("enqueue classification job: %w", err)
+	}
+	return nil
+}
+
+// Start starts working jobs and resumes the ones a previous process left unfinished.
+func (r *Runner) Start(ctx context.Context) error {
+	if err := r.client.Start(ctx); err != nil {
+		return fmt.Errorf("start river: %w", err)
+	}
+	unfinished, err := r.store.UnfinishedClassificationJobs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, j := range unfinished {
+		// The River job of a killed process stays "running" until River's rescuer
+		// frees it; a fresh one resumes now. Batches are atomic, so two workers on
+		// one job never double count.
+		if _, err := r.client.Insert(ctx, ClassifyArgs{JobID: j.ID}, nil); err != nil {
+			return fmt.Errorf("resume classification job %s: %w", j.ID, err)
+		}
+		r.logger.Info("resuming classification job", "job", j.ID, "source", j.SourceID, "completed", j.Completed, "expected", j.Expected)
+	}
+	return nil
+}
+
+// Stop stops River, waiting for running batches to commit. It is idempotent.
+func (r *Runner) Stop(ctx context.Context) error {
+	var err error
+	r.stopped.Do(func() { err = r.client.Stop(ctx) })
+	return err
+}
+
+type classifyWorker struct {
+	river.WorkerDefaults[ClassifyArgs]
+	r *Runner
+}
+
+// Work advances a classification job batch by batch until it ends or is cancelled.
+func (w *classifyWorker) Work(ctx context.Context, job *river.Job[ClassifyArgs]) error {
+	r := w.r
+	j, err := r.store.GetClassificationJobByID(ctx, job.Args.JobID)
+	if mica.ErrorCode(err) == mica.ENOTFOUND {
+		return nil // its source was deleted
+	} else if err != nil {
+		return err
+	}
+	if !j.Running() {
+		return nil
+	}
+	prog, err := classify.Compile(j.Config)
+	if err != nil {
+		r.logger.Error("classification job terminated", "job", j.ID, "source", j.SourceID, "reason", err)
+		return r.store.TerminateClassificationJob(ctx, j.ID, "the job's classification config is invalid: "+mica.ErrorMessage(err))
+	}
+	decide := classify.Decider(classify.ModeDefault, prog)
+	for j.Running() {
+		p := mica.GetPacing(ctx, r.store, r.pacing)
+		var next *mica.ClassificationJob
+		if j.Status == mica.JobStarted {
+			next, err = r.store.CollectClassificationBatch(ctx, j.ID, p.BatchSize)
+		} else {
+			next, err = r.store.ProcessClassificationBatch(ctx, j.ID, p.BatchSize, decide)
+		}
+		if mica.ErrorCode(err) == mica.ENOTFOUND {
+			return nil
+		} else if err != nil {
+			if errors.Is(err, context.Canceled) {
+				return err // shutting down: River retries, the job resumes from its last batch
+			}
+			if job.Attempt >= job.MaxAttempts {
+				reason := "classification failed: " + err.Error()
+				r.logger.Error("classification job terminated", "job", j.ID, "reason", reason)
+				return r.store.TerminateClassificationJob(context.WithoutCancel(ctx), job.Args.JobID, reason)
+			}
+			return err
+		}
+		j = next
+		if p.Delay > 0 && j.Running() {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(p.Delay):
+			}
+		}
+	}
+	r.logger.Info("classification job ended", "job", j.ID, "source", j.SourceID, "status", j.Status,
+		"completed", j.Completed, "expected", j.Expected)
+	return nil
+}

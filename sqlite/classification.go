@@ -1,0 +1,501 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/micahq/mica"
+	"github.com/micahq/mica/query"
+)
+
+// OnClassificationJobStarted, when set, runs inside the transaction that creates
+// a classification job, so that the job's durable work item (a River job) is
+// enqueued atomically with it.
+type OnClassificationJobStarted func(ctx context.Context, tx *sql.Tx, job *mica.ClassificationJob) error
+
+// SetJobHook installs the hook that enqueues classification work.
+func (db *DB) SetJobHook(h OnClassificationJobStarted) { db.jobHook = h }
+
+// WritePool is the single-connection write pool (River's driver uses it too).
+func (db *DB) WritePool() *sql.DB { return db.write }
+
+// GetMachineClassificationConfig returns a source's config, ENOTFOUND when there is none.
+func (db *DB) GetMachineClassificationConfig(ctx context.Context, sourceID string) (*mica.MachineClassificationConfig, error) {
+	return getConfig(ctx, db.read, sourceID)
+}
+
+func getConfig(ctx context.Context, q queryer, sourceID string) (*mica.MachineClassificationConfig, error) {
+	var c mica.MachineClassificationConfig
+	var enabled int
+	var criteria, modified sql.NullString
+	var created string
+	err := q.QueryRowContext(ctx, `SELECT source_id, enabled, method, criteria, created, modified
+		FROM classification_configs WHERE source_id = ?`, sourceID).
+		Scan(&c.SourceID, &enabled, &c.ClassificationMethod, &criteria, &created, &modified)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, mica.Errorf(mica.ENOTFOUND, "source %q has no machine classification config", sourceID)
+	} else if err != nil {
+		return nil, fmt.Errorf("get classification config: %w", err)
+	}
+	c.Enabled = enabled != 0
+	if criteria.Valid {
+		fromJSON(criteria.String, &c.Criteria)
+	}
+	c.Created, c.Modified = parseTime(created), parseTimePtr(modified)
+	return &c, nil
+}
+
+// PutMachineClassificationConfig creates or replaces a source's config.
+func (db *DB) PutMachineClassificationConfig(ctx context.Context, cfg *mica.MachineClassificationConfig) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	return db.update(ctx, func(tx *Tx) error {
+		if err := sourceExists(ctx, tx, cfg.SourceID, mica.ENOTFOUND); err != nil {
+			return err
+		}
+		old, err := getConfig(ctx, tx, cfg.SourceID)
+		if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
+			return err
+		}
+		if old != nil {
+			cfg.Created, cfg.Modified = old.Created, &tx.now
+		} else {
+			cfg.Created, cfg.Modified = tx.now, nil
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO classification_configs (source_id, enabled, method, criteria, created, modified)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source_id) DO UPDATE SET enabled = excluded.enabled,
+			method = excluded.method, criteria = excluded.criteria, modified = excluded.modified`,
+			cfg.SourceID, boolInt(cfg.Enabled), cfg.ClassificationMethod, toJSONOrNull(cfg.Criteria),
+			formatTime(cfg.Created), formatTimePtr(cfg.Modified))
+		if err != nil {
+			return fmt.Errorf("put classification config: %w", err)
+		}
+		return nil
+	})
+}
+
+// DeleteMachineClassificationConfig removes a source's config; ENOTFOUND when there is none.
+func (db *DB) DeleteMachineClassificationConfig(ctx context.Context, sourceID string) error {
+	return db.update(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM classification_configs WHERE source_id = ?`, sourceID)
+		if err != nil {
+			return fmt.Errorf("delete classification config: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return mica.Errorf(mica.ENOTFOUND, "source %q has no machine classification config", sourceID)
+		}
+		return nil
+	})
+}
+
+func sourceExists(ctx context.Context, q queryer, id, code string) error {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM sources WHERE id = ?`, id).Scan(&n); err != nil {
+		return fmt.Errorf("check source: %w", err)
+	}
+	if n == 0 {
+		return mica.Errorf(code, "source %q not found", id)
+	}
+	return nil
+}
+
+const classificationColumns = `a.id, a.name, a.native_identity, a.attributes, a.is_machine,
+	coalesce(a.classification_method, ''), a.recommendation_type, a.recommendation_method`
+
+func scanClassification(s interface{ Scan(...any) error }) (*mica.AccountClassification, error) {
+	var a mica.AccountClassification
+	var attrs string
+	var machine int
+	var recType, recMethod sql.NullString
+	if err := s.Scan(&a.AccountID, &a.Name, &a.NativeIdentity, &attrs, &machine, &a.Method, &recType, &recMethod); err != nil {
+		return nil, err
+	}
+	a.IsMachine = machine != 0
+	fromJSON(attrs, &a.Attributes)
+	if recType.Valid && recMethod.Valid {
+		a.Recommendation = &mica.Recommendation{Type: recType.String, Method: recMethod.String}
+	}
+	return &a, nil
+}
+
+// GetAccountForClassification returns what classification reads of one account.
+func (db *DB) GetAccountForClassification(ctx context.Context, id string) (*mica.AccountClassification, error) {
+	a, err := scanClassification(db.read.QueryRowContext(ctx, `SELECT `+classificationColumns+` FROM accounts a WHERE a.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, mica.Errorf(mica.ENOTFOUND, "account %q not found", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("get account: %w", err)
+	}
+	return a, nil
+}
+
+// applyClassification writes an account's new classification.
+func applyClassification(ctx context.Context, stmt *sql.Stmt, tx *Tx, id string, isMachine bool, method string, rec *mica.Recommendation) error {
+	var recType, recMethod, m, at any
+	if rec != nil {
+		recType, recMethod = rec.Type, rec.Method
+	}
+	if method != "" {
+		m, at = method, formatTime(tx.now)
+	}
+	if _, err := stmt.ExecContext(ctx, boolInt(isMachine), m, at, recType, recMethod, formatTime(tx.now), id); err != nil {
+		return fmt.Errorf("classify account %s: %w", id, err)
+	}
+	return nil
+}
+
+const updateClassificationSQL = `UPDATE accounts SET is_machine = ?, classification_method = ?, classified_at = ?,
+	recommendation_type = ?, recommendation_method = ?, modified = ? WHERE id = ?`
+
+// ClassifyAccount decides one account's classification in one transaction.
+func (db *DB) ClassifyAccount(ctx context.Context, accountID string, decide func(*mica.MachineClassificationConfig) mica.Decider) (*mica.Account, error) {
+	var sourceID string
+	err := db.update(ctx, func(tx *Tx) error {
+		a, err := scanClassification(tx.QueryRowContext(ctx, `SELECT `+classificationColumns+` FROM accounts a WHERE a.id = ?`, accountID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return mica.Errorf(mica.ENOTFOUND, "account %q not found", accountID)
+		} else if err != nil {
+			return fmt.Errorf("get account: %w", err)
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT source_id FROM accounts WHERE id = ?`, accountID).Scan(&sourceID); err != nil {
+			return fmt.Errorf("get account source: %w", err)
+		}
+		cfg, err := getConfig(ctx, tx, sourceID)
+		if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
+			return err
+		}
+		isMachine, method, rec, changed := decide(cfg)(a)
+		if !changed {
+			return nil
+		}
+		stmt, err := tx.PrepareContext(ctx, updateClassificationSQL)
+		if err != nil {
+			return fmt.Errorf("prepare classify: %w", err)
+		}
+		defer func() { _ = stmt.Close() }()
+		return applyClassification(ctx, stmt, tx, accountID, isMachine, method, rec)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.getAccountForMachine(ctx, accountID, false)
+}
+
+// Declassify sets every account of a source back to human and clears its method.
+func (db *DB) Declassify(ctx context.Context, sourceID string) (int, error) {
+	var n int64
+	err := db.update(ctx, func(tx *Tx) error {
+		if err := sourceExists(ctx, tx, sourceID, mica.EREFNOTFOUND); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE accounts SET is_machine = 0, classification_method = NULL,
+			classified_at = NULL, modified = ?,
+			recommendation_type = CASE WHEN recommendation_type = 'HUMAN' THEN NULL ELSE recommendation_type END,
+			recommendation_method = CASE WHEN recommendation_type = 'HUMAN' THEN NULL ELSE recommendation_method END
+			WHERE source_id = ? AND (is_machine = 1 OR classification_method IS NOT NULL)`, formatTime(tx.now), sourceID)
+		if err != nil {
+			return fmt.Errorf("declassify: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return int(n), err
+}
+
+const jobColumns = `id, source_id, status, expected, received, completed, config, reason, started, updated`
+
+func scanJob(s interface{ Scan(...any) error }) (*mica.ClassificationJob, error) {
+	var j mica.ClassificationJob
+	var cfg, started string
+	var updated sql.NullString
+	if err := s.Scan(&j.ID, &j.SourceID, &j.Status, &j.Expected, &j.Received, &j.Completed, &cfg, &j.Reason,
+		&started, &updated); err != nil {
+		return nil, err
+	}
+	fromJSON(cfg, &j.Config)
+	j.Started, j.Updated = parseTime(started), parseTimePtr(updated)
+	return &j, nil
+}
+
+func getJob(ctx context.Context, q queryer, where string, arg any) (*mica.ClassificationJob, error) {
+	j, err := scanJob(q.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM classification_jobs WHERE `+where+
+		` ORDER BY started DESC, rowid DESC LIMIT 1`, arg))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, mica.Errorf(mica.ENOTFOUND, "no classification job found")
+	} else if err != nil {
+		return nil, fmt.Errorf("get classification job: %w", err)
+	}
+	return j, nil
+}
+
+// StartClassificationJob creates a job and collects the ids of every account of the
+// source into it, in one transaction (with the work item, through the job hook).
+func (db *DB) StartClassificationJob(ctx context.Context, sourceID string) (*mica.ClassificationJob, error) {
+	var job *mica.ClassificationJob
+	err := db.update(ctx, func(tx *Tx) error {
+		if err := sourceExists(ctx, tx, sourceID, mica.EREFNOTFOUND); err != nil {
+			return err
+		}
+		cfg, err := getConfig(ctx, tx, sourceID)
+		if mica.ErrorCode(err) == mica.ENOTFOUND || (err == nil && (!cfg.Enabled || cfg.ClassificationMethod == "")) {
+			return mica.Errorf(mica.EILLEGAL, "machine classification is not enabled for source %q", sourceID)
+		} else if err != nil {
+			return err
+		}
+		if running, err := getJob(ctx, tx, "source_id = ? AND status IN ('STARTED', 'COLLECTED')", sourceID); err == nil {
+			return mica.Errorf(mica.ECONFLICT, "classification job %s is already running for source %q", running.ID, sourceID)
+		}
+		job = &mica.ClassificationJob{ID: mica.NewID(), SourceID: sourceID, Status: mica.JobStarted, Started: tx.now,
+			Updated: &tx.now, Config: cfg}
+		res, err := tx.ExecContext(ctx, `INSERT INTO classification_jobs (`+jobColumns+`) VALUES (?, ?, ?, 0, 0, 0, ?, '', ?, ?)`,
+			job.ID, sourceID, job.Status, toJSON(cfg), formatTime(tx.now), formatTime(tx.now))
+		if err != nil {
+			return fmt.Errorf("insert classification job: %w", err)
+		}
+		res, err = tx.ExecContext(ctx, `INSERT INTO classification_job_items (job_id, seq, account_id)
+			SELECT ?, row_number() OVER (ORDER BY id), id FROM accounts WHERE source_id = ?`, job.ID, sourceID)
+		if err != nil {
+			return fmt.Errorf("collect accounts: %w", err)
+		}
+		job.Expected, _ = res.RowsAffected()
+		if _, err := tx.ExecContext(ctx, `UPDATE classification_jobs SET expected = ? WHERE id = ?`, job.Expected, job.ID); err != nil {
+			return fmt.Errorf("set expected: %w", err)
+		}
+		if db.jobHook != nil {
+			return db.jobHook(ctx, tx.Tx, job)
+		}
+		return nil
+	})
+	return job, err
+}
+
+// GetClassificationJob returns the source's latest job.
+func (db *DB) GetClassificationJob(ctx context.Context, sourceID string) (*mica.ClassificationJob, error) {
+	j, err := getJob(ctx, db.read, "source_id = ?", sourceID)
+	if mica.ErrorCode(err) == mica.ENOTFOUND {
+		return nil, mica.Errorf(mica.ENOTFOUND, "source %q has never run a classification job", sourceID)
+	}
+	return j, err
+}
+
+// GetClassificationJobByID returns a job by id.
+func (db *DB) GetClassificationJobByID(ctx context.Context, id string) (*mica.ClassificationJob, error) {
+	return getJob(ctx, db.read, "id = ?", id)
+}
+
+// CancelClassificationJob marks the source's running job CANCELLED.
+func (db *DB) CancelClassificationJob(ctx context.Context, sourceID string) (*mica.ClassificationJob, error) {
+	var job *mica.ClassificationJob
+	err := db.update(ctx, func(tx *Tx) error {
+		if err := sourceExists(ctx, tx, sourceID, mica.EREFNOTFOUND); err != nil {
+			return err
+		}
+		j, err := getJob(ctx, tx, "source_id = ? AND status IN ('STARTED', 'COLLECTED')", sourceID)
+		if mica.ErrorCode(err) == mica.ENOTFOUND {
+			return mica.Errorf(mica.EILLEGAL, "no classification job is running for source %q", sourceID)
+		} else if err != nil {
+			return err
+		}
+		j.Status, j.Updated = mica.JobCancelled, &tx.now
+		if _, err := tx.ExecContext(ctx, `UPDATE classification_jobs SET status = ?, updated = ? WHERE id = ?`,
+			j.Status, formatTime(tx.now), j.ID); err != nil {
+			return fmt.Errorf("cancel classification job: %w", err)
+		}
+		job = j
+		return nil
+	})
+	return job, err
+}
+
+// CollectClassificationBatch moves up to n more collected accounts into RECEIVED.
+func (db *DB) CollectClassificationBatch(ctx context.Context, jobID string, n int) (*mica.ClassificationJob, error) {
+	var job *mica.ClassificationJob
+	err := db.update(ctx, func(tx *Tx) error {
+		j, err := getJob(ctx, tx, "id = ?", jobID)
+		if err != nil {
+			return err
+		}
+		job = j
+		if j.Status != mica.JobStarted {
+			return nil
+		}
+		j.Received = min(j.Expected, j.Received+int64(n))
+		if j.Received == j.Expected {
+			j.Status = mica.JobCollected
+		}
+		j.Updated = &tx.now
+		_, err = tx.ExecContext(ctx, `UPDATE classification_jobs SET received = ?, status = ?, updated = ? WHERE id = ?`,
+			j.Received, j.Status, formatTime(tx.now), j.ID)
+		if err != nil {
+			return fmt.Errorf("collect classification batch: %w", err)
+		}
+		return nil
+	})
+	return job, err
+}
+
+// ProcessClassificationBatch classifies the next up to n received accounts of a job
+// and commits them together with the COMPLETED count: a crash loses no counted work.
+func (db *DB) ProcessClassificationBatch(ctx context.Context, jobID string, n int, decide mica.Decider) (*mica.ClassificationJob, error) {
+	var job *mica.ClassificationJob
+	err := db.update(ctx, func(tx *Tx) error {
+		j, err := getJob(ctx, tx, "id = ?", jobID)
+		if err != nil {
+			return err
+		}
+		job = j
+		if !j.Running() || j.Completed >= j.Received {
+			return nil
+		}
+		limit := min(int64(n), j.Received-j.Completed)
+		rows, err := tx.QueryContext(ctx, `SELECT ji.seq, `+classificationColumns+`
+			FROM classification_job_items ji JOIN accounts a ON a.id = ji.account_id
+			WHERE ji.job_id = ? AND ji.seq > ? AND ji.seq <= ? ORDER BY ji.seq`, j.ID, j.Completed, j.Completed+limit)
+		if err != nil {
+			return fmt.Errorf("read classification batch: %w", err)
+		}
+		type change struct {
+			id        string
+			isMachine bool
+			method    string
+			rec       *mica.Recommendation
+		}
+		var changes []change
+		for rows.Next() {
+			var seq int64
+			var a mica.AccountClassification
+			var attrs string
+			var machine int
+			var recType, recMethod sql.NullString
+			if err := rows.Scan(&seq, &a.AccountID, &a.Name, &a.NativeIdentity, &attrs, &machine, &a.Method, &recType, &recMethod); err != nil {
+				_ = rows.Close()
+				return fmt.Errorf("scan classification batch: %w", err)
+			}
+			a.IsMachine = machine != 0
+			fromJSON(attrs, &a.Attributes)
+			if recType.Valid && recMethod.Valid {
+				a.Recommendation = &mica.Recommendation{Type: recType.String, Method: recMethod.String}
+			}
+			if isMachine, method, rec, changed := decide(&a); changed {
+				changes = append(changes, change{a.AccountID, isMachine, method, rec})
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("read classification batch: %w", err)
+		}
+		if len(changes) > 0 {
+			stmt, err := tx.PrepareContext(ctx, updateClassificationSQL)
+			if err != nil {
+				return fmt.Errorf("prepare classify: %w", err)
+			}
+			defer func() { _ = stmt.Close() }()
+			for _, c := range changes {
+				if err := applyClassification(ctx, stmt, tx, c.id, c.isMachine, c.method, c.rec); err != nil {
+					return err
+				}
+			}
+		}
+		j.Completed += limit
+		if j.Completed == j.Expected {
+			j.Status = mica.JobCompleted
+		}
+		j.Updated = &tx.now
+		if _, err := tx.ExecContext(ctx, `UPDATE classification_jobs SET completed = ?, status = ?, updated = ? WHERE id = ?`,
+			j.Completed, j.Status, formatTime(tx.now), j.ID); err != nil {
+			return fmt.Errorf("record classification batch: %w", err)
+		}
+		if j.Status == mica.JobCompleted {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM classification_job_items WHERE job_id = ?`, j.ID); err != nil {
+				return fmt.Errorf("clear job items: %w", err)
+			}
+		}
+		return nil
+	})
+	return job, err
+}
+
+// TerminateClassificationJob ends a running job as TERMINATED.
+func (db *DB) TerminateClassificationJob(ctx context.Context, jobID, reason string) error {
+	return db.update(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE classification_jobs SET status = ?, reason = ?, updated = ?
+			WHERE id = ? AND status IN ('STARTED', 'COLLECTED')`, mica.JobTerminated, reason, formatTime(tx.now), jobID)
+		if err != nil {
+			return fmt.Errorf("terminate classification job: %w", err)
+		}
+		return nil
+	})
+}
+
+// UnfinishedClassificationJobs lists running jobs, oldest first.
+func (db *DB) UnfinishedClassificationJobs(ctx context.Context) ([]*mica.ClassificationJob, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+jobColumns+` FROM classification_jobs
+		WHERE status IN ('STARTED', 'COLLECTED') ORDER BY started`)
+	if err != nil {
+		return nil, fmt.Errorf("list unfinished jobs: %w", err)
+	}
+	defer func() { _ = rows.Close() }()
+	var out []*mica.ClassificationJob
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list unfinished jobs: %w", err)
+		}
+		out = append(out, j)
+	}
+	return out, rows.Err()
+}
+
+const machineAccountColumns = `a.id, a.source_id, a.source_name, a.native_identity, a.name, a.uuid, a.identity_id,
+	a.identity_name, a.attributes, a.authoritative, a.disabled, a.locked, a.system_account, a.uncorrelated,
+	a.manually_correlated, a.has_entitlements, a.origin, a.description, a.is_machine, a.classification_method,
+	a.classified_at, a.recommendation_type, a.recommendation_method, a.created, a.modified`
+
+func scanMachineAccount(s interface{ Scan(...any) error }) (*mica.Account, error) {
+	var a mica.Account
+	var uuid, identityID, identityName, origin, desc, method, classified, recType, recMethod sql.NullString
+	var attrs, created, modified string
+	var auth, disabled, locked, system, uncorrelated, manual, ents, machine int
+	if err := s.Scan(&a.ID, &a.SourceID, &a.SourceName, &a.NativeIdentity, &a.Name, &uuid, &identityID, &identityName,
+		&attrs, &auth, &disabled, &locked, &system, &uncorrelated, &manual, &ents, &origin, &desc, &machine, &method,
+		&classified, &recType, &recMethod, &created, &modified); err != nil {
+		return nil, err
+	}
+	a.UUID, a.IdentityID, a.IdentityName, a.Origin, a.Description = uuid.String, identityID.String, identityName.String, origin.String, desc.String
+	fromJSON(attrs, &a.Attributes)
+	a.Authoritative, a.Disabled, a.Locked, a.SystemAccount = auth != 0, disabled != 0, locked != 0, system != 0
+	a.Uncorrelated, a.ManuallyCorrelated, a.HasEntitlements, a.IsMachine = uncorrelated != 0, manual != 0, ents != 0, machine != 0
+	a.ClassificationMethod, a.ClassifiedAt = method.String, parseTimePtr(classified)
+	if recType.Valid && recMethod.Valid {
+		a.Recommendation = &mica.Recommendation{Type: recType.String, Method: recMethod.String}
+	}
+	a.Created, a.Modified = parseTime(created), parseTime(modified)
+	return &a, nil
+}
+
+func (db *DB) getAccountForMachine(ctx context.Context, id string, machineOnly bool) (*mica.Account, error) {
+	q := `SELECT ` + machineAccountColumns + ` FROM accounts a WHERE a.id = ?`
+	if machineOnly {
+		q += ` AND a.is_machine = 1`
+	}
+	a, err := scanMachineAccount(db.read.QueryRowContext(ctx, q, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, mica.Errorf(mica.ENOTFOUND, "machine account %q not found", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("get account: %w", err)
+	}
+	return a, nil
+}
+
+// GetMachineAccount returns an account classified as a machine.
+func (db *DB) GetMachineAccount(ctx context.Context, id string) (*mica.Account, error) {
+	return db.getAccountForMachine(ctx, id, true)
+}
+
+// ListMachineAccounts lists the accounts classified as machines.
+func (db *DB) ListMachineAccounts(ctx context.Context, opt mica.ListOptions) (mica.Page[*mica.Account], error) {
+	return list(ctx, db.read, query.MachineAccounts, opt, "SELECT "+machineAccountColumns, "FROM accounts a",
+		"a.is_machine = 1", nil, func(r *sql.Rows) (*mica.Account, error) { return scanMachineAccount(r) })
+}
