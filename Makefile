@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/mica
 
-.PHONY: help run build test test-go vet lint fmt fuzz clean
+.PHONY: help run build test test-go sdk-test vet lint fmt fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -18,6 +18,9 @@ test: ## run the whole test suite (what CI runs)
 
 test-go: ## run only the Go tests
 	$(GO) test -count=1 ./...
+
+sdk-test: ## run the official TypeScript SDK against a real server (needs Node 20+ and npm)
+	./conformance/ts-sdk/run.sh
 
 vet: ## go vet
 	$(GO) vet ./...

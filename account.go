@@ -1,6 +1,9 @@
 package mica
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Account is an account on a source (the ISC Account schema), with its machine classification.
 type Account struct {
@@ -22,12 +25,21 @@ type Account struct {
 	HasEntitlements    bool
 	Origin             string // AGGREGATED, PROVISIONED or ""
 	Description        string
+	// GroundTruth is what a generated (demo) account really is, MACHINE or HUMAN;
+	// stored for tests that measure classification, never exposed by the API.
+	GroundTruth string
 
 	// Machine classification.
 	IsMachine            bool
 	ClassificationMethod string // SOURCE, CRITERIA, DISCOVERY, MANUAL or ""
 	ClassifiedAt         *time.Time
 	Recommendation       *Recommendation
+
+	// Read-only context from the account's source and identity (filled by the store on reads).
+	SourceOwner          Ref
+	SourceFeatures       []string
+	SourceConnectionType string
+	IdentityStatus       string
 
 	Created  time.Time
 	Modified time.Time
@@ -39,14 +51,34 @@ type Recommendation struct {
 	Method string `json:"method"` // DISCOVERY, SOURCE, CRITERIA
 }
 
-// AccountService manages accounts. The identity-data work fills it in.
+// Validate checks the fields a caller sets when creating an account directly.
+func (a *Account) Validate() error {
+	switch {
+	case a.SourceID == "":
+		return Errorf(EMISSING, "account sourceId is required")
+	case a.NativeIdentity == "":
+		return Errorf(EMISSING, "account nativeIdentity is required")
+	}
+	return nil
+}
+
+// AccountFilter narrows an account listing beyond the collection parameters.
+type AccountFilter struct {
+	SourceID    string // only this source's accounts ("" for all)
+	MachineOnly bool   // only accounts classified as machines
+	// RecommendationType allows the v2025-only filter recommendation.type.
+	RecommendationType bool
+}
+
+// AccountService manages accounts. Accounts normally arrive through an
+// aggregation (AggregationService); CreateAccounts is for tests, imports of
+// already-shaped data and the demo generator.
 type AccountService interface {
-}
-
-// AccessProfileService manages access profiles and their assignment to identities.
-type AccessProfileService interface {
-}
-
-// AggregationService loads account files into sources.
-type AggregationService interface {
+	// CreateAccounts inserts accounts in one transaction: all or none. Each needs
+	// an existing source; IdentityID, when set, an existing identity.
+	CreateAccounts(ctx context.Context, accounts []*Account) error
+	GetAccount(ctx context.Context, id string) (*Account, error)
+	ListAccounts(ctx context.Context, f AccountFilter, opt ListOptions) (Page[*Account], error)
+	// EachAccount streams a source's accounts in nativeIdentity order (export).
+	EachAccount(ctx context.Context, f AccountFilter, fn func(*Account) error) error
 }

@@ -244,7 +244,9 @@ func (h *harness) do(method, path, tier string, body any, headers ...string) res
 	}
 	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
-	return response{status: resp.StatusCode, header: resp.Header, body: b}
+	r := response{status: resp.StatusCode, header: resp.Header, body: b}
+	validateResponse(h.t, req, r)
+	return r
 }
 
 // checkError asserts the official error shape for status.

@@ -55,6 +55,22 @@ type GetPersonalAccessTokenResponse struct {
 	UserAwareTokenNeverExpires *bool    `json:"userAwareTokenNeverExpires,omitempty"`
 }
 
+// oldPATResponse is the list item of the old versions (v3, v2024, beta), where
+// expirationDate is not nullable: a token that never expires leaves it out.
+type oldPATResponse struct {
+	GetPersonalAccessTokenResponse
+	ExpirationDate *Time `json:"expirationDate,omitempty"`
+}
+
+// patWire is a PAT in the shape of version v.
+func (s *Server) patWire(v Version, c *mica.Client, ownerName string) any {
+	d := s.patDto(v, c, ownerName)
+	if newPATRules(v) {
+		return d
+	}
+	return oldPATResponse{GetPersonalAccessTokenResponse: d, ExpirationDate: d.ExpirationDate}
+}
+
 func (s *Server) patDto(v Version, c *mica.Client, ownerName string) GetPersonalAccessTokenResponse {
 	d := GetPersonalAccessTokenResponse{ID: c.ID, Name: c.Name, Scope: c.Scopes,
 		Owner:   PatOwner{Type: "IDENTITY", ID: c.IdentityID, Name: ownerName},
@@ -110,9 +126,7 @@ func (s *Server) listPATs(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	names, v := map[string]string{}, VersionFrom(r.Context())
-	writePage(w, page, func(c *mica.Client) GetPersonalAccessTokenResponse {
-		return s.patDto(v, c, s.ownerName(r, c.IdentityID, names))
-	})
+	writePage(w, page, func(c *mica.Client) any { return s.patWire(v, c, s.ownerName(r, c.IdentityID, names)) })
 	return nil
 }
 
@@ -310,7 +324,7 @@ func (s *Server) patchPAT(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Store.UpdateClient(r.Context(), c); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.patDto(v, c, s.ownerName(r, c.IdentityID, map[string]string{})))
+	writeJSON(w, http.StatusOK, s.patWire(v, c, s.ownerName(r, c.IdentityID, map[string]string{})))
 	return nil
 }
 

@@ -25,7 +25,11 @@ type Config struct {
 	BaseURL      string        // public base URL, for /oauth/info
 	TenantName   string
 	TenantID     string
-	Pacing       mica.Pacing // classification job pacing when the tenant settings hold none
+	// UploadDir holds uploaded account files until their aggregation reads them (default: the system temp dir).
+	UploadDir string
+	// MaxUploadBytes caps one account file upload (default 512 MiB).
+	MaxUploadBytes int64
+	Pacing         mica.Pacing // classification job pacing when the tenant settings hold none
 }
 
 // DefaultConfig returns ISC's defaults.
@@ -41,6 +45,8 @@ type Server struct {
 	Config Config
 	Logger *slog.Logger
 	Now    func() time.Time
+	// Aggregator runs uploaded account files in the background (load-accounts); nil answers 503.
+	Aggregator Aggregator
 
 	mux     *http.ServeMux
 	limiter *rateLimiter
@@ -58,6 +64,8 @@ func NewServer(store mica.Store, signer *oauth.Signer, cfg Config, logger *slog.
 	s.registerHealth()
 	s.registerPATs()
 	s.registerSources()
+	s.registerIdentityData()
+	s.registerApps()
 	s.registerClassification()
 	s.registerMachineAccounts()
 	s.mux.HandleFunc("/", s.notFound)
@@ -136,6 +144,10 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isUpload(r) { // load-accounts streams its file under its own cap (MaxUploadBytes)
+			next.ServeHTTP(w, r)
+			return
+		}
 		if r.ContentLength > s.Config.MaxBodyBytes {
 			Error(w, r, mica.Errorf(mica.ETOOLARGE, "request body is larger than %d bytes", s.Config.MaxBodyBytes))
 			return

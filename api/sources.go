@@ -27,7 +27,7 @@ type SourceDto struct {
 	Cluster                   *mica.Ref      `json:"cluster"`
 	AccountCorrelationConfig  *mica.Ref      `json:"accountCorrelationConfig"`
 	AccountCorrelationRule    *mica.Ref      `json:"accountCorrelationRule"`
-	ManagerCorrelationMapping any            `json:"managerCorrelationMapping"`
+	ManagerCorrelationMapping any            `json:"managerCorrelationMapping,omitempty"` // the spec's allOf makes null invalid
 	ManagerCorrelationRule    *mica.Ref      `json:"managerCorrelationRule"`
 	BeforeProvisioningRule    *mica.Ref      `json:"beforeProvisioningRule"`
 	Schemas                   []mica.Ref     `json:"schemas"`

@@ -92,7 +92,7 @@ type Verdict struct {
 // matches and of the description matches counts, and a built-in or sync
 // account's name is not scored again as a naming convention.
 func Discover(a *Account) Verdict {
-	d := detector{a: a, explain: true, signals: make([]Signal, 0, 8)}
+	d := detector{a: a, explain: true, signals: make([]Signal, 0, 12)}
 	d.run()
 	score := float64(d.tenths) / 10
 	return Verdict{Machine: score >= DiscoveryThreshold, Score: score, Signals: d.signals}

@@ -293,6 +293,12 @@ func (r *Resource) orderBy(d Dialect, terms []SortTerm) (string, error) {
 			if len(r.Sorters) == 0 {
 				return "", illegal("field %q is not sortable; %s has no sortable fields", t.Name, r.Name)
 			}
+			for i := range r.Sorters {
+				if strings.EqualFold(r.Sorters[i].Name, t.Name) {
+					return "", illegal("field %q is not sortable (did you mean %q?); sortable fields: %s",
+						t.Name, r.Sorters[i].Name, r.sorterNames())
+				}
+			}
 			return "", illegal("field %q is not sortable; sortable fields: %s", t.Name, r.sorterNames())
 		}
 		keys = append(keys, sortKey{s.Column, r.sorterType(s), t.Desc})

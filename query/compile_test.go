@@ -211,6 +211,7 @@ func TestCompileErrors(t *testing.T) {
 		{Sources, `name eq`, "", mica.EINVALID, `invalid filter at position 8: expected a value after "eq"`},
 		{Sources, "", "foo", mica.EILLEGAL, `field "foo" is not sortable; sortable fields: type, created, modified, name, owner.name`},
 		{Sources, "", "name,features", mica.EILLEGAL, `field "features" is not sortable`},
+		{Sources, "", "-Name", mica.EILLEGAL, `field "Name" is not sortable (did you mean "name"?); sortable fields: type,`},
 		{UserApps, "", "id", mica.EILLEGAL, `field "id" is not sortable; user-apps has no sortable fields`},
 		{Sources, "", "name,", mica.EINVALID, `invalid sorters at position 6: empty sort term`},
 		{Sources, "", "name,-name", mica.EINVALID, `field "name" appears more than once`},

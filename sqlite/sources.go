@@ -126,3 +126,91 @@ func (db *DB) ListSources(ctx context.Context, opt mica.ListOptions) (mica.Page[
 	return list(ctx, db.read, query.Sources, opt, "SELECT "+sourceColumns, "FROM sources s", "", nil,
 		func(r *sql.Rows) (*mica.Source, error) { return scanSource(r) })
 }
+
+// UpdateSource replaces the mutable fields of a source. The owner must exist,
+// the name stay unique, and type, authoritative, connector and connectorClass
+// cannot change. A new name is copied to the source's accounts and access profiles.
+func (db *DB) UpdateSource(ctx context.Context, s *mica.Source) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	return db.update(ctx, func(tx *Tx) error {
+		cur, err := scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources s WHERE s.id = ?`, s.ID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return mica.Errorf(mica.ENOTFOUND, "source %q not found", s.ID)
+		} else if err != nil {
+			return fmt.Errorf("get source: %w", err)
+		}
+		for _, f := range []struct {
+			name     string
+			old, new any
+		}{{"type", cur.Type, s.Type}, {"authoritative", cur.Authoritative, s.Authoritative},
+			{"connector", cur.Connector, s.Connector}, {"connectorClass", cur.ConnectorClass, s.ConnectorClass}} {
+			if f.old != f.new {
+				return mica.Errorf(mica.EILLEGAL, "source %s cannot be changed (it is %v)", f.name, f.old)
+			}
+		}
+		var ownerName string
+		if err := tx.QueryRowContext(ctx, `SELECT name FROM identities WHERE id = ?`, s.Owner.ID).Scan(&ownerName); errors.Is(err, sql.ErrNoRows) {
+			return mica.Errorf(mica.EREFNOTFOUND, "owner identity %q not found", s.Owner.ID)
+		} else if err != nil {
+			return fmt.Errorf("find source owner: %w", err)
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sources WHERE name = ? COLLATE NOCASE AND id <> ?`,
+			s.Name, s.ID).Scan(&n); err != nil {
+			return fmt.Errorf("check source name: %w", err)
+		} else if n > 0 {
+			return mica.Errorf(mica.ECONFLICT, "a source named %q already exists", s.Name)
+		}
+		s.Owner = mica.Ref{Type: "IDENTITY", ID: s.Owner.ID, Name: ownerName}
+		if s.ConnectorAttributes == nil {
+			s.ConnectorAttributes = map[string]any{}
+		}
+		if s.Features == nil {
+			s.Features = []string{}
+		}
+		s.Healthy, s.Status, s.ConnectorID, s.ConnectorName = cur.Healthy, cur.Status, cur.ConnectorID, cur.ConnectorName
+		s.ConnectionType, s.ConnectorImplementationID = cur.ConnectionType, cur.ConnectorImplementationID
+		s.Created, s.Modified = cur.Created, tx.now
+		var workgroupID any
+		if s.ManagementWorkgroup != nil {
+			workgroupID = s.ManagementWorkgroup.ID
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE sources SET name = ?, description = ?, owner_id = ?, owner_name = ?,
+			cluster = ?, connector_attributes = ?, delete_threshold = ?, features = ?, management_workgroup = ?,
+			management_workgroup_id = ?, credential_provider_enabled = ?, category = ?, modified = ? WHERE id = ?`,
+			s.Name, s.Description, s.Owner.ID, s.Owner.Name, toJSONOrNull(s.Cluster), toJSON(s.ConnectorAttributes),
+			s.DeleteThreshold, toJSON(s.Features), toJSONOrNull(s.ManagementWorkgroup), workgroupID,
+			boolInt(s.CredentialProviderEnabled), s.Category, formatTime(s.Modified), s.ID); err != nil {
+			return fmt.Errorf("update source: %w", err)
+		}
+		if cur.Name != s.Name {
+			if _, err := tx.ExecContext(ctx, `UPDATE accounts SET source_name = ? WHERE source_id = ?`, s.Name, s.ID); err != nil {
+				return fmt.Errorf("rename source in accounts: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE access_profiles SET source_name = ? WHERE source_id = ?`, s.Name, s.ID); err != nil {
+				return fmt.Errorf("rename source in access profiles: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// DeleteSource removes a source. Its accounts, access profiles (and their
+// assignments), correlation config and aggregations go with it through ON DELETE
+// CASCADE references, as do later tables that refer to sources the same way.
+func (db *DB) DeleteSource(ctx context.Context, id string) error {
+	return db.update(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM sources WHERE id = ?`, id)
+		if isForeignKeyViolation(err) {
+			return mica.Errorf(mica.EINUSE, "source %q is still referred to and cannot be deleted", id)
+		} else if err != nil {
+			return fmt.Errorf("delete source: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return mica.Errorf(mica.ENOTFOUND, "source %q not found", id)
+		}
+		return nil
+	})
+}

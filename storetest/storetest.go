@@ -31,6 +31,17 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Sources", testSources},
 		{"SourceList", testSourceList},
 		{"ConcurrentWrites", testConcurrentWrites},
+		{"Accounts", testAccounts},
+		{"AccessProfiles", testAccessProfiles},
+		{"CorrelationConfig", testCorrelationConfig},
+		{"SourceUpdate", testSourceUpdate},
+		{"SourceDeleteCascade", testSourceDeleteCascade},
+		{"AggregationRollback", testAggregationRollback},
+		{"SourceApps", testSourceApps},
+		{"SourceAppUpdate", testSourceAppUpdate},
+		{"SourceAppList", testSourceAppList},
+		{"SourceAppSourceDeleted", testSourceAppSourceDeleted},
+		{"SourceAppAssignment", testSourceAppAssignment},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -29,6 +29,8 @@ Usage:
   mica clients create [flags]         create an OAuth client and print its id and secret once
   mica clients list [flags]           list OAuth clients
   mica clients delete [flags] ID      delete an OAuth client
+  mica import accounts --source S FILE.csv    load a CSV of accounts into a delimited-file source
+  mica export accounts --source S [flags]     write a source's accounts as CSV or JSON (--machine-only)
   mica version                        print the version
 
 Run "mica COMMAND -h" for the flags of a command. Every flag can also be set
@@ -53,6 +55,10 @@ func run(ctx context.Context, args []string) error {
 		return m.Close()
 	case "clients":
 		return runClients(ctx, args[1:])
+	case "import":
+		return runImport(ctx, args[1:], os.Stdout)
+	case "export":
+		return runExport(ctx, args[1:], os.Stdout)
 	case "version":
 		fmt.Println("mica", Version)
 		return nil

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/micahq/mica"
+	"github.com/micahq/mica/aggregate"
 	"github.com/micahq/mica/api"
 	"github.com/micahq/mica/jobs"
 	"github.com/micahq/mica/oauth"
@@ -34,6 +35,7 @@ type Config struct {
 	Demo       bool
 	LogLevel   string
 	Pacing     mica.Pacing
+	MaxUpload  int64 // account file upload cap in bytes (load-accounts)
 }
 
 // Main is the mica server program, separate from main() so tests can boot it on
@@ -45,6 +47,7 @@ type Main struct {
 
 	DB       *sqlite.DB
 	Jobs     *jobs.Runner
+	Aggs     *aggregate.Runner
 	Server   *api.Server
 	http     *http.Server
 	listener net.Listener
@@ -53,7 +56,7 @@ type Main struct {
 // NewMain returns a Main with default configuration.
 func NewMain() *Main {
 	return &Main{Config: Config{Addr: "127.0.0.1:8080", DataDir: "./mica-data", TokenTTL: 750 * time.Second,
-		RateLimit: 100, RateWindow: 10 * time.Second, MaxBody: 1 << 20, LogLevel: "info",
+		RateLimit: 100, RateWindow: 10 * time.Second, MaxBody: 1 << 20, LogLevel: "info", MaxUpload: api.DefaultMaxUploadBytes,
 		Pacing: mica.Pacing{BatchSize: mica.DefaultBatchSize}}, Stdout: os.Stdout}
 }
 
@@ -84,6 +87,7 @@ func (m *Main) ParseFlags(args []string) error {
 	batch := fs.String("classify-batch", envOr("MICA_CLASSIFY_BATCH", strconv.Itoa(c.Pacing.BatchSize)), "accounts per classification batch (MICA_CLASSIFY_BATCH)")
 	delay := fs.String("classify-delay", envOr("MICA_CLASSIFY_DELAY", c.Pacing.Delay.String()), "pause after each classification batch, for tests (MICA_CLASSIFY_DELAY)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("MICA_LOG_LEVEL", c.LogLevel), "debug, info, warn or error (MICA_LOG_LEVEL)")
+	upload := fs.String("max-upload", envOr("MICA_MAX_UPLOAD", strconv.FormatInt(c.MaxUpload, 10)), "account file upload cap in bytes (MICA_MAX_UPLOAD)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -98,6 +102,9 @@ func (m *Main) ParseFlags(args []string) error {
 	}
 	if c.RateWindow, err = time.ParseDuration(*window); err != nil || c.RateWindow < time.Millisecond {
 		return fmt.Errorf("invalid --rate-window %q: a duration such as 10s", *window)
+	}
+	if c.MaxUpload, err = strconv.ParseInt(*upload, 10, 64); err != nil || c.MaxUpload < 1024 {
+		return fmt.Errorf("invalid --max-upload %q: bytes, at least 1024", *upload)
 	}
 	if c.MaxBody, err = strconv.ParseInt(*body, 10, 64); err != nil || c.MaxBody < 1024 {
 		return fmt.Errorf("invalid --max-body %q: bytes, at least 1024", *body)
@@ -186,6 +193,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.Jobs.Start(ctx); err != nil {
 		return err
 	}
+	if err := m.startAggregations(ctx); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", m.Config.Addr, err)
@@ -197,7 +207,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	cfg := api.Config{TokenTTL: m.Config.TokenTTL, RateLimit: m.Config.RateLimit, RateWindow: m.Config.RateWindow,
 		MaxBodyBytes: m.Config.MaxBody, BaseURL: base, TenantID: tid, TenantName: tname, Pacing: m.Config.Pacing}
+	cfg.UploadDir, cfg.MaxUploadBytes = m.uploadDir(), m.Config.MaxUpload
 	m.Server = api.NewServer(db, signer, cfg, m.Logger)
+	m.Server.Aggregator = m.Aggs
 	m.http = &http.Server{Handler: m.Server.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn)}
 	go func() {
@@ -222,6 +234,9 @@ func (m *Main) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		errs = append(errs, m.http.Shutdown(ctx))
+	}
+	if m.Aggs != nil {
+		m.Aggs.Stop()
 	}
 	if m.Jobs != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -1,0 +1,167 @@
+package mica
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// Aggregation statuses (AccountAggregationStatus.status).
+const (
+	AggStarted           = "STARTED"            // the file is being read and staged
+	AggAccountsCollected = "ACCOUNTS_COLLECTED" // staged; the changes are being applied
+	AggCompleted         = "COMPLETED"          // applied
+	AggTerminated        = "TERMINATED"         // failed (bad file) or interrupted (server restart); nothing applied
+)
+
+// Task completion statuses (LoadAccountsTask.task.completionStatus).
+const (
+	CompletionSuccess    = "SUCCESS"
+	CompletionWarning    = "WARNING"
+	CompletionError      = "ERROR"
+	CompletionTerminated = "TERMINATED"
+)
+
+// Aggregation is one account aggregation of a source: a file loaded through
+// POST /sources/{id}/load-accounts or `mica import accounts`. A file is applied
+// all or nothing.
+type Aggregation struct {
+	ID                  string
+	SourceID            string
+	Status              string
+	CompletionStatus    string // "" while running
+	TotalAccounts       int    // new + changed + removed
+	ProcessedAccounts   int
+	MarkedForDeletion   int
+	DeletedAccounts     int
+	TotalIdentities     int // identities created or correlated to
+	ProcessedIdentities int
+	Stats               AggregationStats
+	Messages            []TaskMessage
+	FilePath            string // the uploaded file while it waits to be read
+	DisableOptimization bool
+	Launcher            string
+	Started             *time.Time
+	Completed           *time.Time
+	Created             time.Time
+}
+
+// Done reports whether the aggregation has ended (completed or terminated).
+func (a *Aggregation) Done() bool { return a.Status == AggCompleted || a.Status == AggTerminated }
+
+// AggregationStats are the counters of the Account Aggregation Completed event.
+type AggregationStats struct {
+	Scanned   int `json:"scanned"`
+	Unchanged int `json:"unchanged"`
+	Changed   int `json:"changed"`
+	Added     int `json:"added"`
+	Removed   int `json:"removed"`
+}
+
+// TaskMessage is one message of a task result.
+type TaskMessage struct {
+	Type string `json:"type"` // INFO, WARN, ERROR
+	Key  string `json:"key"`
+	Text string `json:"text"`
+}
+
+// StagedAccount is one account parsed from an aggregation file, before it is applied.
+type StagedAccount struct {
+	NativeIdentity string
+	Name           string
+	Attributes     map[string]any
+	Disabled       bool
+	Locked         bool
+	Line           int    // line of the file where the account starts
+	Hash           string // digest of the content, to skip unchanged accounts
+}
+
+// CorrelationConfig is a source's account correlation configuration: which
+// account attribute matches which identity attribute.
+type CorrelationConfig struct {
+	ID                   string // "" until the first PUT
+	Name                 string
+	SourceID             string
+	AttributeAssignments []CorrelationAssignment
+}
+
+// CorrelationAssignment is one criterion: the identity attribute Property
+// equals the account attribute Value.
+type CorrelationAssignment struct {
+	Sequence     *int   `json:"sequence,omitempty"`
+	Property     string `json:"property"` // identity attribute
+	Value        string `json:"value"`    // account attribute
+	Operation    string `json:"operation"`
+	Complex      bool   `json:"complex"`
+	IgnoreCase   bool   `json:"ignoreCase"`
+	MatchMode    string `json:"matchMode,omitempty"`
+	FilterString string `json:"filterString,omitempty"`
+}
+
+// MaxCorrelationAssignments caps the criteria of one correlation config.
+const MaxCorrelationAssignments = 50
+
+// Validate checks a correlation config.
+func (c *CorrelationConfig) Validate() error {
+	if len(c.AttributeAssignments) > MaxCorrelationAssignments {
+		return Errorf(EILLEGAL, "attributeAssignments has %d entries, at most %d are allowed",
+			len(c.AttributeAssignments), MaxCorrelationAssignments)
+	}
+	for i := range c.AttributeAssignments {
+		a := &c.AttributeAssignments[i]
+		switch {
+		case a.Property == "":
+			return Errorf(EMISSING, "attributeAssignments[%d].property (the identity attribute) is required", i)
+		case a.Value == "":
+			return Errorf(EMISSING, "attributeAssignments[%d].value (the account attribute) is required", i)
+		case strings.ContainsAny(a.Property+a.Value, "\"\\") || len(a.Property) > 256 || len(a.Value) > 256:
+			return Errorf(EILLEGAL, "attributeAssignments[%d]: attribute names may not contain quotes or backslashes or exceed 256 bytes", i)
+		case a.Operation != "" && a.Operation != "EQ":
+			return Errorf(EILLEGAL, "attributeAssignments[%d].operation must be EQ, not %q", i, a.Operation)
+		case a.Complex:
+			return Errorf(EILLEGAL, "attributeAssignments[%d].complex: complex assignments are not supported", i)
+		case a.MatchMode != "" && a.MatchMode != "ANYWHERE" && a.MatchMode != "START" && a.MatchMode != "END":
+			return Errorf(EILLEGAL, "attributeAssignments[%d].matchMode must be ANYWHERE, START or END", i)
+		}
+		if a.Operation == "" {
+			a.Operation = "EQ"
+		}
+	}
+	return nil
+}
+
+// AggregationService records aggregations, stages their accounts and applies
+// them. The aggregate package drives it; see README "Aggregation".
+type AggregationService interface {
+	// CreateAggregation records a new aggregation of a source (status STARTED).
+	CreateAggregation(ctx context.Context, a *Aggregation) error
+	GetAggregation(ctx context.Context, id string) (*Aggregation, error)
+	// StageAccounts adds parsed accounts to the aggregation's staging area, in
+	// its own short transaction. A nativeIdentity staged twice is EILLEGAL
+	// naming both lines.
+	StageAccounts(ctx context.Context, aggregationID string, rows []StagedAccount) error
+	// CollectAggregation counts what applying would change and moves the
+	// aggregation to ACCOUNTS_COLLECTED.
+	CollectAggregation(ctx context.Context, id string) (*Aggregation, error)
+	// ApplyAggregation applies the staged accounts in one transaction: adds,
+	// updates, removes accounts missing from the file, correlates, creates
+	// identities for an authoritative source, and completes the aggregation.
+	ApplyAggregation(ctx context.Context, id string) (*Aggregation, error)
+	// FailAggregation ends an aggregation as TERMINATED with an error message
+	// and drops its staged rows; the source's accounts are untouched.
+	FailAggregation(ctx context.Context, id, completionStatus, message string) error
+	// AddAggregationMessage appends a message (e.g. a warning from a hook).
+	AddAggregationMessage(ctx context.Context, id string, m TaskMessage) error
+	// TerminateUnfinishedAggregations ends every aggregation that is not done
+	// (after a restart) and returns their leftover file paths.
+	TerminateUnfinishedAggregations(ctx context.Context, message string) ([]string, error)
+	// EachChangedAccount calls fn with the ids of the accounts an aggregation
+	// added or changed, in batches of at most batch ids.
+	EachChangedAccount(ctx context.Context, aggregationID string, batch int, fn func(ids []string) error) error
+
+	// GetCorrelationConfig returns the source's correlation config (an empty one
+	// with ID "" when none was set); ENOTFOUND when the source does not exist.
+	GetCorrelationConfig(ctx context.Context, sourceID string) (*CorrelationConfig, error)
+	// PutCorrelationConfig replaces the source's correlation config.
+	PutCorrelationConfig(ctx context.Context, c *CorrelationConfig) error
+}

@@ -1,0 +1,31 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+)
+
+// registerIdentityData mounts the identity-data operations: source writes,
+// correlation config, accounts, identities, access profiles, file aggregation,
+// and the mica extensions under /mica/v1.
+func (s *Server) registerIdentityData() {
+	s.registerSourceWrites()
+	s.registerCorrelation()
+	s.registerAccounts()
+	s.registerIdentities()
+	s.registerAccessProfiles()
+	s.registerAggregations()
+	s.registerMicaExtensions()
+}
+
+// isUpload reports whether r is an account-file upload, which streams its body
+// under Config.MaxUploadBytes instead of the general body cap.
+func isUpload(r *http.Request) bool {
+	return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/load-accounts")
+}
+
+// handleExtension mounts a mica extension (outside the ISC API) at an absolute
+// path, with the same authentication and authorization chain as ISC operations.
+func (s *Server) handleExtension(op *Op) {
+	s.mux.Handle(op.Method+" "+op.Path, s.wrap(op, V1))
+}

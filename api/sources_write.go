@@ -1,0 +1,200 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/micahq/mica"
+)
+
+func (s *Server) registerSourceWrites() {
+	levels := []string{mica.LevelOrgAdmin, mica.LevelSourceAdmin, mica.LevelSourceSubadmin}
+	manage := Auth{User: []string{ScopeSourcesManage}, App: []string{ScopeSourcesManage}, Levels: levels}
+	betaManage := Auth{User: manage.User, App: manage.App} // beta declares no user levels on #27–29
+	s.handle(&Op{ID: "createSource", Method: http.MethodPost, Path: "/sources", Versions: AllVersions, Auth: manage,
+		Handle: s.createSource})
+	s.handle(&Op{ID: "putSource", Method: http.MethodPut, Path: "/sources/{id}", Versions: AllVersions, Auth: manage,
+		AuthBy: map[Version]Auth{Beta: betaManage}, Handle: s.putSource})
+	s.handle(&Op{ID: "updateSource", Method: http.MethodPatch, Path: "/sources/{id}", Versions: AllVersions, Auth: manage,
+		AuthBy: map[Version]Auth{Beta: betaManage}, Handle: s.patchSource})
+	s.handle(&Op{ID: "deleteSource", Method: http.MethodDelete, Path: "/sources/{id}", Versions: AllVersions, Auth: manage,
+		AuthBy: map[Version]Auth{Beta: betaManage}, Handle: s.deleteSource})
+}
+
+// sourceRequest is the Source body of POST and PUT; pointers tell absent from given.
+type sourceRequest struct {
+	ID                        *string        `json:"id"`
+	Name                      string         `json:"name"`
+	Description               string         `json:"description"`
+	Owner                     *mica.Ref      `json:"owner"`
+	Cluster                   *mica.Ref      `json:"cluster"`
+	Type                      *string        `json:"type"`
+	Connector                 *string        `json:"connector"`
+	ConnectorClass            *string        `json:"connectorClass"`
+	ConnectorAttributes       map[string]any `json:"connectorAttributes"`
+	DeleteThreshold           *int           `json:"deleteThreshold"`
+	Authoritative             *bool          `json:"authoritative"`
+	Features                  []string       `json:"features"`
+	ManagementWorkgroup       *mica.Ref      `json:"managementWorkgroup"`
+	CredentialProviderEnabled bool           `json:"credentialProviderEnabled"`
+	Category                  *string        `json:"category"`
+	PasswordPolicies          []mica.Ref     `json:"passwordPolicies"`
+}
+
+// sourcePatchable are the top-level Source members PATCH may change.
+var sourcePatchable = []string{"name", "description", "owner", "cluster", "connectorAttributes", "deleteThreshold",
+	"features", "managementWorkgroup", "credentialProviderEnabled", "category"}
+
+// apply copies the request's mutable fields onto src (a full replace).
+func (req *sourceRequest) apply(src *mica.Source) error {
+	if req.Owner == nil || req.Owner.ID == "" {
+		return mica.Errorf(mica.EMISSING, "owner is required: {\"type\": \"IDENTITY\", \"id\": ...}")
+	}
+	if req.Owner.Type != "" && req.Owner.Type != "IDENTITY" {
+		return mica.Errorf(mica.EILLEGAL, "owner.type must be IDENTITY, not %q", req.Owner.Type)
+	}
+	if c := req.Cluster; c != nil && (c.ID == "" || c.Name == "" || c.Type != "CLUSTER") {
+		return mica.Errorf(mica.EILLEGAL, "cluster needs type CLUSTER, id and name")
+	}
+	src.Name, src.Description, src.Owner = req.Name, req.Description, mica.Ref{Type: "IDENTITY", ID: req.Owner.ID}
+	src.Cluster, src.ConnectorAttributes, src.Features = req.Cluster, req.ConnectorAttributes, req.Features
+	src.DeleteThreshold = 0
+	if req.DeleteThreshold != nil {
+		src.DeleteThreshold = *req.DeleteThreshold
+	}
+	src.ManagementWorkgroup, src.CredentialProviderEnabled, src.Category = req.ManagementWorkgroup,
+		req.CredentialProviderEnabled, req.Category
+	return nil
+}
+
+func (s *Server) createSource(w http.ResponseWriter, r *http.Request) error {
+	csv, err := queryBool(r, "provisionAsCsv", false)
+	if err != nil {
+		return err
+	}
+	var req sourceRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	src := &mica.Source{}
+	if err := req.apply(src); err != nil {
+		return err
+	}
+	if req.Connector != nil {
+		src.Connector = *req.Connector
+	}
+	if req.Type != nil {
+		src.Type = *req.Type
+	}
+	if req.ConnectorClass != nil {
+		src.ConnectorClass = *req.ConnectorClass
+	}
+	if req.Authoritative != nil {
+		src.Authoritative = *req.Authoritative
+	}
+	if csv {
+		src.MakeDelimitedFile()
+	}
+	if err := s.Store.CreateSource(r.Context(), src); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, sourceDto(src))
+	return nil
+}
+
+// replaceSource checks the immutable fields of req against cur and stores the replacement.
+func (s *Server) replaceSource(r *http.Request, cur *mica.Source, req *sourceRequest) (*mica.Source, error) {
+	immutable := func(name string, given *string, have string) error {
+		if given != nil && *given != have {
+			return mica.Errorf(mica.EILLEGAL, "%s cannot be changed (it is %q)", name, have)
+		}
+		return nil
+	}
+	for _, c := range []struct {
+		name  string
+		given *string
+		have  string
+	}{{"id", req.ID, cur.ID}, {"type", req.Type, cur.Type}, {"connector", req.Connector, cur.Connector},
+		{"connectorClass", req.ConnectorClass, cur.ConnectorClass}} {
+		if err := immutable(c.name, c.given, c.have); err != nil {
+			return nil, err
+		}
+	}
+	if req.Authoritative != nil && *req.Authoritative != cur.Authoritative {
+		return nil, mica.Errorf(mica.EILLEGAL, "authoritative cannot be changed (it is %t)", cur.Authoritative)
+	}
+	if len(req.PasswordPolicies) > 0 {
+		return nil, mica.Errorf(mica.EILLEGAL, "passwordPolicies cannot be changed")
+	}
+	next := *cur
+	if err := req.apply(&next); err != nil {
+		return nil, err
+	}
+	if err := s.Store.UpdateSource(r.Context(), &next); err != nil {
+		return nil, err
+	}
+	return &next, nil
+}
+
+func (s *Server) putSource(w http.ResponseWriter, r *http.Request) error {
+	cur, err := s.Store.GetSource(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	var req sourceRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	src, err := s.replaceSource(r, cur, &req)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, sourceDto(src))
+	return nil
+}
+
+func (s *Server) patchSource(w http.ResponseWriter, r *http.Request) error {
+	cur, err := s.Store.GetSource(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ops, err := decodePatch(r)
+	if err != nil {
+		return err
+	}
+	var doc map[string]any
+	b, _ := json.Marshal(sourceDto(cur))
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return err
+	}
+	patched, err := applyPatch(doc, ops, sourcePatchable)
+	if err != nil {
+		return err
+	}
+	b, _ = json.Marshal(patched)
+	var req sourceRequest
+	if err := json.Unmarshal(b, &req); err != nil {
+		return mica.Errorf(mica.EILLEGAL, "the patched source is not valid: %s", err.Error())
+	}
+	src, err := s.replaceSource(r, cur, &req)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, sourceDto(src))
+	return nil
+}
+
+// TaskResultRef is the 202 body of DELETE /sources/{id}.
+type TaskResultRef struct {
+	Type string  `json:"type"`
+	ID   string  `json:"id"`
+	Name *string `json:"name"`
+}
+
+func (s *Server) deleteSource(w http.ResponseWriter, r *http.Request) error {
+	if err := s.Store.DeleteSource(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, TaskResultRef{Type: "TASK_RESULT", ID: mica.NewID()})
+	return nil
+}

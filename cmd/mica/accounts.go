@@ -1,0 +1,338 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/micahq/mica"
+	"github.com/micahq/mica/aggregate"
+	"github.com/micahq/mica/sqlite"
+)
+
+// newAggregationRunner is the one place aggregation runners are built, for
+// `mica serve` and `mica import accounts` alike (wire OnAccountsChanged here).
+func newAggregationRunner(db *sqlite.DB, logger *slog.Logger) *aggregate.Runner {
+	return &aggregate.Runner{Store: db, Logger: logger}
+}
+
+// uploadDir is where uploaded account files wait for their aggregation.
+func (m *Main) uploadDir() string { return filepath.Join(m.Config.DataDir, "uploads") }
+
+// startAggregations starts the background aggregation runner; it ends the
+// aggregations a killed server left unfinished (their sources keep their accounts).
+func (m *Main) startAggregations(ctx context.Context) error {
+	if err := os.MkdirAll(m.uploadDir(), 0o700); err != nil {
+		return fmt.Errorf("create upload dir: %w", err)
+	}
+	m.Aggs = newAggregationRunner(m.DB, m.Logger)
+	m.Aggs.MaxFileBytes = m.Config.MaxUpload
+	return m.Aggs.Start(ctx)
+}
+
+// runImport is "mica import accounts --source NAME_OR_ID FILE.csv".
+func runImport(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "accounts" {
+		return fmt.Errorf("usage: mica import accounts --source NAME_OR_ID [--disable-optimization] FILE.csv")
+	}
+	fs := flag.NewFlagSet("mica import accounts", flag.ContinueOnError)
+	dataDir := fs.String("data-dir", envOr("MICA_DATA_DIR", "./mica-data"), "data directory (MICA_DATA_DIR)")
+	source := fs.String("source", "", "the delimited-file source (id or name) to load the accounts into")
+	disable := fs.Bool("disable-optimization", false, "reprocess unchanged accounts too (re-correlate them)")
+	if err := parseInterspersed(fs, args[1:]); err != nil {
+		return err
+	}
+	if *source == "" || fs.NArg() != 1 {
+		return fmt.Errorf("usage: mica import accounts --source NAME_OR_ID [--disable-optimization] FILE.csv")
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer func() { _ = f.Close() }()
+	info, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	db, _, err := openStore(ctx, *dataDir)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = db.Close() }()
+	src, err := db.FindSourceByName(ctx, *source)
+	if err != nil {
+		return fmt.Errorf("%s", mica.ErrorMessage(err))
+	}
+	if !src.IsDelimitedFile() {
+		return fmt.Errorf("source %q is not a delimited-file source (type %q)", src.Name, src.Type)
+	}
+	agg := &mica.Aggregation{SourceID: src.ID, DisableOptimization: *disable, Launcher: "mica import"}
+	if err := db.CreateAggregation(ctx, agg); err != nil {
+		return err
+	}
+	counter := &byteCounter{r: f}
+	bar := newProgress(stdout, info.Size(), counter)
+	runner := newAggregationRunner(db, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	runner.Progress = func(_ string, n int) { bar.update(n) }
+	start := time.Now()
+	out, err := runner.Run(ctx, agg, counter)
+	bar.finish()
+	if err != nil {
+		return fmt.Errorf("aggregation %s of %q failed, nothing was applied: %s", agg.ID, src.Name, mica.ErrorMessage(err))
+	}
+	s := out.Stats
+	_, _ = fmt.Fprintf(stdout, "aggregation %s of %q completed in %s: %d accounts scanned, %d added, %d changed, "+
+		"%d removed, %d unchanged; %d identities touched\n", out.ID, src.Name, time.Since(start).Round(time.Millisecond),
+		s.Scanned, s.Added, s.Changed, s.Removed, s.Unchanged, out.TotalIdentities)
+	return nil
+}
+
+// parseInterspersed parses flags that may come before or after positional arguments.
+func parseInterspersed(fs *flag.FlagSet, args []string) error {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos, args = append(pos, fs.Arg(0)), fs.Args()[1:]
+	}
+	return fs.Parse(append([]string{"--"}, pos...))
+}
+
+type byteCounter struct {
+	r io.Reader
+	n int64
+}
+
+func (c *byteCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// progress shows a bar on a terminal and plain lines (every 100,000 accounts) otherwise.
+type progress struct {
+	w     io.Writer
+	tty   bool
+	size  int64
+	bytes *byteCounter
+	last  int
+}
+
+func newProgress(w io.Writer, size int64, c *byteCounter) *progress {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil {
+			tty = fi.Mode()&os.ModeCharDevice != 0
+		}
+	}
+	return &progress{w: w, tty: tty, size: size, bytes: c}
+}
+
+func (p *progress) update(accounts int) {
+	if p.tty {
+		pct := 100
+		if p.size > 0 {
+			pct = int(p.bytes.n * 100 / p.size)
+		}
+		const width = 30
+		filled := min(width, pct*width/100)
+		_, _ = fmt.Fprintf(p.w, "\r[%s%s] %3d%% %d accounts read", strings.Repeat("#", filled),
+			strings.Repeat(" ", width-filled), pct, accounts)
+		return
+	}
+	if accounts/100000 > p.last/100000 {
+		_, _ = fmt.Fprintf(p.w, "read %d accounts (%d of %d bytes)\n", accounts, p.bytes.n, p.size)
+	}
+	p.last = accounts
+}
+
+func (p *progress) finish() {
+	if p.tty {
+		_, _ = fmt.Fprintln(p.w)
+	}
+}
+
+// runExport is "mica export accounts --source NAME_OR_ID [--machine-only] [--format csv|json]".
+func runExport(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "accounts" {
+		return fmt.Errorf("usage: mica export accounts --source NAME_OR_ID [--machine-only] [--format csv|json] [--out FILE]")
+	}
+	fs := flag.NewFlagSet("mica export accounts", flag.ContinueOnError)
+	dataDir := fs.String("data-dir", envOr("MICA_DATA_DIR", "./mica-data"), "data directory (MICA_DATA_DIR)")
+	source := fs.String("source", "", "the source (id or name) whose accounts to export")
+	machine := fs.Bool("machine-only", false, "only accounts classified as machine accounts")
+	format := fs.String("format", "csv", "csv (the delimited-file layout, importable again) or json (an array of accounts)")
+	outPath := fs.String("out", "", "write to this file instead of standard output")
+	if err := parseInterspersed(fs, args[1:]); err != nil {
+		return err
+	}
+	if *source == "" || fs.NArg() != 0 {
+		return fmt.Errorf("usage: mica export accounts --source NAME_OR_ID [--machine-only] [--format csv|json] [--out FILE]")
+	}
+	if *format != "csv" && *format != "json" {
+		return fmt.Errorf("invalid --format %q: csv or json", *format)
+	}
+	db, _, err := openStore(ctx, *dataDir)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = db.Close() }()
+	src, err := db.FindSourceByName(ctx, *source)
+	if err != nil {
+		return fmt.Errorf("%s", mica.ErrorMessage(err))
+	}
+	w := stdout
+	if *outPath != "" {
+		f, err := os.Create(*outPath)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = f.Close() }()
+		w = f
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	filter := mica.AccountFilter{SourceID: src.ID, MachineOnly: *machine}
+	if *format == "json" {
+		err = exportJSON(ctx, db, filter, bw)
+	} else {
+		err = exportCSV(ctx, db, src, filter, bw)
+	}
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// exportedAccount is one account of a JSON export.
+type exportedAccount struct {
+	ID                   string               `json:"id"`
+	NativeIdentity       string               `json:"nativeIdentity"`
+	Name                 string               `json:"name"`
+	SourceID             string               `json:"sourceId"`
+	SourceName           string               `json:"sourceName"`
+	IdentityID           string               `json:"identityId,omitempty"`
+	IdentityName         string               `json:"identityName,omitempty"`
+	Uncorrelated         bool                 `json:"uncorrelated"`
+	Disabled             bool                 `json:"disabled"`
+	Locked               bool                 `json:"locked"`
+	IsMachine            bool                 `json:"isMachine"`
+	ClassificationMethod string               `json:"classificationMethod,omitempty"`
+	Recommendation       *mica.Recommendation `json:"recommendation,omitempty"`
+	Attributes           map[string]any       `json:"attributes"`
+}
+
+func exportJSON(ctx context.Context, db *sqlite.DB, f mica.AccountFilter, w io.Writer) error {
+	if _, err := io.WriteString(w, "["); err != nil {
+		return err
+	}
+	first := true
+	err := db.EachAccount(ctx, f, func(a *mica.Account) error {
+		b, err := json.Marshal(exportedAccount{ID: a.ID, NativeIdentity: a.NativeIdentity, Name: a.Name,
+			SourceID: a.SourceID, SourceName: a.SourceName, IdentityID: a.IdentityID, IdentityName: a.IdentityName,
+			Uncorrelated: a.Uncorrelated, Disabled: a.Disabled, Locked: a.Locked, IsMachine: a.IsMachine,
+			ClassificationMethod: a.ClassificationMethod, Recommendation: a.Recommendation, Attributes: a.Attributes})
+		if err != nil {
+			return err
+		}
+		sep := ",\n"
+		if first {
+			sep, first = "\n", false
+		}
+		_, err = io.WriteString(w, sep+string(b))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, "\n]\n")
+	return err
+}
+
+// exportCSV writes the delimited-file layout: the index and name columns, then
+// every attribute (multi-valued ones joined with "|"), then IIQDisabled and
+// IIQLocked. It reads the accounts twice: once for the columns, once to write.
+func exportCSV(ctx context.Context, db *sqlite.DB, src *mica.Source, f mica.AccountFilter, w io.Writer) error {
+	format, err := aggregate.FormatOf(src)
+	if err != nil {
+		format = aggregate.Format{Delimiter: ',', IndexColumn: "id", NameColumn: "name", MultiValueSep: "|"}
+	}
+	if !src.IsDelimitedFile() {
+		format.IndexColumn, format.NameColumn = "id", "name"
+	}
+	keys := map[string]bool{}
+	if err := db.EachAccount(ctx, f, func(a *mica.Account) error {
+		for k := range a.Attributes {
+			keys[k] = true
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	delete(keys, format.IndexColumn)
+	delete(keys, format.NameColumn)
+	delete(keys, "IIQDisabled")
+	delete(keys, "IIQLocked")
+	cols := make([]string, 0, len(keys))
+	for k := range keys {
+		cols = append(cols, k)
+	}
+	sort.Strings(cols)
+	cw := csv.NewWriter(w)
+	cw.Comma = format.Delimiter
+	header := append(append([]string{format.IndexColumn, format.NameColumn}, cols...), "IIQDisabled", "IIQLocked")
+	if format.NameColumn == format.IndexColumn {
+		header = append(append([]string{format.IndexColumn}, cols...), "IIQDisabled", "IIQLocked")
+	}
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	row := make([]string, len(header))
+	err = db.EachAccount(ctx, f, func(a *mica.Account) error {
+		row = row[:0]
+		row = append(row, a.NativeIdentity)
+		if format.NameColumn != format.IndexColumn {
+			row = append(row, a.Name)
+		}
+		for _, c := range cols {
+			row = append(row, cell(a.Attributes[c], format.MultiValueSep))
+		}
+		row = append(row, fmt.Sprint(a.Disabled), fmt.Sprint(a.Locked))
+		return cw.Write(row)
+	})
+	if err != nil {
+		return err
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func cell(v any, sep string) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = cell(e, sep)
+		}
+		return strings.Join(parts, sep)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}

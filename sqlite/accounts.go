@@ -1,0 +1,200 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/micahq/mica"
+	"github.com/micahq/mica/query"
+)
+
+// accountColumns reads an account with its source's owner, features and
+// connection type and its identity's status, through correlated subqueries so
+// that counting needs no join.
+const accountColumns = `a.id, a.source_id, a.source_name, a.native_identity, a.name, a.uuid, a.identity_id,
+	a.identity_name, a.attributes, a.authoritative, a.disabled, a.locked, a.system_account, a.uncorrelated,
+	a.manually_correlated, a.has_entitlements, a.origin, a.description, a.is_machine, a.classification_method,
+	a.classified_at, a.recommendation_type, a.recommendation_method, a.ground_truth, a.created, a.modified,
+	(SELECT json_array(s.owner_id, s.owner_name, s.features, s.connection_type) FROM sources s WHERE s.id = a.source_id),
+	(SELECT i.status FROM identities i WHERE i.id = a.identity_id)`
+
+func scanAccount(sc interface{ Scan(...any) error }) (*mica.Account, error) {
+	var a mica.Account
+	var uuid, identityID, identityName, origin, desc, method, classifiedAt, recType, recMethod, truth, src, status sql.NullString
+	var attrs, created, modified string
+	var auth, disabled, locked, system, uncorrelated, manual, ents, machine int
+	if err := sc.Scan(&a.ID, &a.SourceID, &a.SourceName, &a.NativeIdentity, &a.Name, &uuid, &identityID,
+		&identityName, &attrs, &auth, &disabled, &locked, &system, &uncorrelated, &manual, &ents, &origin, &desc,
+		&machine, &method, &classifiedAt, &recType, &recMethod, &truth, &created, &modified, &src, &status); err != nil {
+		return nil, err
+	}
+	a.UUID, a.IdentityID, a.IdentityName, a.Origin, a.Description = uuid.String, identityID.String,
+		identityName.String, origin.String, desc.String
+	a.ClassificationMethod, a.IdentityStatus, a.GroundTruth = method.String, status.String, truth.String
+	a.ClassifiedAt = parseTimePtr(classifiedAt)
+	if recType.Valid && recMethod.Valid {
+		a.Recommendation = &mica.Recommendation{Type: recType.String, Method: recMethod.String}
+	}
+	fromJSON(attrs, &a.Attributes)
+	if a.Attributes == nil {
+		a.Attributes = map[string]any{}
+	}
+	if src.Valid {
+		var parts []any
+		fromJSON(src.String, &parts)
+		if len(parts) == 4 {
+			id, _ := parts[0].(string)
+			name, _ := parts[1].(string)
+			features, _ := parts[2].(string)
+			a.SourceConnectionType, _ = parts[3].(string)
+			a.SourceOwner = mica.Ref{Type: "IDENTITY", ID: id, Name: name}
+			fromJSON(features, &a.SourceFeatures)
+		}
+	}
+	a.Authoritative, a.Disabled, a.Locked, a.SystemAccount = auth != 0, disabled != 0, locked != 0, system != 0
+	a.Uncorrelated, a.ManuallyCorrelated, a.HasEntitlements, a.IsMachine = uncorrelated != 0, manual != 0, ents != 0, machine != 0
+	a.Created, a.Modified = parseTime(created), parseTime(modified)
+	return &a, nil
+}
+
+// CreateAccounts inserts accounts in one transaction.
+func (db *DB) CreateAccounts(ctx context.Context, accounts []*mica.Account) error {
+	for _, a := range accounts {
+		if err := a.Validate(); err != nil {
+			return err
+		}
+	}
+	return db.update(ctx, func(tx *Tx) error {
+		sources := map[string]*mica.Source{}
+		names := map[string]string{}
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO accounts (id, source_id, source_name, native_identity, name,
+			uuid, identity_id, identity_name, attributes, authoritative, disabled, locked, system_account, uncorrelated,
+			manually_correlated, has_entitlements, origin, description, is_machine, classification_method,
+			classified_at, recommendation_type, recommendation_method, ground_truth, created, modified)
+			VALUES (`+placeholders(26)+`)`)
+		if err != nil {
+			return fmt.Errorf("prepare account insert: %w", err)
+		}
+		defer func() { _ = stmt.Close() }()
+		for _, a := range accounts {
+			src, ok := sources[a.SourceID]
+			if !ok {
+				if src, err = scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources s WHERE s.id = ?`,
+					a.SourceID)); errors.Is(err, sql.ErrNoRows) {
+					return mica.Errorf(mica.EREFNOTFOUND, "source %q not found", a.SourceID)
+				} else if err != nil {
+					return fmt.Errorf("find account source: %w", err)
+				}
+				sources[a.SourceID] = src
+			}
+			if a.IdentityID != "" {
+				name, ok := names[a.IdentityID]
+				if !ok {
+					if err := tx.QueryRowContext(ctx, `SELECT name FROM identities WHERE id = ?`, a.IdentityID).Scan(&name); errors.Is(err, sql.ErrNoRows) {
+						return mica.Errorf(mica.EREFNOTFOUND, "identity %q not found", a.IdentityID)
+					} else if err != nil {
+						return fmt.Errorf("find account identity: %w", err)
+					}
+					names[a.IdentityID] = name
+				}
+				a.IdentityName = name
+			}
+			if a.ID == "" {
+				a.ID = mica.NewID()
+			}
+			if a.Name == "" {
+				a.Name = a.NativeIdentity
+			}
+			if a.Attributes == nil {
+				a.Attributes = map[string]any{}
+			}
+			a.SourceName, a.Authoritative, a.Uncorrelated = src.Name, src.Authoritative, a.IdentityID == ""
+			if a.Origin == "" {
+				a.Origin = "AGGREGATED"
+			}
+			a.Created, a.Modified = tx.now, tx.now
+			var recType, recMethod any
+			if a.Recommendation != nil {
+				recType, recMethod = a.Recommendation.Type, a.Recommendation.Method
+			}
+			if _, err := stmt.ExecContext(ctx, a.ID, a.SourceID, a.SourceName, a.NativeIdentity, a.Name,
+				nullString(a.UUID), nullString(a.IdentityID), nullString(a.IdentityName), toJSON(a.Attributes),
+				boolInt(a.Authoritative), boolInt(a.Disabled), boolInt(a.Locked), boolInt(a.SystemAccount),
+				boolInt(a.Uncorrelated), boolInt(a.ManuallyCorrelated), boolInt(a.HasEntitlements), nullString(a.Origin),
+				nullString(a.Description), boolInt(a.IsMachine), nullString(a.ClassificationMethod),
+				formatTimePtr(a.ClassifiedAt), recType, recMethod, nullString(a.GroundTruth),
+				formatTime(a.Created), formatTime(a.Modified)); err != nil {
+				if isUniqueViolation(err) {
+					return mica.Errorf(mica.ECONFLICT, "source %q already has an account %q", src.Name, a.NativeIdentity)
+				}
+				return fmt.Errorf("insert account: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// GetAccount returns an account by id, ENOTFOUND when there is none.
+func (db *DB) GetAccount(ctx context.Context, id string) (*mica.Account, error) {
+	a, err := scanAccount(db.read.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, mica.Errorf(mica.ENOTFOUND, "account %q not found", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("get account: %w", err)
+	}
+	return a, nil
+}
+
+func accountWhere(f mica.AccountFilter) (string, []any) {
+	where, args := "", []any{}
+	if f.SourceID != "" {
+		where, args = "a.source_id = ?", append(args, f.SourceID)
+	}
+	if f.MachineOnly {
+		if where != "" {
+			where += " AND "
+		}
+		where += "a.is_machine = 1"
+	}
+	return where, args
+}
+
+// ListAccounts lists accounts with the standard collection parameters.
+func (db *DB) ListAccounts(ctx context.Context, f mica.AccountFilter, opt mica.ListOptions) (mica.Page[*mica.Account], error) {
+	res := query.Accounts
+	if f.RecommendationType {
+		res = query.AccountsV2025
+	}
+	where, args := accountWhere(f)
+	return list(ctx, db.read, res, opt, "SELECT "+accountColumns, "FROM accounts a", where, args,
+		func(r *sql.Rows) (*mica.Account, error) { return scanAccount(r) })
+}
+
+// EachAccount streams accounts in source and nativeIdentity order.
+func (db *DB) EachAccount(ctx context.Context, f mica.AccountFilter, fn func(*mica.Account) error) error {
+	where, args := accountWhere(f)
+	if where != "" {
+		where = " WHERE " + where
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts a`+where+
+		` ORDER BY a.source_id, a.native_identity`, args...)
+	if err != nil {
+		return fmt.Errorf("each account: %w", err)
+	}
+	defer func() { _ = rows.Close() }()
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return fmt.Errorf("each account: %w", err)
+		}
+		if err := fn(a); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("each account: %w", err)
+	}
+	return nil
+}

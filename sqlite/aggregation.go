@@ -1,0 +1,443 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/micahq/mica"
+)
+
+const aggregationColumns = `id, source_id, status, completion_status, total_accounts, processed_accounts,
+	marked_for_deletion, deleted_accounts, total_identities, processed_identities, stats, messages, file_path,
+	disable_optimization, launcher, started, completed, created`
+
+func scanAggregation(sc interface{ Scan(...any) error }) (*mica.Aggregation, error) {
+	var a mica.Aggregation
+	var completion, file, started, completed sql.NullString
+	var stats, messages, created string
+	var disable int
+	if err := sc.Scan(&a.ID, &a.SourceID, &a.Status, &completion, &a.TotalAccounts, &a.ProcessedAccounts,
+		&a.MarkedForDeletion, &a.DeletedAccounts, &a.TotalIdentities, &a.ProcessedIdentities, &stats, &messages,
+		&file, &disable, &a.Launcher, &started, &completed, &created); err != nil {
+		return nil, err
+	}
+	a.CompletionStatus, a.FilePath, a.DisableOptimization = completion.String, file.String, disable != 0
+	fromJSON(stats, &a.Stats)
+	fromJSON(messages, &a.Messages)
+	if a.Messages == nil {
+		a.Messages = []mica.TaskMessage{}
+	}
+	a.Started, a.Completed, a.Created = parseTimePtr(started), parseTimePtr(completed), parseTime(created)
+	return &a, nil
+}
+
+// CreateAggregation records a new aggregation (STARTED) of an existing source.
+func (db *DB) CreateAggregation(ctx context.Context, a *mica.Aggregation) error {
+	return db.update(ctx, func(tx *Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sources WHERE id = ?`, a.SourceID).Scan(&n); err != nil {
+			return fmt.Errorf("find source: %w", err)
+		} else if n == 0 {
+			return mica.Errorf(mica.ENOTFOUND, "source %q not found", a.SourceID)
+		}
+		if a.ID == "" {
+			a.ID = mica.NewID()
+		}
+		now := tx.now
+		a.Status, a.CompletionStatus, a.Created, a.Started = mica.AggStarted, "", now, &now
+		if a.Messages == nil {
+			a.Messages = []mica.TaskMessage{}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO aggregations (id, source_id, status, stats, messages, file_path,
+			disable_optimization, launcher, started, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.ID, a.SourceID, a.Status, toJSON(a.Stats), toJSON(a.Messages), nullString(a.FilePath),
+			boolInt(a.DisableOptimization), a.Launcher, formatTime(now), formatTime(now)); err != nil {
+			return fmt.Errorf("insert aggregation: %w", err)
+		}
+		return nil
+	})
+}
+
+// GetAggregation returns an aggregation by id, ENOTFOUND when there is none.
+func (db *DB) GetAggregation(ctx context.Context, id string) (*mica.Aggregation, error) {
+	return getAggregation(ctx, db.read, id)
+}
+
+func getAggregation(ctx context.Context, q queryer, id string) (*mica.Aggregation, error) {
+	a, err := scanAggregation(q.QueryRowContext(ctx, `SELECT `+aggregationColumns+` FROM aggregations WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, mica.Errorf(mica.ENOTFOUND, "account aggregation %q not found", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("get aggregation: %w", err)
+	}
+	return a, nil
+}
+
+// StageAccounts inserts parsed accounts into the staging table in one short transaction.
+func (db *DB) StageAccounts(ctx context.Context, aggregationID string, rows []mica.StagedAccount) error {
+	return db.update(ctx, func(tx *Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO aggregation_rows (aggregation_id, native_identity, name,
+			attributes, disabled, locked, hash, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return fmt.Errorf("prepare staging insert: %w", err)
+		}
+		defer func() { _ = stmt.Close() }()
+		for i := range rows {
+			r := &rows[i]
+			_, err := stmt.ExecContext(ctx, aggregationID, r.NativeIdentity, r.Name, toJSON(r.Attributes),
+				boolInt(r.Disabled), boolInt(r.Locked), r.Hash, r.Line)
+			if isUniqueViolation(err) {
+				var first int
+				_ = tx.QueryRowContext(ctx, `SELECT line FROM aggregation_rows WHERE aggregation_id = ? AND native_identity = ?`,
+					aggregationID, r.NativeIdentity).Scan(&first)
+				return mica.Errorf(mica.EILLEGAL, "line %d: duplicate account id %q (first at line %d); "+
+					"rows of one account must be adjacent, and merged only when the source's mergeRows is true",
+					r.Line, r.NativeIdentity, first)
+			} else if isForeignKeyViolation(err) {
+				return mica.Errorf(mica.ENOTFOUND, "account aggregation %q not found", aggregationID)
+			} else if err != nil {
+				return fmt.Errorf("stage account: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// CollectAggregation counts what applying the staged rows would do (reads only)
+// and records it with status ACCOUNTS_COLLECTED.
+func (db *DB) CollectAggregation(ctx context.Context, id string) (*mica.Aggregation, error) {
+	a, err := getAggregation(ctx, db.read, id)
+	if err != nil {
+		return nil, err
+	}
+	var added, changed, removed int
+	if err := db.read.QueryRowContext(ctx, `SELECT
+			coalesce(sum(CASE WHEN a.id IS NULL THEN 1 ELSE 0 END), 0),
+			coalesce(sum(CASE WHEN a.id IS NOT NULL AND (? OR a.content_hash IS NOT r.hash) THEN 1 ELSE 0 END), 0)
+		FROM aggregation_rows r LEFT JOIN accounts a ON a.source_id = ? AND a.native_identity = r.native_identity
+		WHERE r.aggregation_id = ?`, boolInt(a.DisableOptimization), a.SourceID, id).Scan(&added, &changed); err != nil {
+		return nil, fmt.Errorf("count staged accounts: %w", err)
+	}
+	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM accounts a WHERE a.source_id = ? AND NOT EXISTS (
+		SELECT 1 FROM aggregation_rows r WHERE r.aggregation_id = ? AND r.native_identity = a.native_identity)`,
+		a.SourceID, id).Scan(&removed); err != nil {
+		return nil, fmt.Errorf("count removed accounts: %w", err)
+	}
+	err = db.update(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE aggregations SET status = ?, total_accounts = ?, marked_for_deletion = ?
+			WHERE id = ? AND status = ?`, mica.AggAccountsCollected, added+changed+removed, removed, id, mica.AggStarted)
+		if err != nil {
+			return fmt.Errorf("collect aggregation: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return mica.Errorf(mica.ECONFLICT, "account aggregation %q is not running", id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.Status, a.TotalAccounts, a.MarkedForDeletion = mica.AggAccountsCollected, added+changed+removed, removed
+	return a, nil
+}
+
+// attrExpr is the first non-empty of the staged row's attributes keys.
+func attrExpr(keys ...string) string {
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = `nullif(CAST(json_extract(aggregation_rows.attributes, '$."` + k + `"') AS TEXT), '')`
+	}
+	return "coalesce(" + strings.Join(parts, ", ") + ")"
+}
+
+var (
+	firstNameExpr = attrExpr("firstname", "firstName", "givenName", "first_name")
+	lastNameExpr  = attrExpr("lastname", "lastName", "sn", "familyName", "last_name")
+	emailExpr     = attrExpr("email", "mail", "e-mail", "emailAddress")
+	displayExpr   = attrExpr("displayName", "fullName", "cn")
+)
+
+// ApplyAggregation applies the staged rows in one transaction, then drops them.
+func (db *DB) ApplyAggregation(ctx context.Context, id string) (*mica.Aggregation, error) {
+	var out *mica.Aggregation
+	err := db.update(ctx, func(tx *Tx) error {
+		a, err := getAggregation(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if a.Done() {
+			return mica.Errorf(mica.ECONFLICT, "account aggregation %q has already ended (%s)", id, a.Status)
+		}
+		src, err := scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources s WHERE s.id = ?`, a.SourceID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return mica.Errorf(mica.ENOTFOUND, "source %q not found", a.SourceID)
+		} else if err != nil {
+			return fmt.Errorf("get source: %w", err)
+		}
+		cfg, err := getCorrelationConfig(ctx, tx, a.SourceID)
+		if err != nil {
+			return err
+		}
+		now := formatTime(tx.now)
+		exec := func(what, q string, args ...any) (int, error) {
+			res, err := tx.ExecContext(ctx, q, args...)
+			if err != nil {
+				return 0, fmt.Errorf("%s: %w", what, err)
+			}
+			n, _ := res.RowsAffected()
+			return int(n), nil
+		}
+		// A big transaction touches many pages: give it a larger page cache, then give the memory back.
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", applyCacheKiB)); err != nil {
+			return fmt.Errorf("cache size: %w", err)
+		}
+		defer func() { _, _ = tx.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = -2000") }()
+		// Match staged rows (staged as new, 1) with existing accounts: unchanged (0) or changed (2).
+		if _, err := exec("match existing accounts", `UPDATE aggregation_rows SET account_id = a.id,
+				identity_id = a.identity_id,
+				state = CASE WHEN ? OR a.content_hash IS NOT aggregation_rows.hash THEN 2 ELSE 0 END
+			FROM accounts a WHERE aggregation_rows.aggregation_id = ? AND a.source_id = ?
+				AND a.native_identity = aggregation_rows.native_identity`,
+			boolInt(a.DisableOptimization), id, a.SourceID); err != nil {
+			return err
+		}
+		var scanned, added, changed, existing, removed int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(state = 1), 0), coalesce(sum(state = 2), 0)
+			FROM aggregation_rows WHERE aggregation_id = ?`, id).Scan(&scanned, &added, &changed); err != nil {
+			return fmt.Errorf("count staged rows: %w", err)
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM accounts WHERE source_id = ?`, a.SourceID).Scan(&existing); err != nil {
+			return fmt.Errorf("count accounts: %w", err)
+		}
+		removed = existing - (scanned - added)
+		if src.DeleteThreshold > 0 && existing > 0 && removed*100 > src.DeleteThreshold*existing {
+			return mica.Errorf(mica.EILLEGAL, "the file would remove %d of the source's %d accounts (%d%%), more than its "+
+				"deleteThreshold of %d%%; nothing was applied", removed, existing, removed*100/existing, src.DeleteThreshold)
+		}
+		if err := correlate(ctx, tx, id, cfg); err != nil {
+			return err
+		}
+		var createdIdentities int
+		if src.Authoritative {
+			if createdIdentities, err = exec("new identity ids", `UPDATE aggregation_rows
+				SET identity_id = lower(hex(randomblob(16))), new_identity = 1
+				WHERE aggregation_id = ? AND state > 0 AND identity_id IS NULL`, id); err != nil {
+				return err
+			}
+			if _, err := exec("create identities", `INSERT INTO identities (id, name, alias, first_name, last_name,
+					email, levels, status, attributes, correlated, protected, created, modified)
+				SELECT identity_id, coalesce(`+displayExpr+`, nullif(trim(coalesce(`+firstNameExpr+`, '') || ' ' ||
+					coalesce(`+lastNameExpr+`, '')), ''), name), name, `+firstNameExpr+`, `+lastNameExpr+`,
+					`+emailExpr+`, '["USER"]', 'ACTIVE', attributes, 1, 0, ?, ?
+				FROM aggregation_rows WHERE aggregation_id = ? AND new_identity = 1`, now, now, id); err != nil {
+				return err
+			}
+			if _, err := exec("update identities", `UPDATE identities SET
+					name = coalesce(`+displayExpr+`, identities.name),
+					first_name = coalesce(`+firstNameExpr+`, identities.first_name),
+					last_name = coalesce(`+lastNameExpr+`, identities.last_name),
+					email = coalesce(`+emailExpr+`, identities.email),
+					attributes = json_patch(identities.attributes, aggregation_rows.attributes), modified = ?
+				FROM aggregation_rows WHERE aggregation_rows.aggregation_id = ? AND aggregation_rows.state > 0
+					AND aggregation_rows.new_identity = 0 AND aggregation_rows.identity_id = identities.id`, now, id); err != nil {
+				return err
+			}
+		}
+		// New account ids share a random prefix and count up, so a million inserts append to the
+		// primary key instead of landing on random pages.
+		if _, err := exec("insert accounts", `INSERT INTO accounts (id, source_id, source_name, native_identity, name,
+				identity_id, identity_name, attributes, authoritative, disabled, locked, uncorrelated, origin,
+				content_hash, aggregation_id, created, modified)
+			SELECT printf('%s%016x', ?, row_number() OVER (ORDER BY r.native_identity)), ?, ?, r.native_identity, r.name, r.identity_id, i.name, r.attributes, ?,
+				r.disabled, r.locked, r.identity_id IS NULL, 'AGGREGATED', r.hash, ?, ?, ?
+			FROM aggregation_rows r LEFT JOIN identities i ON i.id = r.identity_id
+			WHERE r.aggregation_id = ? AND r.state = 1`,
+			mica.NewID()[:16], a.SourceID, src.Name, boolInt(src.Authoritative), id, now, now, id); err != nil {
+			return err
+		}
+		if _, err := exec("update accounts", `UPDATE accounts SET name = r.name, attributes = r.attributes,
+				disabled = r.disabled, locked = r.locked, content_hash = r.hash, identity_id = r.identity_id,
+				identity_name = (SELECT i.name FROM identities i WHERE i.id = r.identity_id),
+				uncorrelated = r.identity_id IS NULL, aggregation_id = ?, modified = ?
+			FROM aggregation_rows r WHERE r.aggregation_id = ? AND r.state = 2 AND accounts.id = r.account_id`,
+			id, now, id); err != nil {
+			return err
+		}
+		if src.Authoritative {
+			if _, err := exec("refresh identity names", `UPDATE accounts SET identity_name = i.name
+				FROM identities i WHERE accounts.identity_id = i.id AND accounts.identity_name IS NOT i.name
+					AND i.id IN (SELECT identity_id FROM aggregation_rows WHERE aggregation_id = ? AND state > 0)`, id); err != nil {
+				return err
+			}
+		}
+		deleted, err := exec("remove accounts", `DELETE FROM accounts WHERE source_id = ? AND NOT EXISTS (
+			SELECT 1 FROM aggregation_rows r WHERE r.aggregation_id = ? AND r.native_identity = accounts.native_identity)`,
+			a.SourceID, id)
+		if err != nil {
+			return err
+		}
+		var identities int
+		if err := tx.QueryRowContext(ctx, `SELECT count(DISTINCT identity_id) FROM aggregation_rows
+			WHERE aggregation_id = ? AND state > 0 AND identity_id IS NOT NULL`, id).Scan(&identities); err != nil {
+			return fmt.Errorf("count identities: %w", err)
+		}
+		a.Stats = mica.AggregationStats{Scanned: scanned, Unchanged: scanned - added - changed, Changed: changed,
+			Added: added, Removed: deleted}
+		a.Status, a.CompletionStatus = mica.AggCompleted, mica.CompletionSuccess
+		a.TotalAccounts, a.ProcessedAccounts = added+changed+deleted, added+changed+deleted
+		a.MarkedForDeletion, a.DeletedAccounts = deleted, deleted
+		a.TotalIdentities, a.ProcessedIdentities = identities, identities
+		a.Messages = append(a.Messages, mica.TaskMessage{Type: "INFO", Key: "TASK_OUT_ACCOUNT_AGGREGATION_RESULT",
+			Text: fmt.Sprintf("scanned %d accounts: %d added, %d changed, %d removed, %d unchanged; %d identities created",
+				scanned, added, changed, deleted, a.Stats.Unchanged, createdIdentities)})
+		t := tx.now
+		a.Completed, a.FilePath = &t, ""
+		if _, err := exec("complete aggregation", `UPDATE aggregations SET status = ?, completion_status = ?,
+				total_accounts = ?, processed_accounts = ?, marked_for_deletion = ?, deleted_accounts = ?,
+				total_identities = ?, processed_identities = ?, stats = ?, messages = ?, file_path = NULL, completed = ?
+			WHERE id = ?`, a.Status, a.CompletionStatus, a.TotalAccounts, a.ProcessedAccounts, a.MarkedForDeletion,
+			a.DeletedAccounts, a.TotalIdentities, a.ProcessedIdentities, toJSON(a.Stats), toJSON(a.Messages), now, id); err != nil {
+			return err
+		}
+		out = a
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, db.dropStaging(ctx, id)
+}
+
+// applyCacheKiB is the page cache of the apply transaction (SQLite's default is 2 MiB).
+const applyCacheKiB = 64 << 10
+
+// stagingBatch is how many staged rows one cleanup transaction deletes, so the
+// write lock is never held long after an aggregation ends.
+const stagingBatch = 20000
+
+// dropStaging deletes an aggregation's staged rows in short transactions.
+func (db *DB) dropStaging(ctx context.Context, id string) error {
+	for {
+		var n int64
+		err := db.update(ctx, func(tx *Tx) error {
+			res, err := tx.ExecContext(ctx, `DELETE FROM aggregation_rows WHERE aggregation_id = ? AND native_identity IN (
+				SELECT native_identity FROM aggregation_rows WHERE aggregation_id = ? LIMIT ?)`, id, id, stagingBatch)
+			if err != nil {
+				return fmt.Errorf("drop staged rows: %w", err)
+			}
+			n, _ = res.RowsAffected()
+			return nil
+		})
+		if err != nil || n == 0 {
+			return err
+		}
+	}
+}
+
+// FailAggregation ends an aggregation as TERMINATED with an error message.
+func (db *DB) FailAggregation(ctx context.Context, id, completionStatus, message string) error {
+	err := db.update(ctx, func(tx *Tx) error {
+		a, err := getAggregation(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		a.Messages = append(a.Messages, mica.TaskMessage{Type: "ERROR", Key: "TASK_OUT_ACCOUNT_AGGREGATION_ERROR", Text: message})
+		_, err = tx.ExecContext(ctx, `UPDATE aggregations SET status = ?, completion_status = ?, messages = ?,
+			file_path = NULL, completed = ? WHERE id = ?`, mica.AggTerminated, completionStatus, toJSON(a.Messages),
+			formatTime(tx.now), id)
+		if err != nil {
+			return fmt.Errorf("fail aggregation: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return db.dropStaging(ctx, id)
+}
+
+// AddAggregationMessage appends a message to an aggregation; a WARN turns a SUCCESS into a WARNING.
+func (db *DB) AddAggregationMessage(ctx context.Context, id string, m mica.TaskMessage) error {
+	return db.update(ctx, func(tx *Tx) error {
+		a, err := getAggregation(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		a.Messages = append(a.Messages, m)
+		if m.Type == "WARN" && a.CompletionStatus == mica.CompletionSuccess {
+			a.CompletionStatus = mica.CompletionWarning
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE aggregations SET messages = ?, completion_status = ? WHERE id = ?`,
+			toJSON(a.Messages), nullString(a.CompletionStatus), id); err != nil {
+			return fmt.Errorf("add aggregation message: %w", err)
+		}
+		return nil
+	})
+}
+
+// TerminateUnfinishedAggregations ends every aggregation a previous run left
+// unfinished and returns the files they were reading.
+func (db *DB) TerminateUnfinishedAggregations(ctx context.Context, message string) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, coalesce(file_path, '') FROM aggregations WHERE status IN (?, ?)`,
+		mica.AggStarted, mica.AggAccountsCollected)
+	if err != nil {
+		return nil, fmt.Errorf("find unfinished aggregations: %w", err)
+	}
+	var ids, files []string
+	for rows.Next() {
+		var id, file string
+		if err := rows.Scan(&id, &file); err != nil {
+			_ = rows.Close()
+			return nil, fmt.Errorf("find unfinished aggregations: %w", err)
+		}
+		ids = append(ids, id)
+		if file != "" {
+			files = append(files, file)
+		}
+	}
+	_ = rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find unfinished aggregations: %w", err)
+	}
+	for _, id := range ids {
+		if err := db.FailAggregation(ctx, id, mica.CompletionTerminated, message); err != nil {
+			return files, err
+		}
+	}
+	return files, nil
+}
+
+// EachChangedAccount streams the ids of the accounts an aggregation added or changed.
+func (db *DB) EachChangedAccount(ctx context.Context, aggregationID string, batch int, fn func(ids []string) error) error {
+	if batch <= 0 {
+		batch = 1000
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT id FROM accounts WHERE aggregation_id = ?`, aggregationID)
+	if err != nil {
+		return fmt.Errorf("changed accounts: %w", err)
+	}
+	defer func() { _ = rows.Close() }()
+	ids := make([]string, 0, batch)
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return fmt.Errorf("changed accounts: %w", err)
+		}
+		if ids = append(ids, id); len(ids) == batch {
+			if err := fn(ids); err != nil {
+				return err
+			}
+			ids = ids[:0]
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("changed accounts: %w", err)
+	}
+	if len(ids) > 0 {
+		return fn(ids)
+	}
+	return nil
+}

@@ -1,0 +1,147 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/micahq/mica"
+)
+
+// GetCorrelationConfig returns the source's correlation config, or an empty one.
+func (db *DB) GetCorrelationConfig(ctx context.Context, sourceID string) (*mica.CorrelationConfig, error) {
+	return getCorrelationConfig(ctx, db.read, sourceID)
+}
+
+func getCorrelationConfig(ctx context.Context, q queryer, sourceID string) (*mica.CorrelationConfig, error) {
+	var sourceName string
+	if err := q.QueryRowContext(ctx, `SELECT name FROM sources WHERE id = ?`, sourceID).Scan(&sourceName); errors.Is(err, sql.ErrNoRows) {
+		return nil, mica.Errorf(mica.ENOTFOUND, "source %q not found", sourceID)
+	} else if err != nil {
+		return nil, fmt.Errorf("find source: %w", err)
+	}
+	c := &mica.CorrelationConfig{SourceID: sourceID, Name: "Source [" + sourceName + "] Account Correlation",
+		AttributeAssignments: []mica.CorrelationAssignment{}}
+	var assignments string
+	err := q.QueryRowContext(ctx, `SELECT id, name, attribute_assignments FROM correlation_configs WHERE source_id = ?`,
+		sourceID).Scan(&c.ID, &c.Name, &assignments)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("get correlation config: %w", err)
+	}
+	fromJSON(assignments, &c.AttributeAssignments)
+	if c.AttributeAssignments == nil {
+		c.AttributeAssignments = []mica.CorrelationAssignment{}
+	}
+	return c, nil
+}
+
+// PutCorrelationConfig replaces the source's correlation config, keeping its id.
+func (db *DB) PutCorrelationConfig(ctx context.Context, c *mica.CorrelationConfig) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return db.update(ctx, func(tx *Tx) error {
+		cur, err := getCorrelationConfig(ctx, tx, c.SourceID)
+		if err != nil {
+			return err
+		}
+		if cur.ID != "" {
+			c.ID = cur.ID
+		} else if c.ID == "" {
+			c.ID = mica.NewID()
+		}
+		if c.Name == "" {
+			c.Name = cur.Name
+		}
+		if c.AttributeAssignments == nil {
+			c.AttributeAssignments = []mica.CorrelationAssignment{}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO correlation_configs (source_id, id, name, attribute_assignments)
+			VALUES (?, ?, ?, ?) ON CONFLICT (source_id) DO UPDATE SET name = excluded.name,
+			attribute_assignments = excluded.attribute_assignments`,
+			c.SourceID, c.ID, c.Name, toJSON(c.AttributeAssignments)); err != nil {
+			return fmt.Errorf("put correlation config: %w", err)
+		}
+		return nil
+	})
+}
+
+// identityColumn maps a correlation property (an identity attribute) to SQL
+// over identities i: the columns mica keeps, else the attributes map.
+func identityColumn(property string) (expr string, args []any) {
+	switch property {
+	case "id":
+		return "i.id", nil
+	case "name", "displayName":
+		return "i.name", nil
+	case "alias", "uid":
+		return "i.alias", nil
+	case "email", "emailAddress":
+		return "i.email", nil
+	case "firstname", "firstName", "first_name", "givenName":
+		return "i.first_name", nil
+	case "lastname", "lastName", "last_name", "sn":
+		return "i.last_name", nil
+	}
+	return "CAST(json_extract(i.attributes, ?) AS TEXT)", []any{jsonPath(property)}
+}
+
+// jsonPath is the SQLite JSON path of a top-level key (validated to hold no quotes).
+func jsonPath(key string) string { return `$."` + key + `"` }
+
+// correlate assigns an identity to the aggregation's new and changed staged
+// rows that have none: each criterion of the config in turn (a unique match
+// wins; none or several go on), then the default: account name equals
+// identity alias, then identity name (case-insensitive).
+func correlate(ctx context.Context, tx *Tx, aggID string, cfg *mica.CorrelationConfig) error {
+	for _, a := range cfg.AttributeAssignments {
+		idExpr, idArgs := identityColumn(a.Property)
+		fold := func(s string) string {
+			if a.IgnoreCase {
+				return "lower(" + s + ")"
+			}
+			return s
+		}
+		for _, stmt := range []string{`DROP TABLE IF EXISTS temp.corr_keys`,
+			`CREATE TEMP TABLE corr_keys (k TEXT NOT NULL, identity_id TEXT NOT NULL)`} {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("correlation keys: %w", err)
+			}
+		}
+		args := append(append(append([]any{}, idArgs...), idArgs...), idArgs...)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO temp.corr_keys (k, identity_id) SELECT `+fold(idExpr)+`, i.id
+			FROM identities i WHERE `+idExpr+` IS NOT NULL AND `+idExpr+` <> ''`, args...); err != nil {
+			return fmt.Errorf("correlation keys: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `CREATE INDEX temp.corr_keys_k ON corr_keys (k)`); err != nil {
+			return fmt.Errorf("correlation keys: %w", err)
+		}
+		acct := `CAST(json_extract(aggregation_rows.attributes, ?) AS TEXT)`
+		path := jsonPath(a.Value)
+		// Only rows with a match are written (an UPDATE rewrites every row it selects).
+		if _, err := tx.ExecContext(ctx, `UPDATE aggregation_rows SET identity_id = (
+				SELECT CASE WHEN count(DISTINCT c.identity_id) = 1 THEN min(c.identity_id) END
+				FROM temp.corr_keys c WHERE c.k = `+fold(acct)+`)
+			WHERE aggregation_id = ? AND state > 0 AND identity_id IS NULL AND `+acct+` IS NOT NULL
+				AND EXISTS (SELECT 1 FROM temp.corr_keys c WHERE c.k = `+fold(acct)+`)`,
+			path, aggID, path, path); err != nil {
+			return fmt.Errorf("correlate on %s = %s: %w", a.Property, a.Value, err)
+		}
+		if _, err := tx.ExecContext(ctx, `DROP TABLE temp.corr_keys`); err != nil {
+			return fmt.Errorf("correlation keys: %w", err)
+		}
+	}
+	for _, col := range []string{"alias", "name"} {
+		if _, err := tx.ExecContext(ctx, `UPDATE aggregation_rows SET identity_id = (
+				SELECT CASE WHEN count(*) = 1 THEN min(i.id) END FROM identities i
+				WHERE i.`+col+` = aggregation_rows.name COLLATE NOCASE)
+			WHERE aggregation_id = ? AND state > 0 AND identity_id IS NULL
+				AND EXISTS (SELECT 1 FROM identities i WHERE i.`+col+` = aggregation_rows.name COLLATE NOCASE)`, aggID); err != nil {
+			return fmt.Errorf("default correlation on %s: %w", col, err)
+		}
+	}
+	return nil
+}
