@@ -134,7 +134,10 @@ func (s *Server) createAccessProfile(w http.ResponseWriter, r *http.Request) err
 func (s *Server) getAccessProfile(w http.ResponseWriter, r *http.Request) error {
 	ap, err := s.Store.GetAccessProfile(r.Context(), r.PathValue("id"))
 	if err != nil {
-		return err
+		if VersionFrom(r.Context()) == V2024 {
+			return err // only v2024 declares 404 on getAccessProfile
+		}
+		return refNotFound(err)
 	}
 	writeJSON(w, http.StatusOK, accessProfileDto(ap))
 	return nil
@@ -142,7 +145,7 @@ func (s *Server) getAccessProfile(w http.ResponseWriter, r *http.Request) error 
 
 func (s *Server) deleteAccessProfile(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Store.DeleteAccessProfile(r.Context(), r.PathValue("id")); err != nil {
-		return err
+		return refNotFound(err) // deleteAccessProfile declares no 404
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -31,7 +31,7 @@ type AccountDto struct {
 	Modified            Time                 `json:"modified"`
 	SourceID            string               `json:"sourceId"`
 	SourceName          string               `json:"sourceName"`
-	IdentityID          *string              `json:"identityId"`
+	IdentityID          *string              `json:"identityId,omitempty"`
 	CloudLifecycleState *string              `json:"cloudLifecycleState"`
 	IdentityState       *string              `json:"identityState"`
 	ConnectionType      *string              `json:"connectionType"`
@@ -48,7 +48,7 @@ type AccountDto struct {
 	UUID                *string              `json:"uuid"`
 	ManuallyCorrelated  bool                 `json:"manuallyCorrelated"`
 	HasEntitlements     bool                 `json:"hasEntitlements"`
-	Identity            *identityRef         `json:"identity"`
+	Identity            *identityRef         `json:"identity,omitempty"`
 	SourceOwner         *mica.Ref            `json:"sourceOwner"`
 	Features            *string              `json:"features"`
 	Origin              *string              `json:"origin"`

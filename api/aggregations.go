@@ -150,7 +150,7 @@ func (s *Server) launcher(r *http.Request) string {
 func (s *Server) loadAccounts(w http.ResponseWriter, r *http.Request) error {
 	src, err := s.Store.GetSource(r.Context(), r.PathValue("id"))
 	if err != nil {
-		return err
+		return refNotFound(err) // #23 declares no 404
 	}
 	if !src.IsDelimitedFile() {
 		return mica.Errorf(mica.EILLEGAL, "source %q is not a delimited-file source (type %q): account files can only be "+

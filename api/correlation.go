@@ -28,8 +28,8 @@ type CorrelationAssignmentDto struct {
 	Operation    string  `json:"operation"`
 	Complex      bool    `json:"complex"`
 	IgnoreCase   *bool   `json:"ignoreCase"`
-	MatchMode    *string `json:"matchMode"`
-	FilterString *string `json:"filterString"`
+	MatchMode    *string `json:"matchMode,omitempty"`
+	FilterString *string `json:"filterString,omitempty"`
 }
 
 // CorrelationConfigDto is the wire form of a CorrelationConfig (REFERENCE.md §14.6).

@@ -3,6 +3,8 @@ package api
 import (
 	"net/http"
 	"strings"
+
+	"github.com/micahq/mica"
 )
 
 // registerIdentityData mounts the identity-data operations: source writes,
@@ -22,6 +24,16 @@ func (s *Server) registerIdentityData() {
 // under Config.MaxUploadBytes instead of the general body cap.
 func isUpload(r *http.Request) bool {
 	return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/load-accounts")
+}
+
+// refNotFound turns ENOTFOUND into "400.1.404 Referenced object not found", for
+// operations whose official document declares no 404 (load-accounts, and the
+// access-profile get outside v2024 and delete).
+func refNotFound(err error) error {
+	if mica.ErrorCode(err) == mica.ENOTFOUND {
+		return mica.Errorf(mica.EREFNOTFOUND, "%s", mica.ErrorMessage(err))
+	}
+	return err
 }
 
 // handleExtension mounts a mica extension (outside the ISC API) at an absolute

@@ -186,15 +186,19 @@ func (s *Server) patchSource(w http.ResponseWriter, r *http.Request) error {
 
 // TaskResultRef is the 202 body of DELETE /sources/{id}.
 type TaskResultRef struct {
-	Type string  `json:"type"`
-	ID   string  `json:"id"`
-	Name *string `json:"name"`
+	Type string `json:"type"`
+	ID   string `json:"id"`
+	Name string `json:"name"` // the spec's example is null, but the field is not nullable (D5): the source's name
 }
 
 func (s *Server) deleteSource(w http.ResponseWriter, r *http.Request) error {
-	if err := s.Store.DeleteSource(r.Context(), r.PathValue("id")); err != nil {
+	src, err := s.Store.GetSource(r.Context(), r.PathValue("id"))
+	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusAccepted, TaskResultRef{Type: "TASK_RESULT", ID: mica.NewID()})
+	if err := s.Store.DeleteSource(r.Context(), src.ID); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, TaskResultRef{Type: "TASK_RESULT", ID: mica.NewID(), Name: src.Name})
 	return nil
 }

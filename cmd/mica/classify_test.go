@@ -127,7 +127,7 @@ func bootDemo(t *testing.T, dir string, args ...string) (*Main, *client) {
 func TestClassificationJobLifecycle(t *testing.T) {
 	dir := t.TempDir()
 	m, c := bootDemo(t, dir, "--classify-batch", "100", "--classify-delay", "30ms")
-	srcID, machines := seedAccounts(t, dir, "Active Directory", 1000)
+	srcID, machines := seedAccounts(t, dir, "Service Accounts CSV", 1000)
 
 	// Without an enabled config the job cannot start.
 	if code, b := c.do(http.MethodPost, "/v2025/sources/"+srcID+"/classify", nil); code != 400 || !strings.Contains(string(b), "not enabled") {
@@ -200,7 +200,7 @@ func TestClassificationJobLifecycle(t *testing.T) {
 	if n := countMachines(t, c); n != machines {
 		t.Fatalf("machine accounts = %d, want %d", n, machines)
 	}
-	if n := misclassified(t, dir); n != 0 {
+	if n := misclassified(t, dir, srcID); n != 0 {
 		t.Fatalf("%d accounts classified otherwise than the criteria say", n)
 	}
 
@@ -237,7 +237,7 @@ func TestClassificationJobLifecycle(t *testing.T) {
 
 // misclassified counts the accounts whose is_machine differs from what svcCriteria
 // decides (names starting with svc_), straight from the database file.
-func misclassified(t *testing.T, dataDir string) int {
+func misclassified(t *testing.T, dataDir, sourceID string) int {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(dataDir, "mica.db")+"?_pragma=busy_timeout(10000)")
 	if err != nil {
@@ -245,8 +245,8 @@ func misclassified(t *testing.T, dataDir string) int {
 	}
 	defer func() { _ = db.Close() }()
 	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM accounts WHERE is_machine <> (name LIKE 'svc\_%' ESCAPE '\')
-		OR (is_machine = 1 AND classification_method <> 'CRITERIA')`).Scan(&n); err != nil {
+	if err := db.QueryRow(`SELECT count(*) FROM accounts WHERE source_id = ? AND (is_machine <> (name LIKE 'svc\_%' ESCAPE '\')
+		OR (is_machine = 1 AND classification_method <> 'CRITERIA'))`, sourceID).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n

@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 
 	"github.com/micahq/mica"
+	"github.com/micahq/mica/demo"
 	"github.com/micahq/mica/oauth"
 )
 
@@ -18,26 +21,52 @@ const (
 	DemoUserClientID      = "de000000-0000-4000-8000-000000000002"
 	DemoUserClientSecret  = "mica-demo-user-secret"
 
-	demoAdminIdentityID = "de000000000040008000000000000a01"
-	demoUserIdentityID  = "de000000000040008000000000000a02"
-	settingDemoSeeded   = "demo.seeded"
+	settingDemoSeeded        = "demo.seeded"
+	settingDemoAdminIdentity = "demo.adminIdentity"
+	settingDemoUserIdentity  = "demo.userIdentity"
+	demoAccountBatch         = 5000
 )
 
-type demoClient struct{ id, secret, identity, name string }
+type demoClient struct{ id, secret, setting, name string }
 
 func demoClients() []demoClient {
 	return []demoClient{
 		{envOr("MICA_DEMO_CLIENT_ID", DemoAdminClientID), envOr("MICA_DEMO_CLIENT_SECRET", DemoAdminClientSecret),
-			demoAdminIdentityID, "demo admin"},
+			settingDemoAdminIdentity, "demo admin"},
 		{envOr("MICA_DEMO_USER_CLIENT_ID", DemoUserClientID), envOr("MICA_DEMO_USER_CLIENT_SECRET", DemoUserClientSecret),
-			demoUserIdentityID, "demo user"},
+			settingDemoUserIdentity, "demo user"},
 	}
+}
+
+// demoConfig is the generator configuration of the demo tenant: MICA_DEMO_SEED and
+// MICA_DEMO_IDENTITIES size it (default seed 0, 2,000 identities).
+func demoConfig() (demo.Config, error) {
+	var cfg demo.Config
+	if v := os.Getenv("MICA_DEMO_SEED"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return cfg, fmt.Errorf("invalid MICA_DEMO_SEED %q: a whole number", v)
+		}
+		cfg.Seed = n
+	}
+	if v := os.Getenv("MICA_DEMO_IDENTITIES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 10 || n > 1_000_000 {
+			return cfg, fmt.Errorf("invalid MICA_DEMO_IDENTITIES %q: 10 to 1000000", v)
+		}
+		cfg.Identities = n
+	}
+	return cfg, nil
 }
 
 // seedDemo creates the demo tenant on first use and (re)creates the demo clients.
 func seedDemo(ctx context.Context, db mica.Store, out io.Writer) error {
 	if _, err := db.GetSetting(ctx, settingDemoSeeded); mica.ErrorCode(err) == mica.ENOTFOUND {
-		if err := seedDemoData(ctx, db); err != nil {
+		cfg, err := demoConfig()
+		if err != nil {
+			return err
+		}
+		if _, err := seedDemoData(ctx, db, cfg, nil); err != nil {
 			return err
 		}
 		if err := db.SetSetting(ctx, settingDemoSeeded, "true"); err != nil {
@@ -47,6 +76,10 @@ func seedDemo(ctx context.Context, db mica.Store, out io.Writer) error {
 		return err
 	}
 	for _, c := range demoClients() {
+		identity, err := db.GetSetting(ctx, c.setting)
+		if err != nil {
+			return fmt.Errorf("demo tenant lacks its %s identity: %w", c.name, err)
+		}
 		if err := db.DeleteClient(ctx, c.id); err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
 			return err
 		}
@@ -54,7 +87,7 @@ func seedDemo(ctx context.Context, db mica.Store, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if err := db.CreateClient(ctx, &mica.Client{ID: c.id, Kind: mica.ClientPAT, Name: c.name, IdentityID: c.identity,
+		if err := db.CreateClient(ctx, &mica.Client{ID: c.id, Kind: mica.ClientPAT, Name: c.name, IdentityID: identity,
 			Scopes: []string{"sp:scopes:all"}, SecretHash: hash, Enabled: true, Managed: true}); err != nil {
 			return err
 		}
@@ -72,48 +105,129 @@ func removeDemoClients(ctx context.Context, db mica.Store) error {
 	return nil
 }
 
-func seedDemoData(ctx context.Context, db mica.Store) error {
+// seedDemoData writes a generated tenant into an empty store: identities, sources
+// (plus a delimited-file source for uploads), accounts with their ground truth,
+// access profiles and who holds them, and source apps. progress, when set, is
+// told how many accounts were written so far. It returns the tenant's report.
+func seedDemoData(ctx context.Context, db mica.Store, cfg demo.Config, progress func(n int)) (*demo.Report, error) {
 	if err := db.SetSetting(ctx, mica.SettingTenantName, "mica-demo"); err != nil {
-		return err
+		return nil, err
 	}
-	people := []*mica.Identity{
-		{ID: demoAdminIdentityID, Name: "Demo Admin", Alias: "demo.admin", FirstName: "Demo", LastName: "Admin",
-			Email: "demo.admin@example.com", Levels: []string{mica.LevelOrgAdmin}},
-		{ID: demoUserIdentityID, Name: "Demo User", Alias: "demo.user", FirstName: "Demo", LastName: "User",
-			Email: "demo.user@example.com", Levels: []string{mica.LevelUser}},
+	var admin, user *mica.Identity
+	if err := demo.GenerateIdentities(cfg, func(i *mica.Identity) error {
+		if admin == nil && i.HasLevel(mica.LevelOrgAdmin) {
+			admin = i
+		}
+		return db.CreateIdentity(ctx, i)
+	}); err != nil {
+		return nil, fmt.Errorf("demo identities: %w", err)
 	}
-	for _, p := range people {
-		if err := db.CreateIdentity(ctx, p); err != nil {
-			return err
+	sources := demo.Sources(cfg)
+	for _, src := range sources {
+		if err := db.CreateSource(ctx, src); err != nil {
+			return nil, fmt.Errorf("demo source %s: %w", src.Name, err)
 		}
 	}
-	owner := mica.Ref{Type: "IDENTITY", ID: demoAdminIdentityID}
-	sources := []*mica.Source{
-		{Name: "Workday HR", Description: "Authoritative HR source", Owner: owner, Type: "Workday",
-			Connector: "workday", ConnectorName: "Workday", ConnectionType: "direct", Authoritative: true,
-			ConnectorClass: "sailpoint.connector.WorkdayConnector", ConnectorID: "workday", ConnectorImplementationID: "workday",
-			Features: []string{"SEARCH", "NO_PERMISSIONS_PROVISIONING"}},
-		{Name: "Active Directory", Description: "Corporate Active Directory (corp.example.com)", Owner: owner,
-			Type: "Active Directory - Direct", Connector: "active-directory", ConnectorName: "Active Directory - Direct",
-			ConnectorClass: "sailpoint.connector.ADLDAPConnector", ConnectorID: "active-directory",
-			ConnectorImplementationID: "active-directory", ConnectionType: "direct",
-			Features: []string{"PROVISIONING", "SYNC_PROVISIONING", "DIRECT_PERMISSIONS", "MANAGER_LOOKUP", "SEARCH", "UNLOCK", "AUTHENTICATE", "ENABLE", "PASSWORD"}},
-		{Name: "Entra ID", Description: "Microsoft Entra ID tenant", Owner: owner, Type: "Azure Active Directory",
-			Connector: "azure-active-directory", ConnectorName: "Azure Active Directory", ConnectionType: "direct",
-			ConnectorClass: "sailpoint.connector.AzureADConnector", ConnectorID: "azure-active-directory",
-			ConnectorImplementationID: "azure-active-directory", Features: []string{"PROVISIONING", "ENABLE", "SEARCH"}},
-		{Name: "Service Accounts CSV", Description: "Delimited file of service accounts", Owner: owner, Type: "DelimitedFile",
-			Connector: "delimited-file-angularsc", ConnectorName: "Delimited File", ConnectionType: "file",
-			ConnectorClass: "sailpoint.connector.DelimitedFileConnector", ConnectorID: "delimited-file",
-			ConnectorImplementationID: "delimited-file", Features: []string{"DIRECT_PERMISSIONS", "NO_RANDOM_ACCESS"},
-			ConnectorAttributes: map[string]any{"hasHeader": true, "delimiter": ",", "indexColumn": "id", "mergeRows": true}},
+	if admin == nil {
+		return nil, fmt.Errorf("the demo generator made no ORG_ADMIN identity")
 	}
-	for _, s := range sources {
-		if err := db.CreateSource(ctx, s); err != nil {
-			return err
+	csv := &mica.Source{Name: "Service Accounts CSV", Description: "Delimited file of service accounts",
+		Owner: mica.Ref{Type: "IDENTITY", ID: admin.ID}, Type: "DelimitedFile", Connector: "delimited-file-angularsc",
+		ConnectorName: "Delimited File", ConnectionType: "file", ConnectorClass: "sailpoint.connector.DelimitedFileConnector",
+		ConnectorID: "delimited-file", ConnectorImplementationID: "delimited-file",
+		Features:            []string{"DIRECT_PERMISSIONS", "NO_RANDOM_ACCESS"},
+		ConnectorAttributes: map[string]any{"hasHeader": true, "delimiter": ",", "indexColumn": "id", "nameColumn": "name", "mergeRows": true}}
+	if err := db.CreateSource(ctx, csv); err != nil {
+		return nil, fmt.Errorf("demo CSV source: %w", err)
+	}
+
+	report := demo.NewReport(sources)
+	written := 0
+	perIdentitySources := map[string]int{}
+	for src := range sources {
+		batch := make([]*mica.Account, 0, demoAccountBatch)
+		flush := func() error {
+			if len(batch) == 0 {
+				return nil
+			}
+			if err := db.CreateAccounts(ctx, batch); err != nil {
+				return fmt.Errorf("demo accounts of %s: %w", sources[src].Name, err)
+			}
+			written += len(batch)
+			if progress != nil {
+				progress(written)
+			}
+			batch = batch[:0]
+			return nil
+		}
+		err := demo.GenerateAccounts(cfg, src, func(a *mica.Account, t demo.Truth) error {
+			report.Add(src, t)
+			a.GroundTruth = t.GroundTruth()
+			if a.IdentityID != "" && !t.Machine {
+				perIdentitySources[a.IdentityID]++
+			}
+			batch = append(batch, a)
+			if len(batch) == demoAccountBatch {
+				return flush()
+			}
+			return nil
+		})
+		if err == nil {
+			err = flush()
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
-	return nil
+
+	t := demo.Generate(demo.Config{Seed: cfg.Seed, Identities: cfg.Identities, ADAccounts: cfg.ADAccounts,
+		MachineShare: cfg.MachineShare, Domain: cfg.Domain, Now: cfg.Now})
+	for _, ap := range t.AccessProfiles {
+		ents := make([]mica.Ref, 0, len(ap.Entitlements))
+		for i, e := range ap.Entitlements {
+			ents = append(ents, mica.Ref{Type: "ENTITLEMENT", ID: fmt.Sprintf("%s%08x", ap.ID[:24], i), Name: e})
+		}
+		p := &mica.AccessProfile{ID: ap.ID, Name: ap.Name, Description: ap.Description,
+			Owner: mica.Ref{Type: "IDENTITY", ID: ap.OwnerID}, Source: mica.Ref{Type: "SOURCE", ID: sources[ap.Source].ID},
+			Enabled: ap.Enabled && len(ents) > 0, Requestable: true, Entitlements: ents}
+		if err := db.CreateAccessProfile(ctx, p); err != nil {
+			return nil, fmt.Errorf("demo access profile %s: %w", ap.Name, err)
+		}
+	}
+	grants := map[string]int{}
+	for _, g := range t.Grants {
+		if err := db.AssignAccessProfile(ctx, g.IdentityID, g.AccessProfileID); err != nil {
+			return nil, fmt.Errorf("demo grant: %w", err)
+		}
+		grants[g.IdentityID]++
+	}
+	for _, a := range t.Apps {
+		app := &mica.SourceApp{ID: a.ID, Name: a.Name, Description: a.Description, Enabled: a.Enabled,
+			ProvisionRequestEnabled: a.ProvisionRequestEnabled, MatchAllAccounts: a.MatchAllAccounts,
+			AppCenterEnabled: a.AppCenterEnabled, AccountSource: &mica.Ref{Type: "SOURCE", ID: sources[a.Source].ID},
+			Owner: &mica.Ref{Type: "IDENTITY", ID: a.OwnerID}, AccessProfiles: a.AccessProfileIDs}
+		if err := db.CreateSourceApp(ctx, app); err != nil {
+			return nil, fmt.Errorf("demo app %s: %w", a.Name, err)
+		}
+	}
+	// The demo user is the first plain USER with accounts on three or more sources
+	// and at least one access profile: "My apps" then shows a real difference.
+	for _, i := range t.Identities {
+		if len(i.Levels) == 1 && i.Levels[0] == mica.LevelUser && perIdentitySources[i.ID] >= 3 && grants[i.ID] > 0 {
+			user = i
+			break
+		}
+	}
+	if user == nil {
+		return nil, fmt.Errorf("the demo generator made no identity fit to be the demo user")
+	}
+	if err := db.SetSetting(ctx, settingDemoAdminIdentity, admin.ID); err != nil {
+		return nil, err
+	}
+	if err := db.SetSetting(ctx, settingDemoUserIdentity, user.ID); err != nil {
+		return nil, err
+	}
+	return report, nil
 }
 
 func printDemo(out io.Writer, base string) {

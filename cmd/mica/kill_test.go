@@ -68,7 +68,7 @@ func TestClassificationSurvivesKill(t *testing.T) {
 			dir, port := t.TempDir(), freePort(t)
 			pacing := []string{"--classify-batch", "150", "--classify-delay", "15ms"}
 			cmd := startProcess(t, bin, dir, port, pacing...)
-			srcID, machines := seedAccounts(t, dir, "Active Directory", 3000)
+			srcID, machines := seedAccounts(t, dir, "Service Accounts CSV", 3000)
 			base := "http://127.0.0.1:" + port
 			c := &client{t: t, base: base, tok: getToken(t, base, DemoAdminClientID, DemoAdminClientSecret, 200)}
 			if code, b := c.do("PUT", "/v2025/sources/"+srcID+"/machine-classification-config", svcCriteria); code != 200 {
@@ -104,7 +104,7 @@ func TestClassificationSurvivesKill(t *testing.T) {
 			if n := countMachines(t, c); n != machines {
 				t.Fatalf("machine accounts = %d, want %d", n, machines)
 			}
-			if n := misclassified(t, dir); n != 0 {
+			if n := misclassified(t, dir, srcID); n != 0 {
 				t.Fatalf("%d accounts classified otherwise than an uninterrupted run", n)
 			}
 			t.Logf("killed at %v with %v; resumed to %v", killAfter, before.Counts, s.Counts)

@@ -31,6 +31,7 @@ Usage:
   mica clients delete [flags] ID      delete an OAuth client
   mica import accounts --source S FILE.csv    load a CSV of accounts into a delimited-file source
   mica export accounts --source S [flags]     write a source's accounts as CSV or JSON (--machine-only)
+  mica demo [flags]                   generate a demo tenant into an empty data dir and report it
   mica version                        print the version
 
 Run "mica COMMAND -h" for the flags of a command. Every flag can also be set
@@ -53,6 +54,8 @@ func run(ctx context.Context, args []string) error {
 		}
 		<-ctx.Done()
 		return m.Close()
+	case "demo":
+		return runDemo(ctx, args[1:])
 	case "clients":
 		return runClients(ctx, args[1:])
 	case "import":
