@@ -39,3 +39,9 @@ fuzz: ## run each fuzz target for FUZZTIME (default 1m)
 
 clean: ## remove build output and the default data dir
 	rm -rf bin mica-data
+
+conformance: ## run the Go and SDK suites with logging and print the conformance table (docs/conformance.md)
+	rm -f .conformance-validated.log .conformance-sdk.log
+	MICA_CONFORMANCE_LOG=$(CURDIR)/.conformance-validated.log $(GO) test -count=1 ./api/
+	MICA_CONFORMANCE_SDK_LOG=$(CURDIR)/.conformance-sdk.log ./conformance/ts-sdk/run.sh >/dev/null
+	$(GO) run ./cmd/conformance -validated .conformance-validated.log -sdk .conformance-sdk.log -out docs/conformance.md

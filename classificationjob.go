@@ -64,6 +64,10 @@ type ClassificationService interface {
 	// ClassifyAccount decides one account's classification with the source's
 	// current config (nil when none) in one transaction.
 	ClassifyAccount(ctx context.Context, accountID string, decide func(cfg *MachineClassificationConfig) Decider) (*Account, error)
+	// ClassifyAccounts decides the classification of the given accounts of a source
+	// in one transaction (continuous classification after an aggregation). It
+	// returns how many changed.
+	ClassifyAccounts(ctx context.Context, sourceID string, accountIDs []string, decide Decider) (int, error)
 	// Declassify sets every account of a source back to human, manual ones included,
 	// and clears their method. It returns how many accounts changed.
 	Declassify(ctx context.Context, sourceID string) (int, error)

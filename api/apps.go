@@ -33,8 +33,11 @@ func (s *Server) registerApps() {
 		return m
 	}
 	appsOp := func(id, method, path string, auth Auth, authBy map[Version]Auth, h func(http.ResponseWriter, *http.Request) error) {
+		// #11, #17, #18 and #20 declare no 404: a missing app or user app is 400.1.404.
+		no404 := id == "deleteSourceApp" || id == "listAccessProfilesForSourceApp" ||
+			id == "deleteAccessProfilesFromSourceAppByBulk" || id == "listAvailableAccountsForUserApp"
 		s.handle(&Op{ID: id, Method: method, Path: path, Versions: NoV3, Auth: auth, AuthBy: authBy,
-			Experimental: Yearly2024Plus, Handle: h})
+			Experimental: Yearly2024Plus, NotFoundIs400: no404, Handle: h})
 	}
 	readAuth, manageAuth := Auth{User: read}, Auth{User: manage}
 	appIn := []Version{Beta, V2025, V2026} // #9–12, #17, #18, #20: applicationAuth in beta, v2025, v2026

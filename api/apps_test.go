@@ -613,10 +613,10 @@ func testSourceAppCreateGetDelete(t *testing.T, e *appsEnv) {
 	for _, q := range []string{"sorters=name", "filters=owner.id%20eq%20%22x%22", "filters=name%20sw%20%22v%22", "limit=251"} {
 		checkError(t, e.req("GET", "/v2024/source-apps/"+id+"/access-profiles?"+q, tierAdmin, nil), 400)
 	}
-	checkError(t, e.req("GET", "/v2024/source-apps/"+mica.NewID()+"/access-profiles", tierAdmin, nil), 404)
+	checkError(t, e.req("GET", "/v2024/source-apps/"+mica.NewID()+"/access-profiles", tierAdmin, nil), 400) // no 404 declared
 	checkError(t, e.req("POST", "/v2024/source-apps/"+id+"/access-profiles/bulk-remove", tierAdmin, map[string]any{"id": ap}), 400)
 	checkError(t, e.req("POST", "/v2024/source-apps/"+id+"/access-profiles/bulk-remove", tierAdmin, []any{""}), 400)
-	checkError(t, e.req("POST", "/v2024/source-apps/"+mica.NewID()+"/access-profiles/bulk-remove", tierAdmin, []string{ap}), 404)
+	checkError(t, e.req("POST", "/v2024/source-apps/"+mica.NewID()+"/access-profiles/bulk-remove", tierAdmin, []string{ap}), 400)
 	r = e.req("POST", "/v2024/source-apps/"+id+"/access-profiles/bulk-remove?limit=10", tierAdmin, []string{ap})
 	if r.status != 200 || len(r.array(t)) != 0 {
 		t.Fatalf("bulk remove: %d %s", r.status, r.body)
@@ -628,7 +628,7 @@ func testSourceAppCreateGetDelete(t *testing.T, e *appsEnv) {
 		t.Fatalf("delete: %d %s", r.status, r.body)
 	}
 	checkError(t, e.req("GET", "/v2026/source-apps/"+id, tierAdmin, nil), 404)
-	checkError(t, e.req("DELETE", "/v2026/source-apps/"+id, tierAdmin, nil), 404)
+	checkError(t, e.req("DELETE", "/v2026/source-apps/"+id, tierAdmin, nil), 400) // no 404 declared
 }
 
 func mustInt(t *testing.T, s string) int64 {
@@ -782,7 +782,7 @@ func testUserAppsAPI(t *testing.T, e *appsEnv) {
 		sa["displayName"] != "uma-2" || sa["sourceId"] != e.sourceID || sa["sourceDisplayName"] != "Active Directory" {
 		t.Fatalf("account details: %s", r.body)
 	}
-	checkError(t, e.req("GET", "/v2025/user-apps/"+userApp+"/available-accounts", tierAdmin, nil), 404)
+	checkError(t, e.req("GET", "/v2025/user-apps/"+userApp+"/available-accounts", tierAdmin, nil), 400) // not the caller's; no 404 declared
 	checkError(t, e.req("GET", "/v2025/user-apps/"+userApp+"/available-accounts?limit=x", tierWrongLevel, nil), 400)
 	if r := e.req("GET", "/v2025/user-apps/"+userApp+"/available-accounts", tierAPI, nil); r.status != 200 || len(r.array(t)) != 2 {
 		t.Fatalf("API client: %d %s", r.status, r.body)

@@ -5,11 +5,15 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/micahq/mica"
 	"github.com/micahq/mica/api"
+	"github.com/micahq/mica/jobs"
 )
 
 // addAccounts inserts accounts straight into the harness's database file.
@@ -222,5 +226,68 @@ func TestClassificationEdges(t *testing.T) {
 	}
 	if got := h.do("GET", "/mica/v1/classification/pacing", tierAdmin, nil).object(t); got["batchSize"] != 10.0 || got["delayMs"] != 5.0 {
 		t.Fatalf("pacing %v", got)
+	}
+}
+
+// TestClassificationJobThroughAPI runs a source job with the real River runner,
+// so that the job operations' 2xx responses are validated against the spec.
+func TestClassificationJobThroughAPI(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	runner, err := jobs.New(ctx, h.db.WritePool(), h.db, mica.Pacing{BatchSize: 2, Delay: 20 * time.Millisecond},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.db.SetJobHook(runner.Enqueue)
+	if err := runner.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = runner.Stop(context.Background()) })
+	h.addAccounts(t, "svc_a", "svc_b", "carol", "dave", "svc_c", "erin")
+	exp := []string{"X-SailPoint-Experimental", "true"}
+	cfg := `{"enabled":true,"classificationMethod":"CRITERIA","criteria":{"operation":"STARTS_WITH","attribute":"sAMAccountName","value":"svc_"}}`
+	if r := h.do("PUT", "/v2026/sources/"+h.sourceID+"/machine-classification-config", tierAdmin, cfg, exp...); r.status != 200 {
+		t.Fatalf("PUT: %d %s", r.status, r.body)
+	}
+	for _, v := range []string{"v2025", "v2026"} {
+		r := h.do("POST", "/"+v+"/sources/"+h.sourceID+"/classify", tierAdmin, nil, exp...)
+		if r.status != 200 || string(r.body) != `{"Accounts submitted for processing":6}` {
+			t.Fatalf("POST classify: %d %s", r.status, r.body)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			st := h.do("GET", "/"+v+"/sources/"+h.sourceID+"/classify", tierAdmin, nil, exp...).object(t)
+			if st["status"] == "COMPLETED" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("job did not complete: %v", st)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if r := h.do("POST", "/sources/v1/"+h.sourceID+"/classify", tierAdmin, nil, exp...); r.status != 200 {
+		t.Fatalf("POST v1: %d %s", r.status, r.body)
+	}
+	if r := h.do("DELETE", "/sources/v1/"+h.sourceID+"/classify", tierAdmin, nil, exp...); r.status != 204 {
+		t.Fatalf("DELETE v1: %d %s", r.status, r.body)
+	}
+	st := h.do("GET", "/sources/v1/"+h.sourceID+"/classify", tierAdmin, nil, exp...).object(t)
+	if st["status"] != "CANCELLED" {
+		t.Fatalf("after cancel: %v", st)
+	}
+	list := h.do("GET", "/v2026/machine-accounts?sorters=name", tierAdmin, nil, exp...).array(t)
+	if len(list) != 3 || list[0].(map[string]any)["name"] != "svc_a" {
+		t.Fatalf("machine accounts: %v", list)
+	}
+	for _, v := range []string{"/v2024", "/v2025", "/v2026"} {
+		if r := h.do("GET", v+"/machine-accounts/"+list[0].(map[string]any)["id"].(string), tierAdmin, nil, exp...); r.status != 200 {
+			t.Fatalf("get machine account %s: %d", v, r.status)
+		}
+	}
+	if r := h.do("GET", "/machine-accounts/v1?count=true", tierAdmin, nil, exp...); r.status != 200 || r.header.Get("X-Total-Count") != "3" {
+		t.Fatalf("v1 machine accounts: %d %s", r.status, r.header.Get("X-Total-Count"))
 	}
 }

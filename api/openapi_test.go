@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -178,6 +179,34 @@ func repairNullableAllOf(s *openapi3.Schema, seen map[*openapi3.Schema]bool) {
 	}
 }
 
+var conformanceLog struct {
+	sync.Mutex
+	f *os.File
+}
+
+// logValidated appends "FILE METHOD PATH STATUS ok|fail" to $MICA_CONFORMANCE_LOG
+// (for `make conformance`), when set.
+func logValidated(sr specRoute, method string, status int, ok bool) {
+	path := os.Getenv("MICA_CONFORMANCE_LOG")
+	if path == "" {
+		return
+	}
+	conformanceLog.Lock()
+	defer conformanceLog.Unlock()
+	if conformanceLog.f == nil {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return
+		}
+		conformanceLog.f = f
+	}
+	verdict := "ok"
+	if !ok {
+		verdict = "fail"
+	}
+	_, _ = fmt.Fprintf(conformanceLog.f, "%s %s %s %d %s\n", sr.file, method, sr.path, status, verdict)
+}
+
 // undeclaredOK are statuses mica may answer that the official documents never
 // declare for any operation: they are checked for the error shape elsewhere.
 var undeclaredOK = map[int]bool{http.StatusMethodNotAllowed: true, http.StatusRequestEntityTooLarge: true,
@@ -213,7 +242,9 @@ func validateResponse(t *testing.T, req *http.Request, r response) {
 			Status: r.status, Header: r.header, Body: io.NopCloser(bytes.NewReader(r.body)),
 			Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
 		}
-		if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		err := openapi3filter.ValidateResponse(context.Background(), in)
+		logValidated(sr, req.Method, r.status, err == nil)
+		if err != nil {
 			t.Errorf("%s %s → %d does not match %s %s in %s:\n%v\nbody: %.600s", req.Method, req.URL.Path, r.status,
 				req.Method, sr.path, sr.file, err, r.body)
 		}

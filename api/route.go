@@ -62,7 +62,10 @@ type Op struct {
 	AuthBy       map[Version]Auth // per-version exceptions to Auth
 	Experimental []Version        // versions that require X-SailPoint-Experimental: true
 	Public       bool             // no token needed
-	Handle       func(w http.ResponseWriter, r *http.Request) error
+	// NotFoundIs400 is for operations whose spec declares no 404: a missing
+	// object they name answers 400 "400.1.404 Referenced object not found".
+	NotFoundIs400 bool
+	Handle        func(w http.ResponseWriter, r *http.Request) error
 }
 
 // VersionPath is where op is mounted under v: /v2025/sources/{id}, or
@@ -134,7 +137,11 @@ func (s *Server) wrap(op *Op, v Version) http.Handler {
 					return err
 				}
 			}
-			return op.Handle(w, r)
+			err := op.Handle(w, r)
+			if op.NotFoundIs400 && mica.ErrorCode(err) == mica.ENOTFOUND {
+				return mica.Errorf(mica.EREFNOTFOUND, "%s", mica.ErrorMessage(err))
+			}
+			return err
 		}()
 		if errors.Is(err, errExperimental) {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "Experimental Header is missing or invalid."})

@@ -29,6 +29,10 @@ const (
 	SignalBuiltInAccount        = "builtInAccount"
 	SignalSyncAccount           = "directorySyncAccount"
 	SignalServicePrincipalName  = "servicePrincipalName"
+	SignalServicePrincipal      = "servicePrincipal"
+	SignalBotAccount            = "botAccount"
+	SignalSystemUserType        = "systemUserType"
+	SignalIntegrationProfile    = "integrationProfile"
 	SignalServiceContainer      = "serviceAccountContainer"
 	SignalPasswordNeverExpires  = "passwordNeverExpires"
 	SignalNamingConvention      = "namingConvention"
@@ -39,6 +43,7 @@ const (
 	SignalEmployeeID            = "employeeId"
 	SignalMail                  = "mail"
 	SignalJobTitle              = "jobTitle"
+	SignalGuestUser             = "guestUser"
 )
 
 // Signal is one piece of evidence discovery found: a positive weight points to
@@ -57,40 +62,66 @@ type Verdict struct {
 }
 
 // Discover scores account a for being a machine account from directory signals
-// (Active Directory, Entra ID, SaaS) and explains the score. Weights:
+// (Active Directory, Entra ID, GitHub, Slack, Salesforce and other SaaS) and
+// explains the score. Weights:
 //
 //	managedServiceAccount   +3.0  objectClass/objectCategory msDS-(Group)ManagedServiceAccount
 //	computerAccount         +3.0  objectClass computer, objectCategory CN=Computer, a trust bit in
 //	                              userAccountControl (0x800, 0x1000, 0x2000) or sAMAccountName ending in $
 //	builtInAccount          +3.0  krbtgt, Administrator, Guest, DefaultAccount, WDAGUtilityAccount,
-//	                              krbtgt_*, HealthMailbox*, SystemMailbox{*, IUSR_*, IWAM_*, ...
+//	                              krbtgt_*, HealthMailbox*, SystemMailbox{*, IUSR_*, IWAM_*, ...; Slack's
+//	                              Slackbot (id USLACKBOT); Salesforce's users @chatter.salesforce.com
 //	directorySyncAccount    +3.0  MSOL_*, AAD_*, Sync_*, ADSyncMSA*, AADSync*
+//	servicePrincipal        +3.0  Entra ID: a servicePrincipalType (Application, ManagedIdentity, Legacy,
+//	                              SocialIdp), objectType or @odata.type servicePrincipal or application,
+//	                              or an appId without a userPrincipalName
+//	botAccount              +3.0  GitHub type "Bot" or a login ending in [bot] (GitHub App bots);
+//	                              Slack is_bot, is_workflow_bot or a bot_id
+//	systemUserType          +3.0  Salesforce UserType AutomatedProcess, CloudIntegrationUser (the
+//	                              Platform Integration User) or PartnerNetwork (Salesforce to Salesforce)
+//	integrationProfile      +3.0  Salesforce Profile/ProfileName "... API Only ..." (no interactive login),
+//	                              or the standard Analytics Cloud Integration/Security User profiles
+//	                        +2.0  a profile named for integrations ("Marketo Integration")
 //	servicePrincipalName    +2.0  an SPN on a user object (computers and MSAs have them anyway)
 //	serviceAccountContainer +2.0  a parent OU or CN named like service / system / application /
 //	                              functional / technical / non-human accounts, or Managed Service Accounts
 //	namingConvention        +1.5  svc*, *svc, sa-, service, bot, robot, daemon, noreply, ...
-//	                        +1.0  app-, api, batch, sync, scan, scheduler, cron, job, integration, ...
+//	                        +1.0  app-, api, batch, sync, scan, scheduler, cron, job, integration, ci,
+//	                              deploy, release, alerts, notifications, printer, room, mtr (Teams
+//	                              Rooms), recording, migration, ...
 //	                        +0.5  admin, adm, root (usually a person's privileged account)
 //	passwordNeverExpires    +1.0  userAccountControl has DONT_EXPIRE_PASSWORD (0x10000)
 //	description             +1.0  "service account", "scheduled task", "automation", ...
 //	                        +0.5  the word service, application, integration, batch, ...
 //	neverLoggedOn           +0.3  no lastLogonTimestamp (or 0), on AD accounts only (those with
 //	                              sAMAccountName, objectClass or userAccountControl)
-//	personName              +0.4 when givenName and sn are both absent, -1.0 when both present
-//	manager                 +0.3 absent, -1.0 present
-//	employeeId              +0.3 absent, -1.0 present (employeeID, employeeNumber)
-//	mail                    +0.2 absent, -0.3 present
-//	jobTitle                -0.5 present (title, jobTitle)
+//	personName              +0.4 when the given name and surname are both absent, -1.0 when both
+//	                              present (givenName/sn, firstName/lastName, FirstName/LastName, ...)
+//	manager                 +0.3 absent, -1.0 present (manager, managerId, ManagerId)
+//	employeeId              +0.3 absent, -1.0 present (employeeID, employeeNumber, EmployeeNumber)
+//	mail                    +0.2 absent or a functional mailbox, -0.3 present (mail, email, Email)
+//	jobTitle                -0.5 present (title, jobTitle, Title)
+//	guestUser               -1.0 an invited external person: Entra userType Guest or #EXT# in the
+//	                              userPrincipalName; Slack is_restricted or is_ultra_restricted
 //
 // Attributes are read by exact name, with the usual aliases of other
-// directories (surname, employeeId, email, jobTitle, ...); userAccountControl
-// may be a number or a decimal string. The naming convention is read from
-// sAMAccountName, userPrincipalName, mailNickname, uid, login, userName, the
-// account name, cn and displayName (each up to any @), token by token (split at
-// punctuation, camelCase and digits), so "Servicemaster" or "rservice" do not
-// match "service". Only the strongest of the computer/MSA signals, of the naming
-// matches and of the description matches counts, and a built-in or sync
-// account's name is not scored again as a naming convention.
+// directories (surname, employeeId, email, jobTitle, Salesforce's capitalised
+// FirstName, LastName, Email, ...); userAccountControl may be a number or a
+// decimal string, Slack's booleans JSON booleans or "true"/"false". The naming
+// convention is read from sAMAccountName, userPrincipalName, mailNickname,
+// uid, login, userName, the account name, cn and displayName (each up to any
+// @), token by token (split at punctuation, camelCase and digits), so
+// "Servicemaster", "rservice" or "abbott" do not match "service" or "bot". A
+// mail address whose local part follows a naming convention (alerts@,
+// github-ci-billing@) is a functional mailbox, not evidence of a person, on an
+// account with neither a person's name nor a job title, unless it is shaped
+// first.last. Only the strongest of the computer/MSA signals, of the naming
+// matches and of the description matches counts, and the name of a built-in,
+// sync or [bot] account is not scored again as a naming convention.
+//
+// Some fields are deliberately not evidence: Entra accountEnabled and Slack
+// deleted (people leave too), Slack is_app_user (whether the member authorized
+// the calling app) and Salesforce UserType CsnOnly (Chatter Free people).
 func Discover(a *Account) Verdict {
 	d := detector{a: a, explain: true, signals: make([]Signal, 0, 12)}
 	d.run()
@@ -159,6 +190,12 @@ const (
 	wNoMail                = 2
 	wMail                  = -3
 	wJobTitle              = -5
+	wServicePrincipal      = 30
+	wBotAccount            = 30
+	wSystemUserType        = 30
+	wProfileAPIOnly        = 30
+	wProfileIntegration    = 20
+	wGuest                 = -10
 )
 
 // userAccountControl bits (MS-ADTS 2.2.16).
@@ -171,16 +208,23 @@ const (
 
 // Attribute names read by discovery, in order of preference.
 var (
-	keysGivenName  = [...]string{"givenName", "firstName"}
-	keysSurname    = [...]string{"sn", "surname", "lastName", "familyName"}
-	keysManager    = [...]string{"manager", "managerId"}
-	keysEmployeeID = [...]string{"employeeID", "employeeId", "employeeNumber"}
-	keysMail       = [...]string{"mail", "email", "emailAddress"}
-	keysTitle      = [...]string{"title", "jobTitle"}
+	// Salesforce capitalises its User fields (FirstName, Email, ManagerId, ...);
+	// Slack's profile has first_name and last_name.
+	keysGivenName  = [...]string{"givenName", "firstName", "FirstName", "first_name"}
+	keysSurname    = [...]string{"sn", "surname", "lastName", "familyName", "LastName", "last_name"}
+	keysManager    = [...]string{"manager", "managerId", "ManagerId"}
+	keysEmployeeID = [...]string{"employeeID", "employeeId", "employeeNumber", "EmployeeNumber"}
+	keysMail       = [...]string{"mail", "email", "emailAddress", "Email"}
+	keysTitle      = [...]string{"title", "jobTitle", "Title"}
+	keysProfile    = [...]string{"ProfileName", "Profile", "profileName"}
 	keysDN         = [...]string{"distinguishedName", "dn"}
 	keysLoginName  = [...]string{"sAMAccountName", "userPrincipalName", "mailNickname", "uid", "login", "userName", "username"}
 	keysOtherName  = [...]string{"cn", "displayName"}
 )
+
+// slackbotID is the fixed user id of Slack's built-in Slackbot, which the API
+// lists with is_bot false.
+const slackbotID = "USLACKBOT"
 
 // Built-in and well-known system account names (ASCII lower case).
 var (
@@ -189,12 +233,17 @@ var (
 	builtInPrefixes = [...]string{"krbtgt_", "healthmailbox", "systemmailbox{", "federatedemail.",
 		"migration.", "discoverysearchmailbox", "iusr_", "iwam_", "$duplicate-"}
 	syncPrefixes = [...]string{"msol_", "aad_", "sync_", "adsyncmsa", "aadsync"}
-	noReply      = [...]string{"noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "do_not_reply"}
+	// Salesforce's own users live in its domain: the Chatter Expert is
+	// chatty.<org id>...@chatter.salesforce.com.
+	chatterDomain = "@chatter.salesforce.com"
+	noReply       = [...]string{"noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "do_not_reply"}
 	// Container names, compared after dropping everything but letters and digits.
 	containerContains = [...]string{"serviceaccount", "serviceacct", "svcaccount", "svcacct", "serviceuser",
 		"serviceid", "systemaccount", "applicationaccount", "appaccount", "functionalaccount", "technicalaccount",
 		"nonhuman", "nonpersonal", "machineaccount", "robotaccount", "botaccount"}
-	containerEquals    = [...]string{"svc", "service", "services", "bots", "robots"}
+	containerEquals = [...]string{"svc", "service", "services", "bots", "robots"}
+	// Standard Salesforce profiles of the built-in CRM Analytics users.
+	systemProfiles     = [...]string{"analytics cloud integration user", "analytics cloud security user"}
 	descriptionPhrases = [...]string{"service account", "svc account", "application account", "system account",
 		"technical account", "functional account", "integration account", "scheduled task", "automation",
 		"automated", "batch job", "non-human", "nonhuman", "used by the", "run as account", "runas account"}
@@ -242,6 +291,13 @@ func (d *detector) run() {
 
 	machineObject := d.objectKind(oc, uac, hasUAC, samKey, sam)
 	wellKnown := d.wellKnownName(samKey, sam)
+	botName := false
+	if !adLike { // Entra ID and SaaS objects: AD objects carry none of these
+		d.application()
+		botName = d.bot()
+		d.systemUserType()
+		d.profile()
+	}
 	if !machineObject {
 		if spn, ok := attrs["servicePrincipalName"]; ok && present(spn) {
 			d.hit(SignalServicePrincipalName, wSPN, func() string {
@@ -259,14 +315,14 @@ func (d *detector) run() {
 			return "userAccountControl " + strconv.FormatInt(uac, 10) + " has DONT_EXPIRE_PASSWORD (0x10000)"
 		})
 	}
-	if !wellKnown { // a built-in's name would only match again
+	if !wellKnown && !botName { // a built-in's or a [bot]'s name would only match again
 		d.naming()
 	}
 	d.description()
 	if adLike && neverLoggedOn(attrs) {
 		d.hit(SignalNeverLoggedOn, wNeverLoggedOn, func() string { return "no lastLogonTimestamp: never logged on" })
 	}
-	d.person()
+	d.person(adLike)
 }
 
 // objectKind scores managed service accounts and computers, and reports
@@ -305,6 +361,10 @@ func (d *detector) objectKind(oc any, uac int64, hasUAC bool, samKey, sam string
 // wellKnownName scores built-in and directory synchronization accounts by
 // name, and reports whether the account is one.
 func (d *detector) wellKnownName(samKey, sam string) bool {
+	if d.a.NativeIdentity == slackbotID || firstString(d.a.Attributes["id"]) == slackbotID {
+		d.hit(SignalBuiltInAccount, wBuiltIn, func() string { return "id " + slackbotID + " is Slack's built-in Slackbot" })
+		return true
+	}
 	for _, n := range [2]struct{ key, val string }{{samKey, sam}, {"name", d.a.Name}} {
 		if n.val == "" {
 			continue
@@ -315,6 +375,12 @@ func (d *detector) wellKnownName(samKey, sam string) bool {
 					return n.key + " " + quote(n.val) + " is a built-in account"
 				}
 				return n.key + " " + quote(n.val) + " is a well-known system account (" + m + "...)"
+			})
+			return true
+		}
+		if hasSuffixASCIIFold(n.val, chatterDomain) {
+			d.hit(SignalBuiltInAccount, wBuiltIn, func() string {
+				return n.key + " " + quote(n.val) + " is a Salesforce system user (" + chatterDomain + ")"
 			})
 			return true
 		}
@@ -366,8 +432,9 @@ func (d *detector) description() {
 	}
 }
 
-// person scores the attributes people have, both ways.
-func (d *detector) person() {
+// person scores the attributes people have, both ways, and the marks of a
+// guest on accounts that are not AD objects.
+func (d *detector) person(adLike bool) {
 	gk, gv := d.attr(keysGivenName[:])
 	sk, sv := d.attr(keysSurname[:])
 	switch {
@@ -380,8 +447,187 @@ func (d *detector) person() {
 	}
 	d.personAttr(keysManager[:], SignalManager, wManager, wNoManager)
 	d.personAttr(keysEmployeeID[:], SignalEmployeeID, wEmployeeID, wNoEmployeeID)
-	d.personAttr(keysMail[:], SignalMail, wMail, wNoMail)
+	_, title := d.attr(keysTitle[:])
+	d.mail(gv != nil && sv != nil || title != nil)
 	d.personAttr(keysTitle[:], SignalJobTitle, wJobTitle, 0)
+	if !adLike {
+		d.guest()
+	}
+}
+
+// mail scores the mail address: a person's (present) or none (absent). An
+// address whose local part follows a naming convention (alerts@, ci-bot@) on
+// an account without a person's name or job title is a functional mailbox,
+// not a person's, and counts as no mail; a first.last address stays a
+// person's (denise.service@).
+func (d *detector) mail(person bool) {
+	k, v := d.attr(keysMail[:])
+	if v == nil {
+		d.hit(SignalMail, wNoMail, func() string { return "no " + keysMail[0] })
+		return
+	}
+	addr := firstString(v)
+	if !person {
+		local := addr
+		if at := strings.IndexByte(local, '@'); at >= 0 {
+			local = local[:at]
+		}
+		if w, kw := nameWeight(local); w >= wNameMedium && strings.IndexByte(local, '.') < 0 {
+			d.hit(SignalMail, wNoMail, func() string {
+				return k + " " + quote(addr) + " is a functional mailbox (" + quote(kw) + "), not a person's"
+			})
+			return
+		}
+	}
+	d.hit(SignalMail, wMail, func() string { return k + " " + quote(addr) })
+}
+
+// guest scores the marks of an invited external person: Entra ID's userType
+// Guest (and the #EXT# of a B2B guest's userPrincipalName), Slack's
+// is_restricted and is_ultra_restricted (multi- and single-channel guests).
+func (d *detector) guest() {
+	attrs := d.a.Attributes
+	if ut := firstString(attrs["userType"]); strings.EqualFold(ut, "Guest") {
+		d.hit(SignalGuestUser, wGuest, func() string { return "userType \"Guest\": an invited external person" })
+		return
+	}
+	if upn := firstString(attrs["userPrincipalName"]); containsASCIIFold(upn, "#ext#") {
+		d.hit(SignalGuestUser, wGuest, func() string {
+			return "userPrincipalName " + quote(upn) + " has #EXT#: an invited external person"
+		})
+		return
+	}
+	for _, k := range [...]string{"is_restricted", "is_ultra_restricted"} {
+		if b, ok := boolValue(attrs[k]); ok && b {
+			d.hit(SignalGuestUser, wGuest, func() string { return k + " true: a Slack guest" })
+			return
+		}
+	}
+}
+
+// application scores Entra ID objects that are applications, not users:
+// service principals (enterprise applications, managed identities, legacy
+// and social identity providers), app registrations, and objects that carry
+// an appId but no userPrincipalName.
+func (d *detector) application() {
+	attrs := d.a.Attributes
+	if t := firstString(attrs["servicePrincipalType"]); t != "" {
+		d.hit(SignalServicePrincipal, wServicePrincipal, func() string {
+			return "servicePrincipalType " + quote(t) + ": an Entra ID service principal"
+		})
+		return
+	}
+	for _, k := range [...]string{"objectType", "@odata.type"} {
+		t := firstString(attrs[k])
+		if t == "" {
+			continue
+		}
+		name := strings.TrimPrefix(t, "#microsoft.graph.")
+		switch {
+		case strings.EqualFold(name, "servicePrincipal"):
+			d.hit(SignalServicePrincipal, wServicePrincipal, func() string {
+				return k + " " + quote(t) + ": an Entra ID service principal"
+			})
+			return
+		case strings.EqualFold(name, "application"):
+			d.hit(SignalServicePrincipal, wServicePrincipal, func() string {
+				return k + " " + quote(t) + ": an Entra ID app registration"
+			})
+			return
+		}
+	}
+	if app := firstString(attrs["appId"]); app != "" && !present(attrs["userPrincipalName"]) {
+		d.hit(SignalServicePrincipal, wServicePrincipal, func() string {
+			return "appId " + quote(app) + " and no userPrincipalName: an application's identity"
+		})
+	}
+}
+
+// bot scores the bot users of SaaS platforms: GitHub's type "Bot" and the
+// "[bot]" login of GitHub App bots, Slack's is_bot, is_workflow_bot and
+// bot_id. It reports whether the login itself says so (name[bot]), so that
+// the name is not scored again as a naming convention.
+func (d *detector) bot() bool {
+	attrs := d.a.Attributes
+	loginKey, login := "login", firstString(attrs["login"])
+	if login == "" {
+		loginKey, login = "name", d.a.Name
+	}
+	botLogin := hasSuffixASCIIFold(login, "[bot]")
+	if t := firstString(attrs["type"]); strings.EqualFold(t, "Bot") {
+		d.hit(SignalBotAccount, wBotAccount, func() string { return "type \"Bot\": a GitHub App's bot account" })
+		return botLogin
+	}
+	if botLogin {
+		d.hit(SignalBotAccount, wBotAccount, func() string {
+			return loginKey + " " + quote(login) + " ends with [bot]: a GitHub App's bot account"
+		})
+		return true
+	}
+	for _, k := range [...]string{"is_bot", "is_workflow_bot"} {
+		if b, ok := boolValue(attrs[k]); ok && b {
+			d.hit(SignalBotAccount, wBotAccount, func() string { return k + " true: a Slack bot user" })
+			return false
+		}
+	}
+	if id := firstString(attrs["bot_id"]); id != "" {
+		d.hit(SignalBotAccount, wBotAccount, func() string { return "bot_id " + quote(id) + ": a Slack bot user" })
+	}
+	return false
+}
+
+// systemUserType scores the Salesforce user types that only system users
+// have: the Automated Process user, the Platform Integration User and the
+// Salesforce to Salesforce connection user.
+func (d *detector) systemUserType() {
+	ut := firstString(d.a.Attributes["UserType"])
+	if ut == "" {
+		return
+	}
+	var what string
+	switch {
+	case strings.EqualFold(ut, "AutomatedProcess"):
+		what = "the Automated Process user background automation runs as"
+	case strings.EqualFold(ut, "CloudIntegrationUser"):
+		what = "the Platform Integration User, Salesforce's internal API-only user"
+	case strings.EqualFold(ut, "PartnerNetwork"):
+		what = "the Salesforce to Salesforce connection user"
+	default:
+		return
+	}
+	d.hit(SignalSystemUserType, wSystemUserType, func() string { return "UserType " + quote(ut) + ": " + what })
+}
+
+// profile scores a Salesforce profile made for integrations: an API-only
+// profile (no interactive login), a standard profile of a built-in system
+// user, or a profile named for integrations.
+func (d *detector) profile() {
+	key, name := "", ""
+	for _, k := range keysProfile {
+		v := d.a.Attributes[k]
+		if m, ok := v.(map[string]any); ok { // a queried Profile: {"Name": ...}
+			v = m["Name"]
+		}
+		if s := firstString(v); s != "" {
+			key, name = k, s
+			break
+		}
+	}
+	if name == "" {
+		return
+	}
+	w, what := 0, ""
+	switch {
+	case containsASCIIFold(name, "api only"), containsASCIIFold(name, "api-only"):
+		w, what = wProfileAPIOnly, "an API-only profile: no interactive login"
+	case matchEqual(name, systemProfiles[:]):
+		w, what = wProfileAPIOnly, "the standard profile of a built-in system user"
+	case containsWordASCIIFold(name, "integration"), containsWordASCIIFold(name, "integrations"):
+		w, what = wProfileIntegration, "a profile for integrations"
+	default:
+		return
+	}
+	d.hit(SignalIntegrationProfile, w, func() string { return key + " " + quote(name) + ": " + what })
 }
 
 // personAttr scores one attribute that people have: present (a negative
@@ -495,7 +741,9 @@ func nameWeight(s string) (int, string) {
 			}
 		case "api", "batch", "sync", "scan", "scanner", "scheduler", "sched", "cron", "job", "jobs", "task",
 			"integration", "automation", "backup", "monitor", "monitoring", "deploy", "build", "ci", "cicd",
-			"etl", "ftp", "sftp", "smtp", "relay", "mailer", "report", "reporting", "system", "sys":
+			"etl", "ftp", "sftp", "smtp", "relay", "mailer", "report", "reporting", "system", "sys",
+			"release", "alert", "alerts", "notify", "notification", "notifications", "printer", "mtr", "room", "rooms",
+			"recording", "migration":
 			w, kw = wNameMedium, tokenKeyword(string(buf[:n]))
 		case "admin", "adm", "root":
 			w, kw = wNameWeak, tokenKeyword(string(buf[:n]))
@@ -524,7 +772,8 @@ func tokenKeyword(lower string) string {
 var nameKeywords = [...]string{"svc", "srv", "service", "services", "serviceaccount", "svcacct", "bot", "robot",
 	"daemon", "api", "batch", "sync", "scan", "scanner", "scheduler", "sched", "cron", "job", "jobs", "task",
 	"integration", "automation", "backup", "monitor", "monitoring", "deploy", "build", "ci", "cicd", "etl", "ftp",
-	"sftp", "smtp", "relay", "mailer", "report", "reporting", "system", "sys", "admin", "adm", "root"}
+	"sftp", "smtp", "relay", "mailer", "report", "reporting", "system", "sys", "release", "alert", "alerts", "notify",
+	"notification", "notifications", "printer", "mtr", "room", "rooms", "recording", "migration", "admin", "adm", "root"}
 
 // Token classes of a name's bytes.
 const (
@@ -590,6 +839,32 @@ func matchBuiltIn(s string) (string, bool) {
 		}
 	}
 	return matchPrefix(s, builtInPrefixes[:]), false
+}
+
+// matchEqual reports whether s equals one of names (ASCII lower case), ignoring ASCII case.
+func matchEqual(s string, names []string) bool {
+	for _, n := range names {
+		if asciiEqualFoldLower(s, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// boolValue reads a boolean from a JSON boolean or a "true"/"false" string.
+func boolValue(v any) (bool, bool) {
+	switch x := v.(type) {
+	case bool:
+		return x, true
+	case string:
+		switch {
+		case asciiEqualFoldLower(x, "true"):
+			return true, true
+		case asciiEqualFoldLower(x, "false"):
+			return false, true
+		}
+	}
+	return false, false
 }
 
 // matchPrefix returns the first of prefixes (ASCII lower case) s starts with, or "".

@@ -424,9 +424,27 @@ func TestDiscoveryAgainstTruth(t *testing.T) {
 		all.tp, all.fp, all.fn = all.tp+c.tp, all.fp+c.fp, all.fn+c.fn
 	}
 	t.Logf("%-17s precision %.3f recall %.3f", "all sources", ratio(all.tp, all.fp), ratio(all.tp, all.fn))
-	ad := per[demo.SourceAD]
-	if p, r := ratio(ad.tp, ad.fp), ratio(ad.tp, ad.fn); p < 0.8 || r < 0.8 {
-		t.Errorf("Active Directory: discovery precision %.3f, recall %.3f; want both >= 0.8", p, r)
+	// Lower bounds, with a margin under what discovery reaches (README,
+	// "Discovery"). The small SaaS sources have 30 to 45 machines: one account
+	// moves their figures by 2 to 3 points.
+	for _, want := range []struct {
+		source            int
+		precision, recall float64
+	}{
+		{demo.SourceAD, 0.97, 0.95},
+		{demo.SourceEntra, 0.97, 0.95},
+		{demo.SourceGitHub, 0.9, 0.9},
+		{demo.SourceSalesforce, 0.9, 0.9},
+		{demo.SourceSlack, 0.9, 0.9},
+	} {
+		c := per[want.source]
+		if p, r := ratio(c.tp, c.fp), ratio(c.tp, c.fn); p < want.precision || r < want.recall {
+			t.Errorf("%s: discovery precision %.3f, recall %.3f; want >= %.2f and >= %.2f",
+				tn.Sources[want.source].Name, p, r, want.precision, want.recall)
+		}
+	}
+	if p, r := ratio(all.tp, all.fp), ratio(all.tp, all.fn); p < 0.98 || r < 0.97 {
+		t.Errorf("all sources: discovery precision %.3f, recall %.3f; want >= 0.98 and >= 0.97", p, r)
 	}
 }
 

@@ -284,6 +284,9 @@ func (db *DB) ApplyAggregation(ctx context.Context, id string) (*mica.Aggregatio
 			WHERE aggregation_id = ? AND state > 0 AND identity_id IS NOT NULL`, id).Scan(&identities); err != nil {
 			return fmt.Errorf("count identities: %w", err)
 		}
+		if err := db.classifyAggregated(ctx, tx, a.SourceID, id); err != nil {
+			return err
+		}
 		a.Stats = mica.AggregationStats{Scanned: scanned, Unchanged: scanned - added - changed, Changed: changed,
 			Added: added, Removed: deleted}
 		a.Status, a.CompletionStatus = mica.AggCompleted, mica.CompletionSuccess

@@ -15,6 +15,62 @@ import (
 // enqueued atomically with it.
 type OnClassificationJobStarted func(ctx context.Context, tx *sql.Tx, job *mica.ClassificationJob) error
 
+// Classifier makes the decision function for a source's config (nil when the source
+// has none). Installed, it classifies what an aggregation adds or changes in the
+// aggregation's own transaction: continuous classification.
+type Classifier func(cfg *mica.MachineClassificationConfig) mica.Decider
+
+// SetClassifier installs the continuous classification of aggregated accounts.
+func (db *DB) SetClassifier(c Classifier) { db.classifier = c }
+
+// classifyAggregated classifies the accounts aggregation aggID added or changed, in its transaction.
+func (db *DB) classifyAggregated(ctx context.Context, tx *Tx, sourceID, aggID string) error {
+	if db.classifier == nil {
+		return nil
+	}
+	cfg, err := getConfig(ctx, tx, sourceID)
+	if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
+		return err
+	}
+	decide := db.classifier(cfg)
+	stmt, err := tx.PrepareContext(ctx, updateClassificationSQL)
+	if err != nil {
+		return fmt.Errorf("prepare classify: %w", err)
+	}
+	defer func() { _ = stmt.Close() }()
+	after := ""
+	for {
+		rows, err := tx.QueryContext(ctx, `SELECT `+classificationColumns+` FROM accounts a
+			WHERE a.aggregation_id = ? AND a.id > ? ORDER BY a.id LIMIT 2000`, aggID, after)
+		if err != nil {
+			return fmt.Errorf("read aggregated accounts: %w", err)
+		}
+		var batch []*mica.AccountClassification
+		for rows.Next() {
+			a, err := scanClassification(rows)
+			if err != nil {
+				_ = rows.Close()
+				return fmt.Errorf("read aggregated accounts: %w", err)
+			}
+			batch = append(batch, a)
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("read aggregated accounts: %w", err)
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		for _, a := range batch {
+			if isMachine, method, rec, ok := decide(a); ok {
+				if err := applyClassification(ctx, stmt, tx, a.AccountID, isMachine, method, rec); err != nil {
+					return err
+				}
+			}
+		}
+		after = batch[len(batch)-1].AccountID
+	}
+}
+
 // SetJobHook installs the hook that enqueues classification work.
 func (db *DB) SetJobHook(h OnClassificationJobStarted) { db.jobHook = h }
 
@@ -182,6 +238,58 @@ func (db *DB) ClassifyAccount(ctx context.Context, accountID string, decide func
 		return nil, err
 	}
 	return db.getAccountForMachine(ctx, accountID, false)
+}
+
+// ClassifyAccounts decides the classification of the given accounts of a source in one transaction.
+func (db *DB) ClassifyAccounts(ctx context.Context, sourceID string, accountIDs []string, decide mica.Decider) (int, error) {
+	changed := 0
+	err := db.update(ctx, func(tx *Tx) error {
+		stmt, err := tx.PrepareContext(ctx, updateClassificationSQL)
+		if err != nil {
+			return fmt.Errorf("prepare classify: %w", err)
+		}
+		defer func() { _ = stmt.Close() }()
+		const chunk = 500
+		for start := 0; start < len(accountIDs); start += chunk {
+			ids := accountIDs[start:min(start+chunk, len(accountIDs))]
+			args := append([]any{sourceID}, anySlice(ids)...)
+			rows, err := tx.QueryContext(ctx, `SELECT `+classificationColumns+` FROM accounts a
+				WHERE a.source_id = ? AND a.id IN (`+placeholders(len(ids))+`)`, args...)
+			if err != nil {
+				return fmt.Errorf("read accounts to classify: %w", err)
+			}
+			var batch []*mica.AccountClassification
+			for rows.Next() {
+				a, err := scanClassification(rows)
+				if err != nil {
+					_ = rows.Close()
+					return fmt.Errorf("read accounts to classify: %w", err)
+				}
+				batch = append(batch, a)
+			}
+			if err := rows.Close(); err != nil {
+				return fmt.Errorf("read accounts to classify: %w", err)
+			}
+			for _, a := range batch {
+				if isMachine, method, rec, ok := decide(a); ok {
+					if err := applyClassification(ctx, stmt, tx, a.AccountID, isMachine, method, rec); err != nil {
+						return err
+					}
+					changed++
+				}
+			}
+		}
+		return nil
+	})
+	return changed, err
+}
+
+func anySlice(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }
 
 // Declassify sets every account of a source back to human and clears its method.

@@ -34,7 +34,8 @@ type DB struct {
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 
-	jobHook OnClassificationJobStarted
+	jobHook    OnClassificationJobStarted
+	classifier Classifier
 }
 
 var _ mica.Store = (*DB)(nil)

@@ -23,7 +23,7 @@ import (
 // newAggregationRunner is the one place aggregation runners are built, for
 // `mica serve` and `mica import accounts` alike (wire OnAccountsChanged here).
 func newAggregationRunner(db *sqlite.DB, logger *slog.Logger) *aggregate.Runner {
-	return &aggregate.Runner{Store: db, Logger: logger}
+	return &aggregate.Runner{Store: db, Logger: logger} // classification runs in the apply transaction (openStore)
 }
 
 // uploadDir is where uploaded account files wait for their aggregation.

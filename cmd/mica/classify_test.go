@@ -265,3 +265,79 @@ func countMachines(t *testing.T, c *client) int {
 	_, _ = fmt.Sscan(resp.Header.Get("X-Total-Count"), &n)
 	return n
 }
+
+// TestContinuousClassification uploads a CSV to a source whose config is enabled:
+// the aggregation classifies what it adds, and discovery recommends as it goes.
+func TestContinuousClassification(t *testing.T) {
+	dir := t.TempDir()
+	_, c := bootDemo(t, dir)
+	var srcID string
+	{
+		code, b := c.do(http.MethodGet, "/v3/sources?filters=name+eq+%22Service+Accounts+CSV%22", nil)
+		var list []map[string]any
+		if err := json.Unmarshal(b, &list); err != nil || code != 200 || len(list) != 1 {
+			t.Fatalf("find CSV source: %d %s", code, b)
+		}
+		srcID = list[0]["id"].(string)
+	}
+	if code, b := c.do(http.MethodPut, "/v2025/sources/"+srcID+"/machine-classification-config", svcCriteria); code != 200 {
+		t.Fatalf("PUT config: %d %s", code, b)
+	}
+	csv := "id,name,sAMAccountName,servicePrincipalName\n" +
+		"1,svc_backup,svc_backup,\n2,jdoe,jdoe,\n3,sqlprod,sqlprod,MSSQLSvc/sql01.corp.example.com:1433\n4,svc_web,svc_web,\n"
+	var body bytes.Buffer
+	mw := multipartWriter(&body, "accounts.csv", csv)
+	req, _ := http.NewRequest(http.MethodPost, c.base+"/v2025/sources/"+srcID+"/load-accounts", &body)
+	req.Header.Set("Authorization", "Bearer "+c.tok)
+	req.Header.Set("Content-Type", mw)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var task struct {
+		Task struct {
+			ID string `json:"id"`
+		} `json:"task"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&task)
+	_ = resp.Body.Close()
+	if resp.StatusCode != 202 || task.Task.ID == "" {
+		t.Fatalf("load-accounts: %d", resp.StatusCode)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, b := c.do(http.MethodGet, "/v2025/account-aggregations/"+task.Task.ID+"/status", nil)
+		if code == 200 && strings.Contains(string(b), `"COMPLETED"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("aggregation did not complete: %d %s", code, b)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	code, b := c.do(http.MethodGet, "/v2025/accounts?filters=sourceId+eq+%22"+srcID+"%22&sorters=name", nil)
+	if code != 200 {
+		t.Fatalf("accounts: %d %s", code, b)
+	}
+	var accts []map[string]any
+	_ = json.Unmarshal(b, &accts)
+	got := map[string]string{}
+	for _, a := range accts {
+		rec := "-"
+		if r, ok := a["recommendation"].(map[string]any); ok {
+			rec = r["type"].(string) + "/" + r["method"].(string)
+		}
+		got[a["name"].(string)] = fmt.Sprintf("%v %s", a["isMachine"], rec)
+	}
+	want := map[string]string{
+		"svc_backup": "true -",                  // criteria
+		"svc_web":    "true -",                  // criteria
+		"jdoe":       "false -",                 // neither
+		"sqlprod":    "false MACHINE/DISCOVERY", // an SPN on a user: discovery disagrees with the criteria
+	}
+	for name, w := range want {
+		if got[name] != w {
+			t.Fatalf("account %s: %q, want %q (all: %v)", name, got[name], w, got)
+		}
+	}
+}

@@ -153,6 +153,13 @@ func seedDemoData(ctx context.Context, db mica.Store, cfg demo.Config, progress 
 			if err := db.CreateAccounts(ctx, batch); err != nil {
 				return fmt.Errorf("demo accounts of %s: %w", sources[src].Name, err)
 			}
+			ids := make([]string, len(batch))
+			for i, a := range batch {
+				ids[i] = a.ID
+			}
+			if err := classifyChanged(db)(ctx, sources[src].ID, ids); err != nil {
+				return fmt.Errorf("demo discovery of %s: %w", sources[src].Name, err)
+			}
 			written += len(batch)
 			if progress != nil {
 				progress(written)

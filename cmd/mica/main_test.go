@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -102,4 +104,13 @@ func get(t *testing.T, u, tok string) (int, string) {
 	var buf bytes.Buffer
 	_, _ = buf.ReadFrom(resp.Body)
 	return resp.StatusCode, buf.String()
+}
+
+// multipartWriter writes a multipart body with one "file" part and returns its content type.
+func multipartWriter(w io.Writer, name, content string) string {
+	mw := multipart.NewWriter(w)
+	fw, _ := mw.CreateFormFile("file", name)
+	_, _ = io.WriteString(fw, content)
+	_ = mw.Close()
+	return mw.FormDataContentType()
 }

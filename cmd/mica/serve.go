@@ -18,6 +18,7 @@ import (
 	"github.com/micahq/mica"
 	"github.com/micahq/mica/aggregate"
 	"github.com/micahq/mica/api"
+	"github.com/micahq/mica/classify"
 	"github.com/micahq/mica/jobs"
 	"github.com/micahq/mica/oauth"
 	"github.com/micahq/mica/sqlite"
@@ -135,6 +136,14 @@ func openStore(ctx context.Context, dataDir string) (*sqlite.DB, *oauth.Signer, 
 	if err != nil {
 		return nil, nil, err
 	}
+	// Continuous classification: aggregations classify what they add or change.
+	db.SetClassifier(func(cfg *mica.MachineClassificationConfig) mica.Decider {
+		p, err := classify.Compile(cfg)
+		if err != nil {
+			p = nil // stored configs were validated; an unreadable one classifies nothing
+		}
+		return classify.Decider(classify.ModeDefault, p)
+	})
 	key, err := oauth.LoadOrCreateKey(filepath.Join(dataDir, "jwt-es256.pem"))
 	if err != nil {
 		_ = db.Close()

@@ -2,9 +2,27 @@
 // calls through the SDK's own axios instance for operations the pinned SDK has
 // no method for, and error capture.
 import assert from 'node:assert/strict';
+import { appendFileSync } from 'node:fs';
+import axios from 'axios';
 import sdk from 'sailpoint-api-client';
 
 export { sdk };
+
+// With MICA_CONFORMANCE_SDK_LOG set, every request the SDK's (package-global)
+// axios sends is logged as "METHOD URL STATUS KIND" for `make conformance`:
+// KIND is "sdk" for the SDK's own methods and "raw" for raw() below.
+const sdkLog = process.env.MICA_CONFORMANCE_SDK_LOG;
+if (sdkLog) {
+  const record = (res) => {
+    const c = res.config;
+    const raw = typeof c.headers?.get === 'function' ? c.headers.get('X-Mica-Raw') : c.headers?.['X-Mica-Raw'];
+    const kind = raw ? 'raw' : 'sdk';
+    const url = new URL(c.url, 'http://localhost');
+    appendFileSync(sdkLog, `${String(c.method).toUpperCase()} ${url.pathname} ${res.status} ${kind}\n`);
+  };
+  axios.interceptors.response.use((res) => { record(res); return res; },
+    (err) => { if (err.response) record(err.response); return Promise.reject(err); });
+}
 
 // The demo tenant's fixed, documented credentials (README "Set-up").
 export const ADMIN = { clientId: 'de000000-0000-4000-8000-000000000001', clientSecret: 'mica-demo-admin-secret' };
@@ -39,7 +57,7 @@ export function jwtClaims(token) {
 export async function raw(api, method, path, { data, params, headers = {}, experimental = false } = {}) {
   const cfg = api.configuration;
   const token = await cfg.accessToken;
-  const h = { Authorization: `Bearer ${token}`, ...headers };
+  const h = { Authorization: `Bearer ${token}`, 'X-Mica-Raw': '1', ...headers };
   if (data !== undefined) h['Content-Type'] = 'application/json';
   if (experimental) h['X-SailPoint-Experimental'] = 'true';
   return api.axios.request({ method, url: cfg.basePath + path, data, params, headers: h });
