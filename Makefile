@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/mica
 
-.PHONY: help run build test test-go sdk-test vet lint fmt fuzz clean
+.PHONY: help run build test test-go sdk-test vet lint fmt fuzz clean conformance
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'

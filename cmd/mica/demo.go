@@ -21,6 +21,11 @@ const (
 	DemoUserClientID      = "de000000-0000-4000-8000-000000000002"
 	DemoUserClientSecret  = "mica-demo-user-secret"
 
+	// The demo clients act as two fixed identities, beside the generated people:
+	// Demo Admin (ORG_ADMIN) and Demo User (USER, with accounts and an access profile).
+	demoAdminIdentityID = "de000000000040008000000000000a01"
+	demoUserIdentityID  = "de000000000040008000000000000a02"
+
 	settingDemoSeeded        = "demo.seeded"
 	settingDemoAdminIdentity = "demo.adminIdentity"
 	settingDemoUserIdentity  = "demo.userIdentity"
@@ -113,13 +118,16 @@ func seedDemoData(ctx context.Context, db mica.Store, cfg demo.Config, progress 
 	if err := db.SetSetting(ctx, mica.SettingTenantName, "mica-demo"); err != nil {
 		return nil, err
 	}
-	var admin, user *mica.Identity
-	if err := demo.GenerateIdentities(cfg, func(i *mica.Identity) error {
-		if admin == nil && i.HasLevel(mica.LevelOrgAdmin) {
-			admin = i
+	admin := &mica.Identity{ID: demoAdminIdentityID, Name: "Demo Admin", Alias: "demo.admin", FirstName: "Demo",
+		LastName: "Admin", Email: "demo.admin@example.com", Levels: []string{mica.LevelOrgAdmin}}
+	user := &mica.Identity{ID: demoUserIdentityID, Name: "Demo User", Alias: "demo.user", FirstName: "Demo",
+		LastName: "User", Email: "demo.user@example.com", Levels: []string{mica.LevelUser}}
+	for _, i := range []*mica.Identity{admin, user} {
+		if err := db.CreateIdentity(ctx, i); err != nil {
+			return nil, fmt.Errorf("demo identity %s: %w", i.Name, err)
 		}
-		return db.CreateIdentity(ctx, i)
-	}); err != nil {
+	}
+	if err := demo.GenerateIdentities(cfg, func(i *mica.Identity) error { return db.CreateIdentity(ctx, i) }); err != nil {
 		return nil, fmt.Errorf("demo identities: %w", err)
 	}
 	sources := demo.Sources(cfg)
@@ -127,9 +135,6 @@ func seedDemoData(ctx context.Context, db mica.Store, cfg demo.Config, progress 
 		if err := db.CreateSource(ctx, src); err != nil {
 			return nil, fmt.Errorf("demo source %s: %w", src.Name, err)
 		}
-	}
-	if admin == nil {
-		return nil, fmt.Errorf("the demo generator made no ORG_ADMIN identity")
 	}
 	csv := &mica.Source{Name: "Service Accounts CSV", Description: "Delimited file of service accounts",
 		Owner: mica.Ref{Type: "IDENTITY", ID: admin.ID}, Type: "DelimitedFile", Connector: "delimited-file-angularsc",
@@ -143,7 +148,6 @@ func seedDemoData(ctx context.Context, db mica.Store, cfg demo.Config, progress 
 
 	report := demo.NewReport(sources)
 	written := 0
-	perIdentitySources := map[string]int{}
 	for src := range sources {
 		batch := make([]*mica.Account, 0, demoAccountBatch)
 		flush := func() error {
@@ -170,9 +174,6 @@ func seedDemoData(ctx context.Context, db mica.Store, cfg demo.Config, progress 
 		err := demo.GenerateAccounts(cfg, src, func(a *mica.Account, t demo.Truth) error {
 			report.Add(src, t)
 			a.GroundTruth = t.GroundTruth()
-			if a.IdentityID != "" && !t.Machine {
-				perIdentitySources[a.IdentityID]++
-			}
 			batch = append(batch, a)
 			if len(batch) == demoAccountBatch {
 				return flush()
@@ -201,12 +202,10 @@ func seedDemoData(ctx context.Context, db mica.Store, cfg demo.Config, progress 
 			return nil, fmt.Errorf("demo access profile %s: %w", ap.Name, err)
 		}
 	}
-	grants := map[string]int{}
 	for _, g := range t.Grants {
 		if err := db.AssignAccessProfile(ctx, g.IdentityID, g.AccessProfileID); err != nil {
 			return nil, fmt.Errorf("demo grant: %w", err)
 		}
-		grants[g.IdentityID]++
 	}
 	for _, a := range t.Apps {
 		app := &mica.SourceApp{ID: a.ID, Name: a.Name, Description: a.Description, Enabled: a.Enabled,
@@ -217,16 +216,8 @@ func seedDemoData(ctx context.Context, db mica.Store, cfg demo.Config, progress 
 			return nil, fmt.Errorf("demo app %s: %w", a.Name, err)
 		}
 	}
-	// The demo user is the first plain USER with accounts on three or more sources
-	// and at least one access profile: "My apps" then shows a real difference.
-	for _, i := range t.Identities {
-		if len(i.Levels) == 1 && i.Levels[0] == mica.LevelUser && perIdentitySources[i.ID] >= 3 && grants[i.ID] > 0 {
-			user = i
-			break
-		}
-	}
-	if user == nil {
-		return nil, fmt.Errorf("the demo generator made no identity fit to be the demo user")
+	if err := demoUserAccess(ctx, db, sources, t, user); err != nil {
+		return nil, err
 	}
 	if err := db.SetSetting(ctx, settingDemoAdminIdentity, admin.ID); err != nil {
 		return nil, err
@@ -235,6 +226,31 @@ func seedDemoData(ctx context.Context, db mica.Store, cfg demo.Config, progress 
 		return nil, err
 	}
 	return report, nil
+}
+
+// demoUserAccess gives the demo user accounts on the directory and chat sources and
+// the first access profile of the directory, so that "My apps" holds both an
+// all-users app and an access-profile app out of the box.
+func demoUserAccess(ctx context.Context, db mica.Store, sources []*mica.Source, t *demo.Tenant, user *mica.Identity) error {
+	var accounts []*mica.Account
+	for _, src := range []int{demo.SourceAD, demo.SourceSlack} {
+		accounts = append(accounts, &mica.Account{SourceID: sources[src].ID, NativeIdentity: "demo.user", Name: "demo.user",
+			IdentityID: user.ID, GroundTruth: "HUMAN", Origin: "AGGREGATED", Attributes: map[string]any{
+				"sAMAccountName": "demo.user", "givenName": "Demo", "sn": "User", "mail": user.Email,
+				"displayName": user.Name, "objectClass": []any{"top", "person", "organizationalPerson", "user"}}})
+	}
+	if err := db.CreateAccounts(ctx, accounts); err != nil {
+		return fmt.Errorf("demo user accounts: %w", err)
+	}
+	for _, ap := range t.AccessProfiles {
+		if ap.Source == demo.SourceAD {
+			if err := db.AssignAccessProfile(ctx, user.ID, ap.ID); err != nil {
+				return fmt.Errorf("demo user access profile: %w", err)
+			}
+			return nil
+		}
+	}
+	return nil
 }
 
 func printDemo(out io.Writer, base string) {

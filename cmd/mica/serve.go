@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -37,6 +38,9 @@ type Config struct {
 	LogLevel   string
 	Pacing     mica.Pacing
 	MaxUpload  int64 // account file upload cap in bytes (load-accounts)
+	// PprofAddr, when set, serves net/http/pprof on its own listener (for
+	// profiling benchmarks); never on the API's address.
+	PprofAddr string
 }
 
 // Main is the mica server program, separate from main() so tests can boot it on
@@ -51,6 +55,7 @@ type Main struct {
 	Aggs     *aggregate.Runner
 	Server   *api.Server
 	http     *http.Server
+	pprof    *http.Server
 	listener net.Listener
 }
 
@@ -88,6 +93,7 @@ func (m *Main) ParseFlags(args []string) error {
 	batch := fs.String("classify-batch", envOr("MICA_CLASSIFY_BATCH", strconv.Itoa(c.Pacing.BatchSize)), "accounts per classification batch (MICA_CLASSIFY_BATCH)")
 	delay := fs.String("classify-delay", envOr("MICA_CLASSIFY_DELAY", c.Pacing.Delay.String()), "pause after each classification batch, for tests (MICA_CLASSIFY_DELAY)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("MICA_LOG_LEVEL", c.LogLevel), "debug, info, warn or error (MICA_LOG_LEVEL)")
+	fs.StringVar(&c.PprofAddr, "pprof", envOr("MICA_PPROF", ""), "serve net/http/pprof on this separate address, e.g. 127.0.0.1:6060; off by default (MICA_PPROF)")
 	upload := fs.String("max-upload", envOr("MICA_MAX_UPLOAD", strconv.FormatInt(c.MaxUpload, 10)), "account file upload cap in bytes (MICA_MAX_UPLOAD)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -226,6 +232,11 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Logger.Error("serve", "error", err)
 		}
 	}()
+	if m.Config.PprofAddr != "" {
+		if err := m.startPprof(); err != nil {
+			return err
+		}
+	}
 	m.Logger.Info("mica is listening", "addr", ln.Addr().String(), "base", base, "dataDir", m.Config.DataDir)
 	if m.Config.Demo {
 		printDemo(m.Stdout, base)
@@ -239,6 +250,9 @@ func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
 // Close shuts the server down gracefully and closes the store.
 func (m *Main) Close() error {
 	var errs []error
+	if m.pprof != nil {
+		errs = append(errs, m.pprof.Close())
+	}
 	if m.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -256,4 +270,23 @@ func (m *Main) Close() error {
 		errs = append(errs, m.DB.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// startPprof serves the runtime profiles (net/http/pprof) on Config.PprofAddr,
+// a listener of its own so that the API never exposes them.
+func (m *Main) startPprof() error {
+	ln, err := net.Listen("tcp", m.Config.PprofAddr)
+	if err != nil {
+		return fmt.Errorf("listen pprof %s: %w", m.Config.PprofAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	m.pprof = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = m.pprof.Serve(ln) }()
+	m.Logger.Info("pprof is listening", "addr", ln.Addr().String())
+	return nil
 }
