@@ -39,7 +39,7 @@ func newAppsEnv(t *testing.T) *appsEnv {
 func TestApps(t *testing.T) {
 	t.Parallel()
 	e := newAppsEnv(t)
-	parent := e.harness.t
+	parent := e.t
 	for _, c := range []struct {
 		name string
 		fn   func(t *testing.T, e *appsEnv)
@@ -54,8 +54,8 @@ func TestApps(t *testing.T) {
 	} {
 		e.reset()
 		t.Run(c.name, func(t *testing.T) {
-			e.harness.t = t
-			defer func() { e.harness.t = parent }()
+			e.t = t
+			defer func() { e.t = parent }()
 			c.fn(t, e)
 		})
 	}

@@ -40,7 +40,7 @@ func decodePatch(r *http.Request) ([]PatchOp, error) {
 // returns the patched copy. Only paths under the top-level members in patchable may
 // be changed (tested, moved from or copied from any member). Nothing is changed on error.
 func applyPatch(doc map[string]any, ops []PatchOp, patchable []string) (map[string]any, error) {
-	var root any = deepCopy(doc)
+	root := deepCopy(doc)
 	for i, op := range ops {
 		var err error
 		root, err = applyOne(root, op, patchable)

@@ -269,7 +269,7 @@ func (s *Server) ownPAT(r *http.Request, allowAll bool) (*mica.Client, error) {
 	if err != nil || c.Kind != mica.ClientPAT {
 		return nil, mica.Errorf(mica.ENOTFOUND, "personal access token %q not found", r.PathValue("id"))
 	}
-	if c.IdentityID != p.IdentityID && !(allowAll && p.Has(ScopeAllPATManage)) {
+	if c.IdentityID != p.IdentityID && (!allowAll || !p.Has(ScopeAllPATManage)) {
 		return nil, mica.Errorf(mica.ENOTFOUND, "personal access token %q not found", r.PathValue("id"))
 	}
 	return c, nil

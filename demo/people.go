@@ -135,21 +135,20 @@ var adminStyles = []string{"", "adm-%s", "%s-adm", "a-%s", "%s.admin"}
 // person is the compact record of one identity; strings are derived on demand
 // so that a million-account tenant stays small in memory.
 type person struct {
-	first, last  uint16
-	samN, nameN  uint16 // occurrence of the account name / full name (1 = first)
-	dept         uint8
-	depth        uint8 // distance from the CEO
-	worker       uint8
-	title        uint8 // index into the department's titles (staff only)
-	admin        uint8 // index into adminStyles
-	loc          uint8
-	levels       uint8 // 0 USER, 1 ORG_ADMIN, 2 SOURCE_ADMIN
-	newHire      bool
-	manager      int32 // -1 for the CEO
-	eid          int32
-	hireDaysAgo  int32
-	leftDaysAgo  int32
-	noMailSuffix bool
+	first, last uint16
+	samN, nameN uint16 // occurrence of the account name / full name (1 = first)
+	dept        uint8
+	depth       uint8 // distance from the CEO
+	worker      uint8
+	title       uint8 // index into the department's titles (staff only)
+	admin       uint8 // index into adminStyles
+	loc         uint8
+	levels      uint8 // 0 USER, 1 ORG_ADMIN, 2 SOURCE_ADMIN
+	newHire     bool
+	manager     int32 // -1 for the CEO
+	eid         int32
+	hireDaysAgo int32
+	leftDaysAgo int32
 }
 
 // gen holds what every generator shares: the config, the people and the sources.

@@ -330,7 +330,7 @@ type sortKey struct {
 func (r *Resource) defaultOrder() ([]sortKey, error) {
 	terms, err := ParseSorters(r.DefaultSort)
 	if err != nil {
-		return nil, fmt.Errorf("query: resource %s: DefaultSort %q: %v", r.Name, r.DefaultSort, err)
+		return nil, fmt.Errorf("query: resource %s: DefaultSort %q: %w", r.Name, r.DefaultSort, err)
 	}
 	var keys []sortKey
 	for _, t := range terms {

@@ -175,7 +175,7 @@ func queryIDs(db *sql.DB, c *Compiled, limit, offset int) ([]string, error) {
 	}
 	rows, err := db.Query(q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("%v\nSQL: %s\nargs: %#v", err, q, c.Args)
+		return nil, fmt.Errorf("%w\nSQL: %s\nargs: %#v", err, q, c.Args)
 	}
 	defer func() { _ = rows.Close() }()
 	ids := []string{}

@@ -10,7 +10,7 @@ import (
 	"github.com/micahq/mica/query"
 )
 
-// OnClassificationJobStarted, when set, runs inside the transaction that creates
+// OnClassificationJobStarted is a hook that runs inside the transaction that creates
 // a classification job, so that the job's durable work item (a River job) is
 // enqueued atomically with it.
 type OnClassificationJobStarted func(ctx context.Context, tx *sql.Tx, job *mica.ClassificationJob) error
@@ -358,12 +358,12 @@ func (db *DB) StartClassificationJob(ctx context.Context, sourceID string) (*mic
 		}
 		job = &mica.ClassificationJob{ID: mica.NewID(), SourceID: sourceID, Status: mica.JobStarted, Started: tx.now,
 			Updated: &tx.now, Config: cfg}
-		res, err := tx.ExecContext(ctx, `INSERT INTO classification_jobs (`+jobColumns+`) VALUES (?, ?, ?, 0, 0, 0, ?, '', ?, ?)`,
+		_, err = tx.ExecContext(ctx, `INSERT INTO classification_jobs (`+jobColumns+`) VALUES (?, ?, ?, 0, 0, 0, ?, '', ?, ?)`,
 			job.ID, sourceID, job.Status, toJSON(cfg), formatTime(tx.now), formatTime(tx.now))
 		if err != nil {
 			return fmt.Errorf("insert classification job: %w", err)
 		}
-		res, err = tx.ExecContext(ctx, `INSERT INTO classification_job_items (job_id, seq, account_id)
+		res, err := tx.ExecContext(ctx, `INSERT INTO classification_job_items (job_id, seq, account_id)
 			SELECT ?, row_number() OVER (ORDER BY id), id FROM accounts WHERE source_id = ?`, job.ID, sourceID)
 		if err != nil {
 			return fmt.Errorf("collect accounts: %w", err)

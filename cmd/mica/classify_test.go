@@ -156,7 +156,7 @@ func TestClassificationJobLifecycle(t *testing.T) {
 	for {
 		s := c.status(srcID)
 		e, r, done := s.Counts["EXPECTED"], s.Counts["RECEIVED"], s.Counts["COMPLETED"]
-		if !(done <= r && r <= e) || e != 1000 || r < last.Counts["RECEIVED"] || done < last.Counts["COMPLETED"] {
+		if done > r || r > e || e != 1000 || r < last.Counts["RECEIVED"] || done < last.Counts["COMPLETED"] {
 			t.Fatalf("counts broke an invariant: %v after %v", s.Counts, last.Counts)
 		}
 		switch s.Status {

@@ -123,9 +123,9 @@ func clientsList(ctx context.Context, dataDir string) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tKIND\tNAME\tIDENTITY\tSCOPES\tCREATED")
+	_, _ = fmt.Fprintln(tw, "ID\tKIND\tNAME\tIDENTITY\tSCOPES\tCREATED")
 	for _, c := range cs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Kind, c.Name, c.IdentityID, strings.Join(c.Scopes, " "),
+		_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Kind, c.Name, c.IdentityID, strings.Join(c.Scopes, " "),
 			c.Created.Format("2006-01-02 15:04:05"))
 	}
 	return tw.Flush()

@@ -255,10 +255,11 @@ func demoUserAccess(ctx context.Context, db mica.Store, sources []*mica.Source, 
 
 func printDemo(out io.Writer, base string) {
 	cs := demoClients()
-	fmt.Fprintf(out, `
+	_, _ = fmt.Fprintf(out, `
   WARNING: demo mode. These well-known demo credentials are for local testing only.
 
   mica demo tenant at %[1]s
+  web console at      %[1]s/console/
     admin (ORG_ADMIN)  client id:     %[2]s
                        client secret: %[3]s
     user  (USER)       client id:     %[4]s
