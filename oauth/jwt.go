@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -47,7 +48,18 @@ type Signer struct {
 	key    *ecdsa.PrivateKey
 	kid    string
 	header string // base64url of the fixed JOSE header
+
+	// verified caches the claims of tokens whose signature checked out, keyed by
+	// the token, until they expire: a signature check costs far more than the
+	// rest of a typical request. Only the token's own content is cached; whether
+	// its client still exists is the caller's check, made on every request.
+	mu       sync.RWMutex
+	verified map[string]*Claims
 }
+
+// maxVerified bounds the verified-token cache; when full, expired entries go
+// first, then everything.
+const maxVerified = 10000
 
 // NewSigner returns a signer for key.
 func NewSigner(key *ecdsa.PrivateKey) (*Signer, error) {
@@ -61,7 +73,8 @@ func NewSigner(key *ecdsa.PrivateKey) (*Signer, error) {
 	sum := sha256.Sum256(der)
 	kid := base64.RawURLEncoding.EncodeToString(sum[:12])
 	h, _ := json.Marshal(map[string]string{"alg": "ES256", "typ": "JWT", "kid": kid})
-	return &Signer{key: key, kid: kid, header: base64.RawURLEncoding.EncodeToString(h)}, nil
+	return &Signer{key: key, kid: kid, header: base64.RawURLEncoding.EncodeToString(h),
+		verified: make(map[string]*Claims)}, nil
 }
 
 // LoadOrCreateKey reads the PEM (PKCS#8) P-256 key at path, creating it with mode 0600 when absent.
@@ -125,7 +138,51 @@ func (s *Signer) Sign(c *Claims) (string, error) {
 
 // Verify checks the token's form, algorithm, signature and expiry at now and returns its claims.
 // Every error wraps ErrToken and reads like ISC's: "JWT validation failed: JWT is expired".
+// A token verified before is recognised without checking its signature again
+// (until it expires). The returned claims are the caller's; their slices are
+// shared with the cache and must not be modified.
 func (s *Signer) Verify(token string, now time.Time) (*Claims, error) {
+	s.mu.RLock()
+	c, ok := s.verified[token]
+	s.mu.RUnlock()
+	if ok {
+		if now.Unix() >= c.Exp {
+			return nil, fmt.Errorf("%w: %s", ErrToken, "JWT is expired")
+		}
+		cp := *c
+		return &cp, nil
+	}
+	c, err := s.verify(token, now)
+	if err != nil {
+		return nil, err
+	}
+	s.remember(token, c, now)
+	cp := *c
+	return &cp, nil
+}
+
+// remember caches the claims of a verified token.
+func (s *Signer) remember(token string, c *Claims, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.verified == nil {
+		s.verified = make(map[string]*Claims)
+	}
+	if len(s.verified) >= maxVerified {
+		for t, v := range s.verified {
+			if now.Unix() >= v.Exp {
+				delete(s.verified, t)
+			}
+		}
+		if len(s.verified) >= maxVerified {
+			clear(s.verified)
+		}
+	}
+	s.verified[token] = c
+}
+
+// verify is Verify without the cache.
+func (s *Signer) verify(token string, now time.Time) (*Claims, error) {
 	fail := func(why string) error { return fmt.Errorf("%w: %s", ErrToken, why) }
 	if len(token) > 8192 {
 		return nil, fail("JWT is too long")
@@ -172,10 +229,11 @@ func (s *Signer) Verify(token string, now time.Time) (*Claims, error) {
 
 // JWKS returns the JSON Web Key Set holding the verification key.
 func (s *Signer) JWKS() map[string]any {
-	pub := s.key.PublicKey
-	x, y := make([]byte, 32), make([]byte, 32)
-	pub.X.FillBytes(x)
-	pub.Y.FillBytes(y)
+	raw, err := s.key.PublicKey.Bytes() // uncompressed point: 0x04 || X || Y
+	if err != nil || len(raw) != 65 {
+		return map[string]any{"keys": []any{}}
+	}
+	x, y := raw[1:33], raw[33:65]
 	return map[string]any{"keys": []map[string]string{{
 		"kty": "EC", "crv": "P-256", "use": "sig", "alg": "ES256", "kid": s.kid,
 		"x": base64.RawURLEncoding.EncodeToString(x), "y": base64.RawURLEncoding.EncodeToString(y),
