@@ -341,3 +341,36 @@ func TestContinuousClassification(t *testing.T) {
 		}
 	}
 }
+
+func TestClassifyCommand(t *testing.T) {
+	dir := t.TempDir()
+	_, c := bootDemo(t, dir)
+	srcID, machines := seedAccounts(t, dir, "Service Accounts CSV", 500)
+	ctx := context.Background()
+	var out bytes.Buffer
+	if err := runClassify(ctx, []string{"--data-dir", dir, "--source", "Service Accounts CSV"}, &out); err == nil ||
+		!strings.Contains(err.Error(), "not enabled") {
+		t.Fatalf("without a config: %v", err)
+	}
+	if err := runClassify(ctx, []string{"--data-dir", dir, "--source", "No Such Source"}, &out); err == nil {
+		t.Fatal("an unknown source was accepted")
+	}
+	if err := runClassify(ctx, []string{"--data-dir", dir}, &out); err == nil {
+		t.Fatal("a missing --source was accepted")
+	}
+	if code, b := c.do(http.MethodPut, "/v2025/sources/"+srcID+"/machine-classification-config", svcCriteria); code != 200 {
+		t.Fatalf("PUT config: %d %s", code, b)
+	}
+	out.Reset()
+	if err := runClassify(ctx, []string{"--data-dir", dir, "--source", "Service Accounts CSV", "--watch"}, &out); err != nil {
+		t.Fatalf("classify --watch: %v\n%s", err, out.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if !strings.Contains(lines[0], "500 accounts submitted") ||
+		!strings.Contains(lines[len(lines)-1], "COMPLETED EXPECTED 500  RECEIVED 500  COMPLETED 500") {
+		t.Fatalf("output:\n%s", out.String())
+	}
+	if n := countMachines(t, c); n != machines {
+		t.Fatalf("machine accounts = %d, want %d", n, machines)
+	}
+}

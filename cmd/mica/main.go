@@ -31,6 +31,7 @@ Usage:
   mica clients delete [flags] ID      delete an OAuth client
   mica import accounts --source S FILE.csv    load a CSV of accounts into a delimited-file source
   mica export accounts --source S [flags]     write a source's accounts as CSV or JSON (--machine-only)
+  mica classify --source NAME [--watch] start a source classification job (and watch it)
   mica demo [flags]                   generate a demo tenant into an empty data dir and report it
   mica version                        print the version
 
@@ -54,6 +55,8 @@ func run(ctx context.Context, args []string) error {
 		}
 		<-ctx.Done()
 		return m.Close()
+	case "classify":
+		return runClassify(ctx, args[1:], os.Stdout)
 	case "demo":
 		return runDemo(ctx, args[1:])
 	case "clients":
