@@ -36,8 +36,9 @@ func refNotFound(err error) error {
 	return err
 }
 
-// handleExtension mounts a mica extension (outside the ISC API) at an absolute
-// path, with the same authentication and authorization chain as ISC operations.
+// handleExtension mounts a mica extension (outside the ISC API) given at its
+// absolute path under /mica/v1, with the same chain as ISC operations.
 func (s *Server) handleExtension(op *Op) {
-	s.mux.Handle(op.Method+" "+op.Path, s.wrap(op, V1))
+	op.Versions, op.Path = []Version{Mica}, strings.TrimPrefix(op.Path, "/mica/v1")
+	s.handle(op)
 }

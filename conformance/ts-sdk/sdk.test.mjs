@@ -727,6 +727,22 @@ describe('apps', () => {
         assert.ok(res.data.some((a) => a.id === app.id), 'matchAllAccounts app not assigned');
       });
 
+      test('listAssignedSourceApp follows an access-profile grant to the demo user', async (t) => {
+        if (skip(t)) return;
+        // The app becomes access-profile based; the grant goes through mica's extension (outside the
+        // ISC API, so through the SDK's own axios instance: the SDK has no method for it).
+        await adminApps.patchSourceApp({ id: app.id, [f.patch]: [{ op: 'replace', path: '/matchAllAccounts', value: false }] });
+        const assigned = async () => (await userApps.listAssignedSourceApp({ filters: `name sw "${appName}"` })).data.map((a) => a.id);
+        assert.ok(!(await assigned()).includes(app.id), 'assigned without the access profile');
+        const grant = `/mica/v1/identities/${USER_IDENTITY}/access-profiles/${state.ap.id}`;
+        assert.equal((await raw(adminApps, 'post', grant)).status, 204);
+        assert.ok((await assigned()).includes(app.id), 'not assigned after the grant');
+        assert.equal((await raw(adminApps, 'delete', grant)).status, 204);
+        assert.ok(!(await assigned()).includes(app.id), 'still assigned after the grant was removed');
+        await adminApps.patchSourceApp({ id: app.id, [f.patch]: [{ op: 'replace', path: '/matchAllAccounts', value: true }] });
+        assert.ok((await assigned()).includes(app.id));
+      });
+
       test('listAccessProfilesForSourceApp', async (t) => {
         if (skip(t)) return;
         const res = await adminApps.listAccessProfilesForSourceApp({ id: app.id });
