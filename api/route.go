@@ -172,7 +172,14 @@ func (s *Server) authenticate(r *http.Request) (*Principal, error) {
 		}
 		return nil, err
 	}
-	client, err := s.Store.GetClient(r.Context(), c.ClientID)
+	var client *mica.Client
+	var identity *mica.Identity
+	lookup, fast := s.Store.(authLookup)
+	if fast {
+		client, identity, err = lookup.AuthLookup(r.Context(), c.ClientID, c.IdentityID)
+	} else {
+		client, err = s.Store.GetClient(r.Context(), c.ClientID)
+	}
 	if mica.ErrorCode(err) == mica.ENOTFOUND {
 		return nil, mica.Errorf(mica.EUNAUTHORIZED, "JWT validation failed: client no longer exists")
 	} else if err != nil {
@@ -186,16 +193,30 @@ func (s *Server) authenticate(r *http.Request) (*Principal, error) {
 	}
 	p := &Principal{ClientID: c.ClientID, IdentityID: c.IdentityID, Levels: c.Authorities, Scopes: c.Scope}
 	if p.IdentityID != "" {
-		if p.Identity, err = s.Store.GetIdentity(r.Context(), p.IdentityID); mica.ErrorCode(err) == mica.ENOTFOUND {
-			return nil, mica.Errorf(mica.EUNAUTHORIZED, "JWT validation failed: identity no longer exists")
-		} else if err != nil {
-			return nil, err
+		if !fast {
+			identity, err = s.Store.GetIdentity(r.Context(), p.IdentityID)
+			if mica.ErrorCode(err) == mica.ENOTFOUND {
+				identity, err = nil, nil
+			} else if err != nil {
+				return nil, err
+			}
 		}
+		if identity == nil {
+			return nil, mica.Errorf(mica.EUNAUTHORIZED, "JWT validation failed: identity no longer exists")
+		}
+		p.Identity = identity
 		// Levels are the identity's current ones: a demoted identity loses rights at once.
 		p.Levels = p.Identity.Levels
 	}
 	p.rights = effectiveRights(p.Levels, p.Scopes)
 	return p, nil
+}
+
+// authLookup is the store's optional fast path for authenticate: the client's
+// state and the identity's name and levels in one read (sqlite.DB.AuthLookup),
+// instead of GetClient and GetIdentity, which decode everything.
+type authLookup interface {
+	AuthLookup(ctx context.Context, clientID, identityID string) (*mica.Client, *mica.Identity, error)
 }
 
 // authorize checks a principal against an operation's Auth for the version.

@@ -13,9 +13,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/micahq/mica"
 	"github.com/micahq/mica/classify"
@@ -35,18 +40,52 @@ type Store interface {
 	mica.SettingService
 }
 
-// Runner runs classification jobs through River over the store's database.
+// Runner runs classification jobs through River over the store's database:
+// SQLite (riversqlite) or PostgreSQL (riverpgxv5), where every server's runner
+// works the jobs of one shared queue.
 type Runner struct {
-	store   Store
-	client  *river.Client[*sql.Tx]
-	logger  *slog.Logger
-	pacing  mica.Pacing // defaults when the settings hold none
-	stopped sync.Once
+	store     Store
+	client    riverClient
+	sqlClient *river.Client[*sql.Tx] // SQLite
+	pgClient  *river.Client[pgx.Tx]  // PostgreSQL
+	logger    *slog.Logger
+	pacing    mica.Pacing // defaults when the settings hold none
+	stopped   sync.Once
 }
 
-// New migrates River's tables in pool (the store's write pool) and builds a runner.
+// riverClient is what the runner uses of a River client, whatever its driver.
+type riverClient interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// New migrates River's tables in pool (the SQLite store's write pool) and builds a runner.
 func New(ctx context.Context, pool *sql.DB, store Store, defaults mica.Pacing, logger *slog.Logger) (*Runner, error) {
-	driver := riversqlite.New(pool)
+	r := &Runner{store: store, logger: logger, pacing: defaults}
+	client, err := newClient(ctx, riversqlite.New(pool), r)
+	if err != nil {
+		return nil, err
+	}
+	r.client, r.sqlClient = client, client
+	return r, nil
+}
+
+// NewPostgres migrates River's tables in pool (the PostgreSQL store's pool) and
+// builds a runner. River's migrations take their own lock, so servers starting
+// together do not race.
+func NewPostgres(ctx context.Context, pool *pgxpool.Pool, store Store, defaults mica.Pacing, logger *slog.Logger) (*Runner, error) {
+	r := &Runner{store: store, logger: logger, pacing: defaults}
+	client, err := newClient(ctx, riverpgxv5.New(pool), r)
+	if err != nil {
+		return nil, err
+	}
+	r.client, r.pgClient = client, client
+	return r, nil
+}
+
+func newClient[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], r *Runner) (*river.Client[TTx], error) {
+	logger := r.logger
 	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: quiet(logger)})
 	if err != nil {
 		return nil, fmt.Errorf("river migrator: %w", err)
@@ -54,7 +93,6 @@ func New(ctx context.Context, pool *sql.DB, store Store, defaults mica.Pacing, l
 	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return nil, fmt.Errorf("river migrate: %w", err)
 	}
-	r := &Runner{store: store, logger: logger, pacing: defaults}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &classifyWorker{r: r})
 	client, err := river.NewClient(driver, &river.Config{
@@ -70,8 +108,7 @@ func New(ctx context.Context, pool *sql.DB, store Store, defaults mica.Pacing, l
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
-	r.client = client
-	return r, nil
+	return client, nil
 }
 
 func quiet(l *slog.Logger) *slog.Logger {
@@ -91,7 +128,21 @@ func (h levelFloor) Enabled(ctx context.Context, l slog.Level) bool {
 // Enqueue is the store's job hook: it inserts the River job in the transaction
 // that creates the classification job.
 func (r *Runner) Enqueue(ctx context.Context, tx *sql.Tx, job *mica.ClassificationJob) error {
-	if _, err := r.client.InsertTx(ctx, tx, ClassifyArgs{JobID: job.ID}, nil); err != nil {
+	if r.sqlClient == nil {
+		return errors.New("enqueue classification job: the runner is not on SQLite")
+	}
+	if _, err := r.sqlClient.InsertTx(ctx, tx, ClassifyArgs{JobID: job.ID}, nil); err != nil {
+		return fmt.Errorf("enqueue classification job: %w", err)
+	}
+	return nil
+}
+
+// EnqueuePgx is the PostgreSQL store's job hook (Enqueue for a pgx transaction).
+func (r *Runner) EnqueuePgx(ctx context.Context, tx pgx.Tx, job *mica.ClassificationJob) error {
+	if r.pgClient == nil {
+		return errors.New("enqueue classification job: the runner is not on PostgreSQL")
+	}
+	if _, err := r.pgClient.InsertTx(ctx, tx, ClassifyArgs{JobID: job.ID}, nil); err != nil {
 		return fmt.Errorf("enqueue classification job: %w", err)
 	}
 	return nil

@@ -350,4 +350,13 @@ var UserAppsAll = &Resource{
 
 // All lists every allowlist above, for tests and documentation.
 var All = []*Resource{Sources, Accounts, AccountsV2025, MachineAccounts, Identities, AccessProfiles,
-	SourceAppsAssigned, SourceAppsAvailable, SourceAppsAll, SourceAppAccessProfiles, UserApps, UserAppsAll}
+	SourceAppsAssigned, SourceAppsAvailable, SourceAppsAll, SourceAppAccessProfiles, UserApps, UserAppsAll,
+	PersonalAccessTokens}
+
+// PersonalAccessTokens is GET /personal-access-tokens (listPersonalAccessTokens,
+// alias c over the clients table): lastUsed (le, isnull), no sorters; oldest first.
+var PersonalAccessTokens = &Resource{
+	Name:     "personal-access-tokens",
+	Fields:   []Field{fld("lastUsed", "c.last_used", Time, Le, IsNull)},
+	IDColumn: "c.id",
+}

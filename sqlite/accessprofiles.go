@@ -96,7 +96,7 @@ func (db *DB) GetAccessProfile(ctx context.Context, id string) (*mica.AccessProf
 
 // ListAccessProfiles lists access profiles with the standard collection parameters.
 func (db *DB) ListAccessProfiles(ctx context.Context, opt mica.ListOptions) (mica.Page[*mica.AccessProfile], error) {
-	return list(ctx, db.read, query.AccessProfiles, opt, "SELECT "+accessProfileColumns, "FROM access_profiles ap", "", nil,
+	return list(ctx, db.reads, query.AccessProfiles, opt, "SELECT "+accessProfileColumns, "FROM access_profiles ap", "", nil,
 		func(r *sql.Rows) (*mica.AccessProfile, error) { return scanAccessProfile(r) })
 }
 

@@ -168,7 +168,7 @@ func (db *DB) ListAccounts(ctx context.Context, f mica.AccountFilter, opt mica.L
 		res = query.AccountsV2025
 	}
 	where, args := accountWhere(f)
-	return list(ctx, db.read, res, opt, "SELECT "+accountColumns, "FROM accounts a", where, args,
+	return list(ctx, db.reads, res, opt, "SELECT "+accountColumns, "FROM accounts a", where, args,
 		func(r *sql.Rows) (*mica.Account, error) { return scanAccount(r) })
 }
 

@@ -76,34 +76,74 @@ func getAggregation(ctx context.Context, q queryer, id string) (*mica.Aggregatio
 	return a, nil
 }
 
+// stageChunk is how many staged rows one INSERT statement carries: one
+// statement per row spends more on executing statements than on the rows.
+const stageChunk = 64
+
+const stageInsertSQL = `INSERT INTO aggregation_rows (aggregation_id, native_identity, name,
+	attributes, disabled, locked, hash, line) VALUES `
+
 // StageAccounts inserts parsed accounts into the staging table in one short transaction.
 func (db *DB) StageAccounts(ctx context.Context, aggregationID string, rows []mica.StagedAccount) error {
 	return db.update(ctx, func(tx *Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO aggregation_rows (aggregation_id, native_identity, name,
-			attributes, disabled, locked, hash, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+		one, err := tx.PrepareContext(ctx, stageInsertSQL+`(?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return fmt.Errorf("prepare staging insert: %w", err)
 		}
-		defer func() { _ = stmt.Close() }()
-		for i := range rows {
-			r := &rows[i]
-			_, err := stmt.ExecContext(ctx, aggregationID, r.NativeIdentity, r.Name, toJSON(r.Attributes),
-				boolInt(r.Disabled), boolInt(r.Locked), r.Hash, r.Line)
-			if isUniqueViolation(err) {
-				var first int
-				_ = tx.QueryRowContext(ctx, `SELECT line FROM aggregation_rows WHERE aggregation_id = ? AND native_identity = ?`,
-					aggregationID, r.NativeIdentity).Scan(&first)
-				return mica.Errorf(mica.EILLEGAL, "line %d: duplicate account id %q (first at line %d); "+
-					"rows of one account must be adjacent, and merged only when the source's mergeRows is true",
-					r.Line, r.NativeIdentity, first)
-			} else if isForeignKeyViolation(err) {
-				return mica.Errorf(mica.ENOTFOUND, "account aggregation %q not found", aggregationID)
-			} else if err != nil {
-				return fmt.Errorf("stage account: %w", err)
+		defer func() { _ = one.Close() }()
+		var chunk *sql.Stmt
+		args := make([]any, 0, 8*stageChunk)
+		for start := 0; start < len(rows); start += stageChunk {
+			part := rows[start:min(start+stageChunk, len(rows))]
+			if len(part) == stageChunk {
+				if chunk == nil {
+					values := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?), ", stageChunk), ", ")
+					if chunk, err = tx.PrepareContext(ctx, stageInsertSQL+values); err != nil {
+						return fmt.Errorf("prepare staging insert: %w", err)
+					}
+					defer func() { _ = chunk.Close() }()
+				}
+				args = args[:0]
+				for i := range part {
+					args = append(args, stagedArgs(aggregationID, &part[i])...)
+				}
+				// A failed statement changes nothing: the rows are then inserted
+				// one at a time below, to report the one at fault.
+				if _, err := chunk.ExecContext(ctx, args...); err == nil {
+					continue
+				}
+			}
+			for i := range part {
+				if err := stageOne(ctx, tx, one, aggregationID, &part[i]); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	})
+}
+
+func stagedArgs(aggregationID string, r *mica.StagedAccount) []any {
+	return []any{aggregationID, r.NativeIdentity, r.Name, attributesJSON(r.Attributes), boolInt(r.Disabled), boolInt(r.Locked),
+		r.Hash, r.Line}
+}
+
+// stageOne inserts one staged row, explaining a duplicate account id.
+func stageOne(ctx context.Context, tx *Tx, stmt *sql.Stmt, aggregationID string, r *mica.StagedAccount) error {
+	_, err := stmt.ExecContext(ctx, stagedArgs(aggregationID, r)...)
+	if isUniqueViolation(err) {
+		var first int
+		_ = tx.QueryRowContext(ctx, `SELECT line FROM aggregation_rows WHERE aggregation_id = ? AND native_identity = ?`,
+			aggregationID, r.NativeIdentity).Scan(&first)
+		return mica.Errorf(mica.EILLEGAL, "line %d: duplicate account id %q (first at line %d); "+
+			"rows of one account must be adjacent, and merged only when the source's mergeRows is true",
+			r.Line, r.NativeIdentity, first)
+	} else if isForeignKeyViolation(err) {
+		return mica.Errorf(mica.ENOTFOUND, "account aggregation %q not found", aggregationID)
+	} else if err != nil {
+		return fmt.Errorf("stage account: %w", err)
+	}
+	return nil
 }
 
 // CollectAggregation counts what applying the staged rows would do (reads only)
@@ -273,9 +313,12 @@ func (db *DB) ApplyAggregation(ctx context.Context, id string) (*mica.Aggregatio
 				return err
 			}
 		}
-		deleted, err := exec("remove accounts", `DELETE FROM accounts WHERE source_id = ? AND NOT EXISTS (
-			SELECT 1 FROM aggregation_rows r WHERE r.aggregation_id = ? AND r.native_identity = accounts.native_identity)`,
-			a.SourceID, id)
+		// What this aggregation just inserted or changed is in the file: only the
+		// other accounts need looking up among the staged rows.
+		deleted, err := exec("remove accounts", `DELETE FROM accounts WHERE source_id = ?
+			AND aggregation_id IS NOT ? AND NOT EXISTS (SELECT 1 FROM aggregation_rows r
+				WHERE r.aggregation_id = ? AND r.native_identity = accounts.native_identity)`,
+			a.SourceID, id, id)
 		if err != nil {
 			return err
 		}

@@ -37,14 +37,16 @@ func sqlText(v driver.Value) string {
 // source app (alias sa) is assigned to an identity when the identity has an account
 // on the app's accountSource and either matchAllAccounts is true or the identity
 // holds at least one of the app's access profiles. ident is the SQL expression of
-// the identity id (a column). A detached app (no accountSource) matches nobody.
+// the identity id: a column, or "?" (bound twice) for one identity, which makes
+// both subqueries independent of the app, so SQLite computes each once per query
+// (the identity's sources, the apps its access profiles reach) instead of once
+// per app. A detached app (no accountSource) matches nobody.
 func assignedSQL(ident string) string {
 	return `(sa.enabled = 1
-		AND EXISTS (SELECT 1 FROM accounts asg_a WHERE asg_a.identity_id = ` + ident + `
-			AND asg_a.source_id = sa.account_source_id)
-		AND (sa.match_all_accounts = 1 OR EXISTS (SELECT 1 FROM source_app_access_profiles asg_sap
+		AND sa.account_source_id IN (SELECT asg_a.source_id FROM accounts asg_a WHERE asg_a.identity_id = ` + ident + `)
+		AND (sa.match_all_accounts = 1 OR sa.id IN (SELECT asg_sap.source_app_id FROM source_app_access_profiles asg_sap
 			JOIN identity_access_profiles asg_iap ON asg_iap.access_profile_id = asg_sap.access_profile_id
-			WHERE asg_sap.source_app_id = sa.id AND asg_iap.identity_id = ` + ident + `)))`
+			WHERE asg_iap.identity_id = ` + ident + `)))`
 }
 
 const sourceAppColumns = `sa.id, sa.name, sa.description, sa.enabled, sa.provision_request_enabled,
@@ -273,22 +275,22 @@ func scanSourceAppRow(r *sql.Rows) (*mica.SourceApp, error) { return scanSourceA
 
 // ListSourceApps lists every source app (listAllSourceApp).
 func (db *DB) ListSourceApps(ctx context.Context, opt mica.ListOptions) (mica.Page[*mica.SourceApp], error) {
-	return list(ctx, db.read, query.SourceAppsAll, opt, "SELECT "+sourceAppColumns,
-		"FROM source_apps sa"+sourceAppJoins, "", nil, scanSourceAppRow)
+	return listCounted(ctx, db.reads, query.SourceAppsAll, opt, "SELECT "+sourceAppColumns,
+		"FROM source_apps sa"+sourceAppJoins, "FROM source_apps sa", "", nil, scanSourceAppRow)
 }
 
 // ListAvailableSourceApps lists the apps open to access requests: enabled,
 // provisionRequestEnabled and appCenterEnabled.
 func (db *DB) ListAvailableSourceApps(ctx context.Context, opt mica.ListOptions) (mica.Page[*mica.SourceApp], error) {
-	return list(ctx, db.read, query.SourceAppsAvailable, opt, "SELECT "+sourceAppColumns,
-		"FROM source_apps sa"+sourceAppJoins,
+	return listCounted(ctx, db.reads, query.SourceAppsAvailable, opt, "SELECT "+sourceAppColumns,
+		"FROM source_apps sa"+sourceAppJoins, "FROM source_apps sa",
 		"sa.enabled = 1 AND sa.provision_request_enabled = 1 AND sa.app_center_enabled = 1", nil, scanSourceAppRow)
 }
 
 // ListAssignedSourceApps lists the apps assigned to identityID (assignedSQL).
 func (db *DB) ListAssignedSourceApps(ctx context.Context, identityID string, opt mica.ListOptions) (mica.Page[*mica.SourceApp], error) {
-	return list(ctx, db.read, query.SourceAppsAssigned, opt, "SELECT "+sourceAppColumns,
-		"FROM source_apps sa JOIN (SELECT ? AS id) me"+sourceAppJoins, assignedSQL("me.id"), []any{identityID},
+	return listCounted(ctx, db.reads, query.SourceAppsAssigned, opt, "SELECT "+sourceAppColumns,
+		"FROM source_apps sa"+sourceAppJoins, "FROM source_apps sa", assignedSQL("?"), []any{identityID, identityID},
 		scanSourceAppRow)
 }
 
@@ -297,7 +299,7 @@ func (db *DB) ListSourceAppAccessProfiles(ctx context.Context, appID string, opt
 	if err := sourceAppExists(ctx, db.read, appID); err != nil {
 		return mica.Page[*mica.AppAccessProfile]{Total: -1}, err
 	}
-	return list(ctx, db.read, query.SourceAppAccessProfiles, opt,
+	return list(ctx, db.reads, query.SourceAppAccessProfiles, opt,
 		`SELECT ap.id, ap.name, ap.description, ap.owner_id, ap.source_id, COALESCE(aps.name, ap.source_name),
 			ap.enabled, ap.requestable, ap.entitlements, ap.segments, ap.created, ap.modified, sa.id, sa.name`,
 		`FROM source_app_access_profiles sap JOIN access_profiles ap ON ap.id = sap.access_profile_id
@@ -441,9 +443,9 @@ func scanUserApp(sc interface{ Scan(...any) error }) (*mica.UserApp, error) {
 func (db *DB) ListUserApps(ctx context.Context, ownerID string, opt mica.ListOptions) (mica.Page[*mica.UserApp], error) {
 	scan := func(r *sql.Rows) (*mica.UserApp, error) { return scanUserApp(r) }
 	if ownerID == "" {
-		return list(ctx, db.read, query.UserAppsAll, opt, userAppColumns, userAppFrom(false), "", nil, scan)
+		return list(ctx, db.reads, query.UserAppsAll, opt, userAppColumns, userAppFrom(false), "", nil, scan)
 	}
-	return list(ctx, db.read, query.UserApps, opt, userAppColumns, userAppFrom(true), "", []any{ownerID}, scan)
+	return list(ctx, db.reads, query.UserApps, opt, userAppColumns, userAppFrom(true), "", []any{ownerID}, scan)
 }
 
 func getUserApp(ctx context.Context, q queryer, id string) (*mica.UserApp, error) {

@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/micahq/mica"
 	"github.com/micahq/mica/query"
@@ -33,26 +36,26 @@ func (db *DB) classifyAggregated(ctx context.Context, tx *Tx, sourceID, aggID st
 		return err
 	}
 	decide := db.classifier(cfg)
-	stmt, err := tx.PrepareContext(ctx, updateClassificationSQL)
+	stmt, err := tx.PrepareContext(ctx, updateClassificationByRowidSQL)
 	if err != nil {
 		return fmt.Errorf("prepare classify: %w", err)
 	}
 	defer func() { _ = stmt.Close() }()
 	after := ""
 	for {
-		rows, err := tx.QueryContext(ctx, `SELECT `+classificationColumns+` FROM accounts a
+		rows, err := tx.QueryContext(ctx, `SELECT a.rowid, `+classificationColumns+` FROM accounts a
 			WHERE a.aggregation_id = ? AND a.id > ? ORDER BY a.id LIMIT 2000`, aggID, after)
 		if err != nil {
 			return fmt.Errorf("read aggregated accounts: %w", err)
 		}
-		var batch []*mica.AccountClassification
+		var batch []classRow
 		for rows.Next() {
-			a, err := scanClassification(rows)
+			r, err := scanClassRow(rows)
 			if err != nil {
 				_ = rows.Close()
 				return fmt.Errorf("read aggregated accounts: %w", err)
 			}
-			batch = append(batch, a)
+			batch = append(batch, r)
 		}
 		if err := rows.Close(); err != nil {
 			return fmt.Errorf("read aggregated accounts: %w", err)
@@ -60,14 +63,10 @@ func (db *DB) classifyAggregated(ctx context.Context, tx *Tx, sourceID, aggID st
 		if len(batch) == 0 {
 			return nil
 		}
-		for _, a := range batch {
-			if isMachine, method, rec, ok := decide(a); ok {
-				if err := applyClassification(ctx, stmt, tx, a.AccountID, isMachine, method, rec); err != nil {
-					return err
-				}
-			}
+		if _, err := applyDecisions(ctx, stmt, tx, batch, decideRows(batch, decide)); err != nil {
+			return err
 		}
-		after = batch[len(batch)-1].AccountID
+		after = batch[len(batch)-1].acct.AccountID
 	}
 }
 
@@ -177,6 +176,98 @@ func scanClassification(s interface{ Scan(...any) error }) (*mica.AccountClassif
 	return &a, nil
 }
 
+// classRow is an account as classification reads it, its attributes still JSON:
+// decoding them is, with discovery, most of classification's work, and is done
+// on every CPU by decideRows.
+type classRow struct {
+	rowid int64 // where the account is stored: updates go straight there, not through the id index
+	acct  mica.AccountClassification
+	attrs string
+}
+
+func scanClassRow(s interface{ Scan(...any) error }, extra ...any) (classRow, error) {
+	var r classRow
+	var machine int
+	var recType, recMethod sql.NullString
+	dest := append(extra, &r.rowid, &r.acct.AccountID, &r.acct.Name, &r.acct.NativeIdentity, &r.attrs, &machine, &r.acct.Method,
+		&recType, &recMethod)
+	if err := s.Scan(dest...); err != nil {
+		return r, err
+	}
+	r.acct.IsMachine = machine != 0
+	if recType.Valid && recMethod.Valid {
+		r.acct.Recommendation = &mica.Recommendation{Type: recType.String, Method: recMethod.String}
+	}
+	return r, nil
+}
+
+// decision is what a Decider said of one account.
+type decision struct {
+	isMachine bool
+	method    string
+	rec       *mica.Recommendation
+	changed   bool
+}
+
+// decideChunk is how many rows a decideRows worker takes at a time.
+const decideChunk = 64
+
+// decideRows decodes and decides every row, spreading the rows over
+// GOMAXPROCS goroutines (a Decider is a pure function of its account). The
+// decoded attributes are dropped once decided.
+func decideRows(rows []classRow, decide mica.Decider) []decision {
+	out := make([]decision, len(rows))
+	one := func(i int) {
+		r := &rows[i]
+		fromJSON(r.attrs, &r.acct.Attributes)
+		d := &out[i]
+		d.isMachine, d.method, d.rec, d.changed = decide(&r.acct)
+		r.acct.Attributes, r.attrs = nil, ""
+	}
+	workers := min(runtime.GOMAXPROCS(0), (len(rows)+decideChunk-1)/decideChunk)
+	if workers <= 1 {
+		for i := range rows {
+			one(i)
+		}
+		return out
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				start := int(next.Add(decideChunk)) - decideChunk
+				if start >= len(rows) {
+					return
+				}
+				for i := start; i < min(start+decideChunk, len(rows)); i++ {
+					one(i)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// applyDecisions writes the changed classifications of rows through stmt and
+// returns how many changed.
+func applyDecisions(ctx context.Context, stmt *sql.Stmt, tx *Tx, rows []classRow, ds []decision) (int, error) {
+	n := 0
+	for i, d := range ds {
+		if !d.changed {
+			continue
+		}
+		if err := applyClassification(ctx, stmt, tx, rows[i].rowid, d.isMachine, d.method, d.rec); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
 // GetAccountForClassification returns what classification reads of one account.
 func (db *DB) GetAccountForClassification(ctx context.Context, id string) (*mica.AccountClassification, error) {
 	a, err := scanClassification(db.read.QueryRowContext(ctx, `SELECT `+classificationColumns+` FROM accounts a WHERE a.id = ?`, id))
@@ -189,7 +280,7 @@ func (db *DB) GetAccountForClassification(ctx context.Context, id string) (*mica
 }
 
 // applyClassification writes an account's new classification.
-func applyClassification(ctx context.Context, stmt *sql.Stmt, tx *Tx, id string, isMachine bool, method string, rec *mica.Recommendation) error {
+func applyClassification(ctx context.Context, stmt *sql.Stmt, tx *Tx, id any, isMachine bool, method string, rec *mica.Recommendation) error {
 	var recType, recMethod, m, at any
 	if rec != nil {
 		recType, recMethod = rec.Type, rec.Method
@@ -198,13 +289,18 @@ func applyClassification(ctx context.Context, stmt *sql.Stmt, tx *Tx, id string,
 		m, at = method, formatTime(tx.now)
 	}
 	if _, err := stmt.ExecContext(ctx, boolInt(isMachine), m, at, recType, recMethod, formatTime(tx.now), id); err != nil {
-		return fmt.Errorf("classify account %s: %w", id, err)
+		return fmt.Errorf("classify account %v: %w", id, err)
 	}
 	return nil
 }
 
 const updateClassificationSQL = `UPDATE accounts SET is_machine = ?, classification_method = ?, classified_at = ?,
 	recommendation_type = ?, recommendation_method = ?, modified = ? WHERE id = ?`
+
+// updateClassificationByRowidSQL is updateClassificationSQL for an account
+// read in the same transaction, addressed by its rowid.
+const updateClassificationByRowidSQL = `UPDATE accounts SET is_machine = ?, classification_method = ?, classified_at = ?,
+	recommendation_type = ?, recommendation_method = ?, modified = ? WHERE rowid = ?`
 
 // ClassifyAccount decides one account's classification in one transaction.
 func (db *DB) ClassifyAccount(ctx context.Context, accountID string, decide func(*mica.MachineClassificationConfig) mica.Decider) (*mica.Account, error) {
@@ -244,7 +340,7 @@ func (db *DB) ClassifyAccount(ctx context.Context, accountID string, decide func
 func (db *DB) ClassifyAccounts(ctx context.Context, sourceID string, accountIDs []string, decide mica.Decider) (int, error) {
 	changed := 0
 	err := db.update(ctx, func(tx *Tx) error {
-		stmt, err := tx.PrepareContext(ctx, updateClassificationSQL)
+		stmt, err := tx.PrepareContext(ctx, updateClassificationByRowidSQL)
 		if err != nil {
 			return fmt.Errorf("prepare classify: %w", err)
 		}
@@ -253,30 +349,27 @@ func (db *DB) ClassifyAccounts(ctx context.Context, sourceID string, accountIDs 
 		for start := 0; start < len(accountIDs); start += chunk {
 			ids := accountIDs[start:min(start+chunk, len(accountIDs))]
 			args := append([]any{sourceID}, anySlice(ids)...)
-			rows, err := tx.QueryContext(ctx, `SELECT `+classificationColumns+` FROM accounts a
+			rows, err := tx.QueryContext(ctx, `SELECT a.rowid, `+classificationColumns+` FROM accounts a
 				WHERE a.source_id = ? AND a.id IN (`+placeholders(len(ids))+`)`, args...)
 			if err != nil {
 				return fmt.Errorf("read accounts to classify: %w", err)
 			}
-			var batch []*mica.AccountClassification
+			var batch []classRow
 			for rows.Next() {
-				a, err := scanClassification(rows)
+				r, err := scanClassRow(rows)
 				if err != nil {
 					_ = rows.Close()
 					return fmt.Errorf("read accounts to classify: %w", err)
 				}
-				batch = append(batch, a)
+				batch = append(batch, r)
 			}
 			if err := rows.Close(); err != nil {
 				return fmt.Errorf("read accounts to classify: %w", err)
 			}
-			for _, a := range batch {
-				if isMachine, method, rec, ok := decide(a); ok {
-					if err := applyClassification(ctx, stmt, tx, a.AccountID, isMachine, method, rec); err != nil {
-						return err
-					}
-					changed++
-				}
+			n, err := applyDecisions(ctx, stmt, tx, batch, decideRows(batch, decide))
+			changed += n
+			if err != nil {
+				return err
 			}
 		}
 		return nil
@@ -363,8 +456,10 @@ func (db *DB) StartClassificationJob(ctx context.Context, sourceID string) (*mic
 		if err != nil {
 			return fmt.Errorf("insert classification job: %w", err)
 		}
+		// Storage order (rowid), not id order: each batch then reads and rewrites
+		// neighbouring pages instead of pages all over the table.
 		res, err := tx.ExecContext(ctx, `INSERT INTO classification_job_items (job_id, seq, account_id)
-			SELECT ?, row_number() OVER (ORDER BY id), id FROM accounts WHERE source_id = ?`, job.ID, sourceID)
+			SELECT ?, row_number() OVER (ORDER BY rowid), id FROM accounts WHERE source_id = ?`, job.ID, sourceID)
 		if err != nil {
 			return fmt.Errorf("collect accounts: %w", err)
 		}
@@ -459,52 +554,33 @@ func (db *DB) ProcessClassificationBatch(ctx context.Context, jobID string, n in
 			return nil
 		}
 		limit := min(int64(n), j.Received-j.Completed)
-		rows, err := tx.QueryContext(ctx, `SELECT ji.seq, `+classificationColumns+`
+		rows, err := tx.QueryContext(ctx, `SELECT ji.seq, a.rowid, `+classificationColumns+`
 			FROM classification_job_items ji JOIN accounts a ON a.id = ji.account_id
 			WHERE ji.job_id = ? AND ji.seq > ? AND ji.seq <= ? ORDER BY ji.seq`, j.ID, j.Completed, j.Completed+limit)
 		if err != nil {
 			return fmt.Errorf("read classification batch: %w", err)
 		}
-		type change struct {
-			id        string
-			isMachine bool
-			method    string
-			rec       *mica.Recommendation
-		}
-		var changes []change
+		var batch []classRow
 		for rows.Next() {
 			var seq int64
-			var a mica.AccountClassification
-			var attrs string
-			var machine int
-			var recType, recMethod sql.NullString
-			if err := rows.Scan(&seq, &a.AccountID, &a.Name, &a.NativeIdentity, &attrs, &machine, &a.Method, &recType, &recMethod); err != nil {
+			r, err := scanClassRow(rows, &seq)
+			if err != nil {
 				_ = rows.Close()
 				return fmt.Errorf("scan classification batch: %w", err)
 			}
-			a.IsMachine = machine != 0
-			fromJSON(attrs, &a.Attributes)
-			if recType.Valid && recMethod.Valid {
-				a.Recommendation = &mica.Recommendation{Type: recType.String, Method: recMethod.String}
-			}
-			if isMachine, method, rec, changed := decide(&a); changed {
-				changes = append(changes, change{a.AccountID, isMachine, method, rec})
-			}
+			batch = append(batch, r)
 		}
 		if err := rows.Close(); err != nil {
 			return fmt.Errorf("read classification batch: %w", err)
 		}
-		if len(changes) > 0 {
-			stmt, err := tx.PrepareContext(ctx, updateClassificationSQL)
-			if err != nil {
-				return fmt.Errorf("prepare classify: %w", err)
-			}
-			defer func() { _ = stmt.Close() }()
-			for _, c := range changes {
-				if err := applyClassification(ctx, stmt, tx, c.id, c.isMachine, c.method, c.rec); err != nil {
-					return err
-				}
-			}
+		ds := decideRows(batch, decide)
+		stmt, err := tx.PrepareContext(ctx, updateClassificationByRowidSQL)
+		if err != nil {
+			return fmt.Errorf("prepare classify: %w", err)
+		}
+		defer func() { _ = stmt.Close() }()
+		if _, err := applyDecisions(ctx, stmt, tx, batch, ds); err != nil {
+			return err
 		}
 		j.Completed += limit
 		if j.Completed == j.Expected {
@@ -604,6 +680,6 @@ func (db *DB) GetMachineAccount(ctx context.Context, id string) (*mica.Account, 
 
 // ListMachineAccounts lists the accounts classified as machines.
 func (db *DB) ListMachineAccounts(ctx context.Context, opt mica.ListOptions) (mica.Page[*mica.Account], error) {
-	return list(ctx, db.read, query.MachineAccounts, opt, "SELECT "+machineAccountColumns, "FROM accounts a",
+	return list(ctx, db.reads, query.MachineAccounts, opt, "SELECT "+machineAccountColumns, "FROM accounts a",
 		"a.is_machine = 1", nil, func(r *sql.Rows) (*mica.Account, error) { return scanMachineAccount(r) })
 }

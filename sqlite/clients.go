@@ -74,13 +74,39 @@ func (db *DB) CreateClient(ctx context.Context, c *mica.Client) error {
 
 // GetClient returns a client by id, ENOTFOUND when there is none.
 func (db *DB) GetClient(ctx context.Context, id string) (*mica.Client, error) {
-	c, err := scanClient(db.read.QueryRowContext(ctx, `SELECT `+clientColumns+` FROM clients c WHERE c.id = ?`, id))
+	c, err := scanClient(db.reads.QueryRowContext(ctx, `SELECT `+clientColumns+` FROM clients c WHERE c.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, mica.Errorf(mica.ENOTFOUND, "client %q not found", id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get client: %w", err)
 	}
 	return c, nil
+}
+
+// AuthLookup reads, in one query, what authenticating a request needs: the
+// client with only its ID, IdentityID, Enabled and ExpiresAt set, and, when
+// identityID is not "", the identity with only its ID, Name and Levels set
+// (nil when it no longer exists). ENOTFOUND when the client no longer exists.
+// It is the fast path of api's authentication, which runs on every request.
+func (db *DB) AuthLookup(ctx context.Context, clientID, identityID string) (*mica.Client, *mica.Identity, error) {
+	var c mica.Client
+	var clientIdentity, expires, iid, iname, ilevels sql.NullString
+	var enabled int
+	err := db.reads.QueryRowContext(ctx, `SELECT c.id, c.identity_id, c.enabled, c.expires_at, i.id, i.name, i.levels
+		FROM clients c LEFT JOIN identities i ON i.id = ? WHERE c.id = ?`, identityID, clientID).
+		Scan(&c.ID, &clientIdentity, &enabled, &expires, &iid, &iname, &ilevels)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, mica.Errorf(mica.ENOTFOUND, "client %q not found", clientID)
+	} else if err != nil {
+		return nil, nil, fmt.Errorf("authenticate client: %w", err)
+	}
+	c.IdentityID, c.Enabled, c.ExpiresAt = clientIdentity.String, enabled != 0, parseTimePtr(expires)
+	if !iid.Valid {
+		return &c, nil, nil
+	}
+	i := &mica.Identity{ID: iid.String, Name: iname.String}
+	fromJSON(ilevels.String, &i.Levels)
+	return &c, i, nil
 }
 
 // ListClients lists the clients of an identity, or every client when identityID is "".
@@ -158,13 +184,6 @@ func (db *DB) TouchClient(ctx context.Context, id string, at time.Time) error {
 	})
 }
 
-// patResource is the allowlist of listPersonalAccessTokens: lastUsed (le, isnull).
-var patResource = &query.Resource{
-	Name:     "personal-access-tokens",
-	Fields:   []query.Field{{Name: "lastUsed", Column: "c.last_used", Type: query.Time, Ops: []query.Op{"le", "isnull"}}},
-	IDColumn: "c.id", DefaultSort: "",
-}
-
 // ListPATs lists personal access tokens, oldest first.
 func (db *DB) ListPATs(ctx context.Context, ownerID string, withManaged bool, opt mica.ListOptions) (mica.Page[*mica.Client], error) {
 	where, args := "c.kind = 'PAT'", []any{}
@@ -175,6 +194,6 @@ func (db *DB) ListPATs(ctx context.Context, ownerID string, withManaged bool, op
 	if !withManaged {
 		where += " AND c.managed = 0"
 	}
-	return list(ctx, db.read, patResource, opt, "SELECT "+clientColumns, "FROM clients c", where, args,
+	return list(ctx, db.reads, query.PersonalAccessTokens, opt, "SELECT "+clientColumns, "FROM clients c", where, args,
 		func(r *sql.Rows) (*mica.Client, error) { return scanClient(r) })
 }

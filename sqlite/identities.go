@@ -67,7 +67,7 @@ func createIdentity(ctx context.Context, tx *Tx, i *mica.Identity) error {
 
 // GetIdentity returns the identity with id, ENOTFOUND when there is none.
 func (db *DB) GetIdentity(ctx context.Context, id string) (*mica.Identity, error) {
-	i, err := scanIdentity(db.read.QueryRowContext(ctx, `SELECT `+identityColumns+` FROM identities i WHERE i.id = ?`, id))
+	i, err := scanIdentity(db.reads.QueryRowContext(ctx, `SELECT `+identityColumns+` FROM identities i WHERE i.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, mica.Errorf(mica.ENOTFOUND, "identity %q not found", id)
 	} else if err != nil {
@@ -106,6 +106,6 @@ func (db *DB) FindIdentityByName(ctx context.Context, name string) (*mica.Identi
 
 // ListIdentities lists identities with the standard collection parameters.
 func (db *DB) ListIdentities(ctx context.Context, opt mica.ListOptions) (mica.Page[*mica.Identity], error) {
-	return list(ctx, db.read, query.Identities, opt, "SELECT "+identityColumns, "FROM identities i", "", nil,
+	return list(ctx, db.reads, query.Identities, opt, "SELECT "+identityColumns, "FROM identities i", "", nil,
 		func(r *sql.Rows) (*mica.Identity, error) { return scanIdentity(r) })
 }

@@ -14,6 +14,15 @@ import (
 // The filters and sorters of opt are resolved through res; scan reads one row.
 func list[T any](ctx context.Context, q queryer, res *query.Resource, opt mica.ListOptions,
 	selectSQL, fromSQL, baseWhere string, baseArgs []any, scan func(*sql.Rows) (T, error)) (mica.Page[T], error) {
+	return listCounted(ctx, q, res, opt, selectSQL, fromSQL, fromSQL, baseWhere, baseArgs, scan)
+}
+
+// listCounted is list with the count taken over countFromSQL: the FROM of the
+// page without the joins that only name what the page shows (SQLite does not
+// drop them from a count by itself, and they cost a lookup per counted row).
+// The WHERE must not need them either.
+func listCounted[T any](ctx context.Context, q queryer, res *query.Resource, opt mica.ListOptions,
+	selectSQL, fromSQL, countFromSQL, baseWhere string, baseArgs []any, scan func(*sql.Rows) (T, error)) (mica.Page[T], error) {
 	page := mica.Page[T]{Total: -1}
 	c, err := res.Compile(query.SQLite, opt.Filters, opt.Sorters, len(baseArgs))
 	if err != nil {
@@ -33,7 +42,7 @@ func list[T any](ctx context.Context, q queryer, res *query.Resource, opt mica.L
 		where = " WHERE " + where
 	}
 	if opt.Count {
-		if err := q.QueryRowContext(ctx, "SELECT count(*) "+fromSQL+where, args...).Scan(&page.Total); err != nil {
+		if err := q.QueryRowContext(ctx, "SELECT count(*) "+countFromSQL+where, args...).Scan(&page.Total); err != nil {
 			return page, fmt.Errorf("count %s: %w", res.Name, err)
 		}
 	}

@@ -123,7 +123,7 @@ func (db *DB) FindSourceByName(ctx context.Context, name string) (*mica.Source, 
 
 // ListSources lists sources with the standard collection parameters.
 func (db *DB) ListSources(ctx context.Context, opt mica.ListOptions) (mica.Page[*mica.Source], error) {
-	return list(ctx, db.read, query.Sources, opt, "SELECT "+sourceColumns, "FROM sources s", "", nil,
+	return list(ctx, db.reads, query.Sources, opt, "SELECT "+sourceColumns, "FROM sources s", "", nil,
 		func(r *sql.Rows) (*mica.Source, error) { return scanSource(r) })
 }
 

@@ -31,6 +31,8 @@ type DB struct {
 	path  string
 	write *sql.DB // exactly one connection: SQLite has one writer
 	read  *sql.DB // a pool of read-only connections
+	// reads runs the read pool's frequent queries through prepared statements.
+	reads *stmtCache
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 
@@ -73,7 +75,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	n := max(4, runtime.NumCPU()*2)
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	db.read = r
+	db.read, db.reads = r, newStmtCache(r)
 	return db, nil
 }
 
@@ -82,7 +84,7 @@ func (db *DB) Path() string { return db.path }
 
 // Close closes both pools.
 func (db *DB) Close() error {
-	return errors.Join(db.read.Close(), db.write.Close())
+	return errors.Join(db.reads.Close(), db.read.Close(), db.write.Close())
 }
 
 // Ping checks that the database answers.

@@ -42,6 +42,10 @@ func Run(t *testing.T, newStore NewStore) {
 		{"SourceAppList", testSourceAppList},
 		{"SourceAppSourceDeleted", testSourceAppSourceDeleted},
 		{"SourceAppAssignment", testSourceAppAssignment},
+		{"ClassificationConfig", testClassificationConfig},
+		{"ClassifyAccounts", testClassifyAccounts},
+		{"ClassificationJob", testClassificationJob},
+		{"ClassificationJobConcurrent", testClassificationJobConcurrent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -22,7 +22,7 @@ import (
 
 // newAggregationRunner is the one place aggregation runners are built, for
 // `mica serve` and `mica import accounts` alike (wire OnAccountsChanged here).
-func newAggregationRunner(db *sqlite.DB, logger *slog.Logger) *aggregate.Runner {
+func newAggregationRunner(db aggregate.Store, logger *slog.Logger) *aggregate.Runner {
 	return &aggregate.Runner{Store: db, Logger: logger} // classification runs in the apply transaction (openStore)
 }
 
@@ -35,7 +35,7 @@ func (m *Main) startAggregations(ctx context.Context) error {
 	if err := os.MkdirAll(m.uploadDir(), 0o700); err != nil {
 		return fmt.Errorf("create upload dir: %w", err)
 	}
-	m.Aggs = newAggregationRunner(m.DB, m.Logger)
+	m.Aggs = newAggregationRunner(m.store, m.Logger)
 	m.Aggs.MaxFileBytes = m.Config.MaxUpload
 	return m.Aggs.Start(ctx)
 }

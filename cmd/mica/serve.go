@@ -22,7 +22,9 @@ import (
 	"github.com/micahq/mica/classify"
 	"github.com/micahq/mica/jobs"
 	"github.com/micahq/mica/oauth"
+	"github.com/micahq/mica/postgres"
 	"github.com/micahq/mica/sqlite"
+	"github.com/micahq/mica/web"
 )
 
 // Config is the configuration of mica serve.
@@ -41,6 +43,9 @@ type Config struct {
 	// PprofAddr, when set, serves net/http/pprof on its own listener (for
 	// profiling benchmarks); never on the API's address.
 	PprofAddr string
+	// Database, when set (a postgres:// URL), selects the PostgreSQL store instead
+	// of SQLite in DataDir; several servers may share it.
+	Database string
 }
 
 // Main is the mica server program, separate from main() so tests can boot it on
@@ -50,7 +55,9 @@ type Main struct {
 	Stdout io.Writer
 	Logger *slog.Logger
 
-	DB       *sqlite.DB
+	DB       *sqlite.DB   // the SQLite store, nil on PostgreSQL
+	PG       *postgres.DB // the PostgreSQL store (Config.Database), nil on SQLite
+	store    mica.Store   // whichever of the two is open
 	Jobs     *jobs.Runner
 	Aggs     *aggregate.Runner
 	Server   *api.Server
@@ -94,6 +101,7 @@ func (m *Main) ParseFlags(args []string) error {
 	delay := fs.String("classify-delay", envOr("MICA_CLASSIFY_DELAY", c.Pacing.Delay.String()), "pause after each classification batch, for tests (MICA_CLASSIFY_DELAY)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("MICA_LOG_LEVEL", c.LogLevel), "debug, info, warn or error (MICA_LOG_LEVEL)")
 	fs.StringVar(&c.PprofAddr, "pprof", envOr("MICA_PPROF", ""), "serve net/http/pprof on this separate address, e.g. 127.0.0.1:6060; off by default (MICA_PPROF)")
+	fs.StringVar(&c.Database, "database", envOr("MICA_DATABASE", ""), "postgres:// URL: store data in PostgreSQL instead of SQLite in the data dir (MICA_DATABASE)")
 	upload := fs.String("max-upload", envOr("MICA_MAX_UPLOAD", strconv.FormatInt(c.MaxUpload, 10)), "account file upload cap in bytes (MICA_MAX_UPLOAD)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -185,11 +193,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Logger == nil {
 		m.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	db, signer, err := openStore(ctx, m.Config.DataDir)
+	db, signer, err := m.openStore(ctx)
 	if err != nil {
 		return err
 	}
-	m.DB = db
 	if m.Config.Demo {
 		if err := seedDemo(ctx, db, m.Stdout); err != nil {
 			return fmt.Errorf("demo tenant: %w", err)
@@ -201,10 +208,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if m.Jobs, err = jobs.New(ctx, db.WritePool(), db, m.Config.Pacing, m.Logger); err != nil {
+	if err := m.newJobs(ctx); err != nil {
 		return err
 	}
-	db.SetJobHook(m.Jobs.Enqueue)
 	if err := m.Jobs.Start(ctx); err != nil {
 		return err
 	}
@@ -225,7 +231,8 @@ func (m *Main) Run(ctx context.Context) error {
 	cfg.UploadDir, cfg.MaxUploadBytes = m.uploadDir(), m.Config.MaxUpload
 	m.Server = api.NewServer(db, signer, cfg, m.Logger)
 	m.Server.Aggregator = m.Aggs
-	m.http = &http.Server{Handler: m.Server.Handler(), ReadHeaderTimeout: 10 * time.Second,
+	console := web.New(m.Server.Handler(), web.Options{Logger: m.Logger, SecureCookies: strings.HasPrefix(base, "https://")})
+	m.http = &http.Server{Handler: console.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn)}
 	go func() {
 		if err := m.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -268,6 +275,9 @@ func (m *Main) Close() error {
 	}
 	if m.DB != nil {
 		errs = append(errs, m.DB.Close())
+	}
+	if m.PG != nil {
+		errs = append(errs, m.PG.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/micahq/mica"
+	"github.com/micahq/mica/classify"
+	"github.com/micahq/mica/jobs"
+	"github.com/micahq/mica/oauth"
+	"github.com/micahq/mica/postgres"
+)
+
+// openStore opens the store mica serve runs on: PostgreSQL when Config.Database
+// is set, else SQLite in the data directory. The token signing key is the data
+// directory's either way (servers sharing a database need the same key file).
+func (m *Main) openStore(ctx context.Context) (mica.Store, *oauth.Signer, error) {
+	if m.Config.Database == "" {
+		db, signer, err := openStore(ctx, m.Config.DataDir)
+		if err != nil {
+			return nil, nil, err
+		}
+		m.DB, m.store = db, db
+		return db, signer, nil
+	}
+	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("create data dir: %w", err)
+	}
+	db, err := postgres.Open(ctx, m.Config.Database)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Continuous classification, as on SQLite (openStore).
+	db.SetClassifier(func(cfg *mica.MachineClassificationConfig) mica.Decider {
+		p, err := classify.Compile(cfg)
+		if err != nil {
+			p = nil
+		}
+		return classify.Decider(classify.ModeDefault, p)
+	})
+	key, err := oauth.LoadOrCreateKey(filepath.Join(m.Config.DataDir, "jwt-es256.pem"))
+	if err != nil {
+		_ = db.Close()
+		return nil, nil, err
+	}
+	signer, err := oauth.NewSigner(key)
+	if err != nil {
+		_ = db.Close()
+		return nil, nil, err
+	}
+	m.PG, m.store = db, db
+	return db, signer, nil
+}
+
+// newJobs builds the classification job runner on the open store's database:
+// River's SQLite driver on the write pool, or its pgx driver on PostgreSQL.
+func (m *Main) newJobs(ctx context.Context) error {
+	var err error
+	if m.PG != nil {
+		if m.Jobs, err = jobs.NewPostgres(ctx, m.PG.Pool(), m.PG, m.Config.Pacing, m.Logger); err != nil {
+			return err
+		}
+		m.PG.SetJobHook(m.Jobs.EnqueuePgx)
+		return nil
+	}
+	if m.Jobs, err = jobs.New(ctx, m.DB.WritePool(), m.DB, m.Config.Pacing, m.Logger); err != nil {
+		return err
+	}
+	m.DB.SetJobHook(m.Jobs.Enqueue)
+	return nil
+}

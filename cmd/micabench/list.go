@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// listBench loads GET /v2025/source-apps/assigned?limit=50&count=true with a
+// mix of filters and sorters and the tokens of many identities.
+type listBench struct {
+	tenant   tenantSpec
+	info     *tenantInfo
+	pristine string
+	conns    int
+	duration time.Duration
+	warmup   time.Duration
+}
+
+func (b *listBench) flags(fs *flag.FlagSet) {
+	b.tenant.flags(fs)
+	fs.IntVar(&b.conns, "conns", 32, "concurrent connections")
+	fs.DurationVar(&b.duration, "duration", 20*time.Second, "measured time")
+	fs.DurationVar(&b.warmup, "warmup", 2*time.Second, "unmeasured warm-up before it")
+}
+
+func (b *listBench) prepare(ctx context.Context, o *options) (err error) {
+	b.info, b.pristine, err = b.tenant.prepare(ctx, o)
+	return err
+}
+
+// listQueries are the filters and sorters the load mixes, as an app launcher
+// and SDK scripts send them.
+func listQueries(sourceIDs []string) []url.Values {
+	q := func(filters, sorters string) url.Values {
+		v := url.Values{"limit": {"50"}, "count": {"true"}}
+		if filters != "" {
+			v.Set("filters", filters)
+		}
+		if sorters != "" {
+			v.Set("sorters", sorters)
+		}
+		return v
+	}
+	out := []url.Values{
+		q("", ""),
+		q("", "name"),
+		q("", "-modified"),
+		q(`name sw "Pay"`, "name"),
+		q(`name co "port"`, "-created"),
+		q(`accountSource.id eq "`+sourceIDs[1]+`"`, "name"),
+		q(`accountSource.id in ("`+sourceIDs[2]+`", "`+sourceIDs[5]+`")`, "-name"),
+		q(`created gt "2020-01-01T00:00:00Z"`, "accountSource.id,name"),
+	}
+	paged := q("", "name")
+	paged.Set("offset", "50")
+	return append(out, paged)
+}
+
+func (b *listBench) run(ctx context.Context, o *options, run int) (result, error) {
+	dir := filepath.Join(o.work, "run-list")
+	data := filepath.Join(dir, "data")
+	if err := copyDir(b.pristine, data); err != nil {
+		return result{}, err
+	}
+	srv, err := startServer(ctx, o, data)
+	if err != nil {
+		return result{}, err
+	}
+	defer srv.stop()
+	tokens := make([]string, len(b.info.ClientIDs))
+	errs := make([]error, len(tokens))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for i, id := range b.info.ClientIDs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			tokens[i], errs[i] = srv.token(id, b.info.Secret)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return result{}, err
+		}
+	}
+	var paths []string
+	for _, v := range listQueries(b.info.SourceIDs) {
+		paths = append(paths, "/v2025/source-apps/assigned?"+v.Encode())
+	}
+	l := &load{base: srv.base, paths: paths, tokens: tokens, conns: b.conns, duration: b.duration,
+		warmup: b.warmup, maxRequests: 10_000_000, timeout: 30 * time.Second}
+	var prof <-chan error
+	if run == 0 && o.cpuProfile != "" {
+		prof = srv.profile(o.cpuProfile, min(o.profileFor, b.duration))
+	}
+	st, err := l.run(ctx)
+	if err != nil {
+		return result{}, err
+	}
+	rss, err := srv.peakRSS()
+	if err != nil {
+		return result{}, err
+	}
+	if prof != nil {
+		if err := <-prof; err != nil {
+			return result{}, fmt.Errorf("cpu profile: %w", err)
+		}
+	}
+	line := fmt.Sprintf("%d conns, %d tokens, %s", b.conns, len(tokens), st)
+	if st.firstError != "" {
+		line += " (first error: " + st.firstError + ")"
+	}
+	return result{value: st.rps(), higherBetter: true, peakRSS: rss, line: line}, nil
+}

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// load is a closed-loop HTTP load generator for loopback: conns workers, each
+// on its own keep-alive connection, send GET requests back to back for
+// warmup+duration; only requests started after the warm-up are measured.
+// It stops by itself: at the deadline, after maxRequests, or when ctx ends.
+type load struct {
+	base        string        // http://127.0.0.1:PORT (must be loopback)
+	paths       []string      // request paths with query, taken in turn
+	tokens      []string      // bearer tokens, taken in turn
+	conns       int           // concurrent connections
+	duration    time.Duration // measured time
+	warmup      time.Duration // unmeasured time before it
+	maxRequests int64         // hard cap on requests sent, warm-up included
+	timeout     time.Duration // per-request timeout
+}
+
+// loadStats is what a load run measured.
+type loadStats struct {
+	requests, errors int64
+	elapsed          time.Duration
+	p50, p99, max    time.Duration
+	firstError       string
+}
+
+// rps is the measured requests per second.
+func (s loadStats) rps() float64 { return float64(s.requests) / s.elapsed.Seconds() }
+
+func (s loadStats) String() string {
+	return fmt.Sprintf("%.0f req/s, p50 %s, p99 %s, max %s, %d requests, %d errors", s.rps(),
+		ms(s.p50), ms(s.p99), ms(s.max), s.requests, s.errors)
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
+
+// checkLoopback refuses targets that are not this machine.
+func checkLoopback(base string) error {
+	u, err := url.Parse(base)
+	if err != nil {
+		return err
+	}
+	switch u.Hostname() {
+	case "127.0.0.1", "localhost", "::1":
+		return nil
+	}
+	return fmt.Errorf("load target %s is not loopback", base)
+}
+
+// run sends the load and measures it.
+func (l *load) run(ctx context.Context) (loadStats, error) {
+	if err := checkLoopback(l.base); err != nil {
+		return loadStats{}, err
+	}
+	if len(l.paths) == 0 || len(l.tokens) == 0 || l.conns < 1 {
+		return loadStats{}, fmt.Errorf("load needs paths, tokens and connections")
+	}
+	tr := &http.Transport{MaxIdleConns: l.conns, MaxIdleConnsPerHost: l.conns, MaxConnsPerHost: l.conns,
+		DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: l.timeout}
+	ctx, cancel := context.WithTimeout(ctx, l.warmup+l.duration+l.timeout+time.Second)
+	defer cancel()
+
+	var sent atomic.Int64
+	start := time.Now()
+	measureFrom, end := start.Add(l.warmup), start.Add(l.warmup+l.duration)
+	type worker struct {
+		lat        []time.Duration
+		errors     int64
+		firstError string
+	}
+	workers := make([]worker, l.conns)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func(me *worker, w int) {
+			defer wg.Done()
+			for i := w; ; i += l.conns {
+				if sent.Add(1) > l.maxRequests || ctx.Err() != nil {
+					return
+				}
+				t0 := time.Now()
+				if !t0.Before(end) {
+					return
+				}
+				err := l.get(ctx, client, l.paths[i%len(l.paths)], l.tokens[(i/len(l.paths)+i)%len(l.tokens)])
+				if t0.Before(measureFrom) {
+					continue
+				}
+				if err != nil {
+					me.errors++
+					if me.firstError == "" {
+						me.firstError = err.Error()
+					}
+				}
+				me.lat = append(me.lat, time.Since(t0))
+			}
+		}(&workers[w], w)
+	}
+	wg.Wait()
+	elapsed := time.Since(measureFrom)
+	var all []time.Duration
+	st := loadStats{elapsed: elapsed}
+	for _, w := range workers {
+		all = append(all, w.lat...)
+		st.errors += w.errors
+		if st.firstError == "" {
+			st.firstError = w.firstError
+		}
+	}
+	st.requests = int64(len(all))
+	st.p50, st.p99, st.max = percentiles(all)
+	return st, nil
+}
+
+// get sends one request; anything but a 200 with a body is an error.
+func (l *load) get(ctx context.Context, c *http.Client, path, token string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, l.base+path, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("X-SailPoint-Experimental", "true") // source apps are experimental in v2025
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK || n == 0 {
+		return fmt.Errorf("GET %s: status %d", path, resp.StatusCode)
+	}
+	return nil
+}
+
+// percentiles returns the median, the 99th percentile (nearest rank) and the
+// maximum of lat, which it sorts.
+func percentiles(lat []time.Duration) (p50, p99, top time.Duration) {
+	if len(lat) == 0 {
+		return 0, 0, 0
+	}
+	slices.Sort(lat)
+	rank := func(p float64) time.Duration {
+		i := int(p*float64(len(lat))+0.999999) - 1
+		return lat[min(max(i, 0), len(lat)-1)]
+	}
+	return rank(0.50), rank(0.99), lat[len(lat)-1]
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestPercentiles(t *testing.T) {
+	t.Parallel()
+	var lat []time.Duration
+	for i := 100; i >= 1; i-- {
+		lat = append(lat, time.Duration(i)*time.Millisecond)
+	}
+	p50, p99, top := percentiles(lat)
+	if p50 != 50*time.Millisecond || p99 != 99*time.Millisecond || top != 100*time.Millisecond {
+		t.Fatalf("percentiles = %s %s %s, want 50ms 99ms 100ms", p50, p99, top)
+	}
+	if a, b, c := percentiles(nil); a != 0 || b != 0 || c != 0 {
+		t.Fatalf("percentiles(nil) = %s %s %s", a, b, c)
+	}
+	if a, b, c := percentiles([]time.Duration{time.Second}); a != time.Second || b != time.Second || c != time.Second {
+		t.Fatalf("percentiles(1s) = %s %s %s", a, b, c)
+	}
+}
+
+func TestParseVmHWM(t *testing.T) {
+	t.Parallel()
+	got, err := parseVmHWM("Name:\tmica\nVmPeak:\t  900 kB\nVmHWM:\t   123456 kB\nVmRSS:\t 1 kB\n")
+	if err != nil || got != 123456<<10 {
+		t.Fatalf("parseVmHWM = %d, %v", got, err)
+	}
+	if _, err := parseVmHWM("Name:\tmica\n"); err == nil {
+		t.Fatal("parseVmHWM without VmHWM: no error")
+	}
+}
+
+func TestSummarizeTakesTheMedian(t *testing.T) {
+	t.Parallel()
+	rs := []result{{value: 3, higherBetter: true, line: "three", peakRSS: 30 << 20},
+		{value: 1, higherBetter: true, line: "one", peakRSS: 10 << 20},
+		{value: 2, higherBetter: true, line: "two", peakRSS: 20 << 20, load: 0.5}}
+	if got, want := summarize("x", rs), "x (median of 3): two, server peak RSS 20 MiB (load 0.00/0.00/0.50)"; got != want {
+		t.Fatalf("summarize = %q, want %q", got, want)
+	}
+}
+
+func TestLoadRefusesRemoteTargets(t *testing.T) {
+	t.Parallel()
+	l := &load{base: "http://example.com", paths: []string{"/"}, tokens: []string{"t"}, conns: 1}
+	if _, err := l.run(context.Background()); err == nil {
+		t.Fatal("a remote target was accepted")
+	}
+}
+
+// TestLoadCountsAndStops runs the generator against a local server that fails
+// every third request: it must count requests and errors, use every token,
+// and stop by itself at its request cap.
+func TestLoadCountsAndStops(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int64
+	var seenA, seenB atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Header.Get("Authorization") {
+		case "Bearer a":
+			seenA.Store(true)
+		case "Bearer b":
+			seenB.Store(true)
+		}
+		if n.Add(1)%3 == 0 {
+			http.Error(w, "no", http.StatusInternalServerError)
+			return
+		}
+		_, _ = w.Write([]byte("[]"))
+	}))
+	defer srv.Close()
+	l := &load{base: srv.URL, paths: []string{"/x?a=1", "/y"}, tokens: []string{"a", "b"}, conns: 4,
+		duration: time.Minute, maxRequests: 300, timeout: 5 * time.Second}
+	start := time.Now()
+	st, err := l.run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if time.Since(start) > 30*time.Second {
+		t.Fatalf("the load did not stop at its request cap")
+	}
+	if st.requests != 300 || st.errors != 100 || n.Load() != 300 {
+		t.Fatalf("requests %d, errors %d, served %d; want 300, 100, 300", st.requests, st.errors, n.Load())
+	}
+	if !seenA.Load() || !seenB.Load() {
+		t.Fatal("not every token was used")
+	}
+	if st.p50 <= 0 || st.p99 < st.p50 || st.max < st.p99 {
+		t.Fatalf("latencies out of order: %s", st)
+	}
+}

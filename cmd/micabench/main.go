@@ -1,0 +1,179 @@
+// Command micabench runs mica's end-to-end benchmarks against a real server
+// process on loopback: classification of a 1,000,000-account source, listing
+// assigned source apps under load, and a 1,000,000-row CSV aggregation.
+//
+//	micabench classify [flags]   POST classify to COMPLETED on the demo AD source
+//	micabench list [flags]       GET /v2025/source-apps/assigned under 32 connections
+//	micabench import [flags]     load-accounts of a generated 1,000,000-row CSV
+//
+// Each run starts a fresh server on a copy of a prepared data set (generated
+// once with the demo generator or scripts/gencsv, then cached under -work),
+// waits until the machine is quiet (1-minute load average below -max-load),
+// measures, and reads the server's peak RSS (VmHWM). It prints one line per
+// run to stderr and one result line, the median of -runs runs, to stdout.
+// Timings live here and in BENCHMARKS.md, never in tests.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "micabench:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: micabench classify|list|import [flags]   (micabench CMD -h lists the flags)`
+
+func run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return errors.New(usage)
+	}
+	var b bench
+	switch args[0] {
+	case "classify":
+		b = &classifyBench{}
+	case "list":
+		b = &listBench{}
+	case "import":
+		b = &importBench{}
+	default:
+		return errors.New(usage)
+	}
+	fs := flag.NewFlagSet("micabench "+args[0], flag.ContinueOnError)
+	var o options
+	fs.StringVar(&o.mica, "mica", "bin/mica", "the mica binary to benchmark (make builds it)")
+	fs.StringVar(&o.work, "work", filepath.Join(os.TempDir(), "micabench"), "where data sets are cached and runs happen")
+	fs.IntVar(&o.runs, "runs", 3, "runs; the result is their median")
+	fs.Float64Var(&o.maxLoad, "max-load", 1.5, "wait before each run until the 1-minute load average is below this (0: do not wait)")
+	fs.DurationVar(&o.loadWait, "load-wait", 15*time.Minute, "give up waiting for a quiet machine after this long and run anyway")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the server during the first run to this file")
+	fs.DurationVar(&o.profileFor, "profile-for", 10*time.Second, "how long the -cpuprofile capture lasts")
+	b.flags(fs)
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if o.runs < 1 {
+		return errors.New("-runs must be at least 1")
+	}
+	var err error
+	if o.mica, err = filepath.Abs(o.mica); err != nil {
+		return err
+	}
+	if _, err := os.Stat(o.mica); err != nil {
+		return fmt.Errorf("mica binary: %w (run make build)", err)
+	}
+	if err := os.MkdirAll(o.work, 0o755); err != nil {
+		return err
+	}
+	if err := b.prepare(ctx, &o); err != nil {
+		return fmt.Errorf("prepare data set: %w", err)
+	}
+	var results []result
+	for i := range o.runs {
+		load := waitQuiet(ctx, o.maxLoad, o.loadWait)
+		r, err := b.run(ctx, &o, i)
+		if err != nil {
+			return fmt.Errorf("run %d: %w", i+1, err)
+		}
+		r.load = load
+		fmt.Fprintf(os.Stderr, "%s run %d/%d: %s, server peak RSS %s (load %.2f)\n",
+			args[0], i+1, o.runs, r.line, mib(r.peakRSS), load)
+		results = append(results, r)
+	}
+	fmt.Println(summarize(args[0], results))
+	return nil
+}
+
+// options are the flags every benchmark has.
+type options struct {
+	mica, work, cpuProfile string
+	runs                   int
+	maxLoad                float64
+	loadWait, profileFor   time.Duration
+}
+
+// bench is one end-to-end benchmark.
+type bench interface {
+	flags(fs *flag.FlagSet)
+	// prepare builds (or finds cached) the data set.
+	prepare(ctx context.Context, o *options) error
+	// run measures once; run is the 0-based run number.
+	run(ctx context.Context, o *options, run int) (result, error)
+}
+
+// result is one run's outcome: value is the figure the median is taken of
+// (higher is better when higherBetter), line says it in words.
+type result struct {
+	value        float64
+	higherBetter bool
+	line         string
+	peakRSS      int64 // bytes
+	load         float64
+}
+
+// summarize is the result line: the run whose figure is the median, with the
+// median peak RSS and every run's load average.
+func summarize(name string, rs []result) string {
+	byValue := append([]result(nil), rs...)
+	sort.Slice(byValue, func(i, j int) bool { return byValue[i].value < byValue[j].value })
+	med := byValue[(len(byValue)-1)/2]
+	if med.higherBetter {
+		med = byValue[len(byValue)/2]
+	}
+	rss := make([]int64, len(rs))
+	loads := make([]string, len(rs))
+	for i, r := range rs {
+		rss[i], loads[i] = r.peakRSS, fmt.Sprintf("%.2f", r.load)
+	}
+	sort.Slice(rss, func(i, j int) bool { return rss[i] < rss[j] })
+	return fmt.Sprintf("%s (median of %d): %s, server peak RSS %s (load %s)", name, len(rs), med.line,
+		mib(rss[(len(rss)-1)/2]), strings.Join(loads, "/"))
+}
+
+func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
+
+// loadAverage is the 1-minute load average.
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return -1
+	}
+	var l float64
+	_, _ = fmt.Sscan(string(b), &l)
+	return l
+}
+
+// waitQuiet waits until the 1-minute load average is below max (other work on
+// the machine skews every figure), at most for limit; it returns the load.
+func waitQuiet(ctx context.Context, max float64, limit time.Duration) float64 {
+	deadline := time.Now().Add(limit)
+	for {
+		l := loadAverage()
+		if max <= 0 || l < max || time.Now().After(deadline) || ctx.Err() != nil {
+			if max > 0 && l >= max {
+				fmt.Fprintf(os.Stderr, "the machine is still busy (load %.2f) after %s: measuring anyway\n", l, limit)
+			}
+			return l
+		}
+		fmt.Fprintf(os.Stderr, "waiting for a quiet machine (load %.2f, want < %.2f)\n", l, max)
+		select {
+		case <-ctx.Done():
+		case <-time.After(15 * time.Second):
+		}
+	}
+}

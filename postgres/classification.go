@@ -1,0 +1,604 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/micahq/mica"
+	"github.com/micahq/mica/query"
+)
+
+// OnClassificationJobStarted is the job hook: when set, it runs inside the
+// transaction that creates a classification job, so that the job's durable work item (a River job, through
+// River's pgx driver) is enqueued atomically with it.
+type OnClassificationJobStarted func(ctx context.Context, tx pgx.Tx, job *mica.ClassificationJob) error
+
+// Classifier makes the decision function for a source's config (nil when the source
+// has none). Installed, it classifies what an aggregation adds or changes in the
+// aggregation's own transaction: continuous classification.
+type Classifier func(cfg *mica.MachineClassificationConfig) mica.Decider
+
+// SetClassifier installs the continuous classification of aggregated accounts.
+func (db *DB) SetClassifier(c Classifier) { db.classifier = c }
+
+// SetJobHook installs the hook that enqueues classification work.
+func (db *DB) SetJobHook(h OnClassificationJobStarted) { db.jobHook = h }
+
+// classifyBatch is how many accounts one read of a classification pass takes.
+const classifyBatch = 2000
+
+// classifyAggregated classifies the accounts aggregation aggID added or changed, in its transaction.
+func (db *DB) classifyAggregated(ctx context.Context, tx *Tx, sourceID, aggID string) error {
+	if db.classifier == nil {
+		return nil
+	}
+	cfg, err := getConfig(ctx, tx, sourceID)
+	if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
+		return err
+	}
+	decide := db.classifier(cfg)
+	after := ""
+	for {
+		batch, err := readClassifications(ctx, tx, `SELECT `+classificationColumns+` FROM accounts a
+			WHERE a.aggregation_id = $1 AND a.id > $2 ORDER BY a.id LIMIT $3`, aggID, after, classifyBatch)
+		if err != nil {
+			return fmt.Errorf("read aggregated accounts: %w", err)
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		var changes []change
+		for _, a := range batch {
+			if isMachine, method, rec, ok := decide(a); ok {
+				changes = append(changes, change{a.AccountID, isMachine, method, rec})
+			}
+		}
+		if err := applyClassifications(ctx, tx, changes); err != nil {
+			return err
+		}
+		after = batch[len(batch)-1].AccountID
+	}
+}
+
+// GetMachineClassificationConfig returns a source's config, ENOTFOUND when there is none.
+func (db *DB) GetMachineClassificationConfig(ctx context.Context, sourceID string) (*mica.MachineClassificationConfig, error) {
+	return getConfig(ctx, db.pool, sourceID)
+}
+
+func getConfig(ctx context.Context, q queryer, sourceID string) (*mica.MachineClassificationConfig, error) {
+	var c mica.MachineClassificationConfig
+	var criteria []byte
+	err := q.QueryRow(ctx, `SELECT source_id, enabled, method, criteria, created, modified
+		FROM classification_configs WHERE source_id = $1`, sourceID).
+		Scan(&c.SourceID, &c.Enabled, &c.ClassificationMethod, &criteria, &c.Created, &c.Modified)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, mica.Errorf(mica.ENOTFOUND, "source %q has no machine classification config", sourceID)
+	} else if err != nil {
+		return nil, fmt.Errorf("get classification config: %w", err)
+	}
+	if criteria != nil {
+		fromJSON(criteria, &c.Criteria)
+	}
+	c.Created, c.Modified = utc(c.Created), utcPtr(c.Modified)
+	return &c, nil
+}
+
+// PutMachineClassificationConfig creates or replaces a source's config.
+func (db *DB) PutMachineClassificationConfig(ctx context.Context, cfg *mica.MachineClassificationConfig) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	return db.update(ctx, func(tx *Tx) error {
+		// The source's row lock orders concurrent puts, so created is the first put's.
+		if _, err := getSource(ctx, tx, cfg.SourceID, true); err != nil {
+			return err
+		}
+		old, err := getConfig(ctx, tx, cfg.SourceID)
+		if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
+			return err
+		}
+		if old != nil {
+			cfg.Created, cfg.Modified = old.Created, &tx.now
+		} else {
+			cfg.Created, cfg.Modified = tx.now, nil
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO classification_configs (source_id, enabled, method, criteria, created, modified)
+			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (source_id) DO UPDATE SET enabled = excluded.enabled,
+			method = excluded.method, criteria = excluded.criteria, modified = excluded.modified`,
+			cfg.SourceID, cfg.Enabled, cfg.ClassificationMethod, toJSONOrNull(cfg.Criteria), cfg.Created, cfg.Modified)
+		if err != nil {
+			return fmt.Errorf("put classification config: %w", err)
+		}
+		return nil
+	})
+}
+
+// DeleteMachineClassificationConfig removes a source's config; ENOTFOUND when there is none.
+func (db *DB) DeleteMachineClassificationConfig(ctx context.Context, sourceID string) error {
+	return db.update(ctx, func(tx *Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM classification_configs WHERE source_id = $1`, sourceID)
+		if err != nil {
+			return fmt.Errorf("delete classification config: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return mica.Errorf(mica.ENOTFOUND, "source %q has no machine classification config", sourceID)
+		}
+		return nil
+	})
+}
+
+// lockSource takes the source's row lock (FOR NO KEY UPDATE: accounts may still
+// be inserted meanwhile), failing with code when the source does not exist.
+func lockSource(ctx context.Context, tx *Tx, id, code string) error {
+	var one int
+	err := tx.QueryRow(ctx, `SELECT 1 FROM sources WHERE id = $1 FOR NO KEY UPDATE`, id).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return mica.Errorf(code, "source %q not found", id)
+	} else if err != nil {
+		return fmt.Errorf("lock source: %w", err)
+	}
+	return nil
+}
+
+// shareSource takes the source's row lock in share mode: writers that change
+// many of its accounts (an aggregation, classification batches) then take the
+// source first, so they never deadlock on account rows. A missing source is fine
+// (its accounts are gone too).
+func shareSource(ctx context.Context, tx *Tx, id string) error {
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM sources WHERE id = $1 FOR SHARE`, id); err != nil {
+		return fmt.Errorf("lock source: %w", err)
+	}
+	return nil
+}
+
+const classificationColumns = `a.id, a.name, a.native_identity, a.attributes, a.is_machine,
+	coalesce(a.classification_method, ''), a.recommendation_type, a.recommendation_method`
+
+func scanClassification(s scanner) (*mica.AccountClassification, error) {
+	var a mica.AccountClassification
+	var attrs []byte
+	var recType, recMethod *string
+	if err := s.Scan(&a.AccountID, &a.Name, &a.NativeIdentity, &attrs, &a.IsMachine, &a.Method, &recType, &recMethod); err != nil {
+		return nil, err
+	}
+	fromJSON(attrs, &a.Attributes)
+	if recType != nil && recMethod != nil {
+		a.Recommendation = &mica.Recommendation{Type: *recType, Method: *recMethod}
+	}
+	return &a, nil
+}
+
+func readClassifications(ctx context.Context, q queryer, sql string, args ...any) ([]*mica.AccountClassification, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*mica.AccountClassification
+	for rows.Next() {
+		a, err := scanClassification(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// GetAccountForClassification returns what classification reads of one account.
+func (db *DB) GetAccountForClassification(ctx context.Context, id string) (*mica.AccountClassification, error) {
+	a, err := scanClassification(db.pool.QueryRow(ctx, `SELECT `+classificationColumns+` FROM accounts a WHERE a.id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, mica.Errorf(mica.ENOTFOUND, "account %q not found", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("get account: %w", err)
+	}
+	return a, nil
+}
+
+// change is one account's new classification.
+type change struct {
+	id        string
+	isMachine bool
+	method    string
+	rec       *mica.Recommendation
+}
+
+const updateClassificationSQL = `UPDATE accounts SET is_machine = $1, classification_method = $2, classified_at = $3,
+	recommendation_type = $4, recommendation_method = $5, modified = $6 WHERE id = $7`
+
+// applyClassifications writes accounts' new classifications, a batch of
+// statements per round trip.
+func applyClassifications(ctx context.Context, tx *Tx, changes []change) error {
+	for start := 0; start < len(changes); start += insertBatch {
+		chunk := changes[start:min(start+insertBatch, len(changes))]
+		b := &pgx.Batch{}
+		for _, c := range chunk {
+			var recType, recMethod, m, at any
+			if c.rec != nil {
+				recType, recMethod = c.rec.Type, c.rec.Method
+			}
+			if c.method != "" {
+				m, at = c.method, tx.now
+			}
+			b.Queue(updateClassificationSQL, c.isMachine, m, at, recType, recMethod, tx.now, c.id)
+		}
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("classify accounts: %w", err)
+		}
+	}
+	return nil
+}
+
+// ClassifyAccount decides one account's classification in one transaction.
+func (db *DB) ClassifyAccount(ctx context.Context, accountID string, decide func(*mica.MachineClassificationConfig) mica.Decider) (*mica.Account, error) {
+	err := db.update(ctx, func(tx *Tx) error {
+		var sourceID string
+		err := tx.QueryRow(ctx, `SELECT source_id FROM accounts WHERE id = $1 FOR UPDATE`, accountID).Scan(&sourceID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return mica.Errorf(mica.ENOTFOUND, "account %q not found", accountID)
+		} else if err != nil {
+			return fmt.Errorf("get account: %w", err)
+		}
+		a, err := scanClassification(tx.QueryRow(ctx, `SELECT `+classificationColumns+` FROM accounts a WHERE a.id = $1`, accountID))
+		if err != nil {
+			return fmt.Errorf("get account: %w", err)
+		}
+		cfg, err := getConfig(ctx, tx, sourceID)
+		if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
+			return err
+		}
+		isMachine, method, rec, changed := decide(cfg)(a)
+		if !changed {
+			return nil
+		}
+		return applyClassifications(ctx, tx, []change{{accountID, isMachine, method, rec}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.getAccountForMachine(ctx, accountID, false)
+}
+
+// ClassifyAccounts decides the classification of the given accounts of a source in one transaction.
+func (db *DB) ClassifyAccounts(ctx context.Context, sourceID string, accountIDs []string, decide mica.Decider) (int, error) {
+	changed := 0
+	err := db.update(ctx, func(tx *Tx) error {
+		changed = 0
+		if err := shareSource(ctx, tx, sourceID); err != nil {
+			return err
+		}
+		for start := 0; start < len(accountIDs); start += classifyBatch {
+			ids := accountIDs[start:min(start+classifyBatch, len(accountIDs))]
+			batch, err := readClassifications(ctx, tx, `SELECT `+classificationColumns+` FROM accounts a
+				WHERE a.source_id = $1 AND a.id = ANY($2) ORDER BY a.id FOR UPDATE`, sourceID, ids)
+			if err != nil {
+				return fmt.Errorf("read accounts to classify: %w", err)
+			}
+			var changes []change
+			for _, a := range batch {
+				if isMachine, method, rec, ok := decide(a); ok {
+					changes = append(changes, change{a.AccountID, isMachine, method, rec})
+				}
+			}
+			if err := applyClassifications(ctx, tx, changes); err != nil {
+				return err
+			}
+			changed += len(changes)
+		}
+		return nil
+	})
+	return changed, err
+}
+
+// Declassify sets every account of a source back to human and clears its method.
+func (db *DB) Declassify(ctx context.Context, sourceID string) (int, error) {
+	var n int64
+	err := db.update(ctx, func(tx *Tx) error {
+		if err := lockSource(ctx, tx, sourceID, mica.EREFNOTFOUND); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `UPDATE accounts SET is_machine = false, classification_method = NULL,
+			classified_at = NULL, modified = $1,
+			recommendation_type = CASE WHEN recommendation_type = 'HUMAN' THEN NULL ELSE recommendation_type END,
+			recommendation_method = CASE WHEN recommendation_type = 'HUMAN' THEN NULL ELSE recommendation_method END
+			WHERE source_id = $2 AND (is_machine OR classification_method IS NOT NULL)`, tx.now, sourceID)
+		if err != nil {
+			return fmt.Errorf("declassify: %w", err)
+		}
+		n = tag.RowsAffected()
+		return nil
+	})
+	return int(n), err
+}
+
+const jobColumns = `id, source_id, status, expected, received, completed, config, reason, started, updated`
+
+func scanJob(s scanner) (*mica.ClassificationJob, error) {
+	var j mica.ClassificationJob
+	var cfg []byte
+	if err := s.Scan(&j.ID, &j.SourceID, &j.Status, &j.Expected, &j.Received, &j.Completed, &cfg, &j.Reason,
+		&j.Started, &j.Updated); err != nil {
+		return nil, err
+	}
+	fromJSON(cfg, &j.Config)
+	j.Started, j.Updated = utc(j.Started), utcPtr(j.Updated)
+	return &j, nil
+}
+
+// getJob reads the latest job matching where (one placeholder, $1); with lock,
+// the job's row stays locked until the transaction ends, so workers on any
+// server that update its counts go one after the other.
+func getJob(ctx context.Context, q queryer, where string, arg any, lock bool) (*mica.ClassificationJob, error) {
+	sql := `SELECT ` + jobColumns + ` FROM classification_jobs WHERE ` + where + ` ORDER BY started DESC, seq DESC LIMIT 1`
+	if lock {
+		sql += ` FOR UPDATE`
+	}
+	j, err := scanJob(q.QueryRow(ctx, sql, arg))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, mica.Errorf(mica.ENOTFOUND, "no classification job found")
+	} else if err != nil {
+		return nil, fmt.Errorf("get classification job: %w", err)
+	}
+	return j, nil
+}
+
+// StartClassificationJob creates a job and collects the ids of every account of the
+// source into it, in one transaction (with the work item, through the job hook).
+func (db *DB) StartClassificationJob(ctx context.Context, sourceID string) (*mica.ClassificationJob, error) {
+	var job *mica.ClassificationJob
+	err := db.update(ctx, func(tx *Tx) error {
+		// The source's row lock orders concurrent starts; the unique index on running jobs backs it.
+		if err := lockSource(ctx, tx, sourceID, mica.EREFNOTFOUND); err != nil {
+			return err
+		}
+		cfg, err := getConfig(ctx, tx, sourceID)
+		if mica.ErrorCode(err) == mica.ENOTFOUND || (err == nil && (!cfg.Enabled || cfg.ClassificationMethod == "")) {
+			return mica.Errorf(mica.EILLEGAL, "machine classification is not enabled for source %q", sourceID)
+		} else if err != nil {
+			return err
+		}
+		if running, err := getJob(ctx, tx, "source_id = $1 AND status IN ('STARTED', 'COLLECTED')", sourceID, false); err == nil {
+			return mica.Errorf(mica.ECONFLICT, "classification job %s is already running for source %q", running.ID, sourceID)
+		}
+		job = &mica.ClassificationJob{ID: mica.NewID(), SourceID: sourceID, Status: mica.JobStarted, Started: tx.now,
+			Updated: &tx.now, Config: cfg}
+		_, err = tx.Exec(ctx, `INSERT INTO classification_jobs (`+jobColumns+`) VALUES ($1, $2, $3, 0, 0, 0, $4, '', $5, $5)`,
+			job.ID, sourceID, job.Status, toJSON(cfg), tx.now)
+		if isUniqueViolation(err) {
+			return mica.Errorf(mica.ECONFLICT, "a classification job is already running for source %q", sourceID)
+		} else if err != nil {
+			return fmt.Errorf("insert classification job: %w", err)
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO classification_job_items (job_id, seq, account_id)
+			SELECT $1, row_number() OVER (ORDER BY id), id FROM accounts WHERE source_id = $2`, job.ID, sourceID)
+		if err != nil {
+			return fmt.Errorf("collect accounts: %w", err)
+		}
+		job.Expected = tag.RowsAffected()
+		if _, err := tx.Exec(ctx, `UPDATE classification_jobs SET expected = $1 WHERE id = $2`, job.Expected, job.ID); err != nil {
+			return fmt.Errorf("set expected: %w", err)
+		}
+		if db.jobHook != nil {
+			return db.jobHook(ctx, tx.Tx, job)
+		}
+		return nil
+	})
+	return job, err
+}
+
+// GetClassificationJob returns the source's latest job.
+func (db *DB) GetClassificationJob(ctx context.Context, sourceID string) (*mica.ClassificationJob, error) {
+	j, err := getJob(ctx, db.pool, "source_id = $1", sourceID, false)
+	if mica.ErrorCode(err) == mica.ENOTFOUND {
+		return nil, mica.Errorf(mica.ENOTFOUND, "source %q has never run a classification job", sourceID)
+	}
+	return j, err
+}
+
+// GetClassificationJobByID returns a job by id.
+func (db *DB) GetClassificationJobByID(ctx context.Context, id string) (*mica.ClassificationJob, error) {
+	return getJob(ctx, db.pool, "id = $1", id, false)
+}
+
+// CancelClassificationJob marks the source's running job CANCELLED. It waits for
+// a batch in progress (the job's row lock) and the next batch, on any server, sees it.
+func (db *DB) CancelClassificationJob(ctx context.Context, sourceID string) (*mica.ClassificationJob, error) {
+	var job *mica.ClassificationJob
+	err := db.update(ctx, func(tx *Tx) error {
+		if err := lockSource(ctx, tx, sourceID, mica.EREFNOTFOUND); err != nil {
+			return err
+		}
+		j, err := getJob(ctx, tx, "source_id = $1 AND status IN ('STARTED', 'COLLECTED')", sourceID, true)
+		if mica.ErrorCode(err) == mica.ENOTFOUND {
+			return mica.Errorf(mica.EILLEGAL, "no classification job is running for source %q", sourceID)
+		} else if err != nil {
+			return err
+		}
+		if !j.Running() { // it finished while we waited for its lock
+			return mica.Errorf(mica.EILLEGAL, "no classification job is running for source %q", sourceID)
+		}
+		j.Status, j.Updated = mica.JobCancelled, &tx.now
+		if _, err := tx.Exec(ctx, `UPDATE classification_jobs SET status = $1, updated = $2 WHERE id = $3`,
+			j.Status, tx.now, j.ID); err != nil {
+			return fmt.Errorf("cancel classification job: %w", err)
+		}
+		job = j
+		return nil
+	})
+	return job, err
+}
+
+// CollectClassificationBatch moves up to n more collected accounts into RECEIVED.
+func (db *DB) CollectClassificationBatch(ctx context.Context, jobID string, n int) (*mica.ClassificationJob, error) {
+	var job *mica.ClassificationJob
+	err := db.update(ctx, func(tx *Tx) error {
+		j, err := getJob(ctx, tx, "id = $1", jobID, true)
+		if err != nil {
+			return err
+		}
+		job = j
+		if j.Status != mica.JobStarted {
+			return nil
+		}
+		j.Received = min(j.Expected, j.Received+int64(n))
+		if j.Received == j.Expected {
+			j.Status = mica.JobCollected
+		}
+		j.Updated = &tx.now
+		_, err = tx.Exec(ctx, `UPDATE classification_jobs SET received = $1, status = $2, updated = $3 WHERE id = $4`,
+			j.Received, j.Status, tx.now, j.ID)
+		if err != nil {
+			return fmt.Errorf("collect classification batch: %w", err)
+		}
+		return nil
+	})
+	return job, err
+}
+
+// ProcessClassificationBatch classifies the next up to n received accounts of a job
+// and commits them together with the COMPLETED count: a crash loses no counted work.
+// The job's row is locked (SELECT ... FOR UPDATE) for the transaction, so batch
+// workers on any number of servers take disjoint ranges and never lose or
+// double-count an update.
+func (db *DB) ProcessClassificationBatch(ctx context.Context, jobID string, n int, decide mica.Decider) (*mica.ClassificationJob, error) {
+	var job *mica.ClassificationJob
+	err := db.update(ctx, func(tx *Tx) error {
+		// Lock order, as everywhere: the source (shared: an aggregation or a cancel of
+		// the source waits for the batch), then the job.
+		var sourceID string
+		err := tx.QueryRow(ctx, `SELECT source_id FROM classification_jobs WHERE id = $1`, jobID).Scan(&sourceID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return mica.Errorf(mica.ENOTFOUND, "no classification job found")
+		} else if err != nil {
+			return fmt.Errorf("get classification job: %w", err)
+		}
+		if err := shareSource(ctx, tx, sourceID); err != nil {
+			return err
+		}
+		j, err := getJob(ctx, tx, "id = $1", jobID, true)
+		if err != nil {
+			return err
+		}
+		job = j
+		if !j.Running() || j.Completed >= j.Received {
+			return nil
+		}
+		limit := min(int64(n), j.Received-j.Completed)
+		batch, err := readClassifications(ctx, tx, `SELECT `+classificationColumns+`
+			FROM classification_job_items ji JOIN accounts a ON a.id = ji.account_id
+			WHERE ji.job_id = $1 AND ji.seq > $2 AND ji.seq <= $3 ORDER BY ji.seq`, j.ID, j.Completed, j.Completed+limit)
+		if err != nil {
+			return fmt.Errorf("read classification batch: %w", err)
+		}
+		var changes []change
+		for _, a := range batch {
+			if isMachine, method, rec, ok := decide(a); ok {
+				changes = append(changes, change{a.AccountID, isMachine, method, rec})
+			}
+		}
+		if err := applyClassifications(ctx, tx, changes); err != nil {
+			return err
+		}
+		j.Completed += limit
+		if j.Completed == j.Expected {
+			j.Status = mica.JobCompleted
+		}
+		j.Updated = &tx.now
+		if _, err := tx.Exec(ctx, `UPDATE classification_jobs SET completed = $1, status = $2, updated = $3 WHERE id = $4`,
+			j.Completed, j.Status, tx.now, j.ID); err != nil {
+			return fmt.Errorf("record classification batch: %w", err)
+		}
+		if j.Status == mica.JobCompleted {
+			if _, err := tx.Exec(ctx, `DELETE FROM classification_job_items WHERE job_id = $1`, j.ID); err != nil {
+				return fmt.Errorf("clear job items: %w", err)
+			}
+		}
+		return nil
+	})
+	return job, err
+}
+
+// TerminateClassificationJob ends a running job as TERMINATED.
+func (db *DB) TerminateClassificationJob(ctx context.Context, jobID, reason string) error {
+	return db.update(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE classification_jobs SET status = $1, reason = $2, updated = $3
+			WHERE id = $4 AND status IN ('STARTED', 'COLLECTED')`, mica.JobTerminated, reason, tx.now, jobID)
+		if err != nil {
+			return fmt.Errorf("terminate classification job: %w", err)
+		}
+		return nil
+	})
+}
+
+// UnfinishedClassificationJobs lists running jobs, oldest first.
+func (db *DB) UnfinishedClassificationJobs(ctx context.Context) ([]*mica.ClassificationJob, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+jobColumns+` FROM classification_jobs
+		WHERE status IN ('STARTED', 'COLLECTED') ORDER BY started, seq`)
+	if err != nil {
+		return nil, fmt.Errorf("list unfinished jobs: %w", err)
+	}
+	defer rows.Close()
+	var out []*mica.ClassificationJob
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list unfinished jobs: %w", err)
+		}
+		out = append(out, j)
+	}
+	return out, rows.Err()
+}
+
+const machineAccountColumns = `a.id, a.source_id, a.source_name, a.native_identity, a.name, a.uuid, a.identity_id,
+	a.identity_name, a.attributes, a.authoritative, a.disabled, a.locked, a.system_account, a.uncorrelated,
+	a.manually_correlated, a.has_entitlements, a.origin, a.description, a.is_machine, a.classification_method,
+	a.classified_at, a.recommendation_type, a.recommendation_method, a.created, a.modified`
+
+func scanMachineAccount(s scanner) (*mica.Account, error) {
+	var a mica.Account
+	var uuid, identityID, identityName, origin, desc, method, recType, recMethod *string
+	var attrs []byte
+	if err := s.Scan(&a.ID, &a.SourceID, &a.SourceName, &a.NativeIdentity, &a.Name, &uuid, &identityID, &identityName,
+		&attrs, &a.Authoritative, &a.Disabled, &a.Locked, &a.SystemAccount, &a.Uncorrelated, &a.ManuallyCorrelated,
+		&a.HasEntitlements, &origin, &desc, &a.IsMachine, &method, &a.ClassifiedAt, &recType, &recMethod,
+		&a.Created, &a.Modified); err != nil {
+		return nil, err
+	}
+	a.UUID, a.IdentityID, a.IdentityName, a.Origin, a.Description = str(uuid), str(identityID), str(identityName),
+		str(origin), str(desc)
+	fromJSON(attrs, &a.Attributes)
+	a.ClassificationMethod, a.ClassifiedAt = str(method), utcPtr(a.ClassifiedAt)
+	if recType != nil && recMethod != nil {
+		a.Recommendation = &mica.Recommendation{Type: *recType, Method: *recMethod}
+	}
+	a.Created, a.Modified = utc(a.Created), utc(a.Modified)
+	return &a, nil
+}
+
+func (db *DB) getAccountForMachine(ctx context.Context, id string, machineOnly bool) (*mica.Account, error) {
+	q := `SELECT ` + machineAccountColumns + ` FROM accounts a WHERE a.id = $1`
+	if machineOnly {
+		q += ` AND a.is_machine`
+	}
+	a, err := scanMachineAccount(db.pool.QueryRow(ctx, q, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, mica.Errorf(mica.ENOTFOUND, "machine account %q not found", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("get account: %w", err)
+	}
+	return a, nil
+}
+
+// GetMachineAccount returns an account classified as a machine.
+func (db *DB) GetMachineAccount(ctx context.Context, id string) (*mica.Account, error) {
+	return db.getAccountForMachine(ctx, id, true)
+}
+
+// ListMachineAccounts lists the accounts classified as machines.
+func (db *DB) ListMachineAccounts(ctx context.Context, opt mica.ListOptions) (mica.Page[*mica.Account], error) {
+	return list(ctx, db.pool, query.MachineAccounts, opt, "SELECT "+machineAccountColumns, "FROM accounts a",
+		"a.is_machine", nil, func(r pgx.Rows) (*mica.Account, error) { return scanMachineAccount(r) })
+}

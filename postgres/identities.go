@@ -1,0 +1,111 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/micahq/mica"
+	"github.com/micahq/mica/query"
+)
+
+const identityColumns = `i.id, i.name, i.alias, i.first_name, i.last_name, i.email, i.levels, i.status,
+	i.manager_id, i.cloud_status, i.attributes, i.protected, i.created, i.modified`
+
+func scanIdentity(s scanner) (*mica.Identity, error) {
+	var i mica.Identity
+	var first, last, email, status, manager, cloud *string
+	var levels, attrs []byte
+	if err := s.Scan(&i.ID, &i.Name, &i.Alias, &first, &last, &email, &levels, &status, &manager, &cloud,
+		&attrs, &i.Protected, &i.Created, &i.Modified); err != nil {
+		return nil, err
+	}
+	i.FirstName, i.LastName, i.Email, i.Status = str(first), str(last), str(email), str(status)
+	i.ManagerID, i.CloudStatus = str(manager), str(cloud)
+	fromJSON(levels, &i.Levels)
+	fromJSON(attrs, &i.Attributes)
+	i.Created, i.Modified = utc(i.Created), utc(i.Modified)
+	return &i, nil
+}
+
+// CreateIdentity inserts an identity, assigning its id when empty.
+func (db *DB) CreateIdentity(ctx context.Context, i *mica.Identity) error {
+	if err := i.Validate(); err != nil {
+		return err
+	}
+	return db.update(ctx, func(tx *Tx) error { return createIdentity(ctx, tx, i) })
+}
+
+func createIdentity(ctx context.Context, tx *Tx, i *mica.Identity) error {
+	if i.ID == "" {
+		i.ID = mica.NewID()
+	}
+	if len(i.Levels) == 0 {
+		i.Levels = []string{mica.LevelUser}
+	}
+	if i.Status == "" {
+		i.Status = "ACTIVE"
+	}
+	if i.Attributes == nil {
+		i.Attributes = map[string]any{}
+	}
+	i.Created, i.Modified = tx.now, tx.now
+	_, err := tx.Exec(ctx, `INSERT INTO identities (id, name, alias, first_name, last_name, email, levels,
+		status, manager_id, cloud_status, attributes, protected, created, modified)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		i.ID, i.Name, i.Alias, nullString(i.FirstName), nullString(i.LastName), nullString(i.Email),
+		toJSON(i.Levels), nullString(i.Status), nullString(i.ManagerID), nullString(i.CloudStatus),
+		toJSON(i.Attributes), i.Protected, i.Created, i.Modified)
+	if isUniqueViolation(err) {
+		return mica.Errorf(mica.ECONFLICT, "identity %q already exists", i.ID)
+	} else if err != nil {
+		return fmt.Errorf("insert identity: %w", err)
+	}
+	return nil
+}
+
+// GetIdentity returns the identity with id, ENOTFOUND when there is none.
+func (db *DB) GetIdentity(ctx context.Context, id string) (*mica.Identity, error) {
+	i, err := scanIdentity(db.pool.QueryRow(ctx, `SELECT `+identityColumns+` FROM identities i WHERE i.id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, mica.Errorf(mica.ENOTFOUND, "identity %q not found", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("get identity: %w", err)
+	}
+	return i, nil
+}
+
+// FindIdentityByName finds an identity by id, alias or display name (case-insensitive).
+func (db *DB) FindIdentityByName(ctx context.Context, name string) (*mica.Identity, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+identityColumns+` FROM identities i
+		WHERE i.id = $1 OR lower(i.alias) = lower($1) OR lower(i.name) = lower($1) ORDER BY i.id LIMIT 2`, name)
+	if err != nil {
+		return nil, fmt.Errorf("find identity: %w", err)
+	}
+	defer rows.Close()
+	var found []*mica.Identity
+	for rows.Next() {
+		i, err := scanIdentity(rows)
+		if err != nil {
+			return nil, fmt.Errorf("find identity: %w", err)
+		}
+		found = append(found, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find identity: %w", err)
+	}
+	switch len(found) {
+	case 0:
+		return nil, mica.Errorf(mica.ENOTFOUND, "identity %q not found", name)
+	case 1:
+		return found[0], nil
+	}
+	return nil, mica.Errorf(mica.ECONFLICT, "more than one identity is named %q; use its id", name)
+}
+
+// ListIdentities lists identities with the standard collection parameters.
+func (db *DB) ListIdentities(ctx context.Context, opt mica.ListOptions) (mica.Page[*mica.Identity], error) {
+	return list(ctx, db.pool, query.Identities, opt, "SELECT "+identityColumns, "FROM identities i", "", nil,
+		func(r pgx.Rows) (*mica.Identity, error) { return scanIdentity(r) })
+}

@@ -1,0 +1,217 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/micahq/mica"
+	"github.com/micahq/mica/query"
+)
+
+const sourceColumns = `s.id, s.name, s.description, s.owner_id, s.owner_name, s.cluster, s.type, s.connector,
+	s.connector_class, s.connector_attributes, s.delete_threshold, s.authoritative, s.features, s.healthy, s.status,
+	s.connector_id, s.connector_name, s.connection_type, s.connector_implementation_id, s.management_workgroup,
+	s.credential_provider_enabled, s.category, s.created, s.modified`
+
+func scanSource(sc scanner) (*mica.Source, error) {
+	var s mica.Source
+	var cluster, workgroup, attrs, features []byte
+	if err := sc.Scan(&s.ID, &s.Name, &s.Description, &s.Owner.ID, &s.Owner.Name, &cluster, &s.Type, &s.Connector,
+		&s.ConnectorClass, &attrs, &s.DeleteThreshold, &s.Authoritative, &features, &s.Healthy, &s.Status,
+		&s.ConnectorID, &s.ConnectorName, &s.ConnectionType, &s.ConnectorImplementationID, &workgroup,
+		&s.CredentialProviderEnabled, &s.Category, &s.Created, &s.Modified); err != nil {
+		return nil, err
+	}
+	s.Owner.Type = "IDENTITY"
+	if cluster != nil {
+		fromJSON(cluster, &s.Cluster)
+	}
+	if workgroup != nil {
+		fromJSON(workgroup, &s.ManagementWorkgroup)
+	}
+	fromJSON(attrs, &s.ConnectorAttributes)
+	fromJSON(features, &s.Features)
+	s.Created, s.Modified = utc(s.Created), utc(s.Modified)
+	return &s, nil
+}
+
+func getSource(ctx context.Context, q queryer, id string, lock bool) (*mica.Source, error) {
+	sql := `SELECT ` + sourceColumns + ` FROM sources s WHERE s.id = $1`
+	if lock {
+		sql += ` FOR NO KEY UPDATE`
+	}
+	s, err := scanSource(q.QueryRow(ctx, sql, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, mica.Errorf(mica.ENOTFOUND, "source %q not found", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("get source: %w", err)
+	}
+	return s, nil
+}
+
+// CreateSource inserts a source. Its owner must be an existing identity; names are unique.
+func (db *DB) CreateSource(ctx context.Context, s *mica.Source) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	return db.update(ctx, func(tx *Tx) error { return createSource(ctx, tx, s) })
+}
+
+func identityName(ctx context.Context, q queryer, id, code, what string) (string, error) {
+	var name string
+	err := q.QueryRow(ctx, `SELECT name FROM identities WHERE id = $1`, id).Scan(&name)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", mica.Errorf(code, "%s identity %q not found", what, id)
+	} else if err != nil {
+		return "", fmt.Errorf("find %s: %w", what, err)
+	}
+	return name, nil
+}
+
+func createSource(ctx context.Context, tx *Tx, s *mica.Source) error {
+	ownerName, err := identityName(ctx, tx, s.Owner.ID, mica.EREFNOTFOUND, "owner")
+	if err != nil {
+		return err
+	}
+	if s.ID == "" {
+		s.ID = mica.NewID()
+	}
+	s.Owner = mica.Ref{Type: "IDENTITY", ID: s.Owner.ID, Name: ownerName}
+	if s.Status == "" {
+		s.Status = "SOURCE_STATE_HEALTHY"
+		s.Healthy = true
+	}
+	if s.ConnectorAttributes == nil {
+		s.ConnectorAttributes = map[string]any{}
+	}
+	if s.Features == nil {
+		s.Features = []string{}
+	}
+	s.Created, s.Modified = tx.now, tx.now
+	var workgroupID any
+	if s.ManagementWorkgroup != nil {
+		workgroupID = s.ManagementWorkgroup.ID
+	}
+	// The unique index on lower(name) decides concurrent creates of one name.
+	_, err = tx.Exec(ctx, `INSERT INTO sources (id, name, description, owner_id, owner_name, cluster, type, connector,
+		connector_class, connector_attributes, delete_threshold, authoritative, features, healthy, status,
+		connector_id, connector_name, connection_type, connector_implementation_id, management_workgroup,
+		credential_provider_enabled, category, created, modified, management_workgroup_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+		$23, $24, $25)`,
+		s.ID, s.Name, s.Description, s.Owner.ID, s.Owner.Name, toJSONOrNull(s.Cluster), s.Type, s.Connector,
+		s.ConnectorClass, toJSON(s.ConnectorAttributes), s.DeleteThreshold, s.Authoritative, toJSON(s.Features),
+		s.Healthy, s.Status, s.ConnectorID, s.ConnectorName, s.ConnectionType, s.ConnectorImplementationID,
+		toJSONOrNull(s.ManagementWorkgroup), s.CredentialProviderEnabled, s.Category, s.Created, s.Modified, workgroupID)
+	if isUniqueViolation(err) {
+		return mica.Errorf(mica.ECONFLICT, "a source named %q already exists", s.Name)
+	} else if err != nil {
+		return fmt.Errorf("insert source: %w", err)
+	}
+	return nil
+}
+
+// GetSource returns a source by id, ENOTFOUND when there is none.
+func (db *DB) GetSource(ctx context.Context, id string) (*mica.Source, error) {
+	return getSource(ctx, db.pool, id, false)
+}
+
+// FindSourceByName finds a source by id or name (case-insensitive).
+func (db *DB) FindSourceByName(ctx context.Context, name string) (*mica.Source, error) {
+	s, err := scanSource(db.pool.QueryRow(ctx, `SELECT `+sourceColumns+` FROM sources s
+		WHERE s.id = $1 OR lower(s.name) = lower($1) ORDER BY s.id = $1 DESC LIMIT 1`, name))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, mica.Errorf(mica.ENOTFOUND, "source %q not found", name)
+	} else if err != nil {
+		return nil, fmt.Errorf("find source: %w", err)
+	}
+	return s, nil
+}
+
+// ListSources lists sources with the standard collection parameters.
+func (db *DB) ListSources(ctx context.Context, opt mica.ListOptions) (mica.Page[*mica.Source], error) {
+	return list(ctx, db.pool, query.Sources, opt, "SELECT "+sourceColumns, "FROM sources s", "", nil,
+		func(r pgx.Rows) (*mica.Source, error) { return scanSource(r) })
+}
+
+// UpdateSource replaces the mutable fields of a source. The owner must exist,
+// the name stay unique, and type, authoritative, connector and connectorClass
+// cannot change. A new name is copied to the source's accounts and access profiles.
+func (db *DB) UpdateSource(ctx context.Context, s *mica.Source) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	return db.update(ctx, func(tx *Tx) error {
+		cur, err := getSource(ctx, tx, s.ID, true)
+		if err != nil {
+			return err
+		}
+		for _, f := range []struct {
+			name     string
+			old, new any
+		}{{"type", cur.Type, s.Type}, {"authoritative", cur.Authoritative, s.Authoritative},
+			{"connector", cur.Connector, s.Connector}, {"connectorClass", cur.ConnectorClass, s.ConnectorClass}} {
+			if f.old != f.new {
+				return mica.Errorf(mica.EILLEGAL, "source %s cannot be changed (it is %v)", f.name, f.old)
+			}
+		}
+		ownerName, err := identityName(ctx, tx, s.Owner.ID, mica.EREFNOTFOUND, "owner")
+		if err != nil {
+			return err
+		}
+		s.Owner = mica.Ref{Type: "IDENTITY", ID: s.Owner.ID, Name: ownerName}
+		if s.ConnectorAttributes == nil {
+			s.ConnectorAttributes = map[string]any{}
+		}
+		if s.Features == nil {
+			s.Features = []string{}
+		}
+		s.Healthy, s.Status, s.ConnectorID, s.ConnectorName = cur.Healthy, cur.Status, cur.ConnectorID, cur.ConnectorName
+		s.ConnectionType, s.ConnectorImplementationID = cur.ConnectionType, cur.ConnectorImplementationID
+		s.Created, s.Modified = cur.Created, tx.now
+		var workgroupID any
+		if s.ManagementWorkgroup != nil {
+			workgroupID = s.ManagementWorkgroup.ID
+		}
+		_, err = tx.Exec(ctx, `UPDATE sources SET name = $1, description = $2, owner_id = $3, owner_name = $4,
+			cluster = $5, connector_attributes = $6, delete_threshold = $7, features = $8, management_workgroup = $9,
+			management_workgroup_id = $10, credential_provider_enabled = $11, category = $12, modified = $13 WHERE id = $14`,
+			s.Name, s.Description, s.Owner.ID, s.Owner.Name, toJSONOrNull(s.Cluster), toJSON(s.ConnectorAttributes),
+			s.DeleteThreshold, toJSON(s.Features), toJSONOrNull(s.ManagementWorkgroup), workgroupID,
+			s.CredentialProviderEnabled, s.Category, s.Modified, s.ID)
+		if isUniqueViolation(err) {
+			return mica.Errorf(mica.ECONFLICT, "a source named %q already exists", s.Name)
+		} else if err != nil {
+			return fmt.Errorf("update source: %w", err)
+		}
+		if cur.Name != s.Name {
+			if _, err := tx.Exec(ctx, `UPDATE accounts SET source_name = $1 WHERE source_id = $2`, s.Name, s.ID); err != nil {
+				return fmt.Errorf("rename source in accounts: %w", err)
+			}
+			if _, err := tx.Exec(ctx, `UPDATE access_profiles SET source_name = $1 WHERE source_id = $2`, s.Name, s.ID); err != nil {
+				return fmt.Errorf("rename source in access profiles: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// DeleteSource removes a source. Its accounts, access profiles (and their
+// assignments), correlation config, aggregations, classification config and
+// jobs go with it through ON DELETE CASCADE references; its source apps are detached.
+func (db *DB) DeleteSource(ctx context.Context, id string) error {
+	return db.update(ctx, func(tx *Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM sources WHERE id = $1`, id)
+		if isForeignKeyViolation(err) {
+			return mica.Errorf(mica.EINUSE, "source %q is still referred to and cannot be deleted", id)
+		} else if err != nil {
+			return fmt.Errorf("delete source: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return mica.Errorf(mica.ENOTFOUND, "source %q not found", id)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,268 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/micahq/mica"
+)
+
+// machineIfSvc is a decider: accounts whose name starts with "svc" are machines (CRITERIA).
+func machineIfSvc(a *mica.AccountClassification) (bool, string, *mica.Recommendation, bool) {
+	want := len(a.Name) >= 3 && a.Name[:3] == "svc"
+	if want == a.IsMachine && (a.Method != "") == want {
+		return false, "", nil, false
+	}
+	if want {
+		return true, mica.MethodCriteria, nil, true
+	}
+	return false, "", nil, true
+}
+
+func enableClassification(t *testing.T, s mica.Store, src *mica.Source) {
+	t.Helper()
+	must(t, s.PutMachineClassificationConfig(context.Background(), &mica.MachineClassificationConfig{
+		SourceID: src.ID, Enabled: true, ClassificationMethod: mica.MethodSource}))
+}
+
+func testClassificationConfig(t *testing.T, s mica.Store) {
+	ctx := context.Background()
+	owner := newIdentity(t, s, "owner")
+	src := newSource(t, s, owner, "AD")
+	_, err := s.GetMachineClassificationConfig(ctx, src.ID)
+	mustCode(t, err, mica.ENOTFOUND)
+	mustCode(t, s.PutMachineClassificationConfig(ctx, &mica.MachineClassificationConfig{SourceID: mica.NewID(),
+		Enabled: true, ClassificationMethod: mica.MethodSource}), mica.ENOTFOUND)
+	enableClassification(t, s, src)
+	got, err := s.GetMachineClassificationConfig(ctx, src.ID)
+	must(t, err)
+	if !got.Enabled || got.ClassificationMethod != mica.MethodSource || got.Modified != nil || got.Created.IsZero() {
+		t.Fatalf("config = %+v", got)
+	}
+	must(t, s.PutMachineClassificationConfig(ctx, &mica.MachineClassificationConfig{SourceID: src.ID}))
+	again, err := s.GetMachineClassificationConfig(ctx, src.ID)
+	must(t, err)
+	if again.Enabled || again.Modified == nil || !again.Created.Equal(got.Created) {
+		t.Fatalf("replaced config = %+v", again)
+	}
+	must(t, s.DeleteMachineClassificationConfig(ctx, src.ID))
+	mustCode(t, s.DeleteMachineClassificationConfig(ctx, src.ID), mica.ENOTFOUND)
+}
+
+func testClassifyAccounts(t *testing.T, s mica.Store) {
+	ctx := context.Background()
+	owner := newIdentity(t, s, "owner")
+	src := newSource(t, s, owner, "AD")
+	svc := &mica.Account{SourceID: src.ID, NativeIdentity: "svc-backup"}
+	human := &mica.Account{SourceID: src.ID, NativeIdentity: "jdoe"}
+	must(t, s.CreateAccounts(ctx, []*mica.Account{svc, human}))
+	var sawConfig *mica.MachineClassificationConfig
+	a, err := s.ClassifyAccount(ctx, svc.ID, func(cfg *mica.MachineClassificationConfig) mica.Decider {
+		sawConfig = cfg
+		return machineIfSvc
+	})
+	must(t, err)
+	if !a.IsMachine || a.ClassificationMethod != mica.MethodCriteria || a.ClassifiedAt == nil || sawConfig != nil {
+		t.Fatalf("classified = %+v (config %v)", a, sawConfig)
+	}
+	_, err = s.ClassifyAccount(ctx, mica.NewID(), func(*mica.MachineClassificationConfig) mica.Decider { return machineIfSvc })
+	mustCode(t, err, mica.ENOTFOUND)
+	m, err := s.GetMachineAccount(ctx, svc.ID)
+	must(t, err)
+	if m.ID != svc.ID {
+		t.Fatalf("machine account = %+v", m)
+	}
+	_, err = s.GetMachineAccount(ctx, human.ID)
+	mustCode(t, err, mica.ENOTFOUND)
+	n, err := s.ClassifyAccounts(ctx, src.ID, []string{svc.ID, human.ID}, machineIfSvc)
+	must(t, err)
+	if n != 0 {
+		t.Fatalf("reclassified %d unchanged accounts", n)
+	}
+	n, err = s.ClassifyAccounts(ctx, src.ID, []string{svc.ID, human.ID}, func(*mica.AccountClassification) (bool, string, *mica.Recommendation, bool) {
+		return true, mica.MethodManual, &mica.Recommendation{Type: "HUMAN", Method: mica.MethodDiscovery}, true
+	})
+	must(t, err)
+	p, err := s.ListMachineAccounts(ctx, mica.ListOptions{Limit: 10, Count: true, Sorters: "name"})
+	must(t, err)
+	if n != 2 || p.Total != 2 || p.Items[0].Name != "jdoe" || p.Items[0].Recommendation == nil {
+		t.Fatalf("classified %d, machine accounts %d %+v", n, p.Total, p.Items)
+	}
+	ac, err := s.GetAccountForClassification(ctx, human.ID)
+	must(t, err)
+	if !ac.IsMachine || ac.Method != mica.MethodManual || ac.NativeIdentity != "jdoe" {
+		t.Fatalf("for classification = %+v", ac)
+	}
+	n, err = s.Declassify(ctx, src.ID)
+	must(t, err)
+	if n != 2 {
+		t.Fatalf("declassified %d, want 2", n)
+	}
+	got, err := s.GetAccount(ctx, human.ID)
+	must(t, err)
+	if got.IsMachine || got.ClassificationMethod != "" || got.Recommendation != nil {
+		t.Fatalf("declassified = %+v", got)
+	}
+	_, err = s.Declassify(ctx, mica.NewID())
+	mustCode(t, err, mica.EREFNOTFOUND)
+}
+
+func testClassificationJob(t *testing.T, s mica.Store) {
+	ctx := context.Background()
+	owner := newIdentity(t, s, "owner")
+	src := newSource(t, s, owner, "AD")
+	_, err := s.StartClassificationJob(ctx, mica.NewID())
+	mustCode(t, err, mica.EREFNOTFOUND)
+	_, err = s.StartClassificationJob(ctx, src.ID)
+	mustCode(t, err, mica.EILLEGAL)
+	_, err = s.GetClassificationJob(ctx, src.ID)
+	mustCode(t, err, mica.ENOTFOUND)
+	enableClassification(t, s, src)
+	var accounts []*mica.Account
+	for i := 0; i < 5; i++ {
+		accounts = append(accounts, &mica.Account{SourceID: src.ID, NativeIdentity: fmt.Sprintf("svc-%d", i)})
+	}
+	accounts = append(accounts, &mica.Account{SourceID: src.ID, NativeIdentity: "jdoe"})
+	must(t, s.CreateAccounts(ctx, accounts))
+
+	job, err := s.StartClassificationJob(ctx, src.ID)
+	must(t, err)
+	if job.Status != mica.JobStarted || job.Expected != 6 || job.Config == nil || !job.Config.Enabled {
+		t.Fatalf("started = %+v", job)
+	}
+	_, err = s.StartClassificationJob(ctx, src.ID)
+	mustCode(t, err, mica.ECONFLICT)
+	unfinished, err := s.UnfinishedClassificationJobs(ctx)
+	must(t, err)
+	if len(unfinished) != 1 || unfinished[0].ID != job.ID {
+		t.Fatalf("unfinished = %v", unfinished)
+	}
+	j, err := s.CollectClassificationBatch(ctx, job.ID, 4)
+	must(t, err)
+	if j.Received != 4 || j.Status != mica.JobStarted {
+		t.Fatalf("collected = %+v", j)
+	}
+	j, err = s.ProcessClassificationBatch(ctx, job.ID, 10, machineIfSvc)
+	must(t, err)
+	if j.Completed != 4 {
+		t.Fatalf("processed past received: %+v", j)
+	}
+	j, err = s.CollectClassificationBatch(ctx, job.ID, 10)
+	must(t, err)
+	if j.Received != 6 || j.Status != mica.JobCollected {
+		t.Fatalf("collected all = %+v", j)
+	}
+	j, err = s.ProcessClassificationBatch(ctx, job.ID, 10, machineIfSvc)
+	must(t, err)
+	if j.Completed != 6 || j.Status != mica.JobCompleted {
+		t.Fatalf("completed = %+v", j)
+	}
+	latest, err := s.GetClassificationJob(ctx, src.ID)
+	must(t, err)
+	byID, err := s.GetClassificationJobByID(ctx, job.ID)
+	must(t, err)
+	if latest.ID != job.ID || latest.Status != mica.JobCompleted || byID.Completed != 6 {
+		t.Fatalf("latest = %+v by id = %+v", latest, byID)
+	}
+	p, err := s.ListMachineAccounts(ctx, mica.ListOptions{Limit: 10, Count: true})
+	must(t, err)
+	if p.Total != 5 {
+		t.Fatalf("machine accounts after the job = %d, want 5", p.Total)
+	}
+	_, err = s.CancelClassificationJob(ctx, src.ID)
+	mustCode(t, err, mica.EILLEGAL)
+
+	// A cancelled job stops: later batches do nothing.
+	second, err := s.StartClassificationJob(ctx, src.ID)
+	must(t, err)
+	cancelled, err := s.CancelClassificationJob(ctx, src.ID)
+	must(t, err)
+	if cancelled.ID != second.ID || cancelled.Status != mica.JobCancelled {
+		t.Fatalf("cancelled = %+v", cancelled)
+	}
+	j, err = s.CollectClassificationBatch(ctx, second.ID, 10)
+	must(t, err)
+	if j.Received != 0 || j.Status != mica.JobCancelled {
+		t.Fatalf("collect after cancel = %+v", j)
+	}
+	// A terminated one records why.
+	third, err := s.StartClassificationJob(ctx, src.ID)
+	must(t, err)
+	must(t, s.TerminateClassificationJob(ctx, third.ID, "server restarted"))
+	j, err = s.GetClassificationJob(ctx, src.ID)
+	must(t, err)
+	if j.ID != third.ID || j.Status != mica.JobTerminated || j.Reason != "server restarted" {
+		t.Fatalf("terminated = %+v", j)
+	}
+	_, err = s.GetClassificationJobByID(ctx, mica.NewID())
+	mustCode(t, err, mica.ENOTFOUND)
+}
+
+// testClassificationJobConcurrent: batch workers racing on one job (as on several
+// servers) classify every account exactly once and keep the counts exact.
+func testClassificationJobConcurrent(t *testing.T, s mica.Store) {
+	ctx := context.Background()
+	owner := newIdentity(t, s, "owner")
+	src := newSource(t, s, owner, "AD")
+	enableClassification(t, s, src)
+	const total = 600
+	var accounts []*mica.Account
+	for i := 0; i < total; i++ {
+		accounts = append(accounts, &mica.Account{SourceID: src.ID, NativeIdentity: fmt.Sprintf("svc-%04d", i)})
+	}
+	must(t, s.CreateAccounts(ctx, accounts))
+	job, err := s.StartClassificationJob(ctx, src.ID)
+	must(t, err)
+	var decided atomic.Int64
+	seen := sync.Map{}
+	decide := func(a *mica.AccountClassification) (bool, string, *mica.Recommendation, bool) {
+		decided.Add(1)
+		if _, dup := seen.LoadOrStore(a.AccountID, true); dup {
+			t.Errorf("account %s decided twice", a.AccountID)
+		}
+		return machineIfSvc(a)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				if _, err := s.CollectClassificationBatch(ctx, job.ID, 37); err != nil {
+					errs <- err
+					return
+				}
+				j, err := s.ProcessClassificationBatch(ctx, job.ID, 23, decide)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if !j.Running() {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		must(t, err)
+	}
+	j, err := s.GetClassificationJobByID(ctx, job.ID)
+	must(t, err)
+	if j.Status != mica.JobCompleted || j.Expected != total || j.Received != total || j.Completed != total {
+		t.Fatalf("job after concurrent workers = %+v", j)
+	}
+	if decided.Load() != total {
+		t.Fatalf("decided %d accounts, want %d", decided.Load(), total)
+	}
+	p, err := s.ListMachineAccounts(ctx, mica.ListOptions{Limit: 1, Count: true})
+	must(t, err)
+	if p.Total != total {
+		t.Fatalf("machine accounts = %d, want %d", p.Total, total)
+	}
+}

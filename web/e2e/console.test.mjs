@@ -1,0 +1,378 @@
+// End-to-end tests of the web console: a real `mica serve --demo` on a free
+// loopback port with a fresh data directory, driven in Debian's headless
+// Chromium through playwright-core. Screenshots of every page go to
+// artifacts/console/. Run through ./run.sh, which builds mica and installs
+// Chromium when it is missing.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '../..');
+const BIN = process.env.MICA_BIN || path.join(ROOT, 'bin/mica');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ARTIFACTS = path.join(ROOT, 'artifacts/console');
+const ADMIN = { id: 'de000000-0000-4000-8000-000000000001', secret: 'mica-demo-admin-secret' };
+const USER = { id: 'de000000-0000-4000-8000-000000000002', secret: 'mica-demo-user-secret' };
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let server, serverLog = '', base, dataDir, profileDir, context, page, adminToken;
+const ids = {}; // source ids by name
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(url, ms) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (server.exitCode !== null) throw new Error('mica exited:\n' + serverLog);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('mica did not become ready:\n' + serverLog);
+}
+
+async function token(client) {
+  const res = await fetch(base + '/oauth/token', { method: 'POST',
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.id, client_secret: client.secret }) });
+  assert.equal(res.status, 200);
+  return (await res.json()).access_token;
+}
+
+// call is a direct API call with the admin token (the test's own set-up and checks).
+async function call(method, p, body) {
+  const res = await fetch(base + p, { method, headers: { Authorization: 'Bearer ' + adminToken,
+    'X-SailPoint-Experimental': 'true', ...(body ? { 'Content-Type': 'application/json' } : {}) },
+  body: body ? JSON.stringify(body) : undefined });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+async function shot(name) {
+  await page.screenshot({ path: path.join(ARTIFACTS, name + '.png'), fullPage: true });
+}
+
+// signIn signs in through the form with the keyboard only.
+async function signIn(client) {
+  await page.waitForURL(/\/console\/login/);
+  await page.locator('#client_id').fill('');
+  await page.locator('#client_id').focus();
+  await page.keyboard.type(client.id);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(client.secret);
+  await page.keyboard.press('Enter');
+}
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  dataDir = mkdtempSync(path.join(tmpdir(), 'mica-console-e2e-data-'));
+  profileDir = mkdtempSync(path.join(tmpdir(), 'mica-console-e2e-chromium-'));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(BIN, ['serve', '--demo', '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir,
+    '--classify-batch', '200', '--classify-delay', '50ms'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  server.stdout.on('data', (b) => { serverLog += b; });
+  server.stderr.on('data', (b) => { serverLog += b; });
+  await waitReady(base + '/health/ready', 90_000);
+  assert.match(serverLog, new RegExp(`web console at\\s+${base}/console/`), 'the demo banner prints the console address');
+  adminToken = await token(ADMIN);
+  const sources = await call('GET', '/beta/sources?limit=250');
+  for (const s of sources.body) ids[s.name] = s.id;
+  context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: FLAGS,
+    viewport: { width: 1280, height: 900 } });
+  page = context.pages()[0] || await context.newPage();
+  page.setDefaultTimeout(20_000);
+});
+
+after(async () => {
+  await context?.close().catch(() => {});
+  if (server && server.exitCode === null) {
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    if (server.exitCode === null) server.kill('SIGKILL');
+  }
+  for (const d of [dataDir, profileDir]) if (d) rmSync(d, { recursive: true, force: true });
+});
+
+test('a wrong client secret is refused on the sign-in form', async () => {
+  await page.goto(base + '/console/');
+  await page.waitForURL(/\/console\/login$/);
+  await signIn({ id: ADMIN.id, secret: 'not-the-secret' });
+  await assertVisibleText('#signin-error', /client id or the client secret is wrong/);
+  assert.equal(await page.locator('#client_id').inputValue(), ADMIN.id, 'the client id is kept');
+  await shot('01-sign-in-error');
+});
+
+test('sign in: the overview shows sources, counts and the chart; no token reaches the browser', async () => {
+  await signIn(ADMIN);
+  await page.waitForURL(base + '/console/');
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  const row = page.locator('#main table tbody tr').filter({ has: page.getByRole('link', { name: 'Active Directory', exact: true }) });
+  await row.waitFor();
+  assert.match(await row.innerText(), /2,4\d\d/, 'the AD source shows its account count');
+  assert.equal(await page.locator('.chart svg rect').count() > 0, true, 'the chart has bars');
+  assert.match(await page.locator('#who').innerText(), /demo\.admin.*ORG_ADMIN/);
+  assert.equal(await page.evaluate(() => document.cookie), '', 'the session cookie is HttpOnly');
+  const info = await page.evaluate(async () => (await fetch('/console/session')).text());
+  assert.doesNotMatch(info, /eyJ|access_token|token"/, 'the session answer holds no access token');
+  assert.doesNotMatch(await page.content(), /eyJ[A-Za-z0-9_-]{10,}\./, 'the page holds no JWT');
+  await shot('02-overview');
+  await page.setViewportSize({ width: 380, height: 800 });
+  await page.reload();
+  await page.locator('.chart svg').waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 1, `the overview fits a narrow window (overflow ${overflow}px)`);
+  await shot('02-overview-narrow');
+  await page.setViewportSize({ width: 1280, height: 900 });
+});
+
+test('edit and save a criteria config; the API\'s validation error shows next to the field', async () => {
+  const ad = ids['Active Directory'];
+  await page.goto(`${base}/console/sources/${ad}`);
+  await page.getByRole('heading', { name: 'Machine classification config' }).waitFor();
+  await page.getByLabel('Enabled').check();
+  await page.getByLabel('Classification method').selectOption('CRITERIA');
+  await page.locator('#add-criteria-group').click();
+  // Level 1: OR; level 2: a comparison left without an attribute, to meet the API's validation.
+  await page.locator('#crit-criteria-children-0-op').selectOption('STARTS_WITH');
+  await page.locator('#crit-criteria-children-0-value').fill('svc');
+  await page.locator('#cfg-save').click();
+  await assertVisibleText('#crit-criteria-children-0-error', /STARTS_WITH comparison needs an attribute/);
+  assert.equal(await page.locator('#crit-criteria-children-0-attr').getAttribute('aria-invalid'), 'true');
+  await shot('03-source-config-error');
+  await page.locator('#crit-criteria-children-0-attr').fill('sAMAccountName');
+  // Level 2 group with a level 3 comparison, case sensitive.
+  await page.locator('#crit-criteria-add-group').click();
+  await page.locator('#crit-criteria-children-1-op').selectOption('AND');
+  await page.locator('#crit-criteria-children-1-children-0-op').selectOption('CONTAINS');
+  await page.locator('#crit-criteria-children-1-children-0-attr').fill('description');
+  await page.locator('#crit-criteria-children-1-children-0-value').fill('Service');
+  await page.locator('#crit-criteria-children-1-children-0-case').check();
+  assert.equal(await page.locator('#crit-criteria-children-1-add-group').count(), 0, 'no group below level 2: three levels at most');
+  await page.locator('#cfg-save').click();
+  await assertVisibleText('#cfg-saved', /Config saved/);
+  assert.equal(await page.locator('#crit-criteria-children-0-error').innerText(), '', 'the error is cleared');
+  const cfg = await call('GET', `/v2025/sources/${ad}/machine-classification-config`);
+  assert.equal(cfg.status, 200);
+  assert.equal(cfg.body.enabled, true);
+  assert.equal(cfg.body.classificationMethod, 'CRITERIA');
+  assert.equal(cfg.body.criteria.operation, 'OR');
+  assert.deepEqual(pick(cfg.body.criteria.children[0]), { operation: 'STARTS_WITH', attribute: 'sAMAccountName', value: 'svc', caseSensitive: false });
+  assert.equal(cfg.body.criteria.children[1].operation, 'AND');
+  assert.deepEqual(pick(cfg.body.criteria.children[1].children[0]), { operation: 'CONTAINS', attribute: 'description', value: 'Service', caseSensitive: true });
+  await page.reload();
+  assert.equal(await page.locator('#crit-criteria-children-1-children-0-value').inputValue(), 'Service', 'the saved config is read back');
+  await shot('03-source-config');
+});
+
+test('start a classification and watch the progress bar reach 100 %', async () => {
+  const ad = ids['Active Directory'];
+  await page.goto(`${base}/console/sources/${ad}`);
+  await page.locator('#classify').click();
+  const seen = new Set();
+  const bar = page.locator('#job-progress');
+  const end = Date.now() + 60_000;
+  while (Date.now() < end) {
+    seen.add(await page.locator('#job-status').innerText());
+    if ((await bar.getAttribute('aria-valuenow')) === '100') break;
+    await page.waitForTimeout(50);
+  }
+  assert.equal(await bar.getAttribute('aria-valuenow'), '100');
+  assert.match(await bar.innerText(), /100 %/);
+  await assertVisibleText('#job-status', /COMPLETED/);
+  assert.ok([...seen].some((s) => /STARTED|COLLECTED/.test(s)), `the bar moved through the running states (saw ${[...seen]})`);
+  assert.equal(await page.locator('#count-completed').innerText(), await page.locator('#count-expected').innerText());
+  assert.equal(await page.locator('#classify').isEnabled(), true);
+  assert.equal(await page.locator('#cancel-classify').isEnabled(), false);
+  await shot('04-source-classified');
+});
+
+test('cancel a classification mid-run', async () => {
+  const ad = ids['Active Directory'];
+  // Slower pacing (mica's extension), so the job is surely still running when Cancel is pressed.
+  assert.equal((await call('PUT', '/mica/v1/classification/pacing', { batchSize: 100, delayMs: 250 })).status, 200);
+  try {
+    await page.goto(`${base}/console/sources/${ad}`);
+    await page.locator('#classify').click();
+    await assertVisibleText('#job-status', /STARTED|COLLECTED/);
+    await page.locator('#cancel-classify').click();
+    await assertVisibleText('#job-status', /CANCELLED/);
+    await assertVisibleText('#job-message', /Cancelled/);
+    const now = Number(await page.locator('#job-progress').getAttribute('aria-valuenow'));
+    assert.ok(now < 100, `cancelled before the end (${now} %)`);
+    const job = await call('GET', `/v2025/sources/${ad}/classify`);
+    assert.equal(job.body.status, 'CANCELLED');
+    await shot('05-source-cancelled');
+  } finally {
+    await call('PUT', '/mica/v1/classification/pacing', { batchSize: 200, delayMs: 50 });
+  }
+});
+
+test('an ended session returns to sign-in and then to the same page and view', async () => {
+  const ad = ids['Active Directory'];
+  await page.goto(`${base}/console/sources/${ad}`);
+  await page.locator('#acct-q').fill('svc');
+  await page.locator('#acct-q').press('Enter');
+  await page.waitForURL(/\?q=svc/);
+  await context.clearCookies(); // the session cookie is gone: as good as expired
+  await page.locator('#acct-kind').selectOption('machine');
+  await page.getByRole('button', { name: 'Apply' }).first().click();
+  await page.waitForURL(/\/console\/login\?next=/);
+  await signIn(ADMIN);
+  await page.waitForURL(new RegExp(`/console/sources/${ad}\\?q=svc`));
+  assert.equal(await page.locator('#acct-q').inputValue(), 'svc', 'the view is restored');
+  await page.locator('#main table tbody tr').first().waitFor();
+  await shot('06-source-accounts');
+});
+
+test('machine accounts: evidence of a disagreeing recommendation, and force an account to machine', async () => {
+  await page.goto(base + '/console/machine-accounts');
+  await page.getByRole('heading', { name: 'Discovery disagrees' }).waitFor();
+  const rows = page.locator('section:has(#dis-h) tbody tr');
+  await rows.first().waitFor();
+  const n = await rows.count();
+  let row = null;
+  for (let i = 0; i < n; i++) {
+    const t = await rows.nth(i).innerText();
+    if (/\bhuman\b[\s\S]*\bmachine\b/.test(t)) { row = rows.nth(i); break; }
+  }
+  assert.ok(row, 'an account that discovery calls a machine and is classified human');
+  const name = (await row.locator('td').first().innerText()).trim();
+  await row.getByRole('button', { name: 'Evidence' }).click();
+  await row.locator('ul.signals li').first().waitFor();
+  assert.match(await row.locator('.evidence-body').innerText(), /score/);
+  await row.getByRole('button', { name: 'Force machine' }).click();
+  await assertVisibleText(row.locator('.row-result'), /Now a machine account \(MANUAL\)/);
+  await shot('07-machine-accounts-forced');
+  const ma = await call('GET', `/v2025/machine-accounts?filters=${encodeURIComponent(`name eq "${name}"`)}`);
+  assert.equal(ma.body.length, 1);
+  assert.equal(ma.body[0].classificationMethod, 'MANUAL');
+  await page.locator('#ma-q').fill(name);
+  await page.locator('#ma-q').press('Enter');
+  const maRow = page.locator('section:has(#ma-h) tbody tr', { hasText: name });
+  await maRow.waitFor();
+  assert.match(await maRow.innerText(), /MANUAL/);
+  await shot('07-machine-accounts');
+});
+
+test('upload a CSV to the delimited-file source and watch the aggregation', async () => {
+  await page.goto(base + '/console/aggregation');
+  await page.getByLabel('Delimited-file source').selectOption({ label: 'Service Accounts CSV' });
+  const csv = 'id,name,description\nsvc-backup,svc-backup,Backup service\nsvc-build,svc-build,CI build agent\njdoe,jdoe,John Doe\n';
+  await page.locator('#agg-file').setInputFiles({ name: 'accounts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.locator('#agg-upload').click();
+  await assertVisibleText('#agg-state', /COMPLETED/, 30_000);
+  assert.equal(await page.locator('#agg-total').innerText(), '3');
+  await shot('08-aggregation');
+  const total = await fetch(`${base}/v2025/accounts?limit=0&count=true&filters=${encodeURIComponent(`sourceId eq "${ids['Service Accounts CSV']}"`)}`,
+    { headers: { Authorization: 'Bearer ' + adminToken } });
+  assert.equal(total.headers.get('x-total-count'), '3');
+  // A ragged file: the aggregation ends TERMINATED and the line is named.
+  await page.locator('#agg-file').setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('id,name\na,b,c\n') });
+  await page.locator('#agg-upload').click();
+  await assertVisibleText('#agg-state', /TERMINATED/, 30_000);
+  await assertVisibleText('#agg-failed', /line 2/);
+  await shot('08-aggregation-failed');
+});
+
+test('apps: an ORG_ADMIN sees every source app', async () => {
+  await page.goto(base + '/console/apps');
+  await page.locator('#all-apps table tbody tr').first().waitFor();
+  assert.ok(await page.locator('#all-apps tbody tr').count() >= 1);
+  await shot('09-apps-admin');
+});
+
+test('sign out ends the session', async () => {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(/\/console\/login$/);
+  await page.goto(base + '/console/apps');
+  await page.waitForURL(/\/console\/login\?next=%2Fconsole%2Fapps$/);
+  const res = await page.evaluate(async () => (await fetch('/console/api/v2025/sources')).status);
+  assert.equal(res, 401, 'the proxy refuses calls without a session');
+});
+
+test('a USER: "My apps" changes when an access profile is granted', async () => {
+  await signIn(USER);
+  await page.waitForURL(/\/console\/apps$/);
+  const info = JSON.parse(await page.evaluate(async () => (await fetch('/console/session')).text()));
+  const mine = page.locator('#my-apps');
+  await mine.locator('table').waitFor();
+  const before = await mine.innerText();
+  await assertVisibleText('#all-apps-denied', /ORG_ADMIN/);
+  await shot('10-apps-user-before');
+  // An enabled app on a source where the user has an account, assigned by access profile only, not yet assigned.
+  const accounts = await call('GET', `/v2025/accounts?filters=${encodeURIComponent(`identityId eq "${info.identityId}"`)}&limit=250`);
+  const mySources = new Set(accounts.body.map((a) => a.sourceId));
+  const all = await call('GET', '/v2025/source-apps/all?limit=250');
+  let app = null, ap = null;
+  for (const a of all.body) {
+    if (!a.enabled || a.matchAllAccounts || !a.accountSource || !mySources.has(a.accountSource.id) || before.includes(a.name)) continue;
+    const aps = await call('GET', `/v2025/source-apps/${a.id}/access-profiles`);
+    if (aps.status === 200 && aps.body.length) { app = a; ap = aps.body[0]; break; }
+  }
+  assert.ok(app, 'the demo tenant has an app the user could be granted');
+  const grant = await call('POST', `/mica/v1/identities/${info.identityId}/access-profiles/${ap.id}`);
+  assert.equal(grant.status, 204);
+  await page.locator('#my-refresh').click();
+  await page.locator('#my-apps tr', { hasText: app.name }).waitFor();
+  await shot('10-apps-user-after');
+});
+
+test('a USER cannot start a classification job: no button, and the call is refused', async () => {
+  const ad = ids['Active Directory'];
+  await page.goto(`${base}/console/sources/${ad}`);
+  await assertVisibleText('#source-error', /lacks the scope|user level does not allow/);
+  assert.equal(await page.locator('#classify').count(), 0, 'no Classify button');
+  const res = await page.evaluate(async (id) => {
+    const s = await (await fetch('/console/session')).json();
+    const r = await fetch(`/console/api/v2025/sources/${id}/classify`, { method: 'POST', headers: { 'X-CSRF-Token': s.csrf } });
+    return { status: r.status, body: await r.text() };
+  }, ad);
+  assert.equal(res.status, 403, res.body);
+  assert.match(res.body, /lacks the scope|user level does not allow/);
+  const noCSRF = await page.evaluate(async (id) => (await fetch(`/console/api/v2025/sources/${id}/classify`, { method: 'POST' })).status, ad);
+  assert.equal(noCSRF, 403, 'without the CSRF header the console refuses before the API');
+  await shot('11-source-user-denied');
+  await page.goto(base + '/console/');
+  await page.locator('#main .error').first().waitFor();
+  await shot('11-overview-user');
+  await page.goto(base + '/console/machine-accounts');
+  await page.locator('#ma-load-error').waitFor();
+  await shot('11-machine-accounts-user');
+});
+
+function pick(n) {
+  return { operation: n.operation, attribute: n.attribute, value: n.value, caseSensitive: n.caseSensitive };
+}
+
+async function assertVisibleText(sel, re, timeout = 20_000) {
+  const loc = typeof sel === 'string' ? page.locator(sel) : sel;
+  const end = Date.now() + timeout;
+  let last = '';
+  while (Date.now() < end) {
+    if (await loc.count()) {
+      last = await loc.first().innerText().catch(() => '');
+      if (re.test(last)) return;
+    }
+    await page.waitForTimeout(50);
+  }
+  assert.fail(`${sel}: expected ${re}, last saw ${JSON.stringify(last)}`);
+}
