@@ -44,7 +44,8 @@ func startProcess(t *testing.T, bin, dir, port string, extra ...string) *exec.Cm
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	for i := 0; i < 200; i++ {
+	// Generous: on a loaded 2-core machine a restart (migrations, River, resuming) can take a while.
+	for i := 0; i < 1200; i++ {
 		if c, err := net.Dial("tcp", "127.0.0.1:"+port); err == nil {
 			_ = c.Close()
 			return cmd
