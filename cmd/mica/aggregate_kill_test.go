@@ -43,7 +43,7 @@ func (s *aggServer) start(id, secret string) {
 	cmd := s.cmd
 	s.t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	s.base = "http://" + addr
-	for i := 0; i < 400; i++ {
+	for i := 0; i < 2400; i++ { // up to 60 s: a loaded 2-core machine restarts slowly
 		if resp, err := http.Get(s.base + "/health/ready"); err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == 200 {
