@@ -148,6 +148,16 @@ func TestClassificationConfigValidation(t *testing.T) {
 	if r.status != 200 || len(r.body) != 0 {
 		t.Fatalf("DELETE: %d %q", r.status, r.body)
 	}
+	// Every other version that has the config: put, then delete.
+	for _, v := range []api.Version{api.V2024, api.V2026, api.V1} {
+		p := api.VersionPath(v, "/sources/"+h.sourceID+"/machine-classification-config")
+		if r := h.do("PUT", p, tierAdmin, good, exp...); r.status != 200 {
+			t.Fatalf("%s PUT: %d %s", v, r.status, r.body)
+		}
+		if r := h.do("DELETE", p, tierAdmin, nil, exp...); r.status != 200 || len(r.body) != 0 {
+			t.Fatalf("%s DELETE: %d %q", v, r.status, r.body)
+		}
+	}
 	checkError(t, h.do("DELETE", path, tierAdmin, nil, exp...), 404)
 	checkError(t, h.do("GET", "/v2025/sources/00000000000000000000000000000000/machine-classification-config", tierAdmin, nil, exp...), 404)
 }
@@ -271,22 +281,26 @@ func TestClassificationJobThroughAPI(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
-	if r := h.do("POST", "/sources/v1/"+h.sourceID+"/classify", tierAdmin, nil, exp...); r.status != 200 {
-		t.Fatalf("POST v1: %d %s", r.status, r.body)
-	}
-	if r := h.do("DELETE", "/sources/v1/"+h.sourceID+"/classify", tierAdmin, nil, exp...); r.status != 204 {
-		t.Fatalf("DELETE v1: %d %s", r.status, r.body)
-	}
-	st := h.do("GET", "/sources/v1/"+h.sourceID+"/classify", tierAdmin, nil, exp...).object(t)
-	if st["status"] != "CANCELLED" {
-		t.Fatalf("after cancel: %v", st)
+	// Cancel under every version that has the operation.
+	for _, v := range api.Yearly2025Plus {
+		p := api.VersionPath(v, "/sources/"+h.sourceID+"/classify")
+		if r := h.do("POST", p, tierAdmin, nil, exp...); r.status != 200 {
+			t.Fatalf("POST %s: %d %s", v, r.status, r.body)
+		}
+		if r := h.do("DELETE", p, tierAdmin, nil, exp...); r.status != 204 {
+			t.Fatalf("DELETE %s: %d %s", v, r.status, r.body)
+		}
+		if st := h.do("GET", p, tierAdmin, nil, exp...).object(t); st["status"] != "CANCELLED" {
+			t.Fatalf("after cancel %s: %v", v, st)
+		}
 	}
 	list := h.do("GET", "/v2026/machine-accounts?sorters=name", tierAdmin, nil, exp...).array(t)
 	if len(list) != 3 || list[0].(map[string]any)["name"] != "svc_a" {
 		t.Fatalf("machine accounts: %v", list)
 	}
-	for _, v := range []string{"/v2024", "/v2025", "/v2026"} {
-		if r := h.do("GET", v+"/machine-accounts/"+list[0].(map[string]any)["id"].(string), tierAdmin, nil, exp...); r.status != 200 {
+	for _, v := range api.Yearly2024Plus {
+		p := api.VersionPath(v, "/machine-accounts/"+list[0].(map[string]any)["id"].(string))
+		if r := h.do("GET", p, tierAdmin, nil, exp...); r.status != 200 {
 			t.Fatalf("get machine account %s: %d", v, r.status)
 		}
 	}

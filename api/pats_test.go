@@ -190,3 +190,27 @@ func TestPATLimitAndPatchErrors(t *testing.T) {
 		t.Fatalf("lastUsed isnull: %d %s", r.status, r.body)
 	}
 }
+
+// TestPATEveryVersion creates, patches and deletes a token under every version,
+// so that each operation's 2xx answer is validated against its own document.
+func TestPATEveryVersion(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	future := time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)
+	for _, v := range api.AllVersions {
+		base := api.VersionPath(v, "/personal-access-tokens")
+		r := h.do(http.MethodPost, base, tierAdmin, map[string]any{"name": "every " + string(v), "expirationDate": future})
+		if r.status != 200 {
+			t.Fatalf("%s create: %d %s", v, r.status, r.body)
+		}
+		id := r.object(t)["id"].(string)
+		r = h.do(http.MethodPatch, base+"/"+id, tierAdmin, `[{"op":"replace","path":"/name","value":"renamed `+string(v)+`"}]`,
+			"Content-Type", "application/json-patch+json")
+		if r.status != 200 || r.object(t)["name"] != "renamed "+string(v) {
+			t.Fatalf("%s patch: %d %s", v, r.status, r.body)
+		}
+		if r := h.do(http.MethodDelete, base+"/"+id, tierAdmin, nil); r.status != 204 {
+			t.Fatalf("%s delete: %d %s", v, r.status, r.body)
+		}
+	}
+}

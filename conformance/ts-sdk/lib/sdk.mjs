@@ -3,8 +3,12 @@
 // no method for, and error capture.
 import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
-import axios from 'axios';
+import { createRequire } from 'node:module';
 import sdk from 'sailpoint-api-client';
+
+// The SDK (CommonJS) uses the CommonJS build of axios: require the same instance
+// (an ESM import would load axios's ESM build, a different object).
+const axios = createRequire(import.meta.url)('axios');
 
 export { sdk };
 
