@@ -35,6 +35,14 @@ type Account struct {
 	ClassifiedAt         *time.Time
 	Recommendation       *Recommendation
 
+	// MachineAccount fields (GET/PATCH /machine-accounts): how a machine account is described.
+	Environment       string
+	Subtype           string
+	AccessType        string
+	OwnerIdentity     *Ref // IDENTITY; nil: the correlated identity, if any, owns it
+	ManuallyEdited    bool
+	MachineAttributes map[string]any // the machine account's own attributes (connector attributes are Attributes)
+
 	// Read-only context from the account's source and identity (filled by the store on reads).
 	SourceOwner          Ref
 	SourceFeatures       []string

@@ -97,6 +97,9 @@ type ClassificationService interface {
 	ListMachineAccounts(ctx context.Context, opt ListOptions) (Page[*Account], error)
 	// GetMachineAccount returns an account classified as a machine, ENOTFOUND otherwise.
 	GetMachineAccount(ctx context.Context, id string) (*Account, error)
+	// UpdateMachineAccount loads a machine account, lets update change its MachineAccount
+	// fields and saves them in one transaction; the owner identity must exist (EREFNOTFOUND).
+	UpdateMachineAccount(ctx context.Context, id string, update func(a *Account) error) (*Account, error)
 	// GetAccountForClassification returns what classification reads of one account.
 	GetAccountForClassification(ctx context.Context, id string) (*AccountClassification, error)
 }

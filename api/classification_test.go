@@ -308,3 +308,64 @@ func TestClassificationJobThroughAPI(t *testing.T) {
 		t.Fatalf("v1 machine accounts: %d %s", r.status, r.header.Get("X-Total-Count"))
 	}
 }
+
+func TestUpdateMachineAccount(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ids := h.addAccounts(t, "svc_patch", "human")
+	exp := []string{"X-SailPoint-Experimental", "true"}
+	if r := h.do("POST", "/v2025/accounts/"+ids[0]+"/classify?classificationMode=forceMachine", tierAdmin, nil, exp...); r.status != 200 {
+		t.Fatalf("force machine: %d %s", r.status, r.body)
+	}
+	patch := func(v api.Version, id, tier, body string) response {
+		return h.do("PATCH", api.VersionPath(v, "/machine-accounts/"+id), tier, body,
+			"Content-Type", "application/json-patch+json", "X-SailPoint-Experimental", "true")
+	}
+	good := `[{"op":"add","path":"/environment","value":"PROD"},{"op":"replace","path":"/description","value":"backup service"},
+		{"op":"replace","path":"/subType","value":"gMSA"},{"op":"replace","path":"/ownerIdentity","value":{"type":"IDENTITY","id":"` + h.admin.ID + `"}},
+		{"op":"add","path":"/attributes/team","value":"storage"},{"op":"replace","path":"/locked","value":true}]`
+	for _, v := range api.Yearly2024Plus {
+		r := patch(v, ids[0], tierAdmin, good)
+		if r.status != 200 {
+			t.Fatalf("%s patch: %d %s", v, r.status, r.body)
+		}
+		m := r.object(t)
+		owner := m["ownerIdentity"].(map[string]any)
+		if m["environment"] != "PROD" || m["description"] != "backup service" || m["subtype"] != "gMSA" ||
+			owner["id"] != h.admin.ID || owner["name"] != "Ada Admin" || m["attributes"].(map[string]any)["team"] != "storage" ||
+			m["locked"] != true || m["manuallyEdited"] != true {
+			t.Fatalf("%s patched account: %s", v, r.body)
+		}
+	}
+	got := h.do("GET", "/v2024/machine-accounts/"+ids[0], tierAdmin, nil, exp...).object(t)
+	if got["environment"] != "PROD" || got["subtype"] != "gMSA" {
+		t.Fatalf("after patch: %v", got)
+	}
+	for _, bad := range []string{
+		`[{"op":"replace","path":"/id","value":"x"}]`,
+		`[{"op":"replace","path":"/created","value":"2020-01-01T00:00:00Z"}]`,
+		`[{"op":"replace","path":"/source","value":{"id":"other","type":"SOURCE"}}]`,
+		`[{"op":"replace","path":"/classificationMethod","value":"GUESS"}]`,
+		`[{"op":"replace","path":"/locked","value":"yes"}]`,
+		`[{"op":"remove","path":"/nativeIdentity"}]`,
+		`[{"op":"replace","path":"/ownerIdentity","value":{"type":"IDENTITY","id":"ffffffffffffffffffffffffffffffff"}}]`,
+		`[{"op":"test","path":"/environment","value":"DEV"},{"op":"replace","path":"/environment","value":"DEV"}]`,
+		`[]`,
+	} {
+		checkError(t, patch(api.V2025, ids[0], tierAdmin, bad), 400)
+	}
+	if after := h.do("GET", "/v2025/machine-accounts/"+ids[0], tierAdmin, nil).object(t); after["environment"] != "PROD" {
+		t.Fatalf("a refused patch changed the account: %v", after)
+	}
+	checkError(t, patch(api.V2025, ids[1], tierAdmin, good), 404) // not a machine account
+	checkError(t, patch(api.V2025, ids[0], tierHelpdesk, good), 403)
+	checkError(t, patch(api.V2025, ids[0], tierWrongLevel, good), 403)
+	checkError(t, patch(api.V2025, ids[0], tierNone, good), 401)
+	if r := patch(api.V2025, ids[0], tierAPI, good); r.status != 200 {
+		t.Fatalf("API client (applicationAuth): %d %s", r.status, r.body)
+	}
+	r := h.do("PATCH", "/v2026/machine-accounts/"+ids[0], tierAdmin, good, "Content-Type", "application/json-patch+json")
+	if r.status != 400 || !strings.Contains(string(r.body), "Experimental Header") {
+		t.Fatalf("v2026 without the header: %d %s", r.status, r.body)
+	}
+}

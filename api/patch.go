@@ -2,6 +2,8 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -282,4 +284,34 @@ func deepCopy(v any) any {
 		return a
 	}
 	return v
+}
+
+// toDocument turns a wire DTO into the JSON object a JSON Patch applies to.
+func toDocument(v any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode patch document: %w", err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("decode patch document: %w", err)
+	}
+	return doc, nil
+}
+
+// fromDocument decodes a patched document into v; a value of the wrong type is
+// EILLEGAL naming the field.
+func fromDocument(doc map[string]any, v any) error {
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return mica.Errorf(mica.EILLEGAL, "the patched document cannot be encoded: %s", err.Error())
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &typ) {
+			return mica.Errorf(mica.EILLEGAL, "patched field %q must be %s, not %s", typ.Field, typ.Type.String(), typ.Value)
+		}
+		return mica.Errorf(mica.EILLEGAL, "the patched document is not valid: %s", err.Error())
+	}
+	return nil
 }

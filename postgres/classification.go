@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/micahq/mica"
 	"github.com/micahq/mica/query"
 )
@@ -381,6 +382,11 @@ func (db *DB) StartClassificationJob(ctx context.Context, sourceID string) (*mic
 		if _, err := tx.Exec(ctx, `UPDATE classification_jobs SET expected = $1 WHERE id = $2`, job.Expected, job.ID); err != nil {
 			return fmt.Errorf("set expected: %w", err)
 		}
+		if _, err := tx.Exec(ctx, `INSERT INTO classification_job_chunks (job_id, chunk, last_seq, done_seq)
+			SELECT $1, g, LEAST((g + 1) * $2::bigint, $3::bigint), g * $2::bigint
+			FROM generate_series(0, ($3::bigint + $2::bigint - 1) / $2::bigint - 1) g`, job.ID, JobChunkSize, job.Expected); err != nil {
+			return fmt.Errorf("split classification job: %w", err)
+		}
 		if db.jobHook != nil {
 			return db.jobHook(ctx, tx.Tx, job)
 		}
@@ -403,13 +409,20 @@ func (db *DB) GetClassificationJobByID(ctx context.Context, id string) (*mica.Cl
 	return getJob(ctx, db.pool, "id = $1", id, false)
 }
 
-// CancelClassificationJob marks the source's running job CANCELLED. It waits for
-// a batch in progress (the job's row lock) and the next batch, on any server, sees it.
+// CancelClassificationJob marks the source's running job CANCELLED. Batches in
+// progress on any server then find their job ended when they count (the job's
+// row lock orders them after the cancel) and roll back; later ones do nothing.
 func (db *DB) CancelClassificationJob(ctx context.Context, sourceID string) (*mica.ClassificationJob, error) {
 	var job *mica.ClassificationJob
 	err := db.update(ctx, func(tx *Tx) error {
-		if err := lockSource(ctx, tx, sourceID, mica.EREFNOTFOUND); err != nil {
-			return err
+		// The source in share mode, as batches take it (so a stream of batches never
+		// starves a cancel), which still orders it with starts and deletes.
+		var one int
+		err := tx.QueryRow(ctx, `SELECT 1 FROM sources WHERE id = $1 FOR SHARE`, sourceID).Scan(&one)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return mica.Errorf(mica.EREFNOTFOUND, "source %q not found", sourceID)
+		} else if err != nil {
+			return fmt.Errorf("lock source: %w", err)
 		}
 		j, err := getJob(ctx, tx, "source_id = $1 AND status IN ('STARTED', 'COLLECTED')", sourceID, true)
 		if mica.ErrorCode(err) == mica.ENOTFOUND {
@@ -458,16 +471,35 @@ func (db *DB) CollectClassificationBatch(ctx context.Context, jobID string, n in
 	return job, err
 }
 
-// ProcessClassificationBatch classifies the next up to n received accounts of a job
-// and commits them together with the COMPLETED count: a crash loses no counted work.
-// The job's row is locked (SELECT ... FOR UPDATE) for the transaction, so batch
-// workers on any number of servers take disjoint ranges and never lose or
-// double-count an update.
+// JobChunkSize is how many accounts one chunk of a classification job holds.
+// Batches of a job run at once on different chunks (on any servers).
+const JobChunkSize = 5000
+
+// ProcessClassificationBatch classifies up to n received accounts of a job and
+// commits them together with the COMPLETED count: a crash loses no counted work.
+// See ClassifyNextBatch.
 func (db *DB) ProcessClassificationBatch(ctx context.Context, jobID string, n int, decide mica.Decider) (*mica.ClassificationJob, error) {
+	j, _, err := db.ClassifyNextBatch(ctx, jobID, n, decide)
+	return j, err
+}
+
+// errJobEnded rolls a batch back when its job stopped running while it worked.
+var errJobEnded = errors.New("the classification job is no longer running")
+
+// ClassifyNextBatch classifies the next up to n received accounts of one chunk of
+// a job that no other batch holds, and returns the job with how many accounts the
+// batch classified: 0 when every chunk with received work left is held by another
+// batch (or none is left). The chunk's row lock (FOR UPDATE SKIP LOCKED) makes
+// batches on any number of servers take disjoint accounts; the job's counts are
+// added to in the same transaction, so they are never lost or counted twice. A
+// batch whose job was cancelled or ended meanwhile is rolled back.
+func (db *DB) ClassifyNextBatch(ctx context.Context, jobID string, n int, decide mica.Decider) (*mica.ClassificationJob, int64, error) {
 	var job *mica.ClassificationJob
+	var done int64
 	err := db.update(ctx, func(tx *Tx) error {
+		done = 0
 		// Lock order, as everywhere: the source (shared: an aggregation or a cancel of
-		// the source waits for the batch), then the job.
+		// the source waits for the batch), then the chunk, its accounts, the job.
 		var sourceID string
 		err := tx.QueryRow(ctx, `SELECT source_id FROM classification_jobs WHERE id = $1`, jobID).Scan(&sourceID)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -478,7 +510,7 @@ func (db *DB) ProcessClassificationBatch(ctx context.Context, jobID string, n in
 		if err := shareSource(ctx, tx, sourceID); err != nil {
 			return err
 		}
-		j, err := getJob(ctx, tx, "id = $1", jobID, true)
+		j, err := getJob(ctx, tx, "id = $1", jobID, false)
 		if err != nil {
 			return err
 		}
@@ -486,10 +518,20 @@ func (db *DB) ProcessClassificationBatch(ctx context.Context, jobID string, n in
 		if !j.Running() || j.Completed >= j.Received {
 			return nil
 		}
-		limit := min(int64(n), j.Received-j.Completed)
+		var chunk int
+		var from, last int64
+		err = tx.QueryRow(ctx, `SELECT chunk, done_seq, last_seq FROM classification_job_chunks
+			WHERE job_id = $1 AND done_seq < last_seq AND done_seq < $2
+			ORDER BY chunk LIMIT 1 FOR UPDATE SKIP LOCKED`, j.ID, j.Received).Scan(&chunk, &from, &last)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil // every chunk with work is being worked
+		} else if err != nil {
+			return fmt.Errorf("take a chunk: %w", err)
+		}
+		to := min(from+int64(n), last, j.Received)
 		batch, err := readClassifications(ctx, tx, `SELECT `+classificationColumns+`
 			FROM classification_job_items ji JOIN accounts a ON a.id = ji.account_id
-			WHERE ji.job_id = $1 AND ji.seq > $2 AND ji.seq <= $3 ORDER BY ji.seq`, j.ID, j.Completed, j.Completed+limit)
+			WHERE ji.job_id = $1 AND ji.seq > $2 AND ji.seq <= $3 ORDER BY ji.seq`, j.ID, from, to)
 		if err != nil {
 			return fmt.Errorf("read classification batch: %w", err)
 		}
@@ -502,23 +544,37 @@ func (db *DB) ProcessClassificationBatch(ctx context.Context, jobID string, n in
 		if err := applyClassifications(ctx, tx, changes); err != nil {
 			return err
 		}
-		j.Completed += limit
-		if j.Completed == j.Expected {
-			j.Status = mica.JobCompleted
+		if _, err := tx.Exec(ctx, `UPDATE classification_job_chunks SET done_seq = $1 WHERE job_id = $2 AND chunk = $3`,
+			to, j.ID, chunk); err != nil {
+			return fmt.Errorf("record chunk: %w", err)
 		}
-		j.Updated = &tx.now
-		if _, err := tx.Exec(ctx, `UPDATE classification_jobs SET completed = $1, status = $2, updated = $3 WHERE id = $4`,
-			j.Completed, j.Status, tx.now, j.ID); err != nil {
+		next, err := scanJob(tx.QueryRow(ctx, `UPDATE classification_jobs SET completed = completed + $1,
+			status = CASE WHEN completed + $1 = expected THEN 'COMPLETED' ELSE status END, updated = $2
+			WHERE id = $3 AND status IN ('STARTED', 'COLLECTED') RETURNING `+jobColumns, to-from, tx.now, j.ID))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errJobEnded
+		} else if err != nil {
 			return fmt.Errorf("record classification batch: %w", err)
 		}
-		if j.Status == mica.JobCompleted {
+		job, done = next, to-from
+		if job.Status == mica.JobCompleted {
 			if _, err := tx.Exec(ctx, `DELETE FROM classification_job_items WHERE job_id = $1`, j.ID); err != nil {
 				return fmt.Errorf("clear job items: %w", err)
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM classification_job_chunks WHERE job_id = $1`, j.ID); err != nil {
+				return fmt.Errorf("clear job chunks: %w", err)
 			}
 		}
 		return nil
 	})
-	return job, err
+	if errors.Is(err, errJobEnded) {
+		j, err := db.GetClassificationJobByID(ctx, jobID)
+		return j, 0, err
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	return job, done, nil
 }
 
 // TerminateClassificationJob ends a running job as TERMINATED.
@@ -555,17 +611,27 @@ func (db *DB) UnfinishedClassificationJobs(ctx context.Context) ([]*mica.Classif
 const machineAccountColumns = `a.id, a.source_id, a.source_name, a.native_identity, a.name, a.uuid, a.identity_id,
 	a.identity_name, a.attributes, a.authoritative, a.disabled, a.locked, a.system_account, a.uncorrelated,
 	a.manually_correlated, a.has_entitlements, a.origin, a.description, a.is_machine, a.classification_method,
-	a.classified_at, a.recommendation_type, a.recommendation_method, a.created, a.modified`
+	a.classified_at, a.recommendation_type, a.recommendation_method, a.created, a.modified,
+	a.environment, a.subtype, a.access_type, a.owner_identity_id, a.owner_identity_name, a.manually_edited,
+	a.machine_attributes`
 
 func scanMachineAccount(s scanner) (*mica.Account, error) {
 	var a mica.Account
 	var uuid, identityID, identityName, origin, desc, method, recType, recMethod *string
-	var attrs []byte
+	var env, subtype, access, ownerID, ownerName *string
+	var attrs, machineAttrs []byte
 	if err := s.Scan(&a.ID, &a.SourceID, &a.SourceName, &a.NativeIdentity, &a.Name, &uuid, &identityID, &identityName,
 		&attrs, &a.Authoritative, &a.Disabled, &a.Locked, &a.SystemAccount, &a.Uncorrelated, &a.ManuallyCorrelated,
 		&a.HasEntitlements, &origin, &desc, &a.IsMachine, &method, &a.ClassifiedAt, &recType, &recMethod,
-		&a.Created, &a.Modified); err != nil {
+		&a.Created, &a.Modified, &env, &subtype, &access, &ownerID, &ownerName, &a.ManuallyEdited, &machineAttrs); err != nil {
 		return nil, err
+	}
+	a.Environment, a.Subtype, a.AccessType = str(env), str(subtype), str(access)
+	if ownerID != nil {
+		a.OwnerIdentity = &mica.Ref{Type: "IDENTITY", ID: *ownerID, Name: str(ownerName)}
+	}
+	if machineAttrs != nil {
+		fromJSON(machineAttrs, &a.MachineAttributes)
 	}
 	a.UUID, a.IdentityID, a.IdentityName, a.Origin, a.Description = str(uuid), str(identityID), str(identityName),
 		str(origin), str(desc)
@@ -601,4 +667,51 @@ func (db *DB) GetMachineAccount(ctx context.Context, id string) (*mica.Account, 
 func (db *DB) ListMachineAccounts(ctx context.Context, opt mica.ListOptions) (mica.Page[*mica.Account], error) {
 	return list(ctx, db.pool, query.MachineAccounts, opt, "SELECT "+machineAccountColumns, "FROM accounts a",
 		"a.is_machine", nil, func(r pgx.Rows) (*mica.Account, error) { return scanMachineAccount(r) })
+}
+
+// UpdateMachineAccount changes a machine account's MachineAccount fields in one transaction.
+func (db *DB) UpdateMachineAccount(ctx context.Context, id string, update func(a *mica.Account) error) (*mica.Account, error) {
+	err := db.update(ctx, func(tx *Tx) error {
+		a, err := scanMachineAccount(tx.QueryRow(ctx, `SELECT `+machineAccountColumns+` FROM accounts a
+			WHERE a.id = $1 AND a.is_machine FOR UPDATE`, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return mica.Errorf(mica.ENOTFOUND, "machine account %q not found", id)
+		} else if err != nil {
+			return fmt.Errorf("get machine account: %w", err)
+		}
+		if err := update(a); err != nil {
+			return err
+		}
+		var ownerID, ownerName *string
+		if a.OwnerIdentity != nil {
+			var name string
+			err := tx.QueryRow(ctx, `SELECT name FROM identities WHERE id = $1`, a.OwnerIdentity.ID).Scan(&name)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return mica.Errorf(mica.EREFNOTFOUND, "owner identity %q not found", a.OwnerIdentity.ID)
+			} else if err != nil {
+				return fmt.Errorf("get owner identity: %w", err)
+			}
+			ownerID, ownerName = &a.OwnerIdentity.ID, &name
+		}
+		machineAttrs := toJSONOrNull(a.MachineAttributes)
+		_, err = tx.Exec(ctx, `UPDATE accounts SET description = $1, native_identity = $2, uuid = $3, environment = $4,
+			subtype = $5, access_type = $6, owner_identity_id = $7, owner_identity_name = $8, manually_edited = $9,
+			manually_correlated = $10, disabled = $11, locked = $12, has_entitlements = $13, classification_method = $14,
+			attributes = $15, machine_attributes = $16, modified = $17 WHERE id = $18`,
+			nullString(a.Description), a.NativeIdentity, nullString(a.UUID), nullString(a.Environment), nullString(a.Subtype),
+			nullString(a.AccessType), ownerID, ownerName, a.ManuallyEdited, a.ManuallyCorrelated, a.Disabled, a.Locked,
+			a.HasEntitlements, nullString(a.ClassificationMethod), toJSON(a.Attributes), machineAttrs, tx.now, id)
+		if err != nil {
+			var pgErr *pgconn.PgError
+			if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+				return mica.Errorf(mica.ECONFLICT, "the source already has an account with nativeIdentity %q", a.NativeIdentity)
+			}
+			return fmt.Errorf("update machine account: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.getAccountForMachine(ctx, id, true)
 }

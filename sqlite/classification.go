@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -635,17 +636,28 @@ func (db *DB) UnfinishedClassificationJobs(ctx context.Context) ([]*mica.Classif
 const machineAccountColumns = `a.id, a.source_id, a.source_name, a.native_identity, a.name, a.uuid, a.identity_id,
 	a.identity_name, a.attributes, a.authoritative, a.disabled, a.locked, a.system_account, a.uncorrelated,
 	a.manually_correlated, a.has_entitlements, a.origin, a.description, a.is_machine, a.classification_method,
-	a.classified_at, a.recommendation_type, a.recommendation_method, a.created, a.modified`
+	a.classified_at, a.recommendation_type, a.recommendation_method, a.created, a.modified,
+	a.environment, a.subtype, a.access_type, a.owner_identity_id, a.owner_identity_name, a.manually_edited,
+	a.machine_attributes`
 
 func scanMachineAccount(s interface{ Scan(...any) error }) (*mica.Account, error) {
 	var a mica.Account
 	var uuid, identityID, identityName, origin, desc, method, classified, recType, recMethod sql.NullString
 	var attrs, created, modified string
-	var auth, disabled, locked, system, uncorrelated, manual, ents, machine int
+	var auth, disabled, locked, system, uncorrelated, manual, ents, machine, edited int
+	var env, subtype, access, ownerID, ownerName, machineAttrs sql.NullString
 	if err := s.Scan(&a.ID, &a.SourceID, &a.SourceName, &a.NativeIdentity, &a.Name, &uuid, &identityID, &identityName,
 		&attrs, &auth, &disabled, &locked, &system, &uncorrelated, &manual, &ents, &origin, &desc, &machine, &method,
-		&classified, &recType, &recMethod, &created, &modified); err != nil {
+		&classified, &recType, &recMethod, &created, &modified, &env, &subtype, &access, &ownerID, &ownerName, &edited,
+		&machineAttrs); err != nil {
 		return nil, err
+	}
+	a.Environment, a.Subtype, a.AccessType, a.ManuallyEdited = env.String, subtype.String, access.String, edited != 0
+	if ownerID.Valid {
+		a.OwnerIdentity = &mica.Ref{Type: "IDENTITY", ID: ownerID.String, Name: ownerName.String}
+	}
+	if machineAttrs.Valid {
+		fromJSON(machineAttrs.String, &a.MachineAttributes)
 	}
 	a.UUID, a.IdentityID, a.IdentityName, a.Origin, a.Description = uuid.String, identityID.String, identityName.String, origin.String, desc.String
 	fromJSON(attrs, &a.Attributes)
@@ -675,6 +687,53 @@ func (db *DB) getAccountForMachine(ctx context.Context, id string, machineOnly b
 
 // GetMachineAccount returns an account classified as a machine.
 func (db *DB) GetMachineAccount(ctx context.Context, id string) (*mica.Account, error) {
+	return db.getAccountForMachine(ctx, id, true)
+}
+
+// UpdateMachineAccount changes a machine account's MachineAccount fields in one transaction.
+func (db *DB) UpdateMachineAccount(ctx context.Context, id string, update func(a *mica.Account) error) (*mica.Account, error) {
+	err := db.update(ctx, func(tx *Tx) error {
+		a, err := scanMachineAccount(tx.QueryRowContext(ctx, `SELECT `+machineAccountColumns+` FROM accounts a
+			WHERE a.id = ? AND a.is_machine = 1`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return mica.Errorf(mica.ENOTFOUND, "machine account %q not found", id)
+		} else if err != nil {
+			return fmt.Errorf("get machine account: %w", err)
+		}
+		if err := update(a); err != nil {
+			return err
+		}
+		var ownerID, ownerName any
+		if a.OwnerIdentity != nil {
+			var name string
+			err := tx.QueryRowContext(ctx, `SELECT name FROM identities WHERE id = ?`, a.OwnerIdentity.ID).Scan(&name)
+			if errors.Is(err, sql.ErrNoRows) {
+				return mica.Errorf(mica.EREFNOTFOUND, "owner identity %q not found", a.OwnerIdentity.ID)
+			} else if err != nil {
+				return fmt.Errorf("get owner identity: %w", err)
+			}
+			ownerID, ownerName = a.OwnerIdentity.ID, name
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE accounts SET description = ?, native_identity = ?, uuid = ?, environment = ?,
+			subtype = ?, access_type = ?, owner_identity_id = ?, owner_identity_name = ?, manually_edited = ?,
+			manually_correlated = ?, disabled = ?, locked = ?, has_entitlements = ?, classification_method = ?,
+			attributes = ?, machine_attributes = ?, modified = ? WHERE id = ?`,
+			nullString(a.Description), a.NativeIdentity, nullString(a.UUID), nullString(a.Environment),
+			nullString(a.Subtype), nullString(a.AccessType), ownerID, ownerName, boolInt(a.ManuallyEdited),
+			boolInt(a.ManuallyCorrelated), boolInt(a.Disabled), boolInt(a.Locked), boolInt(a.HasEntitlements),
+			nullString(a.ClassificationMethod), toJSON(a.Attributes), toJSONOrNull(a.MachineAttributes),
+			formatTime(tx.now), id)
+		if err != nil {
+			if strings.Contains(err.Error(), "UNIQUE") {
+				return mica.Errorf(mica.ECONFLICT, "the source already has an account with nativeIdentity %q", a.NativeIdentity)
+			}
+			return fmt.Errorf("update machine account: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	return db.getAccountForMachine(ctx, id, true)
 }
 

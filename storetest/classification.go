@@ -266,3 +266,47 @@ func testClassificationJobConcurrent(t *testing.T, s mica.Store) {
 		t.Fatalf("machine accounts = %d, want %d", p.Total, total)
 	}
 }
+
+func testUpdateMachineAccount(t *testing.T, s mica.Store) {
+	ctx := context.Background()
+	owner := newIdentity(t, s, "owner")
+	src := newSource(t, s, owner, "AD")
+	svc := &mica.Account{SourceID: src.ID, NativeIdentity: "svc-sql", Name: "svc-sql"}
+	human := &mica.Account{SourceID: src.ID, NativeIdentity: "jdoe", Name: "jdoe"}
+	must(t, s.CreateAccounts(ctx, []*mica.Account{svc, human}))
+	_, err := s.ClassifyAccounts(ctx, src.ID, []string{svc.ID, human.ID}, machineIfSvc)
+	must(t, err)
+	got, err := s.UpdateMachineAccount(ctx, svc.ID, func(a *mica.Account) error {
+		a.Environment, a.Subtype, a.Description = "PROD", "gMSA", "SQL service"
+		a.OwnerIdentity = &mica.Ref{Type: "IDENTITY", ID: owner.ID}
+		a.MachineAttributes = map[string]any{"team": "dba"}
+		a.ManuallyEdited = true
+		return nil
+	})
+	must(t, err)
+	if got.Environment != "PROD" || got.Subtype != "gMSA" || got.Description != "SQL service" || !got.ManuallyEdited ||
+		got.OwnerIdentity == nil || got.OwnerIdentity.Name != "owner" || got.MachineAttributes["team"] != "dba" {
+		t.Fatalf("updated machine account = %+v", got)
+	}
+	again, err := s.GetMachineAccount(ctx, svc.ID)
+	must(t, err)
+	if again.Environment != "PROD" || again.OwnerIdentity == nil || again.OwnerIdentity.ID != owner.ID {
+		t.Fatalf("reread machine account = %+v", again)
+	}
+	_, err = s.UpdateMachineAccount(ctx, svc.ID, func(a *mica.Account) error {
+		a.Environment = "DEV"
+		a.OwnerIdentity = &mica.Ref{Type: "IDENTITY", ID: mica.NewID()}
+		return nil
+	})
+	mustCode(t, err, mica.EREFNOTFOUND)
+	_, err = s.UpdateMachineAccount(ctx, svc.ID, func(a *mica.Account) error {
+		a.Environment = "DEV"
+		return mica.Errorf(mica.EILLEGAL, "refused")
+	})
+	mustCode(t, err, mica.EILLEGAL)
+	if still, _ := s.GetMachineAccount(ctx, svc.ID); still.Environment != "PROD" {
+		t.Fatalf("a refused update changed the account: %+v", still)
+	}
+	_, err = s.UpdateMachineAccount(ctx, human.ID, func(*mica.Account) error { return nil })
+	mustCode(t, err, mica.ENOTFOUND)
+}

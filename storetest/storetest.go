@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ClassifyAccounts", testClassifyAccounts},
 		{"ClassificationJob", testClassificationJob},
 		{"ClassificationJobConcurrent", testClassificationJobConcurrent},
+		{"UpdateMachineAccount", testUpdateMachineAccount},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
