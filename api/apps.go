@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 	"sort"
 	"strings"
@@ -183,12 +182,8 @@ var sourceAppPatchable = []string{"name", "description", "enabled", "owner", "pr
 // applied to the app's wire form (SourceAppPatchDto), which is then read back.
 func patchSourceAppFunc(ops []PatchOp) func(a *mica.SourceApp) error {
 	return func(a *mica.SourceApp) error {
-		b, err := json.Marshal(sourceAppPatchDto(a))
+		doc, err := toDocument(sourceAppPatchDto(a))
 		if err != nil {
-			return err
-		}
-		var doc map[string]any
-		if err := json.Unmarshal(b, &doc); err != nil {
 			return err
 		}
 		out, err := applyPatch(doc, ops, sourceAppPatchable)
@@ -588,12 +583,8 @@ func (s *Server) patchUserApp(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	b, err := json.Marshal(userAppDto(u))
+	doc, err := toDocument(userAppDto(u))
 	if err != nil {
-		return err
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(b, &doc); err != nil {
 		return err
 	}
 	out, err := applyPatch(doc, ops, []string{"account"})

@@ -299,10 +299,9 @@ func (s *Server) patchPAT(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	b, _ := json.Marshal(out)
 	var req createPATRequest
-	if err := json.Unmarshal(b, &req); err != nil {
-		return mica.Errorf(mica.EILLEGAL, "patched token is not valid: %s", err.Error())
+	if err := fromDocument(out, &req); err != nil {
+		return err
 	}
 	if req.Name == nil {
 		return mica.Errorf(mica.EMISSING, "name cannot be removed")

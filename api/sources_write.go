@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/micahq/mica"
@@ -162,19 +161,17 @@ func (s *Server) patchSource(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var doc map[string]any
-	b, _ := json.Marshal(sourceDto(cur))
-	if err := json.Unmarshal(b, &doc); err != nil {
+	doc, err := toDocument(sourceDto(cur))
+	if err != nil {
 		return err
 	}
 	patched, err := applyPatch(doc, ops, sourcePatchable)
 	if err != nil {
 		return err
 	}
-	b, _ = json.Marshal(patched)
 	var req sourceRequest
-	if err := json.Unmarshal(b, &req); err != nil {
-		return mica.Errorf(mica.EILLEGAL, "the patched source is not valid: %s", err.Error())
+	if err := fromDocument(patched, &req); err != nil {
+		return err
 	}
 	src, err := s.replaceSource(r, cur, &req)
 	if err != nil {
