@@ -126,7 +126,7 @@ func (s *Server) wrap(op *Op, v Version) http.Handler {
 				if err != nil {
 					return err
 				}
-				if err := s.limiter.allow(w, p.ClientID+"|"+string(v), s.Now()); err != nil {
+				if err := s.allow(w, r, p.ClientID+"|"+string(v)); err != nil {
 					return err
 				}
 				r = r.WithContext(context.WithValue(r.Context(), principalKey, p))

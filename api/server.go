@@ -48,10 +48,12 @@ type Server struct {
 	Now    func() time.Time
 	// Aggregator runs uploaded account files in the background (load-accounts); nil answers 503.
 	Aggregator Aggregator
+	// RateLimiter counts authenticated requests (NewServer: in memory, from
+	// Config.RateLimit and RateWindow); several servers share one over PostgreSQL.
+	RateLimiter RateLimiter
 
-	mux     *http.ServeMux
-	limiter *rateLimiter
-	ops     []*Op
+	mux *http.ServeMux
+	ops []*Op
 }
 
 // NewServer builds the server and mounts every operation.
@@ -60,7 +62,7 @@ func NewServer(store mica.Store, signer *oauth.Signer, cfg Config, logger *slog.
 		logger = slog.Default()
 	}
 	s := &Server{Store: store, Signer: signer, Config: cfg, Logger: logger, Now: time.Now, mux: http.NewServeMux()}
-	s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateWindow)
+	s.RateLimiter = NewMemoryRateLimiter(cfg.RateLimit, cfg.RateWindow)
 	s.registerOAuth()
 	s.registerHealth()
 	s.registerPATs()

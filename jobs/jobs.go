@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -26,9 +27,16 @@ import (
 	"github.com/micahq/mica/classify"
 )
 
-// ClassifyArgs is the River job that drives one source classification job.
+// ClassifyArgs is a River job that works one source classification job: on
+// SQLite the only one; on PostgreSQL one of Workers (worker 0 collects, the
+// others wait for it and then every worker classifies chunks), or a resumption.
 type ClassifyArgs struct {
 	JobID string `json:"job_id"`
+	// Worker numbers the workers of a job on PostgreSQL (0 collects).
+	Worker int `json:"worker,omitempty"`
+	// Resume marks a worker that a sweep added to a job nobody was advancing:
+	// the sweep's period, so that the servers sweeping together insert it once.
+	Resume int64 `json:"resume,omitempty"`
 }
 
 // Kind is the River job kind.
@@ -39,6 +47,27 @@ type Store interface {
 	mica.ClassificationService
 	mica.SettingService
 }
+
+// chunkedStore is a store whose jobs many workers classify at once, each batch
+// on a chunk no other batch holds (PostgreSQL): ClassifyNextBatch also says how
+// many accounts the batch classified, 0 when every chunk with work is taken.
+type chunkedStore interface {
+	ClassifyNextBatch(ctx context.Context, jobID string, n int, decide mica.Decider) (*mica.ClassificationJob, int64, error)
+}
+
+// Workers is how many River jobs work one classification job on PostgreSQL,
+// spread over the servers that fetch them.
+const Workers = 4
+
+// Resumption on PostgreSQL: every SweepEvery, each server looks for running jobs
+// that no batch has advanced for StaleAfter (or three pacing delays, when
+// longer): their workers died with a server (River would only rescue their jobs
+// after RescueStuckJobsAfter), so a new worker resumes each, inserted once per
+// period whichever servers sweep.
+const (
+	SweepEvery = 2 * time.Second
+	StaleAfter = 8 * time.Second
+)
 
 // Runner runs classification jobs through River over the store's database:
 // SQLite (riversqlite) or PostgreSQL (riverpgxv5), where every server's runner
@@ -51,6 +80,9 @@ type Runner struct {
 	logger    *slog.Logger
 	pacing    mica.Pacing // defaults when the settings hold none
 	stopped   sync.Once
+	sweepStop chan struct{} // closed by Stop (PostgreSQL)
+	sweepDone chan struct{} // closed when the sweep returns, if Start started it
+	sweeping  bool
 }
 
 // riverClient is what the runner uses of a River client, whatever its driver.
@@ -75,7 +107,7 @@ func New(ctx context.Context, pool *sql.DB, store Store, defaults mica.Pacing, l
 // builds a runner. River's migrations take their own lock, so servers starting
 // together do not race.
 func NewPostgres(ctx context.Context, pool *pgxpool.Pool, store Store, defaults mica.Pacing, logger *slog.Logger) (*Runner, error) {
-	r := &Runner{store: store, logger: logger, pacing: defaults}
+	r := &Runner{store: store, logger: logger, pacing: defaults, sweepStop: make(chan struct{}), sweepDone: make(chan struct{})}
 	client, err := newClient(ctx, riverpgxv5.New(pool), r)
 	if err != nil {
 		return nil, err
@@ -96,6 +128,7 @@ func newClient[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], r *
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &classifyWorker{r: r})
 	client, err := river.NewClient(driver, &river.Config{
+		ID:                   ClientID(),
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
 		Workers:              workers,
 		FetchPollInterval:    50 * time.Millisecond,
@@ -109,6 +142,13 @@ func newClient[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], r *
 		return nil, fmt.Errorf("river client: %w", err)
 	}
 	return client, nil
+}
+
+// ClientID names this process's River client: host, process id and start time,
+// so that river_job.attempted_by tells which server works a job.
+func ClientID() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("mica_%s_pid%d_%s", host, os.Getpid(), time.Now().UTC().Format("20060102T150405.000000"))
 }
 
 func quiet(l *slog.Logger) *slog.Logger {
@@ -142,7 +182,11 @@ func (r *Runner) EnqueuePgx(ctx context.Context, tx pgx.Tx, job *mica.Classifica
 	if r.pgClient == nil {
 		return errors.New("enqueue classification job: the runner is not on PostgreSQL")
 	}
-	if _, err := r.pgClient.InsertTx(ctx, tx, ClassifyArgs{JobID: job.ID}, nil); err != nil {
+	params := make([]river.InsertManyParams, Workers)
+	for i := range params {
+		params[i] = river.InsertManyParams{Args: ClassifyArgs{JobID: job.ID, Worker: i}}
+	}
+	if _, err := r.pgClient.InsertManyTx(ctx, tx, params); err != nil {
 		return fmt.Errorf("enqueue classification job: %w", err)
 	}
 	return nil
@@ -166,14 +210,84 @@ func (r *Runner) Start(ctx context.Context) error {
 		}
 		r.logger.Info("resuming classification job", "job", j.ID, "source", j.SourceID, "completed", j.Completed, "expected", j.Expected)
 	}
+	if r.pgClient != nil {
+		r.sweeping = true
+		go r.sweep()
+	}
 	return nil
 }
 
 // Stop stops River, waiting for running batches to commit. It is idempotent.
 func (r *Runner) Stop(ctx context.Context) error {
 	var err error
-	r.stopped.Do(func() { err = r.client.Stop(ctx) })
+	r.stopped.Do(func() {
+		if r.sweeping {
+			close(r.sweepStop)
+			select {
+			case <-r.sweepDone:
+			case <-ctx.Done():
+			}
+		}
+		err = r.client.Stop(ctx)
+	})
 	return err
+}
+
+// sweep resumes, every SweepEvery, the running jobs that nobody advances.
+func (r *Runner) sweep() {
+	defer close(r.sweepDone)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-r.sweepStop
+		cancel()
+	}()
+	tick := time.NewTicker(SweepEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if err := r.ResumeStale(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			r.logger.Warn("resume stale classification jobs", "error", err)
+		}
+	}
+}
+
+// ResumeStale adds a worker to every running job that no batch advanced for
+// StaleAfter (three pacing delays when longer) before now. The worker's
+// arguments name the period, and River's unique insert keeps one per job and
+// period however many servers sweep.
+func (r *Runner) ResumeStale(ctx context.Context, now time.Time) error {
+	if r.pgClient == nil {
+		return nil
+	}
+	unfinished, err := r.store.UnfinishedClassificationJobs(ctx)
+	if err != nil || len(unfinished) == 0 {
+		return err
+	}
+	stale := max(StaleAfter, 3*mica.GetPacing(ctx, r.store, r.pacing).Delay)
+	for _, j := range unfinished {
+		last := j.Started
+		if j.Updated != nil {
+			last = *j.Updated
+		}
+		if now.Sub(last) < stale {
+			continue
+		}
+		args := ClassifyArgs{JobID: j.ID, Resume: now.UnixNano() / int64(stale)}
+		res, err := r.pgClient.Insert(ctx, args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}})
+		if err != nil {
+			return fmt.Errorf("resume classification job %s: %w", j.ID, err)
+		}
+		if !res.UniqueSkippedAsDuplicate {
+			r.logger.Info("resuming a stalled classification job", "job", j.ID, "source", j.SourceID,
+				"completed", j.Completed, "expected", j.Expected, "idle", now.Sub(last).Round(time.Millisecond))
+		}
+	}
+	return nil
 }
 
 type classifyWorker struct {
@@ -199,12 +313,34 @@ func (w *classifyWorker) Work(ctx context.Context, job *river.Job[ClassifyArgs])
 		return r.store.TerminateClassificationJob(ctx, j.ID, "the job's classification config is invalid: "+mica.ErrorMessage(err))
 	}
 	decide := classify.Decider(classify.ModeDefault, prog)
+	chunked, _ := r.store.(chunkedStore)
 	for j.Running() {
 		p := mica.GetPacing(ctx, r.store, r.pacing)
 		var next *mica.ClassificationJob
-		if j.Status == mica.JobStarted {
+		switch {
+		case j.Status == mica.JobStarted && job.Args.Worker > 0:
+			// Worker 0 collects; the others wait for it (or for its resumption).
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(max(p.Delay, 100*time.Millisecond)):
+			}
+			next, err = r.store.GetClassificationJobByID(ctx, j.ID)
+			if err == nil {
+				j = next
+				continue
+			}
+		case j.Status == mica.JobStarted:
 			next, err = r.store.CollectClassificationBatch(ctx, j.ID, p.BatchSize)
-		} else {
+		case chunked != nil:
+			var n int64
+			next, n, err = chunked.ClassifyNextBatch(ctx, j.ID, p.BatchSize, decide)
+			if err == nil && n == 0 && next.Running() && next.Status != mica.JobStarted {
+				// Every chunk with work left is another worker's: this one is done.
+				// (Should those workers die, the sweep resumes the job.)
+				return nil
+			}
+		default:
 			next, err = r.store.ProcessClassificationBatch(ctx, j.ID, p.BatchSize, decide)
 		}
 		if mica.ErrorCode(err) == mica.ENOTFOUND {

@@ -350,8 +350,10 @@ func (db *DB) ClassifyAccounts(ctx context.Context, sourceID string, accountIDs 
 		for start := 0; start < len(accountIDs); start += chunk {
 			ids := accountIDs[start:min(start+chunk, len(accountIDs))]
 			args := append([]any{sourceID}, anySlice(ids)...)
+			// "+a.source_id" keeps SQLite on the primary key: through the
+			// (source_id, ...) index it would scan the whole source for every chunk.
 			rows, err := tx.QueryContext(ctx, `SELECT a.rowid, `+classificationColumns+` FROM accounts a
-				WHERE a.source_id = ? AND a.id IN (`+placeholders(len(ids))+`)`, args...)
+				WHERE +a.source_id = ? AND a.id IN (`+placeholders(len(ids))+`)`, args...)
 			if err != nil {
 				return fmt.Errorf("read accounts to classify: %w", err)
 			}

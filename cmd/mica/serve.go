@@ -231,6 +231,9 @@ func (m *Main) Run(ctx context.Context) error {
 	cfg.UploadDir, cfg.MaxUploadBytes = m.uploadDir(), m.Config.MaxUpload
 	m.Server = api.NewServer(db, signer, cfg, m.Logger)
 	m.Server.Aggregator = m.Aggs
+	if m.PG != nil { // several servers may share the database: share the rate limit too
+		m.Server.RateLimiter = api.NewSharedRateLimiter(m.PG, m.Config.RateLimit, m.Config.RateWindow, m.Logger)
+	}
 	console := web.New(m.Server.Handler(), web.Options{Logger: m.Logger, SecureCookies: strings.HasPrefix(base, "https://")})
 	m.http = &http.Server{Handler: console.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn)}
