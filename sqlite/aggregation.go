@@ -234,7 +234,9 @@ func (db *DB) ApplyAggregation(ctx context.Context, id string) (*mica.Aggregatio
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", applyCacheKiB)); err != nil {
 			return fmt.Errorf("cache size: %w", err)
 		}
-		defer func() { _, _ = tx.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = -2000") }()
+		defer func() {
+			_, _ = tx.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = -%d", writeCacheKiB))
+		}()
 		// Match staged rows (staged as new, 1) with existing accounts: unchanged (0) or changed (2).
 		if _, err := exec("match existing accounts", `UPDATE aggregation_rows SET account_id = a.id,
 				identity_id = a.identity_id,

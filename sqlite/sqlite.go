@@ -23,6 +23,9 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
+// writeCacheKiB is the page cache of the write connection (SQLite's default is 2 MiB).
+const writeCacheKiB = 32 << 10
+
 // timeLayout is how timestamps are stored: fixed width, so text order is time order.
 const timeLayout = "2006-01-02T15:04:05.000000Z"
 
@@ -49,6 +52,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// The one write connection works through large tables (classification
+	// batches, aggregations): with SQLite's default 2 MiB page cache nearly
+	// every page it reads is a system call.
+	q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", writeCacheKiB))
+	// Checkpoint every 40 MiB of WAL rather than every 4 MiB: a classification
+	// batch or an aggregation rewrites more than 4 MiB of pages, and each
+	// checkpoint copies them back and syncs.
+	q.Add("_pragma", "wal_autocheckpoint(10000)")
 	q.Add("_txlock", "immediate")
 	dsn := "file:" + path + "?" + q.Encode()
 	w, err := sql.Open("sqlite", dsn)

@@ -153,7 +153,7 @@ func (b *importBench) upload(srv *server, path, tok string, out any) error {
 		}
 		pw.CloseWithError(err)
 	}()
-	req, err := http.NewRequest(http.MethodPost, srv.base+path, pr)
+	req, err := http.NewRequestWithContext(srv.ctx, http.MethodPost, srv.base+path, pr)
 	if err != nil {
 		return err
 	}

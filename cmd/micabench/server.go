@@ -24,7 +24,8 @@ type server struct {
 	base  string // http://127.0.0.1:PORT
 	pprof string // host:port of its pprof listener
 	http  *http.Client
-	done  chan struct{} // closed when the process has exited
+	done  chan struct{}   // closed when the process has exited
+	ctx   context.Context // ends the requests made through call and do
 }
 
 // freeAddr returns a loopback address nobody listens on.
@@ -60,7 +61,7 @@ func startServer(ctx context.Context, o *options, dataDir string, extra ...strin
 		_ = log.Close()
 		return nil, err
 	}
-	s := &server{cmd: cmd, base: "http://" + addr, pprof: pprofAddr, done: make(chan struct{}),
+	s := &server{cmd: cmd, base: "http://" + addr, pprof: pprofAddr, done: make(chan struct{}), ctx: ctx,
 		http: &http.Client{Timeout: 5 * time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 8}}}
 	go func() { _ = cmd.Wait(); _ = log.Close(); close(s.done) }()
 	deadline := time.Now().Add(2 * time.Minute)
@@ -174,7 +175,7 @@ func (s *server) call(method, path, token string, body, out any) error {
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, s.base+path, rd)
+	req, err := http.NewRequestWithContext(s.ctx, method, s.base+path, rd)
 	if err != nil {
 		return err
 	}
