@@ -212,7 +212,7 @@ func (r *Runner) Start(ctx context.Context) error {
 	}
 	if r.pgClient != nil {
 		r.sweeping = true
-		go r.sweep()
+		go r.sweep() //nolint:gosec // G118: the sweeper outlives Start's context by design; Stop ends it
 	}
 	return nil
 }

@@ -84,7 +84,7 @@ func TestClassificationChunks(t *testing.T) {
 					if j.Status == mica.JobStarted {
 						continue
 					}
-					j, n, err := s.ClassifyNextBatch(ctx, jobID, 700, d)
+					_, n, err := s.ClassifyNextBatch(ctx, jobID, 700, d)
 					if err != nil {
 						t.Error(err)
 						return

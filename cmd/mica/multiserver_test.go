@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -188,7 +187,7 @@ func workingServer(t *testing.T, conn *pgx.Conn, cmds ...*exec.Cmd) (int, int) {
 		}
 	}
 	if n == 0 {
-		t.Fatal(fmt.Sprintf("no server runs a classification worker: %v", counts))
+		t.Fatalf("no server runs a classification worker: %v", counts)
 	}
 	return best, n
 }

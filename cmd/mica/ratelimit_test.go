@@ -18,7 +18,11 @@ func TestPostgresSharedRateLimit(t *testing.T) {
 	flags := []string{"--database", dsn, "--rate-limit", "100", "--rate-window", window.String()}
 	_, ca := bootDemo(t, dir, flags...)
 	_, cb := bootDemo(t, dir, flags...)
-	get := func(c *client) *http.Response {
+	type answer struct {
+		StatusCode int
+		Header     http.Header
+	}
+	get := func(c *client) answer {
 		req, _ := http.NewRequest(http.MethodGet, c.base+"/v3/sources", nil)
 		req.Header.Set("Authorization", "Bearer "+c.tok)
 		resp, err := http.DefaultClient.Do(req)
@@ -26,7 +30,7 @@ func TestPostgresSharedRateLimit(t *testing.T) {
 			t.Fatal(err)
 		}
 		_ = resp.Body.Close()
-		return resp
+		return answer{resp.StatusCode, resp.Header}
 	}
 	// All in one window: start at a window's beginning, and on a machine so loaded
 	// that 100 requests straddle two windows, try again in the next.
@@ -51,7 +55,7 @@ func TestPostgresSharedRateLimit(t *testing.T) {
 			}
 			t.Fatal("100 requests took longer than a window")
 		}
-		for _, resp := range []*http.Response{a, b} {
+		for _, resp := range []answer{a, b} {
 			ra, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
 			if resp.StatusCode != 429 || ra < 1 || ra > 5 {
 				t.Fatalf("101st request: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))

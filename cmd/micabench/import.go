@@ -77,7 +77,7 @@ func (b *importBench) run(ctx context.Context, o *options, run int) (result, err
 		ID string `json:"id"`
 	}
 	if err := srv.call("GET", "/v2025/identities?defaultFilter=NONE&limit=1", tok, nil, &ids); err != nil || len(ids) == 0 {
-		return result{}, fmt.Errorf("find the admin identity: %v", err)
+		return result{}, fmt.Errorf("find the admin identity: %w", err)
 	}
 	var src struct {
 		ID string `json:"id"`
