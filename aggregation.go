@@ -101,6 +101,23 @@ type CorrelationAssignment struct {
 // MaxCorrelationAssignments caps the criteria of one correlation config.
 const MaxCorrelationAssignments = 50
 
+// Replaces prepares c to replace the source's current config cur (empty when the
+// source has none): the config keeps its id, an empty name keeps the current one,
+// and missing assignments are an empty list.
+func (c *CorrelationConfig) Replaces(cur *CorrelationConfig) {
+	if cur.ID != "" {
+		c.ID = cur.ID
+	} else if c.ID == "" {
+		c.ID = NewID()
+	}
+	if c.Name == "" {
+		c.Name = cur.Name
+	}
+	if c.AttributeAssignments == nil {
+		c.AttributeAssignments = []CorrelationAssignment{}
+	}
+}
+
 // Validate checks a correlation config.
 func (c *CorrelationConfig) Validate() error {
 	if len(c.AttributeAssignments) > MaxCorrelationAssignments {

@@ -48,17 +48,7 @@ func (db *DB) PutCorrelationConfig(ctx context.Context, c *mica.CorrelationConfi
 		if err != nil {
 			return err
 		}
-		if cur.ID != "" {
-			c.ID = cur.ID
-		} else if c.ID == "" {
-			c.ID = mica.NewID()
-		}
-		if c.Name == "" {
-			c.Name = cur.Name
-		}
-		if c.AttributeAssignments == nil {
-			c.AttributeAssignments = []mica.CorrelationAssignment{}
-		}
+		c.Replaces(cur)
 		// A concurrent first PUT may have inserted meanwhile: RETURNING gives the id that stays.
 		err = tx.QueryRow(ctx, `INSERT INTO correlation_configs (source_id, id, name, attribute_assignments)
 			VALUES ($1, $2, $3, $4) ON CONFLICT (source_id) DO UPDATE SET name = excluded.name,
