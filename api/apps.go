@@ -4,8 +4,10 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/micahq/mica"
+	"github.com/micahq/mica/internal/jsonenc"
 	"github.com/micahq/mica/query"
 )
 
@@ -104,6 +106,75 @@ func sourceAppDto(a *mica.SourceApp) SourceAppDto {
 			UseForPasswordManagement: a.UseForPasswordManagement}
 	}
 	return d
+}
+
+// appendJSON writes d as encoding/json does (TestSourceAppDtoJSON): a page of
+// assigned apps is the hottest response of the API.
+func (d *SourceAppDto) appendJSON(b []byte) []byte {
+	b = append(b, `{"id":`...)
+	b = jsonenc.String(b, d.ID)
+	b = append(b, `,"cloudAppId":`...)
+	b = jsonenc.String(b, d.CloudAppID)
+	b = append(b, `,"name":`...)
+	b = jsonenc.String(b, d.Name)
+	b = append(b, `,"created":`...)
+	b = jsonenc.MillisTime(b, time.Time(d.Created))
+	b = append(b, `,"modified":`...)
+	b = jsonenc.MillisTime(b, time.Time(d.Modified))
+	b = append(b, `,"enabled":`...)
+	b = jsonenc.Bool(b, d.Enabled)
+	b = append(b, `,"provisionRequestEnabled":`...)
+	b = jsonenc.Bool(b, d.ProvisionRequestEnabled)
+	b = append(b, `,"description":`...)
+	b = jsonenc.String(b, d.Description)
+	b = append(b, `,"matchAllAccounts":`...)
+	b = jsonenc.Bool(b, d.MatchAllAccounts)
+	b = append(b, `,"appCenterEnabled":`...)
+	b = jsonenc.Bool(b, d.AppCenterEnabled)
+	b = append(b, `,"accountSource":`...)
+	if s := d.AccountSource; s == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, `{"id":`...)
+		b = jsonenc.String(b, s.ID)
+		b = append(b, `,"type":`...)
+		b = jsonenc.String(b, s.Type)
+		b = append(b, `,"name":`...)
+		b = jsonenc.String(b, s.Name)
+		b = append(b, `,"useForPasswordManagement":`...)
+		b = jsonenc.Bool(b, s.UseForPasswordManagement)
+		b = append(b, `,"passwordPolicies":`...)
+		if s.PasswordPolicies == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i := range s.PasswordPolicies {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendRef(b, &s.PasswordPolicies[i])
+			}
+			b = append(b, ']')
+		}
+		b = append(b, '}')
+	}
+	b = append(b, `,"owner":`...)
+	if d.Owner == nil {
+		b = append(b, "null"...)
+	} else {
+		b = appendRef(b, d.Owner)
+	}
+	return append(b, '}')
+}
+
+func appendRef(b []byte, r *mica.Ref) []byte {
+	b = append(b, `{"type":`...)
+	b = jsonenc.String(b, r.Type)
+	b = append(b, `,"id":`...)
+	b = jsonenc.String(b, r.ID)
+	b = append(b, `,"name":`...)
+	b = jsonenc.String(b, r.Name)
+	return append(b, '}')
 }
 
 func sourceAppPatchDto(a *mica.SourceApp) SourceAppPatchDto {

@@ -100,6 +100,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	if err != nil {
 		status, b = http.StatusInternalServerError, []byte(`{"detailCode":"500.0 Internal Fault"}`)
 	}
+	writeJSONBytes(w, status, b)
+}
+
+// writeJSONBytes writes b, a JSON document, as the response.
+func writeJSONBytes(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)

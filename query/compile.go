@@ -280,28 +280,9 @@ func (b *builder) literal(f *Field, op Op, v Value) (any, error) {
 // orderBy resolves sort terms (or the default sort when there are none) and
 // appends IDColumn as the final tie-breaker.
 func (r *Resource) orderBy(d Dialect, terms []SortTerm) (string, error) {
-	var keys []sortKey
-	if len(terms) == 0 {
-		var err error
-		if keys, err = r.defaultOrder(); err != nil {
-			return "", err
-		}
-	}
-	for _, t := range terms {
-		s := r.sorter(t.Name)
-		if s == nil {
-			if len(r.Sorters) == 0 {
-				return "", illegal("field %q is not sortable; %s has no sortable fields", t.Name, r.Name)
-			}
-			for i := range r.Sorters {
-				if strings.EqualFold(r.Sorters[i].Name, t.Name) {
-					return "", illegal("field %q is not sortable (did you mean %q?); sortable fields: %s",
-						t.Name, r.Sorters[i].Name, r.sorterNames())
-				}
-			}
-			return "", illegal("field %q is not sortable; sortable fields: %s", t.Name, r.sorterNames())
-		}
-		keys = append(keys, sortKey{s.Column, r.sorterType(s), t.Desc})
+	keys, err := r.sortKeys(terms)
+	if err != nil {
+		return "", err
 	}
 	parts := make([]string, 0, len(keys)+1)
 	hasID := false
@@ -320,7 +301,34 @@ func (r *Resource) orderBy(d Dialect, terms []SortTerm) (string, error) {
 	return strings.Join(parts, ", "), nil
 }
 
+// sortKeys resolves sort terms through the allowlist, or the default sort when
+// there are none. Errors for unknown sorters are client errors (EILLEGAL).
+func (r *Resource) sortKeys(terms []SortTerm) ([]sortKey, error) {
+	if len(terms) == 0 {
+		return r.defaultOrder()
+	}
+	keys := make([]sortKey, 0, len(terms))
+	for _, t := range terms {
+		s := r.sorter(t.Name)
+		if s == nil {
+			if len(r.Sorters) == 0 {
+				return nil, illegal("field %q is not sortable; %s has no sortable fields", t.Name, r.Name)
+			}
+			for i := range r.Sorters {
+				if strings.EqualFold(r.Sorters[i].Name, t.Name) {
+					return nil, illegal("field %q is not sortable (did you mean %q?); sortable fields: %s",
+						t.Name, r.Sorters[i].Name, r.sorterNames())
+				}
+			}
+			return nil, illegal("field %q is not sortable; sortable fields: %s", t.Name, r.sorterNames())
+		}
+		keys = append(keys, sortKey{t.Name, s.Column, r.sorterType(s), t.Desc})
+	}
+	return keys, nil
+}
+
 type sortKey struct {
+	name string // the public name (a sorter's, or a field's for DefaultSort)
 	col  string
 	typ  FieldType
 	desc bool
@@ -335,9 +343,9 @@ func (r *Resource) defaultOrder() ([]sortKey, error) {
 	var keys []sortKey
 	for _, t := range terms {
 		if s := r.sorter(t.Name); s != nil {
-			keys = append(keys, sortKey{s.Column, r.sorterType(s), t.Desc})
+			keys = append(keys, sortKey{t.Name, s.Column, r.sorterType(s), t.Desc})
 		} else if f := r.field(t.Name); f != nil && f.Type != StringList {
-			keys = append(keys, sortKey{f.Column, f.Type, t.Desc})
+			keys = append(keys, sortKey{t.Name, f.Column, f.Type, t.Desc})
 		} else {
 			return nil, fmt.Errorf("query: resource %s: DefaultSort names unknown field %q", r.Name, t.Name)
 		}

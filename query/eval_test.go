@@ -1,12 +1,12 @@
 package query
 
 // This file holds the test fixture shared by the property and fuzz tests: a
-// resource with a field of every type, a real SQLite table for it, and an
-// in-memory evaluator of filter trees and sort orders written independently of
-// the SQL compiler, from the semantics documented in the package comment.
+// resource with a field of every type, a real SQLite table for it, and the
+// rows' Value method for the in-memory evaluator (eval.go), which is written
+// independently of the SQL compiler, from the semantics documented in the
+// package comment; the tests check each against the other.
 
 import (
-	"bytes"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -189,21 +189,10 @@ func queryIDs(db *sql.DB, c *Compiled, limit, offset int) ([]string, error) {
 	return ids, rows.Err()
 }
 
-// --- the in-memory evaluator ---
+// --- the in-memory evaluator (query/eval.go) over items ---
 
-// foldASCII folds ASCII letters only, as SQLite's NOCASE and lower() do.
-func foldASCII(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
-}
-
-// value returns the field's value in the row, or nil for NULL.
-func (it *item) value(field string) any {
+// Value returns the field's value in the row, or nil for NULL.
+func (it *item) Value(field string) any {
 	switch field {
 	case "id":
 		return it.id
@@ -241,169 +230,27 @@ func (it *item) value(field string) any {
 	return nil
 }
 
-// literalOf converts a literal to the Go value compared with a field of type t.
-func literalOf(t FieldType, v Value) any {
-	switch t {
-	case String, StringList:
-		return v.Str
-	case Bool:
-		return v.Bool
-	case Number:
-		return v.Num
-	case Time:
-		if v.Kind == KindString {
-			tm, _ := time.Parse(time.RFC3339Nano, v.Str)
-			return tm
-		}
-		return v.Time
-	}
-	panic("bad type")
-}
-
-// compareValues orders two non-NULL values of the same field type.
-func compareValues(a, b any) int {
-	switch a := a.(type) {
-	case string:
-		return strings.Compare(foldASCII(a), foldASCII(b.(string)))
-	case bool:
-		bb := b.(bool)
-		switch {
-		case a == bb:
-			return 0
-		case !a:
-			return -1
-		}
-		return 1
-	case float64:
-		bf := b.(float64)
-		switch {
-		case a < bf:
-			return -1
-		case a > bf:
-			return 1
-		}
-		return 0
-	case time.Time:
-		return a.Compare(b.(time.Time))
-	}
-	panic(fmt.Sprintf("cannot compare %T", a))
-}
-
-func listHas(list []string, s string) bool {
-	for _, e := range list {
-		if foldASCII(e) == foldASCII(s) {
-			return true
-		}
-	}
-	return false
-}
-
-// evalExpr evaluates a filter tree against one row, two-valued.
-func evalExpr(r *Resource, x Expr, it *item) bool {
-	switch x := x.(type) {
-	case *And:
-		for _, t := range x.Terms {
-			if !evalExpr(r, t, it) {
-				return false
-			}
-		}
-		return true
-	case *Or:
-		for _, t := range x.Terms {
-			if evalExpr(r, t, it) {
-				return true
-			}
-		}
-		return false
-	case *Not:
-		return !evalExpr(r, x.Term, it)
-	case *Cond:
-		f := r.field(x.Field)
-		v := it.value(x.Field)
-		switch x.Op {
-		case Pr:
-			return v != nil
-		case IsNull:
-			return v == nil
-		case Ne:
-			return v == nil || compareValues(v, literalOf(f.Type, x.Values[0])) != 0
-		}
-		if v == nil {
-			return false
-		}
-		switch x.Op {
-		case Eq:
-			return compareValues(v, literalOf(f.Type, x.Values[0])) == 0
-		case Gt:
-			return compareValues(v, literalOf(f.Type, x.Values[0])) > 0
-		case Ge:
-			return compareValues(v, literalOf(f.Type, x.Values[0])) >= 0
-		case Lt:
-			return compareValues(v, literalOf(f.Type, x.Values[0])) < 0
-		case Le:
-			return compareValues(v, literalOf(f.Type, x.Values[0])) <= 0
-		case In:
-			for _, lit := range x.Values {
-				if compareValues(v, literalOf(f.Type, lit)) == 0 {
-					return true
-				}
-			}
-			return false
-		case Co:
-			if f.Type == StringList {
-				return listHas(v.([]string), x.Values[0].Str)
-			}
-			return strings.Contains(foldASCII(v.(string)), foldASCII(x.Values[0].Str))
-		case Sw:
-			return strings.HasPrefix(foldASCII(v.(string)), foldASCII(x.Values[0].Str))
-		case Ca:
-			for _, lit := range x.Values {
-				if !listHas(v.([]string), lit.Str) {
-					return false
-				}
-			}
-			return true
-		}
-	}
-	panic(fmt.Sprintf("cannot evaluate %T %v", x, x))
-}
-
-// evalQuery filters and sorts items in memory: NULLs first ascending and last
-// descending, strings ASCII-case-insensitively, then the id (byte order).
+// evalQuery filters and sorts items in memory with the production evaluator
+// (Filter.Match, Order.Compare), which the tests compare with the SQL.
 func evalQuery(r *Resource, x Expr, terms []SortTerm, items []item) []string {
 	var keep []*item
 	for i := range items {
-		if x == nil || evalExpr(r, x, &items[i]) {
+		if x == nil || matchExpr(r, x, &items[i]) {
 			keep = append(keep, &items[i])
 		}
 	}
-	if len(terms) == 0 && r.DefaultSort != "" {
-		terms, _ = ParseSorters(r.DefaultSort)
-	}
-	sort.SliceStable(keep, func(i, j int) bool {
-		for _, t := range terms {
-			a, b := keep[i].value(t.Name), keep[j].value(t.Name)
-			c := 0
-			switch {
-			case a == nil && b == nil:
-			case a == nil:
-				c = -1
-			case b == nil:
-				c = 1
-			case t.Name == "id":
-				c = strings.Compare(a.(string), b.(string))
-			default:
-				c = compareValues(a, b)
-			}
-			if t.Desc {
-				c = -c
-			}
-			if c != 0 {
-				return c < 0
-			}
+	sorters := make([]string, len(terms))
+	for i, t := range terms {
+		sorters[i] = t.Name
+		if t.Desc {
+			sorters[i] = "-" + t.Name
 		}
-		return bytes.Compare([]byte(keep[i].id), []byte(keep[j].id)) < 0
-	})
+	}
+	o, err := r.Order(strings.Join(sorters, ","))
+	if err != nil {
+		panic(err)
+	}
+	sort.SliceStable(keep, func(i, j int) bool { return o.Compare(keep[i], keep[j]) < 0 })
 	ids := make([]string, len(keep))
 	for i, it := range keep {
 		ids[i] = it.id
@@ -464,9 +311,9 @@ func (g *gen) value(f *Field) Value {
 	switch f.Type {
 	case String, StringList:
 		var s string
-		if v, ok := it.value(f.Name).(string); ok && g.rng.Intn(4) > 0 {
+		if v, ok := it.Value(f.Name).(string); ok && g.rng.Intn(4) > 0 {
 			s = v
-		} else if l, ok := it.value(f.Name).([]string); ok && len(l) > 0 && g.rng.Intn(4) > 0 {
+		} else if l, ok := it.Value(f.Name).([]string); ok && len(l) > 0 && g.rng.Intn(4) > 0 {
 			s = l[g.rng.Intn(len(l))]
 		} else {
 			s = genString(g.rng)

@@ -287,13 +287,6 @@ func (db *DB) ListAvailableSourceApps(ctx context.Context, opt mica.ListOptions)
 		"sa.enabled = 1 AND sa.provision_request_enabled = 1 AND sa.app_center_enabled = 1", nil, scanSourceAppRow)
 }
 
-// ListAssignedSourceApps lists the apps assigned to identityID (assignedSQL).
-func (db *DB) ListAssignedSourceApps(ctx context.Context, identityID string, opt mica.ListOptions) (mica.Page[*mica.SourceApp], error) {
-	return listCounted(ctx, db.reads, query.SourceAppsAssigned, opt, "SELECT "+sourceAppColumns,
-		"FROM source_apps sa"+sourceAppJoins, "FROM source_apps sa", assignedSQL("?"), []any{identityID, identityID},
-		scanSourceAppRow)
-}
-
 // ListSourceAppAccessProfiles lists the access profiles of an app.
 func (db *DB) ListSourceAppAccessProfiles(ctx context.Context, appID string, opt mica.ListOptions) (mica.Page[*mica.AppAccessProfile], error) {
 	if err := sourceAppExists(ctx, db.read, appID); err != nil {

@@ -1,10 +1,10 @@
 package sqlite
 
 import (
-	"encoding/json"
 	"slices"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/micahq/mica/internal/jsonenc"
 )
 
 // attributesJSON is toJSON for an account's attributes, byte for byte: it
@@ -26,7 +26,7 @@ func attributesJSON(m map[string]any) string {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, k)
+		b = jsonenc.String(b, k)
 		b = append(b, ':')
 		var ok bool
 		if b, ok = appendJSONValue(b, m[k]); !ok {
@@ -43,7 +43,7 @@ func appendJSONValue(b []byte, v any) ([]byte, bool) {
 	case nil:
 		return append(b, "null"...), true
 	case string:
-		return appendJSONString(b, x), true
+		return jsonenc.String(b, x), true
 	case bool:
 		return strconv.AppendBool(b, x), true
 	case int:
@@ -59,7 +59,7 @@ func appendJSONValue(b []byte, v any) ([]byte, bool) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, s)
+			b = jsonenc.String(b, s)
 		}
 		return append(b, ']'), true
 	case []any:
@@ -79,19 +79,4 @@ func appendJSONValue(b []byte, v any) ([]byte, bool) {
 		return append(b, ']'), true
 	}
 	return b, false // float64 and the rest: encoding/json's formatting rules
-}
-
-// appendJSONString appends s quoted as encoding/json quotes it: plain ASCII is
-// copied; a string with anything to escape is encoded by encoding/json.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c >= utf8.RuneSelf {
-			q, _ := json.Marshal(s)
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }

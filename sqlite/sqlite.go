@@ -41,6 +41,8 @@ type DB struct {
 
 	jobHook    OnClassificationJobStarted
 	classifier Classifier
+
+	assigned assignedCache // GET /source-apps/assigned from memory (assigned.go)
 }
 
 var _ mica.Store = (*DB)(nil)
@@ -95,7 +97,7 @@ func (db *DB) Path() string { return db.path }
 
 // Close closes both pools.
 func (db *DB) Close() error {
-	return errors.Join(db.reads.Close(), db.read.Close(), db.write.Close())
+	return errors.Join(db.assigned.close(), db.reads.Close(), db.read.Close(), db.write.Close())
 }
 
 // Ping checks that the database answers.

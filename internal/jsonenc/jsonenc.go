@@ -1,0 +1,72 @@
+// Package jsonenc appends JSON byte-identical to encoding/json's for the hot
+// paths that write it by hand (attributes in the SQLite store, pages of the
+// API), without reflection.
+package jsonenc
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// String appends s quoted as encoding/json quotes it (HTML characters
+// escaped): plain ASCII is copied; a string with anything to escape is encoded
+// by encoding/json.
+func String(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c >= utf8.RuneSelf {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// Bool appends true or false.
+func Bool(b []byte, v bool) []byte { return strconv.AppendBool(b, v) }
+
+// MillisLayout is the timestamp form MillisTime writes.
+const MillisLayout = "2006-01-02T15:04:05.000Z"
+
+// MillisTime appends t in UTC as MillisLayout, quoted: what encoding/json
+// writes for a type whose MarshalText is t.UTC().AppendFormat(MillisLayout),
+// without parsing the layout on every call.
+func MillisTime(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		b = append(b, '"')
+		b = t.AppendFormat(b, MillisLayout)
+		return append(b, '"')
+	}
+	hour, minute, sec := t.Clock()
+	b = append(b, '"')
+	b = appendDigits(b, year, 4)
+	b = append(b, '-')
+	b = appendDigits(b, int(month), 2)
+	b = append(b, '-')
+	b = appendDigits(b, day, 2)
+	b = append(b, 'T')
+	b = appendDigits(b, hour, 2)
+	b = append(b, ':')
+	b = appendDigits(b, minute, 2)
+	b = append(b, ':')
+	b = appendDigits(b, sec, 2)
+	b = append(b, '.')
+	b = appendDigits(b, t.Nanosecond()/1e6, 3)
+	return append(b, 'Z', '"')
+}
+
+// appendDigits appends n (0 <= n < 10^width) zero-padded to width digits.
+func appendDigits(b []byte, n, width int) []byte {
+	var d [4]byte
+	for i := width - 1; i >= 0; i-- {
+		d[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return append(b, d[:width]...)
+}
