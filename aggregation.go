@@ -41,10 +41,21 @@ type Aggregation struct {
 	FilePath            string // the uploaded file while it waits to be read
 	DisableOptimization bool
 	Launcher            string
-	Started             *time.Time
-	Completed           *time.Time
-	Created             time.Time
+	// Owner is the server instance running the aggregation ("" until a runner
+	// claims it). The owner renews LeaseUntil while the aggregation is queued or
+	// running; once the lease has passed, the owner is taken for dead and any
+	// server may terminate the aggregation.
+	Owner      string
+	LeaseUntil *time.Time
+	Started    *time.Time
+	Completed  *time.Time
+	Created    time.Time
 }
+
+// AggregationLease is how long an unfinished aggregation belongs to its server
+// without a renewal; CreateAggregation grants it, so that a new aggregation is
+// safe until a runner claims it.
+const AggregationLease = 30 * time.Second
 
 // Done reports whether the aggregation has ended (completed or terminated).
 func (a *Aggregation) Done() bool { return a.Status == AggCompleted || a.Status == AggTerminated }
@@ -170,8 +181,16 @@ type AggregationService interface {
 	// AddAggregationMessage appends a message (e.g. a warning from a hook).
 	AddAggregationMessage(ctx context.Context, id string, m TaskMessage) error
 	// TerminateUnfinishedAggregations ends every aggregation that is not done
-	// (after a restart) and returns their leftover file paths.
+	// (after a restart of the only server) and returns their leftover file paths.
 	TerminateUnfinishedAggregations(ctx context.Context, message string) ([]string, error)
+	// RenewAggregationLeases claims the unfinished aggregations ids for owner (a
+	// server instance) and extends their leases to until. Aggregations that ended
+	// or that another owner holds are left alone.
+	RenewAggregationLeases(ctx context.Context, owner string, ids []string, until time.Time) error
+	// TerminateExpiredAggregations ends, as TerminateUnfinishedAggregations does,
+	// the unfinished aggregations whose lease ended before now (their server
+	// died), except owner's own, and returns the file paths of those it ended.
+	TerminateExpiredAggregations(ctx context.Context, owner string, now time.Time, message string) ([]string, error)
 	// EachChangedAccount calls fn with the ids of the accounts an aggregation
 	// added or changed, in batches of at most batch ids.
 	EachChangedAccount(ctx context.Context, aggregationID string, batch int, fn func(ids []string) error) error

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/micahq/mica"
 )
@@ -20,6 +21,15 @@ type Store interface {
 
 // DefaultBatchSize is how many parsed accounts one staging transaction holds.
 const DefaultBatchSize = 2000
+
+// Lease timing defaults (see Runner.Owner).
+const (
+	DefaultRenewEvery = 5 * time.Second
+	DefaultSweepEvery = 10 * time.Second
+)
+
+// interruptedMessage ends the aggregations a dead server left unfinished.
+const interruptedMessage = "the server stopped while this aggregation ran; nothing of it was applied, upload the file again"
 
 // Runner runs aggregations in the background, one at a time, in the order they
 // were enqueued. Start it before enqueuing; Stop waits for the running one.
@@ -39,51 +49,115 @@ type Runner struct {
 	// Progress, when set, is called after each staged batch with the accounts read so far.
 	Progress func(aggregationID string, accounts int)
 
+	// Owner names this server instance on the aggregations it runs; a random
+	// id when empty. While an aggregation is queued or running here, its lease
+	// is renewed every RenewEvery to last Lease; at Start and every SweepEvery
+	// the runner terminates other owners' unfinished aggregations whose lease
+	// has passed (their server died), so servers sharing a database never end
+	// an aggregation that a live server is working on.
+	Owner      string
+	Lease      time.Duration // mica.AggregationLease
+	RenewEvery time.Duration // DefaultRenewEvery
+	SweepEvery time.Duration // DefaultSweepEvery
+	// Exclusive says that no other process runs aggregations on the store (one
+	// server on SQLite): Start then terminates every unfinished aggregation at
+	// once, without waiting for the leases of a previous run to pass.
+	Exclusive bool
+	// Now is the clock (time.Now).
+	Now func() time.Time
+
+	once    sync.Once
 	mu      sync.Mutex
 	queue   []string
 	wake    chan struct{}
 	cancel  context.CancelFunc
-	done    chan struct{}
+	wg      sync.WaitGroup
 	started bool
 }
 
-// Start ends the aggregations a previous run left unfinished (TERMINATED: the
-// source keeps its previous accounts), removes their files, and starts the worker.
+func (r *Runner) defaults() {
+	r.once.Do(func() {
+		if r.Logger == nil {
+			r.Logger = slog.Default()
+		}
+		if r.Owner == "" {
+			r.Owner = mica.NewID()
+		}
+		if r.Lease <= 0 {
+			r.Lease = mica.AggregationLease
+		}
+		if r.RenewEvery <= 0 {
+			r.RenewEvery = DefaultRenewEvery
+		}
+		if r.SweepEvery <= 0 {
+			r.SweepEvery = DefaultSweepEvery
+		}
+		if r.Now == nil {
+			r.Now = time.Now
+		}
+	})
+}
+
+// Start ends the aggregations a previous run or a dead server left unfinished
+// (TERMINATED: the source keeps its previous accounts) and removes their files,
+// then starts the worker and the lease keeper. Without Exclusive it ends only
+// aggregations whose lease has passed.
 func (r *Runner) Start(ctx context.Context) error {
-	if r.Logger == nil {
-		r.Logger = slog.Default()
-	}
-	files, err := r.Store.TerminateUnfinishedAggregations(ctx,
-		"the server stopped while this aggregation ran; nothing of it was applied, upload the file again")
-	for _, f := range files {
-		_ = os.Remove(f)
-	}
-	if err != nil {
-		return fmt.Errorf("terminate unfinished aggregations: %w", err)
-	}
-	if len(files) > 0 {
-		r.Logger.Warn("terminated aggregations interrupted by the last shutdown", "count", len(files))
+	r.defaults()
+	if r.Exclusive {
+		files, err := r.Store.TerminateUnfinishedAggregations(ctx, interruptedMessage)
+		removeFiles(files)
+		if err != nil {
+			return fmt.Errorf("terminate unfinished aggregations: %w", err)
+		}
+		if len(files) > 0 {
+			r.Logger.Warn("terminated aggregations interrupted by the last shutdown", "count", len(files))
+		}
+	} else if err := r.sweep(ctx); err != nil {
+		return err
 	}
 	wctx, cancel := context.WithCancel(context.Background())
 	r.mu.Lock()
-	r.wake, r.cancel, r.done, r.started = make(chan struct{}, 1), cancel, make(chan struct{}), true
+	r.wake, r.cancel, r.started = make(chan struct{}, 1), cancel, true
 	r.mu.Unlock()
+	r.wg.Add(2)
 	go r.work(wctx)
+	go r.keepLeases(wctx)
 	return nil
 }
 
-// Stop cancels the running aggregation (it ends TERMINATED, nothing applied)
-// and waits for the worker. It is safe to call more than once.
+// Stop cancels the running aggregation (it ends TERMINATED, nothing applied),
+// waits for the worker, and ends the aggregations still queued the same way,
+// so that none is left unfinished. It is safe to call more than once.
 func (r *Runner) Stop() {
 	r.mu.Lock()
-	cancel, done, started := r.cancel, r.done, r.started
-	r.started = false
+	started := r.started
+	if started {
+		r.started = false
+		r.cancel() // under mu: once Enqueue refuses, the worker is cancelled
+	}
 	r.mu.Unlock()
 	if !started {
 		return
 	}
-	cancel()
-	<-done
+	r.wg.Wait()
+	r.mu.Lock()
+	queued := r.queue
+	r.queue = nil
+	r.mu.Unlock()
+	ctx, done := context.WithTimeout(context.Background(), 10*time.Second)
+	defer done()
+	for _, id := range queued {
+		agg, err := r.Store.GetAggregation(ctx, id)
+		if err != nil || agg.Done() {
+			continue
+		}
+		if err := r.Store.FailAggregation(ctx, id, mica.CompletionTerminated,
+			"the server stopped before this aggregation ran; nothing of it was applied, upload the file again"); err != nil {
+			r.Logger.Error("end queued aggregation at shutdown", "aggregation", id, "error", err)
+		}
+		removeFiles([]string{agg.FilePath})
+	}
 }
 
 // Enqueue schedules a recorded aggregation whose file is at its FilePath.
@@ -102,8 +176,11 @@ func (r *Runner) Enqueue(id string) error {
 }
 
 func (r *Runner) work(ctx context.Context) {
-	defer close(r.done)
+	defer r.wg.Done()
 	for {
+		if ctx.Err() != nil {
+			return // Stop ends what is still queued
+		}
 		r.mu.Lock()
 		var id string
 		if len(r.queue) > 0 {
@@ -122,8 +199,91 @@ func (r *Runner) work(ctx context.Context) {
 	}
 }
 
+// keepLeases renews the leases of the queued aggregations (Run renews the one
+// running) and sweeps for expired ones, until ctx ends.
+func (r *Runner) keepLeases(ctx context.Context) {
+	defer r.wg.Done()
+	renew, sweep := time.NewTicker(r.RenewEvery), time.NewTicker(r.SweepEvery)
+	defer renew.Stop()
+	defer sweep.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-renew.C:
+			r.mu.Lock()
+			queued := append([]string(nil), r.queue...)
+			r.mu.Unlock()
+			r.renew(ctx, queued)
+		case <-sweep.C:
+			if err := r.sweep(ctx); err != nil && ctx.Err() == nil {
+				r.Logger.Error("sweep for aggregations of dead servers", "error", err)
+			}
+		}
+	}
+}
+
+// renew claims the aggregations ids for this runner and extends their leases.
+func (r *Runner) renew(ctx context.Context, ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	if err := r.Store.RenewAggregationLeases(ctx, r.Owner, ids, r.Now().Add(r.Lease)); err != nil && ctx.Err() == nil {
+		r.Logger.Warn("renew aggregation leases", "aggregations", len(ids), "error", err)
+	}
+}
+
+// sweep terminates other owners' aggregations whose lease has passed and
+// removes the files of those it terminated (on another server's disk the path
+// does not exist, and nothing is removed).
+func (r *Runner) sweep(ctx context.Context) error {
+	files, err := r.Store.TerminateExpiredAggregations(ctx, r.Owner, r.Now(), interruptedMessage)
+	removeFiles(files)
+	if err != nil {
+		return fmt.Errorf("terminate expired aggregations: %w", err)
+	}
+	if len(files) > 0 {
+		r.Logger.Warn("terminated aggregations whose server stopped renewing them", "count", len(files))
+	}
+	return nil
+}
+
+// holdLease claims the aggregation id at once and renews its lease until the
+// returned stop is called (or ctx ends).
+func (r *Runner) holdLease(ctx context.Context, id string) (stop func()) {
+	r.renew(ctx, []string{id})
+	lctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(r.RenewEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-lctx.Done():
+				return
+			case <-t.C:
+				r.renew(lctx, []string{id})
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
+func removeFiles(files []string) {
+	for _, f := range files {
+		if f != "" {
+			_ = os.Remove(f)
+		}
+	}
+}
+
 func (r *Runner) runQueued(ctx context.Context, id string) {
-	agg, err := r.Store.GetAggregation(ctx, id)
+	// Without ctx's cancel: a shutdown now still ends the aggregation (in Run).
+	agg, err := r.Store.GetAggregation(context.WithoutCancel(ctx), id)
 	if err != nil {
 		r.Logger.Error("aggregation vanished before it ran", "aggregation", id, "error", err)
 		return
@@ -145,11 +305,15 @@ func (r *Runner) runQueued(ctx context.Context, id string) {
 // Run aggregates one file into a recorded aggregation and returns it as it
 // ended. A bad file ends it TERMINATED (ERROR) with a message naming the line;
 // the returned error is that failure.
+//
+// While it runs, Run keeps the aggregation's lease (see Owner), so that servers
+// sweeping for dead ones leave it alone, even when the runner was not started
+// (mica import accounts).
 func (r *Runner) Run(ctx context.Context, agg *mica.Aggregation, file io.Reader) (*mica.Aggregation, error) {
-	if r.Logger == nil {
-		r.Logger = slog.Default()
-	}
+	r.defaults()
+	stop := r.holdLease(ctx, agg.ID)
 	out, err := r.run(ctx, agg, file)
+	stop()
 	if err != nil {
 		r.fail(ctx, agg.ID, err)
 		if got, gerr := r.Store.GetAggregation(context.WithoutCancel(ctx), agg.ID); gerr == nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/micahq/mica"
@@ -12,18 +13,18 @@ import (
 
 const aggregationColumns = `id, source_id, status, completion_status, total_accounts, processed_accounts,
 	marked_for_deletion, deleted_accounts, total_identities, processed_identities, stats, messages, file_path,
-	disable_optimization, launcher, started, completed, created`
+	disable_optimization, launcher, owner, lease_until, started, completed, created`
 
 func scanAggregation(sc scanner) (*mica.Aggregation, error) {
 	var a mica.Aggregation
-	var completion, file *string
+	var completion, file, owner *string
 	var stats, messages []byte
 	if err := sc.Scan(&a.ID, &a.SourceID, &a.Status, &completion, &a.TotalAccounts, &a.ProcessedAccounts,
 		&a.MarkedForDeletion, &a.DeletedAccounts, &a.TotalIdentities, &a.ProcessedIdentities, &stats, &messages,
-		&file, &a.DisableOptimization, &a.Launcher, &a.Started, &a.Completed, &a.Created); err != nil {
+		&file, &a.DisableOptimization, &a.Launcher, &owner, &a.LeaseUntil, &a.Started, &a.Completed, &a.Created); err != nil {
 		return nil, err
 	}
-	a.CompletionStatus, a.FilePath = str(completion), str(file)
+	a.CompletionStatus, a.FilePath, a.Owner, a.LeaseUntil = str(completion), str(file), str(owner), utcPtr(a.LeaseUntil)
 	fromJSON(stats, &a.Stats)
 	fromJSON(messages, &a.Messages)
 	if a.Messages == nil {
@@ -39,15 +40,16 @@ func (db *DB) CreateAggregation(ctx context.Context, a *mica.Aggregation) error 
 		if a.ID == "" {
 			a.ID = mica.NewID()
 		}
-		now := tx.now
-		a.Status, a.CompletionStatus, a.Created, a.Started = mica.AggStarted, "", now, &now
+		now, lease := tx.now, tx.now.Add(mica.AggregationLease)
+		a.Status, a.CompletionStatus, a.Created, a.Started, a.LeaseUntil = mica.AggStarted, "", now, &now, &lease
 		if a.Messages == nil {
 			a.Messages = []mica.TaskMessage{}
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO aggregations (id, source_id, status, stats, messages, file_path,
-			disable_optimization, launcher, started, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			disable_optimization, launcher, owner, lease_until, started, created)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 			a.ID, a.SourceID, a.Status, toJSON(a.Stats), toJSON(a.Messages), nullString(a.FilePath),
-			a.DisableOptimization, a.Launcher, now, now)
+			a.DisableOptimization, a.Launcher, nullString(a.Owner), lease, now, now)
 		if isForeignKeyViolation(err) {
 			return mica.Errorf(mica.ENOTFOUND, "source %q not found", a.SourceID)
 		} else if err != nil {
@@ -335,24 +337,28 @@ func (db *DB) dropStaging(ctx context.Context, id string) error {
 
 // FailAggregation ends an aggregation as TERMINATED with an error message.
 func (db *DB) FailAggregation(ctx context.Context, id, completionStatus, message string) error {
-	err := db.update(ctx, func(tx *Tx) error {
-		a, err := getAggregation(ctx, tx, id, true)
-		if err != nil {
-			return err
-		}
-		a.Messages = append(a.Messages, mica.TaskMessage{Type: "ERROR", Key: "TASK_OUT_ACCOUNT_AGGREGATION_ERROR", Text: message})
-		_, err = tx.Exec(ctx, `UPDATE aggregations SET status = $1, completion_status = $2, messages = $3,
-			file_path = NULL, completed = $4 WHERE id = $5`, mica.AggTerminated, completionStatus, toJSON(a.Messages),
-			tx.now, id)
-		if err != nil {
-			return fmt.Errorf("fail aggregation: %w", err)
-		}
-		return nil
-	})
+	err := db.update(ctx, func(tx *Tx) error { return failAggregation(ctx, tx, id, completionStatus, message) })
 	if err != nil {
 		return err
 	}
 	return db.dropStaging(ctx, id)
+}
+
+// failAggregation ends an aggregation as TERMINATED with an error message,
+// leaving its staged rows to dropStaging.
+func failAggregation(ctx context.Context, tx *Tx, id, completionStatus, message string) error {
+	a, err := getAggregation(ctx, tx, id, true)
+	if err != nil {
+		return err
+	}
+	a.Messages = append(a.Messages, mica.TaskMessage{Type: "ERROR", Key: "TASK_OUT_ACCOUNT_AGGREGATION_ERROR", Text: message})
+	_, err = tx.Exec(ctx, `UPDATE aggregations SET status = $1, completion_status = $2, messages = $3,
+		file_path = NULL, completed = $4 WHERE id = $5`, mica.AggTerminated, completionStatus, toJSON(a.Messages),
+		tx.now, id)
+	if err != nil {
+		return fmt.Errorf("fail aggregation: %w", err)
+	}
+	return nil
 }
 
 // AddAggregationMessage appends a message to an aggregation; a WARN turns a SUCCESS into a WARNING.
@@ -378,7 +384,7 @@ func (db *DB) AddAggregationMessage(ctx context.Context, id string, m mica.TaskM
 // unfinished and returns the files they were reading.
 //
 // With several servers on one database this must only run when no server is
-// aggregating (aggregations read their upload from one server's disk).
+// aggregating; servers use TerminateExpiredAggregations instead.
 func (db *DB) TerminateUnfinishedAggregations(ctx context.Context, message string) ([]string, error) {
 	rows, err := db.pool.Query(ctx, `SELECT id, coalesce(file_path, '') FROM aggregations WHERE status IN ($1, $2)`,
 		mica.AggStarted, mica.AggAccountsCollected)
@@ -403,6 +409,69 @@ func (db *DB) TerminateUnfinishedAggregations(ctx context.Context, message strin
 	}
 	for _, id := range ids {
 		if err := db.FailAggregation(ctx, id, mica.CompletionTerminated, message); err != nil {
+			return files, err
+		}
+	}
+	return files, nil
+}
+
+// RenewAggregationLeases claims the unfinished aggregations ids for owner and
+// extends their leases to until. An aggregation being applied holds its row
+// lock, so its renewal waits for the apply to end and then finds it ended.
+func (db *DB) RenewAggregationLeases(ctx context.Context, owner string, ids []string, until time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := db.pool.Exec(ctx, `UPDATE aggregations SET owner = $1, lease_until = $2
+		WHERE id = ANY($3) AND status IN ($4, $5) AND (owner IS NULL OR owner = $1)`,
+		owner, until, ids, mica.AggStarted, mica.AggAccountsCollected); err != nil {
+		return fmt.Errorf("renew aggregation leases: %w", err)
+	}
+	return nil
+}
+
+// TerminateExpiredAggregations ends the unfinished aggregations whose lease
+// ended before now, except owner's, and returns their files. The expired rows
+// are locked (FOR UPDATE SKIP LOCKED) in the transaction that ends them, so two
+// servers sweeping together end each once, a renewal that committed first keeps
+// its aggregation alive, and an aggregation being applied (its row locked by
+// the apply) is skipped.
+func (db *DB) TerminateExpiredAggregations(ctx context.Context, owner string, now time.Time, message string) ([]string, error) {
+	var ids, files []string
+	err := db.update(ctx, func(tx *Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id, coalesce(file_path, '') FROM aggregations
+			WHERE status IN ($1, $2) AND (lease_until IS NULL OR lease_until < $3) AND (owner IS NULL OR owner <> $4)
+			ORDER BY id FOR UPDATE SKIP LOCKED`, mica.AggStarted, mica.AggAccountsCollected, now, owner)
+		if err != nil {
+			return fmt.Errorf("find expired aggregations: %w", err)
+		}
+		for rows.Next() {
+			var id, file string
+			if err := rows.Scan(&id, &file); err != nil {
+				rows.Close()
+				return fmt.Errorf("find expired aggregations: %w", err)
+			}
+			ids = append(ids, id)
+			if file != "" {
+				files = append(files, file)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("find expired aggregations: %w", err)
+		}
+		for _, id := range ids {
+			if err := failAggregation(ctx, tx, id, mica.CompletionTerminated, message); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if err := db.dropStaging(ctx, id); err != nil {
 			return files, err
 		}
 	}

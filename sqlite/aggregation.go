@@ -6,25 +6,27 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/micahq/mica"
 )
 
 const aggregationColumns = `id, source_id, status, completion_status, total_accounts, processed_accounts,
 	marked_for_deletion, deleted_accounts, total_identities, processed_identities, stats, messages, file_path,
-	disable_optimization, launcher, started, completed, created`
+	disable_optimization, launcher, owner, lease_until, started, completed, created`
 
 func scanAggregation(sc interface{ Scan(...any) error }) (*mica.Aggregation, error) {
 	var a mica.Aggregation
-	var completion, file, started, completed sql.NullString
+	var completion, file, owner, lease, started, completed sql.NullString
 	var stats, messages, created string
 	var disable int
 	if err := sc.Scan(&a.ID, &a.SourceID, &a.Status, &completion, &a.TotalAccounts, &a.ProcessedAccounts,
 		&a.MarkedForDeletion, &a.DeletedAccounts, &a.TotalIdentities, &a.ProcessedIdentities, &stats, &messages,
-		&file, &disable, &a.Launcher, &started, &completed, &created); err != nil {
+		&file, &disable, &a.Launcher, &owner, &lease, &started, &completed, &created); err != nil {
 		return nil, err
 	}
 	a.CompletionStatus, a.FilePath, a.DisableOptimization = completion.String, file.String, disable != 0
+	a.Owner, a.LeaseUntil = owner.String, parseTimePtr(lease)
 	fromJSON(stats, &a.Stats)
 	fromJSON(messages, &a.Messages)
 	if a.Messages == nil {
@@ -46,15 +48,16 @@ func (db *DB) CreateAggregation(ctx context.Context, a *mica.Aggregation) error 
 		if a.ID == "" {
 			a.ID = mica.NewID()
 		}
-		now := tx.now
-		a.Status, a.CompletionStatus, a.Created, a.Started = mica.AggStarted, "", now, &now
+		now, lease := tx.now, tx.now.Add(mica.AggregationLease)
+		a.Status, a.CompletionStatus, a.Created, a.Started, a.LeaseUntil = mica.AggStarted, "", now, &now, &lease
 		if a.Messages == nil {
 			a.Messages = []mica.TaskMessage{}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO aggregations (id, source_id, status, stats, messages, file_path,
-			disable_optimization, launcher, started, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			disable_optimization, launcher, owner, lease_until, started, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.ID, a.SourceID, a.Status, toJSON(a.Stats), toJSON(a.Messages), nullString(a.FilePath),
-			boolInt(a.DisableOptimization), a.Launcher, formatTime(now), formatTime(now)); err != nil {
+			boolInt(a.DisableOptimization), a.Launcher, nullString(a.Owner), formatTime(lease), formatTime(now),
+			formatTime(now)); err != nil {
 			return fmt.Errorf("insert aggregation: %w", err)
 		}
 		return nil
@@ -387,24 +390,28 @@ func (db *DB) dropStaging(ctx context.Context, id string) error {
 
 // FailAggregation ends an aggregation as TERMINATED with an error message.
 func (db *DB) FailAggregation(ctx context.Context, id, completionStatus, message string) error {
-	err := db.update(ctx, func(tx *Tx) error {
-		a, err := getAggregation(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		a.Messages = append(a.Messages, mica.TaskMessage{Type: "ERROR", Key: "TASK_OUT_ACCOUNT_AGGREGATION_ERROR", Text: message})
-		_, err = tx.ExecContext(ctx, `UPDATE aggregations SET status = ?, completion_status = ?, messages = ?,
-			file_path = NULL, completed = ? WHERE id = ?`, mica.AggTerminated, completionStatus, toJSON(a.Messages),
-			formatTime(tx.now), id)
-		if err != nil {
-			return fmt.Errorf("fail aggregation: %w", err)
-		}
-		return nil
-	})
+	err := db.update(ctx, func(tx *Tx) error { return failAggregation(ctx, tx, id, completionStatus, message) })
 	if err != nil {
 		return err
 	}
 	return db.dropStaging(ctx, id)
+}
+
+// failAggregation ends an aggregation as TERMINATED with an error message,
+// leaving its staged rows to dropStaging.
+func failAggregation(ctx context.Context, tx *Tx, id, completionStatus, message string) error {
+	a, err := getAggregation(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	a.Messages = append(a.Messages, mica.TaskMessage{Type: "ERROR", Key: "TASK_OUT_ACCOUNT_AGGREGATION_ERROR", Text: message})
+	_, err = tx.ExecContext(ctx, `UPDATE aggregations SET status = ?, completion_status = ?, messages = ?,
+		file_path = NULL, completed = ? WHERE id = ?`, mica.AggTerminated, completionStatus,
+		toJSON(a.Messages), formatTime(tx.now), id)
+	if err != nil {
+		return fmt.Errorf("fail aggregation: %w", err)
+	}
+	return nil
 }
 
 // AddAggregationMessage appends a message to an aggregation; a WARN turns a SUCCESS into a WARNING.
@@ -452,6 +459,68 @@ func (db *DB) TerminateUnfinishedAggregations(ctx context.Context, message strin
 	}
 	for _, id := range ids {
 		if err := db.FailAggregation(ctx, id, mica.CompletionTerminated, message); err != nil {
+			return files, err
+		}
+	}
+	return files, nil
+}
+
+// RenewAggregationLeases claims the unfinished aggregations ids for owner and
+// extends their leases to until.
+func (db *DB) RenewAggregationLeases(ctx context.Context, owner string, ids []string, until time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return db.update(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE aggregations SET owner = ?, lease_until = ?
+			WHERE id IN (SELECT value FROM json_each(?)) AND status IN (?, ?) AND (owner IS NULL OR owner = ?)`,
+			owner, formatTime(until), toJSON(ids), mica.AggStarted, mica.AggAccountsCollected, owner); err != nil {
+			return fmt.Errorf("renew aggregation leases: %w", err)
+		}
+		return nil
+	})
+}
+
+// TerminateExpiredAggregations ends the unfinished aggregations whose lease
+// ended before now, except owner's, and returns their files. One write
+// transaction finds and ends them, so a renewal lands either before (and the
+// aggregation lives) or after (and finds it ended).
+func (db *DB) TerminateExpiredAggregations(ctx context.Context, owner string, now time.Time, message string) ([]string, error) {
+	var ids, files []string
+	err := db.update(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id, coalesce(file_path, '') FROM aggregations
+			WHERE status IN (?, ?) AND (lease_until IS NULL OR lease_until < ?) AND (owner IS NULL OR owner <> ?)`,
+			mica.AggStarted, mica.AggAccountsCollected, formatTime(now), owner)
+		if err != nil {
+			return fmt.Errorf("find expired aggregations: %w", err)
+		}
+		for rows.Next() {
+			var id, file string
+			if err := rows.Scan(&id, &file); err != nil {
+				_ = rows.Close()
+				return fmt.Errorf("find expired aggregations: %w", err)
+			}
+			ids = append(ids, id)
+			if file != "" {
+				files = append(files, file)
+			}
+		}
+		_ = rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("find expired aggregations: %w", err)
+		}
+		for _, id := range ids {
+			if err := failAggregation(ctx, tx, id, mica.CompletionTerminated, message); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if err := db.dropStaging(ctx, id); err != nil {
 			return files, err
 		}
 	}

@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"SourceUpdate", testSourceUpdate},
 		{"SourceDeleteCascade", testSourceDeleteCascade},
 		{"AggregationRollback", testAggregationRollback},
+		{"AggregationLeases", testAggregationLeases},
 		{"SourceApps", testSourceApps},
 		{"SourceAppUpdate", testSourceAppUpdate},
 		{"SourceAppList", testSourceAppList},

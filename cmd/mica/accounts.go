@@ -30,13 +30,16 @@ func newAggregationRunner(db aggregate.Store, logger *slog.Logger) *aggregate.Ru
 func (m *Main) uploadDir() string { return filepath.Join(m.Config.DataDir, "uploads") }
 
 // startAggregations starts the background aggregation runner; it ends the
-// aggregations a killed server left unfinished (their sources keep their accounts).
+// aggregations a killed server left unfinished (their sources keep their
+// accounts): on SQLite all of them at once, since this server is the only one;
+// on PostgreSQL those whose lease has passed, at start and every few seconds.
 func (m *Main) startAggregations(ctx context.Context) error {
 	if err := os.MkdirAll(m.uploadDir(), 0o700); err != nil {
 		return fmt.Errorf("create upload dir: %w", err)
 	}
 	m.Aggs = newAggregationRunner(m.store, m.Logger)
 	m.Aggs.MaxFileBytes = m.Config.MaxUpload
+	m.Aggs.Exclusive = m.PG == nil
 	return m.Aggs.Start(ctx)
 }
 

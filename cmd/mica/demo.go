@@ -64,7 +64,35 @@ func demoConfig() (demo.Config, error) {
 	return cfg, nil
 }
 
-// seedDemo creates the demo tenant on first use and (re)creates the demo clients.
+// setupTenant prepares the tenant at start and returns its id and name: it seeds
+// the demo tenant and its clients (--demo) or removes the demo clients, and
+// creates the tenant id on first start. On PostgreSQL this runs under an
+// advisory lock, so that servers starting together on one empty database seed
+// it once and agree on the tenant id; on SQLite only this process writes.
+func (m *Main) setupTenant(ctx context.Context, db mica.Store) (id, name string, err error) {
+	setup := func(ctx context.Context) error {
+		if m.Config.Demo {
+			if err := seedDemo(ctx, db, m.Stdout); err != nil {
+				return fmt.Errorf("demo tenant: %w", err)
+			}
+		} else if err := removeDemoClients(ctx, db); err != nil {
+			return err
+		}
+		id, name, err = tenant(ctx, db)
+		return err
+	}
+	if m.PG != nil {
+		err = m.PG.WithLock(ctx, "tenant setup", setup)
+	} else {
+		err = setup(ctx)
+	}
+	return id, name, err
+}
+
+// seedDemo creates the demo tenant on first use and the demo clients when they
+// are missing or differ from the documented ones. Clients that match are kept,
+// so that a --demo start leaves the tokens other servers minted valid.
+// Concurrent servers must not run it at once (setupTenant serializes them).
 func seedDemo(ctx context.Context, db mica.Store, out io.Writer) error {
 	if _, err := db.GetSetting(ctx, settingDemoSeeded); mica.ErrorCode(err) == mica.ENOTFOUND {
 		cfg, err := demoConfig()
@@ -85,19 +113,38 @@ func seedDemo(ctx context.Context, db mica.Store, out io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("demo tenant lacks its %s identity: %w", c.name, err)
 		}
-		if err := db.DeleteClient(ctx, c.id); err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
+		cur, err := db.GetClient(ctx, c.id)
+		switch {
+		case err == nil && c.matches(cur, identity):
+			continue
+		case err != nil && mica.ErrorCode(err) != mica.ENOTFOUND:
 			return err
+		case err == nil:
+			if err := db.DeleteClient(ctx, c.id); err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
+				return err
+			}
 		}
 		hash, err := oauth.HashSecret(c.secret)
 		if err != nil {
 			return err
 		}
 		if err := db.CreateClient(ctx, &mica.Client{ID: c.id, Kind: mica.ClientPAT, Name: c.name, IdentityID: identity,
-			Scopes: []string{"sp:scopes:all"}, SecretHash: hash, Enabled: true, Managed: true}); err != nil {
+			Scopes: []string{demoScope}, SecretHash: hash, Enabled: true, Managed: true}); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// demoScope is the one scope of the demo clients.
+const demoScope = "sp:scopes:all"
+
+// matches reports whether a stored client is this demo client as seedDemo
+// creates it, secret included.
+func (c demoClient) matches(cur *mica.Client, identity string) bool {
+	return cur.Kind == mica.ClientPAT && cur.Name == c.name && cur.IdentityID == identity && cur.Enabled && cur.Managed &&
+		len(cur.Scopes) == 1 && cur.Scopes[0] == demoScope && cur.ExpiresAt == nil && cur.AccessTokenSeconds == 0 &&
+		oauth.CheckSecret(cur.SecretHash, c.secret)
 }
 
 // removeDemoClients deletes the fixed demo clients: they never exist outside demo mode.

@@ -197,14 +197,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if m.Config.Demo {
-		if err := seedDemo(ctx, db, m.Stdout); err != nil {
-			return fmt.Errorf("demo tenant: %w", err)
-		}
-	} else if err := removeDemoClients(ctx, db); err != nil {
-		return err
-	}
-	tid, tname, err := tenant(ctx, db)
+	tid, tname, err := m.setupTenant(ctx, db)
 	if err != nil {
 		return err
 	}

@@ -56,10 +56,16 @@ func (m *Main) openStore(ctx context.Context) (mica.Store, *oauth.Signer, error)
 
 // newJobs builds the classification job runner on the open store's database:
 // River's SQLite driver on the write pool, or its pgx driver on PostgreSQL.
+// River's migrations take no lock of their own: on PostgreSQL they run under
+// an advisory lock, so that servers starting together on an empty database
+// do not race to create River's tables.
 func (m *Main) newJobs(ctx context.Context) error {
 	var err error
 	if m.PG != nil {
-		if m.Jobs, err = jobs.NewPostgres(ctx, m.PG.Pool(), m.PG, m.Config.Pacing, m.Logger); err != nil {
+		if err := m.PG.WithLock(ctx, "river migrations", func(ctx context.Context) (err error) {
+			m.Jobs, err = jobs.NewPostgres(ctx, m.PG.Pool(), m.PG, m.Config.Pacing, m.Logger)
+			return err
+		}); err != nil {
 			return err
 		}
 		m.PG.SetJobHook(m.Jobs.EnqueuePgx)
