@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"math/bits"
 	"slices"
@@ -23,9 +21,9 @@ import (
 //     that can move an answer (migration 0009: apps, their access profiles,
 //     grants, which identity has accounts on which source, source and owner
 //     names), whichever process writes (the `mica` CLI too), and that other
-//     writes (classification, aggregation status, River) leave alone. Read on
-//     a connection of its own; a new number drops the snapshot and everything
-//     derived from it;
+//     writes (classification, aggregation status, River) leave alone
+//     (versions.go); a new number drops the snapshot and everything derived
+//     from it;
 //   - per identity, the set of the snapshot's apps assigned to it, from the
 //     assignment rule in SQL (assignedSQL, still the only place it is written),
 //     as a bitset;
@@ -46,9 +44,7 @@ const (
 )
 
 type assignedCache struct {
-	mu   sync.Mutex // guards conn, stmt and snap
-	conn *sql.Conn  // reads the assignment version; never writes
-	stmt *sql.Stmt
+	mu   sync.Mutex // guards snap
 	snap *appSnapshot
 	// build serialises snapshot builds, so that concurrent requests after a
 	// commit load the apps once.
@@ -90,42 +86,10 @@ func (a appRow) Value(name string) any {
 	panic("sqlite: source app has no field " + name)
 }
 
-func (c *assignedCache) close() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.conn == nil {
-		return nil
-	}
-	err := errors.Join(c.stmt.Close(), c.conn.Close())
-	c.conn, c.stmt = nil, nil
-	return err
-}
-
-// dataVersion reads the assignment version on the cache's own connection.
-func (db *DB) dataVersion(ctx context.Context) (int64, error) {
-	c := &db.assigned
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.conn == nil {
-		conn, err := db.read.Conn(ctx)
-		if err != nil {
-			return 0, fmt.Errorf("assignment version connection: %w", err)
-		}
-		stmt, err := conn.PrepareContext(ctx, "SELECT n FROM assignment_version WHERE id = 1")
-		if err != nil {
-			_ = conn.Close()
-			return 0, fmt.Errorf("assignment version: %w", err)
-		}
-		c.conn, c.stmt = conn, stmt
-	}
-	var v int64
-	if err := c.stmt.QueryRowContext(ctx).Scan(&v); err != nil {
-		_ = c.stmt.Close()
-		_ = c.conn.Close()
-		c.conn, c.stmt = nil, nil
-		return 0, fmt.Errorf("assignment version: %w", err)
-	}
-	return v, nil
+// assignVersion reads the assignment version.
+func (db *DB) assignVersion(ctx context.Context) (int64, error) {
+	v, err := db.versions(ctx)
+	return v.assign, err
 }
 
 // snapshot returns the snapshot of version v, loading it when the current one
@@ -166,7 +130,7 @@ func (db *DB) snapshot(ctx context.Context, v int64) (*appSnapshot, error) {
 	}
 	s.words = (len(s.apps) + 63) / 64
 	// The apps were read after v: if nothing committed since, they are v's.
-	if now, err := db.dataVersion(ctx); err != nil {
+	if now, err := db.assignVersion(ctx); err != nil {
 		return nil, err
 	} else if now != v {
 		return nil, nil
@@ -197,7 +161,7 @@ func (db *DB) listAssignedSQL(ctx context.Context, identityID string, opt mica.L
 func (db *DB) listAssignedCached(ctx context.Context, identityID string, opt mica.ListOptions) (page mica.Page[*mica.SourceApp], ok bool, err error) {
 	page = mica.Page[*mica.SourceApp]{Total: -1}
 	res := query.SourceAppsAssigned
-	v, err := db.dataVersion(ctx)
+	v, err := db.assignVersion(ctx)
 	if err != nil {
 		return page, false, nil // SQL will say what is wrong
 	}
@@ -276,7 +240,7 @@ func (db *DB) assignedSet(ctx context.Context, s *appSnapshot, identityID string
 	if err := rows.Err(); err != nil {
 		return nil, false, fmt.Errorf("assigned apps of %s: %w", identityID, err)
 	}
-	if now, err := db.dataVersion(ctx); err != nil || now != s.version {
+	if now, err := db.assignVersion(ctx); err != nil || now != s.version {
 		return nil, false, nil
 	}
 	s.mu.Lock()

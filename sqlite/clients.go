@@ -83,12 +83,8 @@ func (db *DB) GetClient(ctx context.Context, id string) (*mica.Client, error) {
 	return c, nil
 }
 
-// AuthLookup reads, in one query, what authenticating a request needs: the
-// client with only its ID, IdentityID, Enabled and ExpiresAt set, and, when
-// identityID is not "", the identity with only its ID, Name and Levels set
-// (nil when it no longer exists). ENOTFOUND when the client no longer exists.
-// It is the fast path of api's authentication, which runs on every request.
-func (db *DB) AuthLookup(ctx context.Context, clientID, identityID string) (*mica.Client, *mica.Identity, error) {
+// authLookup reads what AuthLookup answers (versions.go caches it).
+func (db *DB) authLookup(ctx context.Context, clientID, identityID string) (*mica.Client, *mica.Identity, error) {
 	var c mica.Client
 	var clientIdentity, expires, iid, iname, ilevels sql.NullString
 	var enabled int

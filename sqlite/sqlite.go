@@ -42,7 +42,9 @@ type DB struct {
 	jobHook    OnClassificationJobStarted
 	classifier Classifier
 
+	vers     versionReader // the numbers the caches check (versions.go)
 	assigned assignedCache // GET /source-apps/assigned from memory (assigned.go)
+	auth     authCache     // AuthLookup from memory (versions.go)
 }
 
 var _ mica.Store = (*DB)(nil)
@@ -97,7 +99,7 @@ func (db *DB) Path() string { return db.path }
 
 // Close closes both pools.
 func (db *DB) Close() error {
-	return errors.Join(db.assigned.close(), db.reads.Close(), db.read.Close(), db.write.Close())
+	return errors.Join(db.vers.closeLocked(), db.reads.Close(), db.read.Close(), db.write.Close())
 }
 
 // Ping checks that the database answers.

@@ -1,0 +1,134 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/micahq/mica"
+)
+
+// Version-checked caches. Two numbers, each raised by triggers in the same
+// transaction as the writes it covers, whichever process commits them (the
+// `mica` CLI too): assignment_version (migration 0009: what
+// GET /source-apps/assigned answers) and auth_version (migration 0010: what
+// authentication reads on every request). A cache keeps an entry only while
+// its number is unchanged, so it answers exactly what a read of the tables
+// would: a request that starts after a commit sees the new number.
+
+// versions are the numbers at one moment.
+type versions struct {
+	assign, auth int64
+}
+
+// versionReader reads both numbers on a read connection of its own, through
+// one prepared statement.
+type versionReader struct {
+	mu   sync.Mutex
+	conn *sql.Conn
+	stmt *sql.Stmt
+}
+
+func (db *DB) versions(ctx context.Context) (versions, error) {
+	r := &db.vers
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.conn == nil {
+		conn, err := db.read.Conn(ctx)
+		if err != nil {
+			return versions{}, fmt.Errorf("versions connection: %w", err)
+		}
+		stmt, err := conn.PrepareContext(ctx, `SELECT (SELECT n FROM assignment_version WHERE id = 1),
+			(SELECT n FROM auth_version WHERE id = 1)`)
+		if err != nil {
+			_ = conn.Close()
+			return versions{}, fmt.Errorf("versions: %w", err)
+		}
+		r.conn, r.stmt = conn, stmt
+	}
+	var v versions
+	if err := r.stmt.QueryRowContext(ctx).Scan(&v.assign, &v.auth); err != nil {
+		_ = r.close()
+		return versions{}, fmt.Errorf("versions: %w", err)
+	}
+	return v, nil
+}
+
+func (r *versionReader) close() error {
+	if r.conn == nil {
+		return nil
+	}
+	err := errors.Join(r.stmt.Close(), r.conn.Close())
+	r.conn, r.stmt = nil, nil
+	return err
+}
+
+func (r *versionReader) closeLocked() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.close()
+}
+
+// authCacheMax caps the authentication cache; beyond it the cache is emptied.
+const authCacheMax = 10000
+
+// authCache holds AuthLookup answers by client and identity id, each with the
+// auth version it was read at. Errors (a client not found) are not kept.
+type authCache struct {
+	mu      sync.Mutex
+	entries map[authKey]authEntry
+}
+
+type authKey struct{ client, identity string }
+
+type authEntry struct {
+	version  int64
+	client   mica.Client
+	identity *mica.Identity
+}
+
+// AuthLookup returns the client's authentication state and, when
+// identityID is not "", the identity with only its ID, Name and Levels set
+// (nil when it no longer exists). ENOTFOUND when the client no longer exists.
+// It is the fast path of api's authentication, which runs on every request:
+// answers are cached while the auth version stays the same.
+func (db *DB) AuthLookup(ctx context.Context, clientID, identityID string) (*mica.Client, *mica.Identity, error) {
+	v, err := db.versions(ctx)
+	if err != nil {
+		return db.authLookup(ctx, clientID, identityID)
+	}
+	key := authKey{clientID, identityID}
+	c := &db.auth
+	c.mu.Lock()
+	e, hit := c.entries[key]
+	c.mu.Unlock()
+	if !hit || e.version != v.auth {
+		client, identity, err := db.authLookup(ctx, clientID, identityID)
+		if err != nil {
+			return nil, nil, err
+		}
+		e = authEntry{version: v.auth, client: *client, identity: identity}
+		c.mu.Lock()
+		if c.entries == nil || len(c.entries) >= authCacheMax {
+			c.entries = map[authKey]authEntry{}
+		}
+		c.entries[key] = e
+		c.mu.Unlock()
+	}
+	// Copies: callers own what they get.
+	client := e.client
+	if client.ExpiresAt != nil {
+		t := *client.ExpiresAt
+		client.ExpiresAt = &t
+	}
+	var identity *mica.Identity
+	if e.identity != nil {
+		i := *e.identity
+		i.Levels = slices.Clone(i.Levels)
+		identity = &i
+	}
+	return &client, identity, nil
+}

@@ -1,0 +1,100 @@
+package sqlite_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/micahq/mica"
+)
+
+// TestAuthLookupCache checks that the cached AuthLookup answers what the
+// tables hold after every change authentication depends on, made through the
+// store or through another connection (as another process would), and that a
+// token's lastUsed does not drop the cache.
+func TestAuthLookupCache(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newAppFixture(t)
+	ann := f.identity("Ann")
+	c := &mica.Client{ID: mica.NewID(), Kind: mica.ClientPAT, Name: "t", IdentityID: ann.ID, Scopes: []string{"sp:scopes:all"},
+		SecretHash: "x", Enabled: true, Created: time.Now().UTC()}
+	if err := f.db.CreateClient(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	state := func() string {
+		t.Helper()
+		client, identity, err := f.db.AuthLookup(ctx, c.ID, ann.ID)
+		if err != nil {
+			return mica.ErrorCode(err)
+		}
+		s := fmt.Sprintf("enabled=%v expires=%v", client.Enabled, client.ExpiresAt != nil)
+		if identity == nil {
+			return s + " no identity"
+		}
+		return s + fmt.Sprintf(" %s %v", identity.Name, identity.Levels)
+	}
+	version := func() int64 {
+		t.Helper()
+		var n int64
+		if err := f.raw.QueryRow(`SELECT n FROM auth_version`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	steps := []struct {
+		name, want string
+		change     func()
+	}{
+		{"initial", "enabled=true expires=false Ann [USER]", func() {}},
+		{"levels in another connection", "enabled=true expires=false Ann [ORG_ADMIN]", func() {
+			f.exec(`UPDATE identities SET levels = '["ORG_ADMIN"]' WHERE id = ?`, ann.ID)
+		}},
+		{"renamed", "enabled=true expires=false Anna [ORG_ADMIN]", func() {
+			f.exec(`UPDATE identities SET name = 'Anna' WHERE id = ?`, ann.ID)
+		}},
+		{"disabled through the store", "enabled=false expires=false Anna [ORG_ADMIN]", func() {
+			c.Enabled = false
+			if err := f.db.UpdateClient(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"expiry in another connection", "enabled=false expires=true Anna [ORG_ADMIN]", func() {
+			f.exec(`UPDATE clients SET expires_at = '2030-01-01T00:00:00.000000Z' WHERE id = ?`, c.ID)
+		}},
+		{"identity deleted in another connection", mica.ENOTFOUND, func() {
+			f.exec(`DELETE FROM identities WHERE id = ?`, ann.ID) // cascades to the client
+		}},
+	}
+	for _, s := range steps {
+		s.change()
+		for k := 0; k < 2; k++ { // the second answer comes from the cache
+			if got := state(); got != s.want {
+				t.Fatalf("%s (read %d): %s, want %s", s.name, k+1, got, s.want)
+			}
+		}
+	}
+	before := version()
+	other := &mica.Client{ID: mica.NewID(), Kind: mica.ClientAPI, Name: "api", SecretHash: "x", Enabled: true, Created: time.Now().UTC()}
+	if err := f.db.CreateClient(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	afterCreate := version()
+	if err := f.db.TouchClient(ctx, other.ID, time.Now().UTC()); err != nil {
+		t.Fatal(err)
+	}
+	if afterCreate == before || version() != afterCreate {
+		t.Fatalf("auth version %d, then %d after a create, %d after lastUsed: want a change, then none",
+			before, afterCreate, version())
+	}
+	// Callers own what they get.
+	got, _, err := f.db.AuthLookup(ctx, other.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.Enabled = false
+	if again, _, _ := f.db.AuthLookup(ctx, other.ID, ""); !again.Enabled {
+		t.Fatal("a caller's change reached the cache")
+	}
+}
