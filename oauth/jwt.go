@@ -92,11 +92,27 @@ func LoadOrCreateKey(path string) (*ecdsa.PrivateKey, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("create key dir: %w", err)
 		}
-		tmp := path + ".tmp"
-		if err := os.WriteFile(tmp, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		// Written under a name of its own, then linked into place: a link never
+		// replaces a file, so when several servers sharing the data dir start
+		// at once, the first key in place wins and the others read it.
+		tmp, err := os.CreateTemp(filepath.Dir(path), ".jwt-key-*")
+		if err != nil {
 			return nil, fmt.Errorf("write signing key: %w", err)
 		}
-		if err := os.Rename(tmp, path); err != nil {
+		defer func() { _ = os.Remove(tmp.Name()) }()
+		_, err = tmp.Write(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+		if err == nil {
+			err = tmp.Sync()
+		}
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return nil, fmt.Errorf("write signing key: %w", err)
+		}
+		if err := os.Link(tmp.Name(), path); errors.Is(err, os.ErrExist) {
+			return LoadOrCreateKey(path) // another server put its key in place first
+		} else if err != nil {
 			return nil, fmt.Errorf("write signing key: %w", err)
 		}
 		return key, nil

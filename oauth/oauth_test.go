@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -136,5 +137,42 @@ func TestSecrets(t *testing.T) {
 	}
 	if id := oauth.NewClientID(); len(id) != 36 || strings.Count(id, "-") != 4 {
 		t.Fatalf("client id %q is not a dashed UUID", id)
+	}
+}
+
+// TestLoadOrCreateKeyConcurrently: servers sharing a data dir that start at
+// once all end up with the one key on disk.
+func TestLoadOrCreateKeyConcurrently(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "keys", "jwt-es256.pem")
+	const n = 8
+	keys := make([]*ecdsa.PrivateKey, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			keys[i], errs[i] = oauth.LoadOrCreateKey(path)
+		}()
+	}
+	wg.Wait()
+	onDisk, err := oauth.LoadOrCreateKey(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("creator %d: %v", i, errs[i])
+		}
+		if !keys[i].Equal(onDisk) {
+			t.Fatalf("creator %d uses a key that is not the one on disk", i)
+		}
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v, mode %v", err, fi.Mode())
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".jwt-key-*")); len(left) != 0 {
+		t.Fatalf("temporary files left: %v", left)
 	}
 }
