@@ -15,3 +15,8 @@ func (db *DB) ListAssignedSQL(ctx context.Context, identityID string, opt mica.L
 func (db *DB) ListAssignedCached(ctx context.Context, identityID string, opt mica.ListOptions) (mica.Page[*mica.SourceApp], bool, error) {
 	return db.listAssignedCached(ctx, identityID, opt)
 }
+
+// AssignVersion exposes the shared version read to the tests.
+func (db *DB) AssignVersion(ctx context.Context) (int64, error) {
+	return db.assignVersion(ctx)
+}

@@ -25,17 +25,65 @@ type versions struct {
 }
 
 // versionReader reads both numbers on a read connection of its own, through
-// one prepared statement.
+// one prepared statement. Concurrent callers share reads: a caller that finds a
+// read in progress (which may have started before it arrived) waits for the
+// next one, which starts after that read ends and answers every caller that
+// arrived meanwhile. Each caller so gets numbers read after it arrived, and
+// the connection does one read at a time however many requests ask.
 type versionReader struct {
-	mu   sync.Mutex
-	conn *sql.Conn
+	mu       sync.Mutex
+	inflight *versionRead // the read in progress, nil when none
+	next     *versionRead // the read to start after it, gathering callers
+
+	conn *sql.Conn // used by one read at a time
 	stmt *sql.Stmt
+}
+
+type versionRead struct {
+	done chan struct{}
+	v    versions
+	err  error
 }
 
 func (db *DB) versions(ctx context.Context) (versions, error) {
 	r := &db.vers
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	if r.inflight == nil {
+		rd := &versionRead{done: make(chan struct{})}
+		r.inflight = rd
+		r.mu.Unlock()
+		db.runVersionRead(ctx, rd)
+		return rd.v, rd.err
+	}
+	if r.next == nil {
+		r.next = &versionRead{done: make(chan struct{})}
+	}
+	rd := r.next
+	r.mu.Unlock()
+	select {
+	case <-rd.done:
+		return rd.v, rd.err
+	case <-ctx.Done():
+		return versions{}, fmt.Errorf("versions: %w", ctx.Err())
+	}
+}
+
+// runVersionRead does rd's read, then starts the read gathered meanwhile.
+func (db *DB) runVersionRead(ctx context.Context, rd *versionRead) {
+	r := &db.vers
+	rd.v, rd.err = r.read(context.WithoutCancel(ctx), db)
+	r.mu.Lock()
+	next := r.next
+	r.inflight, r.next = next, nil
+	r.mu.Unlock()
+	close(rd.done)
+	if next != nil {
+		go db.runVersionRead(ctx, next)
+	}
+}
+
+// read reads the numbers; only the in-flight read calls it.
+func (r *versionReader) read(ctx context.Context, db *DB) (versions, error) {
 	if r.conn == nil {
 		conn, err := db.read.Conn(ctx)
 		if err != nil {
@@ -66,10 +114,18 @@ func (r *versionReader) close() error {
 	return err
 }
 
+// closeLocked closes the connection once no read is in flight (Close).
 func (r *versionReader) closeLocked() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.close()
+	for {
+		r.mu.Lock()
+		if r.inflight == nil {
+			defer r.mu.Unlock()
+			return r.close()
+		}
+		rd := r.inflight
+		r.mu.Unlock()
+		<-rd.done
+	}
 }
 
 // authCacheMax caps the authentication cache; beyond it the cache is emptied.

@@ -3,6 +3,8 @@ package sqlite_test
 import (
 	"context"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -96,5 +98,71 @@ func TestAuthLookupCache(t *testing.T) {
 	got.Enabled = false
 	if again, _, _ := f.db.AuthLookup(ctx, other.ID, ""); !again.Enabled {
 		t.Fatal("a caller's change reached the cache")
+	}
+}
+
+// TestVersionsReadAfterArrival: callers share version reads, yet every caller
+// gets a number read after it arrived, never an older one, while another
+// connection commits changes.
+func TestVersionsReadAfterArrival(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newAppFixture(t)
+	ann := f.identity("Ann")
+	app := f.app("a", f.source("S", ann), true)
+	var committed atomic.Int64
+	stop := make(chan struct{})
+	writerDone := make(chan error, 1)
+	go func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				writerDone <- nil
+				return
+			default:
+			}
+			if _, err := f.raw.Exec(`UPDATE source_apps SET name = ? WHERE id = ?`, fmt.Sprint("a", i), app.ID); err != nil {
+				writerDone <- err
+				return
+			}
+			var n int64
+			if err := f.raw.QueryRow(`SELECT n FROM assignment_version`).Scan(&n); err != nil {
+				writerDone <- err
+				return
+			}
+			committed.Store(n)
+		}
+	}()
+	var readers sync.WaitGroup
+	errs := make(chan error, 16)
+	for g := 0; g < 16; g++ {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			for k := 0; k < 300; k++ {
+				before := committed.Load()
+				v, err := f.db.AssignVersion(ctx)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if v < before {
+					errs <- fmt.Errorf("read version %d after %d was committed", v, before)
+					return
+				}
+			}
+		}()
+	}
+	readers.Wait()
+	close(stop)
+	if err := <-writerDone; err != nil {
+		t.Fatal(err)
+	}
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if committed.Load() < 2 {
+		t.Fatalf("only %d commits during the reads", committed.Load())
 	}
 }
