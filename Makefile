@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/mica
 
-.PHONY: help run build test test-go test-postgres sdk-test vet lint fmt fuzz clean bench bench-classify bench-list bench-import conformance
+.PHONY: help run build test test-go test-postgres sdk-test vet lint fmt fuzz clean bench bench-classify bench-list bench-import bench-classify-pg bench-list-pg bench-pg conformance
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-15s %s\n", $$1, $$2}'
@@ -62,6 +62,22 @@ bench-list: build ## 32 connections on GET /v2025/source-apps/assigned for 20 s:
 
 bench-import: build ## load-accounts of a 1,000,000-row CSV: wall time, peak RSS
 	$(MICABENCH) import -mica $(BIN) -work $(MICABENCH_WORK) $(BENCHFLAGS)
+
+# The same classify and list on PostgreSQL: BENCHFLAGS='-servers 2' runs two
+# servers on one database. Without MICA_TEST_POSTGRES, micabench starts a
+# throwaway PostgreSQL 15 (scripts/with-postgres) and restores the tenant from
+# its cached dump ($${MICABENCH_WORK}/pg-*.dump, made on the first run) each
+# time; bench-pg runs all four in one PostgreSQL, restoring once.
+bench-classify-pg: build ## classify on PostgreSQL (BENCHFLAGS='-servers 2': two servers): accounts/s, RSS, CPU
+	$(MICABENCH) classify -database postgres -mica $(BIN) -work $(MICABENCH_WORK) $(BENCHFLAGS)
+
+bench-list-pg: build ## list on PostgreSQL (BENCHFLAGS='-servers 2': connections over two servers): req/s, p50/p99
+	$(MICABENCH) list -database postgres -mica $(BIN) -work $(MICABENCH_WORK) $(BENCHFLAGS)
+
+bench-pg: build ## classify and list on PostgreSQL with 1 then 2 servers, in one throwaway PostgreSQL 15
+	scripts/with-postgres sh -c 'for b in classify list; do for n in 1 2; do \
+		$(MICABENCH) $$b -database postgres -servers $$n -mica $(BIN) -work $(MICABENCH_WORK) $(BENCHFLAGS) || exit 1; \
+	done; done'
 
 clean: ## remove build output and the default data dir
 	rm -rf bin mica-data

@@ -19,19 +19,25 @@ func runDemo(ctx context.Context, args []string) error {
 	seed := fs.Uint64("seed", 0, "generator seed: the same seed makes the same tenant")
 	identities := fs.Int("identities", 0, "number of people (default 2000, or derived from --ad-accounts)")
 	adAccounts := fs.Int("ad-accounts", 0, "total Active Directory accounts, people and machines (up to 1000000)")
+	database := fs.String("database", os.Getenv("MICA_DATABASE"), "a postgres:// URL: write the tenant into PostgreSQL instead of the data dir's SQLite file (MICA_DATABASE)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *identities < 0 || *identities > 1_000_000 || *adAccounts < 0 || *adAccounts > 1_000_000 {
 		return fmt.Errorf("--identities and --ad-accounts must be between 0 and 1000000")
 	}
-	db, _, err := openStore(ctx, *dataDir)
+	m := &Main{Config: Config{DataDir: *dataDir, Database: *database}}
+	db, _, err := m.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = db.Close() }()
+	where := *dataDir
+	if *database != "" {
+		where = "the database"
+	}
 	if _, err := db.GetSetting(ctx, settingDemoSeeded); err == nil {
-		return fmt.Errorf("%s already holds a demo tenant; use an empty --data-dir", *dataDir)
+		return fmt.Errorf("%s already holds a demo tenant; use an empty --data-dir or database", where)
 	} else if mica.ErrorCode(err) != mica.ENOTFOUND {
 		return err
 	}
@@ -52,7 +58,7 @@ func runDemo(ctx context.Context, args []string) error {
 	if err := db.SetSetting(ctx, settingDemoSeeded, "true"); err != nil {
 		return err
 	}
-	fmt.Printf("demo tenant (seed %d) written to %s in %s\n\n%s", *seed, *dataDir, time.Since(start).Round(time.Millisecond), report)
+	fmt.Printf("demo tenant (seed %d) written to %s in %s\n\n%s", *seed, where, time.Since(start).Round(time.Millisecond), report)
 	return nil
 }
 

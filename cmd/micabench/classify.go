@@ -59,16 +59,12 @@ type classifyStatus struct {
 }
 
 func (b *classifyBench) run(ctx context.Context, o *options, run int) (result, error) {
-	dir := filepath.Join(o.work, "run-classify")
-	data := filepath.Join(dir, "data")
-	if err := copyDir(b.pristine, data); err != nil {
-		return result{}, err
-	}
-	srv, err := startServer(ctx, o, data)
+	f, err := startFleet(ctx, o, b.pristine, filepath.Join(o.work, "run-classify"))
 	if err != nil {
 		return result{}, err
 	}
-	defer srv.stop()
+	defer f.stop()
+	srv := f.servers[0] // takes the requests; on PostgreSQL River spreads the job's work over every server
 	tok, err := srv.token(b.info.AdminID, b.info.Secret)
 	if err != nil {
 		return result{}, err
@@ -79,12 +75,13 @@ func (b *classifyBench) run(ctx context.Context, o *options, run int) (result, e
 		return result{}, err
 	}
 	var prof <-chan error
+	mark := f.cpuMark()
 	start := time.Now()
 	if err := srv.call("POST", src+"/classify", tok, nil, nil); err != nil {
 		return result{}, err
 	}
 	if run == 0 && o.cpuProfile != "" {
-		prof = srv.profile(o.cpuProfile, o.profileFor)
+		prof = f.profile(o.cpuProfile, o.profileFor)
 	}
 	var st classifyStatus
 	for {
@@ -103,7 +100,7 @@ func (b *classifyBench) run(ctx context.Context, o *options, run int) (result, e
 	if st.Status != "COMPLETED" {
 		return result{}, fmt.Errorf("the job ended %s", st.Status)
 	}
-	rss, err := srv.peakRSS()
+	res, err := f.usage(mark)
 	if err != nil {
 		return result{}, err
 	}
@@ -114,6 +111,6 @@ func (b *classifyBench) run(ctx context.Context, o *options, run int) (result, e
 	}
 	n := st.Counts["COMPLETED"]
 	rate := float64(n) / elapsed.Seconds()
-	return result{value: rate, higherBetter: true, peakRSS: rss,
+	return result{value: rate, higherBetter: true, res: res,
 		line: fmt.Sprintf("%d accounts classified in %.2f s = %.0f accounts/s", n, elapsed.Seconds(), rate)}, nil
 }

@@ -64,7 +64,7 @@ func (b *importBench) run(ctx context.Context, o *options, run int) (result, err
 		return result{}, fmt.Errorf("mica clients create: %w: %s", err, out)
 	}
 	id, secret := field(string(out), "client id:"), field(string(out), "client secret:")
-	srv, err := startServer(ctx, o, data)
+	srv, err := startServer(ctx, o, data, filepath.Join(dir, "server.log"))
 	if err != nil {
 		return result{}, err
 	}
@@ -129,7 +129,7 @@ func (b *importBench) run(ctx context.Context, o *options, run int) (result, err
 			return result{}, fmt.Errorf("cpu profile: %w", err)
 		}
 	}
-	return result{value: elapsed.Seconds(), peakRSS: rss,
+	return result{value: elapsed.Seconds(), res: resources{rss: []int64{rss}},
 		line: fmt.Sprintf("%d rows imported in %.2f s = %.0f rows/s", st.ProcessedAccounts, elapsed.Seconds(),
 			float64(st.ProcessedAccounts)/elapsed.Seconds())}, nil
 }

@@ -62,16 +62,12 @@ func listQueries(sourceIDs []string) []url.Values {
 }
 
 func (b *listBench) run(ctx context.Context, o *options, run int) (result, error) {
-	dir := filepath.Join(o.work, "run-list")
-	data := filepath.Join(dir, "data")
-	if err := copyDir(b.pristine, data); err != nil {
-		return result{}, err
-	}
-	srv, err := startServer(ctx, o, data)
+	f, err := startFleet(ctx, o, b.pristine, filepath.Join(o.work, "run-list"))
 	if err != nil {
 		return result{}, err
 	}
-	defer srv.stop()
+	defer f.stop()
+	srv := f.servers[0] // mints the tokens, good on every server (one signing key)
 	tokens := make([]string, len(b.info.ClientIDs))
 	errs := make([]error, len(tokens))
 	var wg sync.WaitGroup
@@ -95,17 +91,21 @@ func (b *listBench) run(ctx context.Context, o *options, run int) (result, error
 	for _, v := range listQueries(b.info.SourceIDs) {
 		paths = append(paths, "/v2025/source-apps/assigned?"+v.Encode())
 	}
-	l := &load{base: srv.base, paths: paths, tokens: tokens, conns: b.conns, duration: b.duration,
+	l := &load{bases: f.bases(), paths: paths, tokens: tokens, conns: b.conns, duration: b.duration,
 		warmup: b.warmup, maxRequests: 10_000_000, timeout: 30 * time.Second}
 	var prof <-chan error
 	if run == 0 && o.cpuProfile != "" {
-		prof = srv.profile(o.cpuProfile, min(o.profileFor, b.duration))
+		prof = f.profile(o.cpuProfile, min(o.profileFor, b.duration))
 	}
+	// CPU times cover the measured part: from the end of the warm-up to the end of the load.
+	marks := make(chan cpuMark, 1)
+	warm := time.AfterFunc(b.warmup, func() { marks <- f.cpuMark() })
 	st, err := l.run(ctx)
 	if err != nil {
+		warm.Stop()
 		return result{}, err
 	}
-	rss, err := srv.peakRSS()
+	res, err := f.usage(<-marks)
 	if err != nil {
 		return result{}, err
 	}
@@ -115,8 +115,11 @@ func (b *listBench) run(ctx context.Context, o *options, run int) (result, error
 		}
 	}
 	line := fmt.Sprintf("%d conns, %d tokens, %s", b.conns, len(tokens), st)
+	if len(f.servers) > 1 {
+		line = fmt.Sprintf("%d conns over %d servers, %d tokens, %s", b.conns, len(f.servers), len(tokens), st)
+	}
 	if st.firstError != "" {
 		line += " (first error: " + st.firstError + ")"
 	}
-	return result{value: st.rps(), higherBetter: true, peakRSS: rss, line: line}, nil
+	return result{value: st.rps(), higherBetter: true, res: res, line: line}, nil
 }

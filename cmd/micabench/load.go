@@ -15,9 +15,11 @@ import (
 // load is a closed-loop HTTP load generator for loopback: conns workers, each
 // on its own keep-alive connection, send GET requests back to back for
 // warmup+duration; only requests started after the warm-up are measured.
+// Worker w sends to bases[w % len(bases)], so the connections are spread
+// round-robin over several servers.
 // It stops by itself: at the deadline, after maxRequests, or when ctx ends.
 type load struct {
-	base        string        // http://127.0.0.1:PORT (must be loopback)
+	bases       []string      // http://127.0.0.1:PORT of each server (must be loopback)
 	paths       []string      // request paths with query, taken in turn
 	tokens      []string      // bearer tokens, taken in turn
 	conns       int           // concurrent connections
@@ -60,11 +62,13 @@ func checkLoopback(base string) error {
 
 // run sends the load and measures it.
 func (l *load) run(ctx context.Context) (loadStats, error) {
-	if err := checkLoopback(l.base); err != nil {
-		return loadStats{}, err
+	for _, b := range l.bases {
+		if err := checkLoopback(b); err != nil {
+			return loadStats{}, err
+		}
 	}
-	if len(l.paths) == 0 || len(l.tokens) == 0 || l.conns < 1 {
-		return loadStats{}, fmt.Errorf("load needs paths, tokens and connections")
+	if len(l.bases) == 0 || len(l.paths) == 0 || len(l.tokens) == 0 || l.conns < 1 {
+		return loadStats{}, fmt.Errorf("load needs servers, paths, tokens and connections")
 	}
 	tr := &http.Transport{MaxIdleConns: l.conns, MaxIdleConnsPerHost: l.conns, MaxConnsPerHost: l.conns,
 		DisableCompression: true}
@@ -87,6 +91,7 @@ func (l *load) run(ctx context.Context) (loadStats, error) {
 		wg.Add(1)
 		go func(me *worker, w int) {
 			defer wg.Done()
+			base := l.bases[w%len(l.bases)]
 			for i := w; ; i += l.conns {
 				if sent.Add(1) > l.maxRequests || ctx.Err() != nil {
 					return
@@ -95,7 +100,7 @@ func (l *load) run(ctx context.Context) (loadStats, error) {
 				if !t0.Before(end) {
 					return
 				}
-				err := l.get(ctx, client, l.paths[i%len(l.paths)], l.tokens[(i/len(l.paths)+i)%len(l.tokens)])
+				err := l.get(ctx, client, base, l.paths[i%len(l.paths)], l.tokens[(i/len(l.paths)+i)%len(l.tokens)])
 				if t0.Before(measureFrom) {
 					continue
 				}
@@ -126,8 +131,8 @@ func (l *load) run(ctx context.Context) (loadStats, error) {
 }
 
 // get sends one request; anything but a 200 with a body is an error.
-func (l *load) get(ctx context.Context, c *http.Client, path, token string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, l.base+path, nil)
+func (l *load) get(ctx context.Context, c *http.Client, base, path, token string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
 	if err != nil {
 		return err
 	}

@@ -40,9 +40,9 @@ func TestParseVmHWM(t *testing.T) {
 
 func TestSummarizeTakesTheMedian(t *testing.T) {
 	t.Parallel()
-	rs := []result{{value: 3, higherBetter: true, line: "three", peakRSS: 30 << 20},
-		{value: 1, higherBetter: true, line: "one", peakRSS: 10 << 20},
-		{value: 2, higherBetter: true, line: "two", peakRSS: 20 << 20, load: 0.5}}
+	rs := []result{{value: 3, higherBetter: true, line: "three", res: resources{rss: []int64{30 << 20}}},
+		{value: 1, higherBetter: true, line: "one", res: resources{rss: []int64{10 << 20}}},
+		{value: 2, higherBetter: true, line: "two", res: resources{rss: []int64{20 << 20}}, load: 0.5}}
 	if got, want := summarize("x", rs), "x (median of 3): two, server peak RSS 20 MiB (load 0.00/0.00/0.50)"; got != want {
 		t.Fatalf("summarize = %q, want %q", got, want)
 	}
@@ -50,7 +50,7 @@ func TestSummarizeTakesTheMedian(t *testing.T) {
 
 func TestLoadRefusesRemoteTargets(t *testing.T) {
 	t.Parallel()
-	l := &load{base: "http://example.com", paths: []string{"/"}, tokens: []string{"t"}, conns: 1}
+	l := &load{bases: []string{"http://127.0.0.1:1", "http://example.com"}, paths: []string{"/"}, tokens: []string{"t"}, conns: 1}
 	if _, err := l.run(context.Background()); err == nil {
 		t.Fatal("a remote target was accepted")
 	}
@@ -77,7 +77,7 @@ func TestLoadCountsAndStops(t *testing.T) {
 		_, _ = w.Write([]byte("[]"))
 	}))
 	defer srv.Close()
-	l := &load{base: srv.URL, paths: []string{"/x?a=1", "/y"}, tokens: []string{"a", "b"}, conns: 4,
+	l := &load{bases: []string{srv.URL}, paths: []string{"/x?a=1", "/y"}, tokens: []string{"a", "b"}, conns: 4,
 		duration: time.Minute, maxRequests: 300, timeout: 5 * time.Second}
 	start := time.Now()
 	st, err := l.run(context.Background())
@@ -95,5 +95,58 @@ func TestLoadCountsAndStops(t *testing.T) {
 	}
 	if st.p50 <= 0 || st.p99 < st.p50 || st.max < st.p99 {
 		t.Fatalf("latencies out of order: %s", st)
+	}
+}
+
+// TestLoadSpreadsOverServers: the connections go round-robin to every server.
+func TestLoadSpreadsOverServers(t *testing.T) {
+	t.Parallel()
+	var counts [2]atomic.Int64
+	var bases []string
+	for i := range counts {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			counts[i].Add(1)
+			_, _ = w.Write([]byte("[]"))
+		}))
+		defer srv.Close()
+		bases = append(bases, srv.URL)
+	}
+	l := &load{bases: bases, paths: []string{"/"}, tokens: []string{"a"}, conns: 4, duration: time.Minute,
+		maxRequests: 200, timeout: 5 * time.Second}
+	st, err := l.run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.requests != 200 || st.errors != 0 || counts[0].Load() < 50 || counts[1].Load() < 50 {
+		t.Fatalf("requests %d, errors %d, served %d + %d; want 200, 0, about 100 each", st.requests, st.errors,
+			counts[0].Load(), counts[1].Load())
+	}
+}
+
+func TestParseProcStat(t *testing.T) {
+	t.Parallel()
+	// comm may hold spaces and parentheses; utime 150 and stime 50 ticks are 2 s.
+	st, err := parseProcStat("4242 (postgres: a (b) c) S 17 4242 4242 0 -1 4194560 100 0 0 0 150 50 0 0 20 0 1 0 99\n")
+	if err != nil || st.ppid != 17 || st.cpu != 2*time.Second {
+		t.Fatalf("parseProcStat = %+v, %v; want ppid 17, cpu 2s", st, err)
+	}
+	if _, err := parseProcStat("4242 (x) S 17"); err == nil {
+		t.Fatal("a short stat line: no error")
+	}
+}
+
+func TestSummarizeSeveralServers(t *testing.T) {
+	t.Parallel()
+	res := func(a, b int64, cpu time.Duration) resources {
+		return resources{postgres: true, rss: []int64{a << 20, b << 20}, cpu: []time.Duration{cpu, cpu},
+			pgSeen: true, pgPSS: 300 << 20, pgCPU: 2 * cpu}
+	}
+	rs := []result{{value: 1, line: "one", res: res(80, 70, time.Second)},
+		{value: 2, line: "two", res: res(90, 60, 3*time.Second)},
+		{value: 3, line: "three", res: res(100, 50, 2*time.Second)}}
+	want := "x (median of 3): two, server peak RSS 150 MiB (90 + 60), server CPU 4.0 s (2.0 + 2.0), " +
+		"PostgreSQL CPU 4.0 s, peak PSS 300 MiB (load 0.00/0.00/0.00)"
+	if got := summarize("x", rs); got != want {
+		t.Fatalf("summarize = %q, want %q", got, want)
 	}
 }

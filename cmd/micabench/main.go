@@ -12,6 +12,12 @@
 // measures, and reads the server's peak RSS (VmHWM). It prints one line per
 // run to stderr and one result line, the median of -runs runs, to stdout.
 // Timings live here and in BENCHMARKS.md, never in tests.
+//
+// classify and list also run on PostgreSQL (-database postgres) with one or
+// more servers sharing the database (-servers N): the tenant is generated once
+// into a pristine database (and its dump cached under -work), and every run
+// works on a copy of it (CREATE DATABASE ... TEMPLATE). Without MICA_TEST_POSTGRES
+// micabench runs itself under scripts/with-postgres, a throwaway PostgreSQL 15.
 package main
 
 import (
@@ -62,7 +68,10 @@ func run(ctx context.Context, args []string) error {
 	fs.Float64Var(&o.maxLoad, "max-load", 1.5, "wait before each run until the 1-minute load average is below this (0: do not wait)")
 	fs.DurationVar(&o.loadWait, "load-wait", 15*time.Minute, "give up waiting for a quiet machine after this long and run anyway")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the server during the first run to this file")
-	fs.DurationVar(&o.profileFor, "profile-for", 10*time.Second, "how long the -cpuprofile capture lasts")
+	fs.DurationVar(&o.profileFor, "profile-for", 10*time.Second, "how long the -cpuprofile capture lasts (of every server: FILE, FILE.2, ...)")
+	fs.StringVar(&o.database, "database", "sqlite", "the store: sqlite; postgres ($"+pgEnv+", else a throwaway PostgreSQL 15 through "+
+		withPostgres+"); or a postgres:// URL of a server where micabench may create databases (classify and list)")
+	fs.IntVar(&o.servers, "servers", 1, "mica serve processes sharing the PostgreSQL database; list spreads its connections over them")
 	b.flags(fs)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -70,7 +79,34 @@ func run(ctx context.Context, args []string) error {
 	if o.runs < 1 {
 		return errors.New("-runs must be at least 1")
 	}
+	if o.servers < 1 {
+		return errors.New("-servers must be at least 1")
+	}
 	var err error
+	label := args[0]
+	switch dsn := o.database; {
+	case dsn == "sqlite":
+		if o.servers != 1 {
+			return errors.New("-servers needs -database postgres: servers cannot share a SQLite store")
+		}
+	case args[0] == "import":
+		return errors.New("import runs on SQLite only")
+	case dsn == "postgres":
+		if dsn = os.Getenv(pgEnv); dsn == "" {
+			return reexecWithPostgres()
+		}
+		fallthrough
+	case strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://"):
+		if o.pg, err = newPGCluster(dsn); err != nil {
+			return err
+		}
+		label = fmt.Sprintf("%s on PostgreSQL, %d server", args[0], o.servers)
+		if o.servers > 1 {
+			label += "s"
+		}
+	default:
+		return fmt.Errorf("-database %q: sqlite, postgres or a postgres:// URL", o.database)
+	}
 	if o.mica, err = filepath.Abs(o.mica); err != nil {
 		return err
 	}
@@ -91,11 +127,11 @@ func run(ctx context.Context, args []string) error {
 			return fmt.Errorf("run %d: %w", i+1, err)
 		}
 		r.load = load
-		fmt.Fprintf(os.Stderr, "%s run %d/%d: %s, server peak RSS %s (load %.2f)\n",
-			args[0], i+1, o.runs, r.line, mib(r.peakRSS), load)
+		fmt.Fprintf(os.Stderr, "%s run %d/%d: %s, %s (load %.2f)\n",
+			label, i+1, o.runs, r.line, r.res, load)
 		results = append(results, r)
 	}
-	fmt.Println(summarize(args[0], results))
+	fmt.Println(summarize(label, results))
 	return nil
 }
 
@@ -105,6 +141,9 @@ type options struct {
 	runs                   int
 	maxLoad                float64
 	loadWait, profileFor   time.Duration
+	database               string
+	servers                int
+	pg                     *pgCluster // nil on SQLite
 }
 
 // bench is one end-to-end benchmark.
@@ -122,12 +161,12 @@ type result struct {
 	value        float64
 	higherBetter bool
 	line         string
-	peakRSS      int64 // bytes
+	res          resources
 	load         float64
 }
 
 // summarize is the result line: the run whose figure is the median, with the
-// median peak RSS and every run's load average.
+// median peak RSS (and CPU times, per server) and every run's load average.
 func summarize(name string, rs []result) string {
 	byValue := append([]result(nil), rs...)
 	sort.Slice(byValue, func(i, j int) bool { return byValue[i].value < byValue[j].value })
@@ -135,14 +174,19 @@ func summarize(name string, rs []result) string {
 	if med.higherBetter {
 		med = byValue[len(byValue)/2]
 	}
-	rss := make([]int64, len(rs))
+	res := make([]resources, len(rs))
 	loads := make([]string, len(rs))
 	for i, r := range rs {
-		rss[i], loads[i] = r.peakRSS, fmt.Sprintf("%.2f", r.load)
+		res[i], loads[i] = r.res, fmt.Sprintf("%.2f", r.load)
 	}
-	sort.Slice(rss, func(i, j int) bool { return rss[i] < rss[j] })
-	return fmt.Sprintf("%s (median of %d): %s, server peak RSS %s (load %s)", name, len(rs), med.line,
-		mib(rss[(len(rss)-1)/2]), strings.Join(loads, "/"))
+	return fmt.Sprintf("%s (median of %d): %s, %s (load %s)", name, len(rs), med.line,
+		medianResources(res), strings.Join(loads, "/"))
+}
+
+// median is the middle of v (the lower one of an even count); it sorts v.
+func median(v []int64) int64 {
+	sort.Slice(v, func(i, j int) bool { return v[i] < v[j] })
+	return v[(len(v)-1)/2]
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }

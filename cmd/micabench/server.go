@@ -12,8 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 )
@@ -38,9 +36,9 @@ func freeAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// startServer runs mica serve on dataDir (logging to dataDir/../server.log) and
-// waits until it is ready.
-func startServer(ctx context.Context, o *options, dataDir string, extra ...string) (*server, error) {
+// startServer runs mica serve on dataDir (logging to logFile; extra are more
+// flags) and waits until it is ready.
+func startServer(ctx context.Context, o *options, dataDir, logFile string, extra ...string) (*server, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -49,7 +47,7 @@ func startServer(ctx context.Context, o *options, dataDir string, extra ...strin
 	if err != nil {
 		return nil, err
 	}
-	log, err := os.Create(filepath.Join(filepath.Dir(dataDir), "server.log"))
+	log, err := os.Create(logFile)
 	if err != nil {
 		return nil, err
 	}
@@ -90,22 +88,10 @@ func (s *server) peakRSS() (int64, error) {
 	return parseVmHWM(string(b))
 }
 
-// parseVmHWM reads the VmHWM line ("VmHWM:  123456 kB") of /proc/PID/status.
-func parseVmHWM(status string) (int64, error) {
-	for _, line := range strings.Split(status, "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			f := strings.Fields(rest)
-			if len(f) != 2 || f[1] != "kB" {
-				break
-			}
-			kb, err := strconv.ParseInt(f[0], 10, 64)
-			if err != nil {
-				break
-			}
-			return kb << 10, nil
-		}
-	}
-	return 0, fmt.Errorf("no VmHWM in /proc status")
+// cpu is the CPU time (user + system) the server has used so far.
+func (s *server) cpu() (time.Duration, error) {
+	st, err := readProcStat(s.cmd.Process.Pid)
+	return st.cpu, err
 }
 
 // stop ends the server (SIGTERM, then SIGKILL after 30 s) and waits for it.

@@ -49,9 +49,13 @@ func (t *tenantSpec) dir(work string) string {
 		t.apps, t.clients))
 }
 
-// prepare generates the tenant once into work (mica demo, then apps and
-// clients through the store) and returns its description.
+// prepare generates the tenant once (mica demo, then apps and clients through
+// the store) and returns its description and its pristine copy: a data
+// directory under work on SQLite, a database on PostgreSQL (-database).
 func (t *tenantSpec) prepare(ctx context.Context, o *options) (*tenantInfo, string, error) {
+	if o.pg != nil {
+		return t.preparePostgres(ctx, o)
+	}
 	dir := t.dir(o.work)
 	pristine := filepath.Join(dir, "data")
 	infoFile := filepath.Join(dir, "tenant.json")
@@ -78,31 +82,72 @@ func (t *tenantSpec) prepare(ctx context.Context, o *options) (*tenantInfo, stri
 		return nil, "", err
 	}
 	defer func() { _ = db.Close() }()
-	cfg := demo.Config{Seed: t.seed, Identities: t.identities, ADAccounts: t.adAccounts}
-	sources := demo.Sources(cfg)
-	info = tenantInfo{ADSourceID: sources[demo.SourceAD].ID, Secret: benchSecret}
-	for _, s := range sources {
-		info.SourceIDs = append(info.SourceIDs, s.ID)
+	holders := func(ctx context.Context, admin, adSource string, n int) ([]string, error) {
+		raw, err := sql.Open("sqlite", "file:"+db.Path()+"?mode=ro")
+		if err != nil {
+			return nil, err
+		}
+		defer func() { _ = raw.Close() }()
+		rows, err := raw.QueryContext(ctx, `SELECT i.id FROM identities i WHERE i.id <> ? AND EXISTS
+			(SELECT 1 FROM accounts a WHERE a.identity_id = i.id AND a.source_id = ?) ORDER BY i.id LIMIT ?`,
+			admin, adSource, n)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { _ = rows.Close() }()
+		var ids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return nil, err
+			}
+			ids = append(ids, id)
+		}
+		return ids, rows.Err()
 	}
-	admin, err := db.GetSetting(ctx, "demo.adminIdentity")
+	infop, err := t.addBenchData(ctx, db, holders)
 	if err != nil {
-		return nil, "", fmt.Errorf("demo admin identity: %w", err)
-	}
-	if err := addApps(ctx, db, admin, info.SourceIDs, t.apps); err != nil {
-		return nil, "", err
-	}
-	if err := addClients(ctx, db, admin, t.clients, &info); err != nil {
 		return nil, "", err
 	}
 	if err := db.Close(); err != nil {
 		return nil, "", err
 	}
-	b, _ := json.MarshalIndent(info, "", "  ")
+	b, _ := json.MarshalIndent(infop, "", "  ")
 	if err := os.WriteFile(infoFile, b, 0o644); err != nil {
 		return nil, "", err
 	}
 	fmt.Fprintf(os.Stderr, "tenant ready in %s\n", time.Since(start).Round(time.Second))
-	return &info, pristine, nil
+	return infop, pristine, nil
+}
+
+// adHolders lists up to n identities other than admin with an account on the
+// AD source, by id (a hash, so a spread of the tenant): SQL per store.
+type adHolders func(ctx context.Context, admin, adSource string, n int) ([]string, error)
+
+// addBenchData adds micabench's source apps and clients to the demo tenant in
+// db and describes the result.
+func (t *tenantSpec) addBenchData(ctx context.Context, db mica.Store, holders adHolders) (*tenantInfo, error) {
+	cfg := demo.Config{Seed: t.seed, Identities: t.identities, ADAccounts: t.adAccounts}
+	sources := demo.Sources(cfg)
+	info := &tenantInfo{ADSourceID: sources[demo.SourceAD].ID, Secret: benchSecret}
+	for _, s := range sources {
+		info.SourceIDs = append(info.SourceIDs, s.ID)
+	}
+	admin, err := db.GetSetting(ctx, "demo.adminIdentity")
+	if err != nil {
+		return nil, fmt.Errorf("demo admin identity: %w", err)
+	}
+	if err := addApps(ctx, db, admin, info.SourceIDs, t.apps); err != nil {
+		return nil, err
+	}
+	ids, err := holders(ctx, admin, info.ADSourceID, t.clients)
+	if err != nil {
+		return nil, fmt.Errorf("identities with an AD account: %w", err)
+	}
+	if err := addClients(ctx, db, admin, ids, info); err != nil {
+		return nil, err
+	}
+	return info, nil
 }
 
 // appWords name the generated apps, so that name filters match some of them.
@@ -112,7 +157,7 @@ var appWords = []string{"Payroll", "Analytics", "Wiki", "Ticketing", "CRM", "Exp
 // addApps grows the tenant's source apps to total: spread over the sources,
 // a third matching all accounts, the rest by one or two of their source's
 // access profiles, one in ten disabled.
-func addApps(ctx context.Context, db *sqlite.DB, owner string, sourceIDs []string, total int) error {
+func addApps(ctx context.Context, db mica.Store, owner string, sourceIDs []string, total int) error {
 	aps := map[string][]string{}
 	for off := 0; ; off += 250 {
 		page, err := db.ListAccessProfiles(ctx, mica.ListOptions{Limit: 250, Offset: off, Sorters: "name"})
@@ -151,35 +196,11 @@ func addApps(ctx context.Context, db *sqlite.DB, owner string, sourceIDs []strin
 	return nil
 }
 
-// addClients creates the admin's client and one client for each of n
-// identities that have an AD account (so that apps are assigned to them),
-// picked by id, which is a hash: a spread of the tenant.
-func addClients(ctx context.Context, db *sqlite.DB, admin string, n int, info *tenantInfo) error {
+// addClients creates the admin's client and one client for each identity of
+// ids, all with the secret benchSecret.
+func addClients(ctx context.Context, db mica.Store, admin string, ids []string, info *tenantInfo) error {
 	hash, err := oauth.HashSecret(benchSecret)
 	if err != nil {
-		return err
-	}
-	raw, err := sql.Open("sqlite", "file:"+db.Path()+"?mode=ro")
-	if err != nil {
-		return err
-	}
-	defer func() { _ = raw.Close() }()
-	rows, err := raw.QueryContext(ctx, `SELECT i.id FROM identities i WHERE i.id <> ? AND EXISTS
-		(SELECT 1 FROM accounts a WHERE a.identity_id = i.id AND a.source_id = ?) ORDER BY i.id LIMIT ?`,
-		admin, info.ADSourceID, n)
-	if err != nil {
-		return err
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			_ = rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Close(); err != nil {
 		return err
 	}
 	mk := func(identity, name string) (string, error) {
