@@ -144,9 +144,11 @@ func (db *DB) snapshot(ctx context.Context, v int64) (*appSnapshot, error) {
 // ListAssignedSourceApps lists the apps assigned to identityID (assignedSQL),
 // from the cache when the database has not changed since it was filled.
 func (db *DB) ListAssignedSourceApps(ctx context.Context, identityID string, opt mica.ListOptions) (mica.Page[*mica.SourceApp], error) {
-	if page, ok, err := db.listAssignedCached(ctx, identityID, opt); ok || err != nil {
+	if page, ok, err := db.listAssignedCached(ctx, identityID, opt); ok {
 		return page, err
 	}
+	// The cache could not answer: the data changed while it read, or reading
+	// failed (then SQL says what is wrong).
 	return db.listAssignedSQL(ctx, identityID, opt)
 }
 
@@ -157,17 +159,18 @@ func (db *DB) listAssignedSQL(ctx context.Context, identityID string, opt mica.L
 }
 
 // listAssignedCached answers from the cache; ok is false when it cannot (the
-// data changed while it read), and the caller then asks SQL.
+// data changed while it read, or a read failed: err), and the caller then asks
+// SQL. With ok, err is the answer's (a client error in filters or sorters).
 func (db *DB) listAssignedCached(ctx context.Context, identityID string, opt mica.ListOptions) (page mica.Page[*mica.SourceApp], ok bool, err error) {
 	page = mica.Page[*mica.SourceApp]{Total: -1}
 	res := query.SourceAppsAssigned
 	v, err := db.assignVersion(ctx)
 	if err != nil {
-		return page, false, nil // SQL will say what is wrong
+		return page, false, err
 	}
 	s, err := db.snapshot(ctx, v)
 	if err != nil || s == nil {
-		return page, false, nil
+		return page, false, err
 	}
 	match, err := s.filter(res, opt.Filters)
 	if err != nil {
