@@ -207,26 +207,34 @@ type change struct {
 	rec       *mica.Recommendation
 }
 
-const updateClassificationSQL = `UPDATE accounts SET is_machine = $1, classification_method = $2, classified_at = $3,
-	recommendation_type = $4, recommendation_method = $5, modified = $6 WHERE id = $7`
+// updateClassificationsSQL writes a batch of classifications in one statement
+// ($1 the time; $2.. the accounts' columns as arrays, row by row): PostgreSQL
+// then plans and applies the whole batch once instead of once per account.
+const updateClassificationsSQL = `UPDATE accounts a SET is_machine = u.is_machine,
+	classification_method = u.method, classified_at = CASE WHEN u.method IS NULL THEN NULL ELSE $1::timestamptz END,
+	recommendation_type = u.rec_type, recommendation_method = u.rec_method, modified = $1
+	FROM (SELECT * FROM unnest($2::text[], $3::boolean[], $4::text[], $5::text[], $6::text[])
+		AS u(id, is_machine, method, rec_type, rec_method) ORDER BY id) u
+	WHERE a.id = u.id`
 
-// applyClassifications writes accounts' new classifications, a batch of
-// statements per round trip.
+// applyClassifications writes accounts' new classifications, one statement
+// per batch of accounts.
 func applyClassifications(ctx context.Context, tx *Tx, changes []change) error {
 	for start := 0; start < len(changes); start += insertBatch {
 		chunk := changes[start:min(start+insertBatch, len(changes))]
-		b := &pgx.Batch{}
-		for _, c := range chunk {
-			var recType, recMethod, m, at any
+		ids := make([]string, len(chunk))
+		machine := make([]bool, len(chunk))
+		methods, recTypes, recMethods := make([]*string, len(chunk)), make([]*string, len(chunk)), make([]*string, len(chunk))
+		for i, c := range chunk {
+			ids[i], machine[i] = c.id, c.isMachine
 			if c.rec != nil {
-				recType, recMethod = c.rec.Type, c.rec.Method
+				recTypes[i], recMethods[i] = &c.rec.Type, &c.rec.Method
 			}
 			if c.method != "" {
-				m, at = c.method, tx.now
+				methods[i] = &chunk[i].method
 			}
-			b.Queue(updateClassificationSQL, c.isMachine, m, at, recType, recMethod, tx.now, c.id)
 		}
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		if _, err := tx.Exec(ctx, updateClassificationsSQL, tx.now, ids, machine, methods, recTypes, recMethods); err != nil {
 			return fmt.Errorf("classify accounts: %w", err)
 		}
 	}
