@@ -55,6 +55,14 @@ type chunkedStore interface {
 	ClassifyNextBatch(ctx context.Context, jobID string, n int, decide mica.Decider) (*mica.ClassificationJob, int64, error)
 }
 
+// pipelinedStore is a store that reads and decides a job's next batch while it
+// writes the current one (SQLite): next is ProcessClassificationBatch for one
+// worker, and stop ends the reading ahead.
+type pipelinedStore interface {
+	ClassificationBatches(ctx context.Context, jobID string, decide mica.Decider) (
+		next func(ctx context.Context, n int) (*mica.ClassificationJob, error), stop func())
+}
+
 // Workers is how many River jobs work one classification job on PostgreSQL,
 // spread over the servers that fetch them.
 const Workers = 4
@@ -314,6 +322,14 @@ func (w *classifyWorker) Work(ctx context.Context, job *river.Job[ClassifyArgs])
 	}
 	decide := classify.Decider(classify.ModeDefault, prog)
 	chunked, _ := r.store.(chunkedStore)
+	process := r.store.ProcessClassificationBatch
+	if ps, ok := r.store.(pipelinedStore); ok && chunked == nil {
+		next, stop := ps.ClassificationBatches(ctx, j.ID, decide)
+		defer stop()
+		process = func(ctx context.Context, _ string, n int, _ mica.Decider) (*mica.ClassificationJob, error) {
+			return next(ctx, n)
+		}
+	}
 	for j.Running() {
 		p := mica.GetPacing(ctx, r.store, r.pacing)
 		var next *mica.ClassificationJob
@@ -341,7 +357,7 @@ func (w *classifyWorker) Work(ctx context.Context, job *river.Job[ClassifyArgs])
 				return nil
 			}
 		default:
-			next, err = r.store.ProcessClassificationBatch(ctx, j.ID, p.BatchSize, decide)
+			next, err = process(ctx, j.ID, p.BatchSize, decide)
 		}
 		if mica.ErrorCode(err) == mica.ENOTFOUND {
 			return nil

@@ -178,9 +178,10 @@ func scanClassification(s interface{ Scan(...any) error }) (*mica.AccountClassif
 }
 
 // classRow is an account as classification reads it, its attributes still JSON:
-// decoding them is, with discovery, most of classification's work, and is done
-// on every CPU by decideRows.
+// decoding them (decodeAttributes) and discovery are done on every CPU by
+// decideRows, outside the row loop.
 type classRow struct {
+	seq   int64 // its place in a job (classification_job_items.seq); 0 elsewhere
 	rowid int64 // where the account is stored: updates go straight there, not through the id index
 	acct  mica.AccountClassification
 	attrs string
@@ -217,18 +218,24 @@ const decideChunk = 64
 // GOMAXPROCS goroutines (a Decider is a pure function of its account). The
 // decoded attributes are dropped once decided.
 func decideRows(rows []classRow, decide mica.Decider) []decision {
+	return decideRowsOn(rows, decide, runtime.GOMAXPROCS(0))
+}
+
+// decideRowsOn is decideRows on at most workers goroutines.
+func decideRowsOn(rows []classRow, decide mica.Decider, workers int) []decision {
 	out := make([]decision, len(rows))
-	one := func(i int) {
+	one := func(dec *attrDecoder, i int) {
 		r := &rows[i]
-		fromJSON(r.attrs, &r.acct.Attributes)
+		r.acct.Attributes = dec.decode(r.attrs)
 		d := &out[i]
 		d.isMachine, d.method, d.rec, d.changed = decide(&r.acct)
 		r.acct.Attributes, r.attrs = nil, ""
 	}
-	workers := min(runtime.GOMAXPROCS(0), (len(rows)+decideChunk-1)/decideChunk)
+	workers = min(workers, (len(rows)+decideChunk-1)/decideChunk)
 	if workers <= 1 {
+		var dec attrDecoder
 		for i := range rows {
-			one(i)
+			one(&dec, i)
 		}
 		return out
 	}
@@ -238,13 +245,14 @@ func decideRows(rows []classRow, decide mica.Decider) []decision {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var dec attrDecoder
 			for {
 				start := int(next.Add(decideChunk)) - decideChunk
 				if start >= len(rows) {
 					return
 				}
 				for i := start; i < min(start+decideChunk, len(rows)); i++ {
-					one(i)
+					one(&dec, i)
 				}
 			}
 		}()
@@ -256,12 +264,16 @@ func decideRows(rows []classRow, decide mica.Decider) []decision {
 // applyDecisions writes the changed classifications of rows through stmt and
 // returns how many changed.
 func applyDecisions(ctx context.Context, stmt *sql.Stmt, tx *Tx, rows []classRow, ds []decision) (int, error) {
+	// One statement per changed row, all in this transaction: no cancellation
+	// watch per statement (the transaction has one), one formatted now.
+	ctx = context.WithoutCancel(ctx)
+	now := formatTime(tx.now)
 	n := 0
 	for i, d := range ds {
 		if !d.changed {
 			continue
 		}
-		if err := applyClassification(ctx, stmt, tx, rows[i].rowid, d.isMachine, d.method, d.rec); err != nil {
+		if err := execClassification(ctx, stmt, now, rows[i].rowid, d.isMachine, d.method, d.rec); err != nil {
 			return n, err
 		}
 		n++
@@ -282,14 +294,20 @@ func (db *DB) GetAccountForClassification(ctx context.Context, id string) (*mica
 
 // applyClassification writes an account's new classification.
 func applyClassification(ctx context.Context, stmt *sql.Stmt, tx *Tx, id any, isMachine bool, method string, rec *mica.Recommendation) error {
+	return execClassification(ctx, stmt, formatTime(tx.now), id, isMachine, method, rec)
+}
+
+// execClassification runs an update classification statement for one account
+// at now (formatted).
+func execClassification(ctx context.Context, stmt *sql.Stmt, now string, id any, isMachine bool, method string, rec *mica.Recommendation) error {
 	var recType, recMethod, m, at any
 	if rec != nil {
 		recType, recMethod = rec.Type, rec.Method
 	}
 	if method != "" {
-		m, at = method, formatTime(tx.now)
+		m, at = method, now
 	}
-	if _, err := stmt.ExecContext(ctx, boolInt(isMachine), m, at, recType, recMethod, formatTime(tx.now), id); err != nil {
+	if _, err := stmt.ExecContext(ctx, boolInt(isMachine), m, at, recType, recMethod, now, id); err != nil {
 		return fmt.Errorf("classify account %v: %w", id, err)
 	}
 	return nil
@@ -461,8 +479,12 @@ func (db *DB) StartClassificationJob(ctx context.Context, sourceID string) (*mic
 		}
 		// Storage order (rowid), not id order: each batch then reads and rewrites
 		// neighbouring pages instead of pages all over the table.
+		where, err := sourceAccountsByRowid(ctx, tx, sourceID)
+		if err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO classification_job_items (job_id, seq, account_id)
-			SELECT ?, row_number() OVER (ORDER BY rowid), id FROM accounts WHERE source_id = ?`, job.ID, sourceID)
+			SELECT ?, row_number() OVER (ORDER BY rowid), id FROM accounts WHERE `+where, job.ID, sourceID)
 		if err != nil {
 			return fmt.Errorf("collect accounts: %w", err)
 		}
@@ -476,6 +498,29 @@ func (db *DB) StartClassificationJob(ctx context.Context, sourceID string) (*mic
 		return nil
 	})
 	return job, err
+}
+
+// sourceAccountsByRowid returns the condition (on the source id as its one
+// argument) that reads a source's accounts in storage order most cheaply.
+// Through the (source_id, native_identity) index SQLite would read the rows in
+// native_identity order, a random read of the whole source: a source that
+// holds a good part of the table is read by a scan of the table instead, and a
+// smaller one by its rowids, sorted, from that index alone.
+func sourceAccountsByRowid(ctx context.Context, tx *Tx, sourceID string) (string, error) {
+	var maxRowid int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(rowid), 0) FROM accounts`).Scan(&maxRowid); err != nil {
+		return "", fmt.Errorf("count accounts: %w", err)
+	}
+	limit := maxRowid / 3 // rowids are about the table's size
+	var n int64
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM accounts WHERE source_id = ? LIMIT ?)`,
+		sourceID, limit).Scan(&n); err != nil {
+		return "", fmt.Errorf("count accounts: %w", err)
+	}
+	if limit > 0 && n >= limit {
+		return `+source_id = ?`, nil
+	}
+	return `rowid IN (SELECT rowid FROM accounts WHERE source_id = ?)`, nil
 }
 
 // GetClassificationJob returns the source's latest job.
@@ -548,58 +593,9 @@ func (db *DB) CollectClassificationBatch(ctx context.Context, jobID string, n in
 func (db *DB) ProcessClassificationBatch(ctx context.Context, jobID string, n int, decide mica.Decider) (*mica.ClassificationJob, error) {
 	var job *mica.ClassificationJob
 	err := db.update(ctx, func(tx *Tx) error {
-		j, err := getJob(ctx, tx, "id = ?", jobID)
-		if err != nil {
-			return err
-		}
-		job = j
-		if !j.Running() || j.Completed >= j.Received {
-			return nil
-		}
-		limit := min(int64(n), j.Received-j.Completed)
-		rows, err := tx.QueryContext(ctx, `SELECT ji.seq, a.rowid, `+classificationColumns+`
-			FROM classification_job_items ji JOIN accounts a ON a.id = ji.account_id
-			WHERE ji.job_id = ? AND ji.seq > ? AND ji.seq <= ? ORDER BY ji.seq`, j.ID, j.Completed, j.Completed+limit)
-		if err != nil {
-			return fmt.Errorf("read classification batch: %w", err)
-		}
-		var batch []classRow
-		for rows.Next() {
-			var seq int64
-			r, err := scanClassRow(rows, &seq)
-			if err != nil {
-				_ = rows.Close()
-				return fmt.Errorf("scan classification batch: %w", err)
-			}
-			batch = append(batch, r)
-		}
-		if err := rows.Close(); err != nil {
-			return fmt.Errorf("read classification batch: %w", err)
-		}
-		ds := decideRows(batch, decide)
-		stmt, err := tx.PrepareContext(ctx, updateClassificationByRowidSQL)
-		if err != nil {
-			return fmt.Errorf("prepare classify: %w", err)
-		}
-		defer func() { _ = stmt.Close() }()
-		if _, err := applyDecisions(ctx, stmt, tx, batch, ds); err != nil {
-			return err
-		}
-		j.Completed += limit
-		if j.Completed == j.Expected {
-			j.Status = mica.JobCompleted
-		}
-		j.Updated = &tx.now
-		if _, err := tx.ExecContext(ctx, `UPDATE classification_jobs SET completed = ?, status = ?, updated = ? WHERE id = ?`,
-			j.Completed, j.Status, formatTime(tx.now), j.ID); err != nil {
-			return fmt.Errorf("record classification batch: %w", err)
-		}
-		if j.Status == mica.JobCompleted {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM classification_job_items WHERE job_id = ?`, j.ID); err != nil {
-				return fmt.Errorf("clear job items: %w", err)
-			}
-		}
-		return nil
+		var err error
+		job, err = classifyBatch(ctx, tx, jobID, n, decide, nil, nil)
+		return err
 	})
 	return job, err
 }

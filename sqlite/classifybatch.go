@@ -1,0 +1,415 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/micahq/mica"
+)
+
+// readJobBatch reads the accounts of job items (from, to], in seq order. q
+// must read one state of the database (a transaction).
+//
+// Items are numbered in storage order, so the accounts of a batch are
+// usually one run of neighbouring rows: they are read by a scan of that rowid
+// range, matched to the items by id, rather than looked up one by one through
+// the id index. Accounts not in the range (deleted, or moved by a delete and
+// insert) are looked up by id; a range much larger than the batch (the source
+// interleaved with others) is read through the id index.
+func readJobBatch(ctx context.Context, q queryer, jobID string, from, to int64) ([]classRow, error) {
+	type item struct {
+		seq int64
+		id  string
+	}
+	rows, err := q.QueryContext(ctx, `SELECT seq, account_id FROM classification_job_items
+		WHERE job_id = ? AND seq > ? AND seq <= ? ORDER BY seq`, jobID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("read classification batch: %w", err)
+	}
+	var items []item
+	for rows.Next() {
+		var it item
+		if err := rows.Scan(&it.seq, &it.id); err != nil {
+			_ = rows.Close()
+			return nil, fmt.Errorf("read classification batch: %w", err)
+		}
+		items = append(items, it)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("read classification batch: %w", err)
+	}
+	if len(items) == 0 {
+		return nil, nil
+	}
+	var first, last int64
+	err = q.QueryRowContext(ctx, `SELECT (SELECT rowid FROM accounts WHERE id = ?), (SELECT rowid FROM accounts WHERE id = ?)`,
+		items[0].id, items[len(items)-1].id).Scan(&first, &last)
+	if err != nil || last < first || last-first >= 2*int64(len(items))+64 {
+		// A NULL (a deleted end) fails the Scan: read through the id index.
+		return readJobBatchByID(ctx, q, jobID, from, to)
+	}
+	index := make(map[string]int, len(items))
+	for i, it := range items {
+		index[it.id] = i
+	}
+	found, have := make([]classRow, len(items)), make([]bool, len(items))
+	n := 0
+	if err := scanClassRows(ctx, q, func(r classRow) {
+		if i, ok := index[r.acct.AccountID]; ok {
+			r.seq = items[i].seq
+			found[i], have[i] = r, true
+			n++
+		}
+	}, `SELECT a.rowid, `+classificationColumns+` FROM accounts a WHERE a.rowid BETWEEN ? AND ?`, first, last); err != nil {
+		return nil, err
+	}
+	if n < len(items) {
+		var missing []any
+		for i, it := range items {
+			if !have[i] {
+				missing = append(missing, it.id)
+			}
+		}
+		for start := 0; start < len(missing); start += 500 {
+			ids := missing[start:min(start+500, len(missing))]
+			if err := scanClassRows(ctx, q, func(r classRow) {
+				i := index[r.acct.AccountID]
+				r.seq = items[i].seq
+				found[i], have[i] = r, true
+			}, `SELECT a.rowid, `+classificationColumns+` FROM accounts a WHERE a.id IN (`+placeholders(len(ids))+`)`, ids...); err != nil {
+				return nil, err
+			}
+		}
+	}
+	batch := found[:0]
+	for i, r := range found {
+		if have[i] { // the rest were deleted
+			batch = append(batch, r)
+		}
+	}
+	return batch, nil
+}
+
+// scanClassRows runs query and passes each classRow it reads to fn.
+func scanClassRows(ctx context.Context, q queryer, fn func(classRow), query string, args ...any) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("read classification batch: %w", err)
+	}
+	defer func() { _ = rows.Close() }()
+	for rows.Next() {
+		r, err := scanClassRow(rows)
+		if err != nil {
+			return fmt.Errorf("scan classification batch: %w", err)
+		}
+		fn(r)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read classification batch: %w", err)
+	}
+	return nil
+}
+
+// readJobBatchByID is readJobBatch through the id index.
+func readJobBatchByID(ctx context.Context, q queryer, jobID string, from, to int64) ([]classRow, error) {
+	rows, err := q.QueryContext(ctx, `SELECT ji.seq, a.rowid, `+classificationColumns+`
+		FROM classification_job_items ji JOIN accounts a ON a.id = ji.account_id
+		WHERE ji.job_id = ? AND ji.seq > ? AND ji.seq <= ? ORDER BY ji.seq`, jobID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("read classification batch: %w", err)
+	}
+	defer func() { _ = rows.Close() }()
+	batch := make([]classRow, 0, to-from)
+	for rows.Next() {
+		var seq int64
+		r, err := scanClassRow(rows, &seq)
+		if err != nil {
+			return nil, fmt.Errorf("scan classification batch: %w", err)
+		}
+		r.seq = seq
+		batch = append(batch, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read classification batch: %w", err)
+	}
+	return batch, nil
+}
+
+// readAhead is a job's next batch, read and decided on the read pool while
+// the write connection writes the batch before it.
+type readAhead struct {
+	from, to int64 // job items (from, to]
+	done     chan struct{}
+	rows     []classRow
+	ds       []decision
+	err      error
+}
+
+// classifyBatch is ProcessClassificationBatch in tx. ahead, when not nil, is
+// the batch already read and decided from a state of the database that tx
+// still sees for those accounts; launch, when not nil, starts reading the
+// next batch ahead (it is called with the write lock held, so that what it
+// reads is at least as recent as what tx started from).
+func classifyBatch(ctx context.Context, tx *Tx, jobID string, n int, decide mica.Decider,
+	ahead *readAhead, launch func(from, to int64)) (*mica.ClassificationJob, error) {
+	j, err := getJob(ctx, tx, "id = ?", jobID)
+	if err != nil {
+		return nil, err
+	}
+	if !j.Running() || j.Completed >= j.Received {
+		return j, nil
+	}
+	limit := min(int64(n), j.Received-j.Completed)
+	from, to := j.Completed, j.Completed+limit
+	var rows []classRow
+	var ds []decision
+	if ahead != nil && ahead.err == nil && ahead.from == from {
+		k := len(ahead.rows)
+		for k > 0 && ahead.rows[k-1].seq > to { // the batch size went down
+			k--
+		}
+		rows, ds, from = ahead.rows[:k], ahead.ds[:k], min(ahead.to, to)
+	}
+	if from < to { // nothing read ahead, or not all of it
+		more, err := readJobBatch(ctx, tx, j.ID, from, to)
+		if err != nil {
+			return nil, err
+		}
+		rows, ds = append(rows, more...), append(ds, decideRows(more, decide)...)
+	}
+	if launch != nil && to < j.Expected {
+		launch(to, min(to+int64(n), j.Expected))
+	}
+	if err := applyBatchDecisions(ctx, tx, rows, ds); err != nil {
+		return nil, err
+	}
+	j.Completed = to
+	if j.Completed == j.Expected {
+		j.Status = mica.JobCompleted
+	}
+	j.Updated = &tx.now
+	if _, err := tx.ExecContext(ctx, `UPDATE classification_jobs SET completed = ?, status = ?, updated = ? WHERE id = ?`,
+		j.Completed, j.Status, formatTime(tx.now), j.ID); err != nil {
+		return nil, fmt.Errorf("record classification batch: %w", err)
+	}
+	if j.Status == mica.JobCompleted {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM classification_job_items WHERE job_id = ?`, j.ID); err != nil {
+			return nil, fmt.Errorf("clear job items: %w", err)
+		}
+	}
+	return j, nil
+}
+
+// applyBatchDecisions is applyDecisions with one statement per distinct
+// decision, its values written into the SQL: a batch has few distinct
+// decisions, and a row then binds its rowid only.
+func applyBatchDecisions(ctx context.Context, tx *Tx, rows []classRow, ds []decision) error {
+	type key struct {
+		isMachine                  bool
+		method, recType, recMethod string
+	}
+	ctx = context.WithoutCancel(ctx) // as in applyDecisions
+	now := formatTime(tx.now)
+	stmts := map[key]*sql.Stmt{}
+	defer func() {
+		for _, st := range stmts {
+			_ = st.Close()
+		}
+	}()
+	for i, d := range ds {
+		if !d.changed {
+			continue
+		}
+		k := key{isMachine: d.isMachine, method: d.method}
+		if d.rec != nil {
+			k.recType, k.recMethod = d.rec.Type, d.rec.Method
+		}
+		inline := sqlWord(k.method) && sqlWord(k.recType) && sqlWord(k.recMethod) &&
+			(d.rec == nil || k.recType != "" && k.recMethod != "") // an empty one is stored as '', not NULL
+		if !inline {
+			k = key{method: "?"} // the generic statement
+		}
+		st, ok := stmts[k]
+		if !ok {
+			q := updateClassificationByRowidSQL
+			if inline {
+				at := "NULL"
+				if k.method != "" {
+					at = "'" + now + "'"
+				}
+				q = fmt.Sprintf(`UPDATE accounts SET is_machine = %d, classification_method = %s, classified_at = %s,
+					recommendation_type = %s, recommendation_method = %s, modified = '%s' WHERE rowid = ?`,
+					boolInt(k.isMachine), wordOrNull(k.method), at, wordOrNull(k.recType), wordOrNull(k.recMethod), now)
+			}
+			var err error
+			if st, err = tx.PrepareContext(ctx, q); err != nil {
+				return fmt.Errorf("prepare classify: %w", err)
+			}
+			stmts[k] = st
+		}
+		if !inline {
+			if err := execClassification(ctx, st, now, rows[i].rowid, d.isMachine, d.method, d.rec); err != nil {
+				return err
+			}
+		} else if _, err := st.ExecContext(ctx, rows[i].rowid); err != nil {
+			return fmt.Errorf("classify account %v: %w", rows[i].rowid, err)
+		}
+	}
+	return nil
+}
+
+// sqlWord reports whether s may be written into SQL as a literal as it is:
+// letters, digits and underscores, like every method and recommendation type.
+func sqlWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '_':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// wordOrNull is the SQL literal of a sqlWord: NULL when it is empty.
+func wordOrNull(s string) string {
+	if s == "" {
+		return "NULL"
+	}
+	return "'" + s + "'"
+}
+
+// ClassificationBatches works a job as ProcessClassificationBatch does, batch
+// by batch through next, but reads and decides each batch's successor on the
+// read pool while the batch is written, so that the single write connection
+// does not wait for JSON decoding and discovery. stop ends the reading ahead;
+// next must not be called after it, nor concurrently.
+//
+// A batch read ahead is used only when nothing but the batch before it was
+// written to the database between its read and its write transaction (the
+// write connection's total_changes() and data_version are as that batch left
+// them); otherwise it is read and decided again in the write transaction.
+// Decisions are therefore always made on the accounts as they are written.
+func (db *DB) ClassificationBatches(ctx context.Context, jobID string, decide mica.Decider) (
+	next func(ctx context.Context, n int) (*mica.ClassificationJob, error), stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	p := &pipeline{db: db, ctx: ctx, jobID: jobID, decide: decide}
+	return p.next, func() {
+		cancel()
+		if p.ahead != nil {
+			<-p.ahead.done
+			p.ahead = nil
+		}
+	}
+}
+
+// pipeline is the state of ClassificationBatches.
+type pipeline struct {
+	db     *DB
+	ctx    context.Context // the reading ahead's
+	jobID  string
+	decide mica.Decider
+	ahead  *readAhead // the next batch, read since mark
+	mark   writeMark  // the write connection as the last batch left it
+	marked bool
+}
+
+// writeMark identifies the state of the database a write transaction left:
+// the connection, how many rows it ever changed, and SQLite's data_version,
+// which changes when another connection (another process) commits.
+type writeMark struct {
+	conn    any // the driver's connection: its counters are its own
+	changes int64
+	version int64
+}
+
+func readMark(ctx context.Context, tx *Tx, conn any) (writeMark, error) {
+	m := writeMark{conn: conn}
+	err := tx.QueryRowContext(ctx, `SELECT total_changes(), data_version FROM pragma_data_version`).Scan(&m.changes, &m.version)
+	if err != nil {
+		return m, fmt.Errorf("read write mark: %w", err)
+	}
+	return m, nil
+}
+
+func (p *pipeline) next(ctx context.Context, n int) (*mica.ClassificationJob, error) {
+	ahead, marked := p.ahead, p.marked
+	p.ahead, p.marked = nil, false
+	if ahead != nil {
+		<-ahead.done // before taking the write lock
+	}
+	conn, err := p.db.write.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	defer func() { _ = conn.Close() }()
+	var driverConn any
+	if err := conn.Raw(func(c any) error { driverConn = c; return nil }); err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	var job *mica.ClassificationJob
+	var mark writeMark
+	err = p.db.updateOn(ctx, conn, func(tx *Tx) error {
+		if ahead != nil {
+			m, err := readMark(ctx, tx, driverConn)
+			if err != nil {
+				return err
+			}
+			if !marked || m != p.mark {
+				ahead = nil // something else was written since it was read
+			}
+		}
+		var err error
+		if job, err = classifyBatch(ctx, tx, p.jobID, n, p.decide, ahead, p.launch); err != nil {
+			return err
+		}
+		mark, err = readMark(ctx, tx, driverConn)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.mark, p.marked = mark, true
+	return job, nil
+}
+
+// launch reads and decides job items (from, to] on the read pool.
+func (p *pipeline) launch(from, to int64) {
+	a := &readAhead{from: from, to: to, done: make(chan struct{})}
+	p.ahead = a
+	go func() {
+		defer close(a.done)
+		tx, err := p.db.read.BeginTx(p.ctx, nil) // one snapshot for the batch's queries
+		if err != nil {
+			a.err = err
+			return
+		}
+		rows, err := readJobBatch(p.ctx, tx, p.jobID, from, to)
+		_ = tx.Rollback()
+		if err != nil {
+			a.err = err
+			return
+		}
+		// One CPU fewer than decideRows takes: the write connection is busy on one.
+		a.rows, a.ds = rows, decideRowsOn(rows, p.decide, max(1, runtime.GOMAXPROCS(0)-1))
+	}()
+}
+
+// updateOn is update on a connection taken from the write pool.
+func (db *DB) updateOn(ctx context.Context, conn *sql.Conn, fn func(tx *Tx) error) error {
+	sqlTx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() { _ = sqlTx.Rollback() }()
+	if err := fn(&Tx{Tx: sqlTx, now: db.Now().UTC().Truncate(time.Microsecond)}); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}

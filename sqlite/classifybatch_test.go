@@ -1,0 +1,360 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"github.com/micahq/mica"
+)
+
+// batchFixture is a source of n accounts, all "user" but those in svc, with a
+// running classification job that collected them all.
+func batchFixture(t *testing.T, n int, svc ...int) (*DB, *mica.ClassificationJob, []*mica.Account) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "mica.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	owner := &mica.Identity{Name: "owner", Alias: "owner", Email: "owner@example.com"}
+	must(t, db.CreateIdentity(ctx, owner))
+	src := &mica.Source{Name: "AD", Owner: mica.Ref{ID: owner.ID}}
+	src.MakeDelimitedFile()
+	must(t, db.CreateSource(ctx, src))
+	must(t, db.PutMachineClassificationConfig(ctx, &mica.MachineClassificationConfig{
+		SourceID: src.ID, Enabled: true, ClassificationMethod: mica.MethodSource}))
+	accounts := make([]*mica.Account, n)
+	for i := range accounts {
+		accounts[i] = &mica.Account{SourceID: src.ID, NativeIdentity: fmt.Sprintf("acct-%03d", i),
+			Attributes: map[string]any{"kind": "user"}}
+	}
+	for _, i := range svc {
+		accounts[i].Attributes["kind"] = "svc"
+	}
+	must(t, db.CreateAccounts(ctx, accounts))
+	job, err := db.StartClassificationJob(ctx, src.ID)
+	must(t, err)
+	if job, err = db.CollectClassificationBatch(ctx, job.ID, n); err != nil || job.Status != mica.JobCollected {
+		t.Fatalf("collect: %+v %v", job, err)
+	}
+	return db, job, accounts
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// kindDecider classifies accounts whose attribute kind is "svc" as machines,
+// counting its calls.
+func kindDecider(calls *atomic.Int64) mica.Decider {
+	return func(a *mica.AccountClassification) (bool, string, *mica.Recommendation, bool) {
+		calls.Add(1)
+		want := a.Attributes["kind"] == "svc"
+		if want == a.IsMachine && (a.Method != "") == want {
+			return a.IsMachine, a.Method, a.Recommendation, false
+		}
+		if want {
+			return true, mica.MethodCriteria, nil, true
+		}
+		return false, "", nil, true
+	}
+}
+
+func machines(t *testing.T, db *DB, accounts []*mica.Account) []int {
+	t.Helper()
+	var out []int
+	for i, a := range accounts {
+		c, err := db.GetAccountForClassification(context.Background(), a.ID)
+		must(t, err)
+		if c.IsMachine {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// TestClassificationBatchesReadAhead: with nothing else written, each batch
+// is decided once, on the read pool, ahead of its write transaction.
+func TestClassificationBatchesReadAhead(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, job, accounts := batchFixture(t, 45, 3, 17, 44)
+	var calls atomic.Int64
+	next, stop := db.ClassificationBatches(ctx, job.ID, kindDecider(&calls))
+	defer stop()
+	batches := 0
+	for job.Running() {
+		var err error
+		job, err = next(ctx, 10)
+		must(t, err)
+		batches++
+	}
+	if job.Status != mica.JobCompleted || job.Completed != 45 || batches != 5 {
+		t.Fatalf("job = %+v after %d batches", job, batches)
+	}
+	if n := calls.Load(); n != 45 {
+		t.Errorf("decided %d times, want 45 (every account once)", n)
+	}
+	if got := fmt.Sprint(machines(t, db, accounts)); got != "[3 17 44]" {
+		t.Errorf("machines = %s, want [3 17 44]", got)
+	}
+}
+
+// TestClassificationBatchesSeeWrites: an account changed after its batch was
+// read ahead, whether through the store's write connection or by another
+// process, is decided again as it is when written.
+func TestClassificationBatchesSeeWrites(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, job, accounts := batchFixture(t, 40)
+	var calls atomic.Int64
+	p := &pipeline{db: db, ctx: ctx, jobID: job.ID, decide: kindDecider(&calls)}
+	svc := func(exec func(context.Context, string, ...any) (sql.Result, error), i int) {
+		t.Helper()
+		<-p.ahead.done // the next batch was read before this write
+		_, err := exec(ctx, `UPDATE accounts SET attributes = '{"kind":"svc"}' WHERE id = ?`, accounts[i].ID)
+		must(t, err)
+	}
+	other, err := sql.Open("sqlite", "file:"+db.Path()+"?_pragma=busy_timeout(10000)")
+	must(t, err)
+	defer func() { _ = other.Close() }()
+
+	_, err = p.next(ctx, 10) // 0..9, reading 10..19 ahead
+	must(t, err)
+	svc(db.write.ExecContext, 15) // the store's own write connection
+	_, err = p.next(ctx, 10)      // 10..19 again, reading 20..29 ahead
+	must(t, err)
+	svc(other.ExecContext, 25) // another process
+	_, err = p.next(ctx, 10)   // 20..29 again
+	must(t, err)
+	if job, err = p.next(ctx, 10); err != nil || job.Status != mica.JobCompleted {
+		t.Fatalf("last batch: %+v %v", job, err)
+	}
+	if got := fmt.Sprint(machines(t, db, accounts)); got != "[15 25]" {
+		t.Errorf("machines = %s, want [15 25]", got)
+	}
+	if n := calls.Load(); n != 60 {
+		t.Errorf("decided %d times, want 60 (two batches twice)", n)
+	}
+}
+
+// TestClassificationBatchesPacingChange: a batch size that changes between
+// batches uses what was read ahead and reads the rest.
+func TestClassificationBatchesPacingChange(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, job, accounts := batchFixture(t, 30, 0, 5, 12, 20, 29)
+	var calls atomic.Int64
+	next, stop := db.ClassificationBatches(ctx, job.ID, kindDecider(&calls))
+	defer stop()
+	for _, step := range []struct {
+		n        int
+		machines string // exactly the accounts of the batches so far
+	}{{4, "[0]"}, {10, "[0 5 12]"}, {3, "[0 5 12]"}, {100, "[0 5 12 20 29]"}} {
+		var err error
+		job, err = next(ctx, step.n)
+		must(t, err)
+		if got := fmt.Sprint(machines(t, db, accounts)); got != step.machines {
+			t.Fatalf("after a batch of %d (completed %d): machines = %s, want %s", step.n, job.Completed, got, step.machines)
+		}
+	}
+	if job.Status != mica.JobCompleted || job.Completed != 30 {
+		t.Fatalf("job = %+v", job)
+	}
+	// 4, 4 ahead | 4 of them, 6 more, 10 ahead | 3 of them, 3 ahead | 3 of them, 10 more.
+	if n := calls.Load(); n != 4+4+6+10+3+10 {
+		t.Errorf("decided %d times, want 37", n)
+	}
+}
+
+// TestReadJobBatch: reading a batch by its rowid range gives what reading it
+// through the id index gives, with the source interleaved with another, with
+// accounts deleted (the ends of a batch included) or moved to a new rowid, and
+// with a range too sparse to scan.
+func TestReadJobBatch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "mica.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = db.Close() }()
+	owner := &mica.Identity{Name: "owner", Alias: "owner", Email: "owner@example.com"}
+	must(t, db.CreateIdentity(ctx, owner))
+	var srcs [2]*mica.Source
+	for i := range srcs {
+		srcs[i] = &mica.Source{Name: fmt.Sprintf("src%d", i), Owner: mica.Ref{ID: owner.ID}}
+		srcs[i].MakeDelimitedFile()
+		must(t, db.CreateSource(ctx, srcs[i]))
+	}
+	must(t, db.PutMachineClassificationConfig(ctx, &mica.MachineClassificationConfig{
+		SourceID: srcs[0].ID, Enabled: true, ClassificationMethod: mica.MethodSource}))
+	var mine []*mica.Account
+	add := func(src, n int) {
+		for range n {
+			a := &mica.Account{SourceID: srcs[src].ID, NativeIdentity: mica.NewID(),
+				Attributes: map[string]any{"n": len(mine)}}
+			must(t, db.CreateAccounts(ctx, []*mica.Account{a}))
+			if src == 0 {
+				mine = append(mine, a)
+			}
+		}
+	}
+	for range 20 { // 3 of ours, 1 other: a batch of 10 spans about 13 rows
+		add(0, 3)
+		add(1, 1)
+	}
+	for range 10 { // 1 of ours, 6 others: too sparse to scan
+		add(0, 1)
+		add(1, 6)
+	}
+	job, err := db.StartClassificationJob(ctx, srcs[0].ID)
+	must(t, err)
+	for _, i := range []int{0, 9, 14, 33} { // the first of all, the last of a batch, two inside
+		_, err := db.write.ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, mine[i].ID)
+		must(t, err)
+	}
+	for _, i := range []int{5, 20, 29} { // moved to the end of the table
+		for _, q := range []string{
+			`CREATE TEMP TABLE moved AS SELECT * FROM accounts WHERE id = ?`,
+			`DELETE FROM accounts WHERE id = ?`,
+			`INSERT INTO accounts SELECT * FROM moved`,
+			`DROP TABLE moved`,
+		} {
+			args := []any{mine[i].ID}
+			if q == `INSERT INTO accounts SELECT * FROM moved` || q == `DROP TABLE moved` {
+				args = nil
+			}
+			_, err := db.write.ExecContext(ctx, q, args...)
+			must(t, err)
+		}
+	}
+	key := func(rows []classRow) string {
+		s := ""
+		for _, r := range rows {
+			s += fmt.Sprintf("%d:%d:%s:%s:%s ", r.seq, r.rowid, r.acct.AccountID, r.acct.NativeIdentity, r.attrs)
+		}
+		return s
+	}
+	for _, n := range []int64{1, 7, 10, 25, 70} {
+		for from := int64(0); from < job.Expected; from += n {
+			to := min(from+n, job.Expected)
+			got, err := readJobBatch(ctx, db.read, job.ID, from, to)
+			must(t, err)
+			want, err := readJobBatchByID(ctx, db.read, job.ID, from, to)
+			must(t, err)
+			if key(got) != key(want) {
+				t.Fatalf("batch (%d, %d]:\n got %s\nwant %s", from, to, key(got), key(want))
+			}
+		}
+	}
+}
+
+// TestApplyBatchDecisions: the statements with the decision in their SQL
+// write what the generic statement writes.
+func TestApplyBatchDecisions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	decisions := []decision{
+		{isMachine: true, method: mica.MethodCriteria, changed: true},
+		{isMachine: false, method: "", changed: true},
+		{isMachine: true, method: mica.MethodSource, rec: &mica.Recommendation{Type: "HUMAN", Method: mica.MethodDiscovery}, changed: true},
+		{isMachine: false, rec: &mica.Recommendation{Type: "MACHINE", Method: mica.MethodDiscovery}, changed: true},
+		{isMachine: false, method: mica.MethodManual, rec: &mica.Recommendation{Type: "", Method: ""}, changed: true},
+		{isMachine: true, method: "it's odd", rec: &mica.Recommendation{Type: "x'); DROP TABLE accounts; --", Method: "M"}, changed: true},
+		{isMachine: true, method: mica.MethodCriteria, changed: false},
+	}
+	n := len(decisions)
+	db, job, accounts := batchFixture(t, 2*n)
+	must(t, db.update(ctx, func(tx *Tx) error {
+		rows, err := readJobBatchByID(ctx, tx, job.ID, 0, int64(2*n))
+		if err != nil {
+			return err
+		}
+		stmt, err := tx.PrepareContext(ctx, updateClassificationByRowidSQL)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = stmt.Close() }()
+		if _, err := applyDecisions(ctx, stmt, tx, rows[:n], decisions); err != nil {
+			return err
+		}
+		return applyBatchDecisions(ctx, tx, rows[n:], decisions)
+	}))
+	stored := func(a *mica.Account) string {
+		var m int
+		var method, at, recType, recMethod sql.NullString
+		var modified string
+		must(t, db.read.QueryRowContext(ctx, `SELECT is_machine, classification_method, classified_at, recommendation_type,
+			recommendation_method, modified FROM accounts WHERE id = ?`, a.ID).Scan(&m, &method, &at, &recType, &recMethod, &modified))
+		return fmt.Sprint(m, method, at, recType, recMethod, modified)
+	}
+	for i := range n {
+		if got, want := stored(accounts[n+i]), stored(accounts[i]); got != want {
+			t.Errorf("decision %d: stored %s, want %s", i, got, want)
+		}
+	}
+}
+
+// TestStartClassificationJobItems: a job collects exactly its source's
+// accounts, numbered in storage order, whether the source is most of the table
+// (read by a scan) or a small part of it (read through its index).
+func TestStartClassificationJobItems(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "mica.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = db.Close() }()
+	owner := &mica.Identity{Name: "owner", Alias: "owner", Email: "owner@example.com"}
+	must(t, db.CreateIdentity(ctx, owner))
+	var srcs [2]*mica.Source
+	for i := range srcs {
+		srcs[i] = &mica.Source{Name: fmt.Sprintf("src%d", i), Owner: mica.Ref{ID: owner.ID}}
+		srcs[i].MakeDelimitedFile()
+		must(t, db.CreateSource(ctx, srcs[i]))
+		must(t, db.PutMachineClassificationConfig(ctx, &mica.MachineClassificationConfig{
+			SourceID: srcs[i].ID, Enabled: true, ClassificationMethod: mica.MethodSource}))
+	}
+	var want [2][]string
+	for i := range 40 {
+		src := 0
+		if i%8 == 3 {
+			src = 1
+		}
+		// Native identities against storage order: the index order is not it.
+		a := &mica.Account{SourceID: srcs[src].ID, NativeIdentity: fmt.Sprintf("n%03d", 100-i)}
+		must(t, db.CreateAccounts(ctx, []*mica.Account{a}))
+		want[src] = append(want[src], a.ID)
+	}
+	for i, src := range srcs {
+		job, err := db.StartClassificationJob(ctx, src.ID)
+		must(t, err)
+		var got []string
+		rows, err := db.read.QueryContext(ctx, `SELECT seq, account_id FROM classification_job_items WHERE job_id = ? ORDER BY seq`, job.ID)
+		must(t, err)
+		for n := int64(1); rows.Next(); n++ {
+			var seq int64
+			var id string
+			must(t, rows.Scan(&seq, &id))
+			if seq != n {
+				t.Fatalf("source %d: seq %d, want %d", i, seq, n)
+			}
+			got = append(got, id)
+		}
+		must(t, rows.Err())
+		_ = rows.Close()
+		if fmt.Sprint(got) != fmt.Sprint(want[i]) || job.Expected != int64(len(want[i])) {
+			t.Errorf("source %d: items %v (expected %d), want %v", i, got, job.Expected, want[i])
+		}
+	}
+}
