@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 
@@ -103,7 +104,7 @@ type riverClient interface {
 // New migrates River's tables in pool (the SQLite store's write pool) and builds a runner.
 func New(ctx context.Context, pool *sql.DB, store Store, defaults mica.Pacing, logger *slog.Logger) (*Runner, error) {
 	r := &Runner{store: store, logger: logger, pacing: defaults}
-	client, err := newClient(ctx, riversqlite.New(pool), r)
+	client, err := newClient(ctx, riversqlite.New(pool), r, 4)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +117,7 @@ func New(ctx context.Context, pool *sql.DB, store Store, defaults mica.Pacing, l
 // together do not race.
 func NewPostgres(ctx context.Context, pool *pgxpool.Pool, store Store, defaults mica.Pacing, logger *slog.Logger) (*Runner, error) {
 	r := &Runner{store: store, logger: logger, pacing: defaults, sweepStop: make(chan struct{}), sweepDone: make(chan struct{})}
-	client, err := newClient(ctx, riverpgxv5.New(pool), r)
+	client, err := newClient(ctx, riverpgxv5.New(pool), r, PerServerWorkers())
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +125,14 @@ func NewPostgres(ctx context.Context, pool *pgxpool.Pool, store Store, defaults 
 	return r, nil
 }
 
-func newClient[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], r *Runner) (*river.Client[TTx], error) {
+// PerServerWorkers is how many classification workers one server runs at once
+// on PostgreSQL: as many as it has cores, at least two. A server fetches up to
+// that many of a job's Workers, so on small machines a job spreads over
+// several servers instead of all its workers going to whichever polls first.
+func PerServerWorkers() int { return max(2, runtime.GOMAXPROCS(0)) }
+
+// newClient builds a River client that runs up to maxWorkers jobs at once.
+func newClient[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], r *Runner, maxWorkers int) (*river.Client[TTx], error) {
 	logger := r.logger
 	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: quiet(logger)})
 	if err != nil {
@@ -137,7 +145,7 @@ func newClient[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], r *
 	river.AddWorker(workers, &classifyWorker{r: r})
 	client, err := river.NewClient(driver, &river.Config{
 		ID:                   ClientID(),
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: maxWorkers}},
 		Workers:              workers,
 		FetchPollInterval:    50 * time.Millisecond,
 		FetchCooldown:        10 * time.Millisecond,
