@@ -81,6 +81,10 @@ type StagedAccount struct {
 	NativeIdentity string
 	Name           string
 	Attributes     map[string]any
+	// AttributesJSON is Attributes as encoding/json writes them, when the
+	// producer has it already (it hashes them); a store then stores it instead
+	// of encoding the attributes again. "" when not set.
+	AttributesJSON string
 	Disabled       bool
 	Locked         bool
 	Line           int    // line of the file where the account starts

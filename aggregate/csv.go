@@ -7,18 +7,17 @@ package aggregate
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
 	"encoding/csv"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/micahq/mica"
+	"github.com/micahq/mica/internal/jsonenc"
 )
 
 // Format is how a source's account file is laid out, from its connectorAttributes.
@@ -107,8 +106,13 @@ type Reader struct {
 	f       Format
 	csv     *csv.Reader
 	header  []string
-	index   int // column of the account id
-	name    int // column of the account name
+	sorted  []string // the header in JSON key order
+	order   []int    // the columns in JSON key order
+	keys    [][]byte // each column's JSON key and colon
+	multi   []bool   // each column is multi-valued (MergeColumns)
+	buf     []byte   // encoding the accounts
+	index   int      // column of the account id
+	name    int      // column of the account name
 	special map[string]int
 	pending *mica.StagedAccount
 	done    bool
@@ -169,6 +173,18 @@ func NewReader(r io.Reader, f Format) (*Reader, error) {
 	if rd.name < 0 {
 		rd.name = rd.index
 	}
+	rd.order = make([]int, len(rd.header))
+	rd.keys, rd.multi = make([][]byte, len(rd.header)), make([]bool, len(rd.header))
+	for i, h := range rd.header {
+		rd.order[i] = i
+		rd.keys[i] = append(jsonenc.String(nil, h), ':')
+		rd.multi[i] = f.MergeColumns[h]
+	}
+	slices.SortFunc(rd.order, func(i, j int) int { return strings.Compare(rd.header[i], rd.header[j]) })
+	rd.sorted = make([]string, len(rd.header))
+	for k, i := range rd.order {
+		rd.sorted[k] = rd.header[i]
+	}
 	c.FieldsPerRecord = len(header)
 	return rd, nil
 }
@@ -220,13 +236,13 @@ func (rd *Reader) Next() (*mica.StagedAccount, error) {
 		}
 		out := rd.pending
 		rd.pending = a
-		out.Hash = hash(out)
+		rd.buf = encode(out, rd.sorted, rd.buf)
 		return out, nil
 	}
 	if rd.pending != nil {
 		out := rd.pending
 		rd.pending = nil
-		out.Hash = hash(out)
+		rd.buf = encode(out, rd.sorted, rd.buf)
 		return out, nil
 	}
 	return nil, io.EOF
@@ -258,24 +274,30 @@ func (rd *Reader) account(rec []string, line int) (*mica.StagedAccount, error) {
 	if a.Name == "" {
 		a.Name = id
 	}
-	for i, v := range rec {
-		v = strings.TrimSpace(v)
+	// The attributes, and their JSON as encoding/json writes it (keys in
+	// order), which encode uses unless rows are merged into the account.
+	b := append(rd.buf[:0], '{')
+	for _, i := range rd.order {
+		v := strings.TrimSpace(rec[i])
 		if v == "" {
 			continue
 		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, rd.keys[i]...)
 		col := rd.header[i]
-		if rd.f.MergeColumns[col] {
-			var vals []any
-			for _, p := range strings.Split(v, rd.f.MultiValueSep) {
-				if p = strings.TrimSpace(p); p != "" {
-					vals = append(vals, p)
-				}
-			}
-			a.Attributes[col] = vals
+		if !rd.multi[i] {
+			a.Attributes[col] = v
+			b = jsonenc.String(b, v)
 			continue
 		}
-		a.Attributes[col] = v
+		vals := rd.values(v)
+		a.Attributes[col] = vals
+		b, _ = appendValue(b, vals)
 	}
+	b = append(b, '}')
+	a.AttributesJSON, rd.buf = string(b), b
 	if i, ok := rd.special["IIQDisabled"]; ok {
 		a.Disabled, _ = strconv.ParseBool(strings.TrimSpace(rec[i]))
 	}
@@ -285,9 +307,39 @@ func (rd *Reader) account(rec []string, line int) (*mica.StagedAccount, error) {
 	return a, nil
 }
 
+// values splits a multi-valued cell into its non-empty values (nil when
+// there are none).
+func (rd *Reader) values(v string) []any {
+	var vals []any
+	sep := rd.f.MultiValueSep
+	if sep == "" {
+		for _, p := range strings.Split(v, sep) {
+			if p = strings.TrimSpace(p); p != "" {
+				vals = append(vals, p)
+			}
+		}
+		return vals
+	}
+	vals = make([]any, 0, strings.Count(v, sep)+1)
+	for {
+		p, rest, more := strings.Cut(v, sep)
+		if p = strings.TrimSpace(p); p != "" {
+			vals = append(vals, p)
+		}
+		if !more {
+			if len(vals) == 0 {
+				return nil // as a column of empty values always was
+			}
+			return vals
+		}
+		v = rest
+	}
+}
+
 // merge folds row b into account a: multi-valued columns gather values (without
 // repeats); other columns keep a's value unless it is empty.
 func (rd *Reader) merge(a, b *mica.StagedAccount) {
+	a.AttributesJSON = "" // encode writes it again
 	for k, v := range b.Attributes {
 		cur, ok := a.Attributes[k]
 		if !ok {
@@ -309,16 +361,4 @@ func (rd *Reader) merge(a, b *mica.StagedAccount) {
 		}
 	}
 	a.Disabled, a.Locked = a.Disabled || b.Disabled, a.Locked || b.Locked
-}
-
-// hash is a digest of what the account holds, to tell changed accounts from unchanged.
-func hash(a *mica.StagedAccount) string {
-	b, _ := json.Marshal(struct {
-		N string         `json:"n"`
-		A map[string]any `json:"a"`
-		D bool           `json:"d"`
-		L bool           `json:"l"`
-	}{a.Name, a.Attributes, a.Disabled, a.Locked})
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
 }

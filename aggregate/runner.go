@@ -391,40 +391,71 @@ func (r *Runner) run(ctx context.Context, agg *mica.Aggregation, file io.Reader)
 	if size <= 0 {
 		size = DefaultBatchSize
 	}
-	batch := make([]mica.StagedAccount, 0, size)
-	total, line := 0, 1
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
+	// The file is read and parsed on its own goroutine while the batch before
+	// is staged: parsing and staging each take about one core.
+	batches, free := make(chan []mica.StagedAccount, 1), make(chan []mica.StagedAccount, 2)
+	pctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var parseErr error // set before batches is closed
+	go func() {
+		defer close(batches)
+		batch, line := make([]mica.StagedAccount, 0, size), 1
+		send := func() bool {
+			select {
+			case batches <- batch:
+			case <-pctx.Done():
+				return false
+			}
+			select {
+			case batch = <-free:
+			default:
+				batch = make([]mica.StagedAccount, 0, size)
+			}
+			return true
 		}
-		if err := r.Store.StageAccounts(ctx, agg.ID, batch); err != nil {
-			return err
-		}
-		total += len(batch)
-		batch = batch[:0]
-		if r.Progress != nil {
-			r.Progress(agg.ID, total)
-		}
-		return ctx.Err()
-	}
-	for {
-		a, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, r.sizeErr(cr, line, err)
-		}
-		line = a.Line
-		batch = append(batch, *a)
-		if len(batch) == size {
-			if err := flush(); err != nil {
-				return nil, err
+		for {
+			a, err := rd.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				parseErr = r.sizeErr(cr, line, err)
+				return
+			}
+			line = a.Line
+			batch = append(batch, *a)
+			if len(batch) == size && !send() {
+				return
 			}
 		}
+		if len(batch) > 0 {
+			send()
+		}
+	}()
+	total := 0
+	for batch := range batches {
+		err := r.Store.StageAccounts(ctx, agg.ID, batch)
+		if err == nil {
+			total += len(batch)
+			if r.Progress != nil {
+				r.Progress(agg.ID, total)
+			}
+			err = ctx.Err()
+		}
+		if err != nil {
+			stop()
+			for range batches { // let the parser end
+			}
+			return nil, err
+		}
+		clear(batch)
+		select {
+		case free <- batch[:0]:
+		default:
+		}
 	}
-	if err := flush(); err != nil {
-		return nil, err
+	if parseErr != nil {
+		return nil, parseErr
 	}
 	if _, err := r.Store.CollectAggregation(ctx, agg.ID); err != nil {
 		return nil, err

@@ -79,74 +79,49 @@ func getAggregation(ctx context.Context, q queryer, id string) (*mica.Aggregatio
 	return a, nil
 }
 
-// stageChunk is how many staged rows one INSERT statement carries: one
-// statement per row spends more on executing statements than on the rows.
-const stageChunk = 64
-
-const stageInsertSQL = `INSERT INTO aggregation_rows (aggregation_id, native_identity, name,
-	attributes, disabled, locked, hash, line) VALUES `
-
-// StageAccounts inserts parsed accounts into the staging table in one short transaction.
+// StageAccounts inserts parsed accounts into the aggregation's staging table
+// in one short transaction, with their classification as new accounts.
 func (db *DB) StageAccounts(ctx context.Context, aggregationID string, rows []mica.StagedAccount) error {
-	return db.update(ctx, func(tx *Tx) error {
-		one, err := tx.PrepareContext(ctx, stageInsertSQL+`(?, ?, ?, ?, ?, ?, ?, ?)`)
+	st := db.staging(aggregationID)
+	prepared, decided := db.prepareStaged(ctx, st, aggregationID, rows)
+	defer prepared.wait()
+	table := stagingTable(aggregationID)
+	err := db.update(ctx, func(tx *Tx) error {
+		a, err := getAggregation(ctx, tx, aggregationID)
 		if err != nil {
-			return fmt.Errorf("prepare staging insert: %w", err)
+			return err
 		}
-		defer func() { _ = one.Close() }()
-		var chunk *sql.Stmt
-		args := make([]any, 0, 8*stageChunk)
-		for start := 0; start < len(rows); start += stageChunk {
-			part := rows[start:min(start+stageChunk, len(rows))]
-			if len(part) == stageChunk {
-				if chunk == nil {
-					values := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?), ", stageChunk), ", ")
-					if chunk, err = tx.PrepareContext(ctx, stageInsertSQL+values); err != nil {
-						return fmt.Errorf("prepare staging insert: %w", err)
-					}
-					defer func() { _ = chunk.Close() }()
-				}
-				args = args[:0]
-				for i := range part {
-					args = append(args, stagedArgs(aggregationID, &part[i])...)
-				}
-				// A failed statement changes nothing: the rows are then inserted
-				// one at a time below, to report the one at fault.
-				if _, err := chunk.ExecContext(ctx, args...); err == nil {
-					continue
-				}
-			}
-			for i := range part {
-				if err := stageOne(ctx, tx, one, aggregationID, &part[i]); err != nil {
-					return err
-				}
-			}
+		if a.Done() {
+			return mica.Errorf(mica.ECONFLICT, "account aggregation %q has already ended (%s)", aggregationID, a.Status)
 		}
-		return nil
+		if err := createStaging(ctx, tx, table); err != nil {
+			return err
+		}
+		return insertStaged(ctx, tx, table, rows, prepared)
 	})
-}
-
-func stagedArgs(aggregationID string, r *mica.StagedAccount) []any {
-	return []any{aggregationID, r.NativeIdentity, r.Name, attributesJSON(r.Attributes), boolInt(r.Disabled), boolInt(r.Locked),
-		r.Hash, r.Line}
-}
-
-// stageOne inserts one staged row, explaining a duplicate account id.
-func stageOne(ctx context.Context, tx *Tx, stmt *sql.Stmt, aggregationID string, r *mica.StagedAccount) error {
-	_, err := stmt.ExecContext(ctx, stagedArgs(aggregationID, r)...)
-	if isUniqueViolation(err) {
-		var first int
-		_ = tx.QueryRowContext(ctx, `SELECT line FROM aggregation_rows WHERE aggregation_id = ? AND native_identity = ?`,
-			aggregationID, r.NativeIdentity).Scan(&first)
-		return mica.Errorf(mica.EILLEGAL, "line %d: duplicate account id %q (first at line %d); "+
-			"rows of one account must be adjacent, and merged only when the source's mergeRows is true",
-			r.Line, r.NativeIdentity, first)
-	} else if isForeignKeyViolation(err) {
-		return mica.Errorf(mica.ENOTFOUND, "account aggregation %q not found", aggregationID)
-	} else if err != nil {
-		return fmt.Errorf("stage account: %w", err)
+	if mica.ErrorCode(err) == mica.ENOTFOUND { // its source was deleted
+		_ = db.dropStagingTable(context.WithoutCancel(ctx), aggregationID)
 	}
+	if err != nil {
+		return err
+	}
+	stagingMu.Lock()
+	st.batches++
+	if !decided {
+		st.decided = false
+	}
+	stagingMu.Unlock()
 	return nil
+}
+
+// stagingExists reports whether aggregation id has staged any account.
+func stagingExists(ctx context.Context, q queryer, id string) (bool, error) {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`,
+		stagingPrefix+stagingSuffix(id)).Scan(&n); err != nil {
+		return false, fmt.Errorf("find staging table: %w", err)
+	}
+	return n > 0, nil
 }
 
 // CollectAggregation counts what applying the staged rows would do (reads only)
@@ -156,19 +131,26 @@ func (db *DB) CollectAggregation(ctx context.Context, id string) (*mica.Aggregat
 	if err != nil {
 		return nil, err
 	}
-	var added, changed, removed int
-	if err := db.read.QueryRowContext(ctx, `SELECT
-			coalesce(sum(CASE WHEN a.id IS NULL THEN 1 ELSE 0 END), 0),
-			coalesce(sum(CASE WHEN a.id IS NOT NULL AND (? OR a.content_hash IS NOT r.hash) THEN 1 ELSE 0 END), 0)
-		FROM aggregation_rows r LEFT JOIN accounts a ON a.source_id = ? AND a.native_identity = r.native_identity
-		WHERE r.aggregation_id = ?`, boolInt(a.DisableOptimization), a.SourceID, id).Scan(&added, &changed); err != nil {
-		return nil, fmt.Errorf("count staged accounts: %w", err)
+	var existing, staged, matched, changed int
+	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM accounts WHERE source_id = ?`, a.SourceID).Scan(&existing); err != nil {
+		return nil, fmt.Errorf("count accounts: %w", err)
 	}
-	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM accounts a WHERE a.source_id = ? AND NOT EXISTS (
-		SELECT 1 FROM aggregation_rows r WHERE r.aggregation_id = ? AND r.native_identity = a.native_identity)`,
-		a.SourceID, id).Scan(&removed); err != nil {
-		return nil, fmt.Errorf("count removed accounts: %w", err)
+	if ok, err := stagingExists(ctx, db.read, id); err != nil {
+		return nil, err
+	} else if ok && existing == 0 { // a first file adds every row
+		if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM `+stagingTable(id)).Scan(&staged); err != nil {
+			return nil, fmt.Errorf("count staged accounts: %w", err)
+		}
+	} else if ok {
+		if err := db.read.QueryRowContext(ctx, `SELECT count(*), count(a.id),
+				coalesce(sum(CASE WHEN a.id IS NOT NULL AND (? OR a.content_hash IS NOT r.hash) THEN 1 ELSE 0 END), 0)
+			FROM `+stagingTable(id)+` r LEFT JOIN accounts a ON a.source_id = ? AND a.native_identity = r.native_identity`,
+			boolInt(a.DisableOptimization), a.SourceID).Scan(&staged, &matched, &changed); err != nil {
+			return nil, fmt.Errorf("count staged accounts: %w", err)
+		}
 	}
+	// Each account matches at most one staged row: the others are removed.
+	added, removed := staged-matched, existing-matched
 	err = db.update(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE aggregations SET status = ?, total_accounts = ?, marked_for_deletion = ?
 			WHERE id = ? AND status = ?`, mica.AggAccountsCollected, added+changed+removed, removed, id, mica.AggStarted)
@@ -187,11 +169,11 @@ func (db *DB) CollectAggregation(ctx context.Context, id string) (*mica.Aggregat
 	return a, nil
 }
 
-// attrExpr is the first non-empty of the staged row's attributes keys.
+// attrExpr is the first non-empty of the staged row r's attributes keys.
 func attrExpr(keys ...string) string {
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = `nullif(CAST(json_extract(aggregation_rows.attributes, '$."` + k + `"') AS TEXT), '')`
+		parts[i] = `nullif(CAST(json_extract(r.attributes, '$."` + k + `"') AS TEXT), '')`
 	}
 	return "coalesce(" + strings.Join(parts, ", ") + ")"
 }
@@ -206,6 +188,7 @@ var (
 // ApplyAggregation applies the staged rows in one transaction, then drops them.
 func (db *DB) ApplyAggregation(ctx context.Context, id string) (*mica.Aggregation, error) {
 	var out *mica.Aggregation
+	table := stagingTable(id)
 	err := db.update(ctx, func(tx *Tx) error {
 		a, err := getAggregation(ctx, tx, id)
 		if err != nil {
@@ -233,6 +216,10 @@ func (db *DB) ApplyAggregation(ctx context.Context, id string) (*mica.Aggregatio
 			n, _ := res.RowsAffected()
 			return int(n), nil
 		}
+		// A file without accounts staged nothing: apply an empty table.
+		if err := createStaging(ctx, tx, table); err != nil {
+			return err
+		}
 		// A big transaction touches many pages: give it a larger page cache, then give the memory back.
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", applyCacheKiB)); err != nil {
 			return fmt.Errorf("cache size: %w", err)
@@ -240,36 +227,44 @@ func (db *DB) ApplyAggregation(ctx context.Context, id string) (*mica.Aggregatio
 		defer func() {
 			_, _ = tx.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = -%d", writeCacheKiB))
 		}()
-		// Match staged rows (staged as new, 1) with existing accounts: unchanged (0) or changed (2).
-		if _, err := exec("match existing accounts", `UPDATE aggregation_rows SET account_id = a.id,
-				identity_id = a.identity_id,
-				state = CASE WHEN ? OR a.content_hash IS NOT aggregation_rows.hash THEN 2 ELSE 0 END
-			FROM accounts a WHERE aggregation_rows.aggregation_id = ? AND a.source_id = ?
-				AND a.native_identity = aggregation_rows.native_identity`,
-			boolInt(a.DisableOptimization), id, a.SourceID); err != nil {
-			return err
-		}
 		var scanned, added, changed, existing, removed int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(state = 1), 0), coalesce(sum(state = 2), 0)
-			FROM aggregation_rows WHERE aggregation_id = ?`, id).Scan(&scanned, &added, &changed); err != nil {
-			return fmt.Errorf("count staged rows: %w", err)
-		}
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM accounts WHERE source_id = ?`, a.SourceID).Scan(&existing); err != nil {
 			return fmt.Errorf("count accounts: %w", err)
 		}
+		// Match staged rows (staged as new, 1) with existing accounts: unchanged (0) or changed (2).
+		if existing > 0 {
+			if _, err := exec("match existing accounts", `UPDATE `+table+` AS r SET account_id = a.id,
+					identity_id = a.identity_id,
+					state = CASE WHEN ? OR a.content_hash IS NOT r.hash THEN 2 ELSE 0 END
+				FROM accounts a WHERE a.source_id = ? AND a.native_identity = r.native_identity`,
+				boolInt(a.DisableOptimization), a.SourceID); err != nil {
+				return err
+			}
+		}
+		if existing == 0 { // every row is new: count them on the narrow index
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+table).Scan(&scanned); err != nil {
+				return fmt.Errorf("count staged rows: %w", err)
+			}
+			added = scanned
+		} else if err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(state = 1), 0), coalesce(sum(state = 2), 0)
+			FROM `+table).Scan(&scanned, &added, &changed); err != nil {
+			return fmt.Errorf("count staged rows: %w", err)
+		}
+		// Each account matches at most one staged row: the others are removed.
 		removed = existing - (scanned - added)
 		if src.DeleteThreshold > 0 && existing > 0 && removed*100 > src.DeleteThreshold*existing {
 			return mica.Errorf(mica.EILLEGAL, "the file would remove %d of the source's %d accounts (%d%%), more than its "+
 				"deleteThreshold of %d%%; nothing was applied", removed, existing, removed*100/existing, src.DeleteThreshold)
 		}
-		if err := correlate(ctx, tx, id, cfg); err != nil {
+		correlated, err := correlateStaged(ctx, tx, table, cfg)
+		if err != nil {
 			return err
 		}
 		var createdIdentities int
 		if src.Authoritative {
-			if createdIdentities, err = exec("new identity ids", `UPDATE aggregation_rows
+			if createdIdentities, err = exec("new identity ids", `UPDATE `+table+`
 				SET identity_id = lower(hex(randomblob(16))), new_identity = 1
-				WHERE aggregation_id = ? AND state > 0 AND identity_id IS NULL`, id); err != nil {
+				WHERE state > 0 AND identity_id IS NULL`); err != nil {
 				return err
 			}
 			if _, err := exec("create identities", `INSERT INTO identities (id, name, alias, first_name, last_name,
@@ -277,7 +272,7 @@ func (db *DB) ApplyAggregation(ctx context.Context, id string) (*mica.Aggregatio
 				SELECT identity_id, coalesce(`+displayExpr+`, nullif(trim(coalesce(`+firstNameExpr+`, '') || ' ' ||
 					coalesce(`+lastNameExpr+`, '')), ''), name), name, `+firstNameExpr+`, `+lastNameExpr+`,
 					`+emailExpr+`, '["USER"]', 'ACTIVE', attributes, 1, 0, ?, ?
-				FROM aggregation_rows WHERE aggregation_id = ? AND new_identity = 1`, now, now, id); err != nil {
+				FROM `+table+` r WHERE new_identity = 1`, now, now); err != nil {
 				return err
 			}
 			if _, err := exec("update identities", `UPDATE identities SET
@@ -285,54 +280,83 @@ func (db *DB) ApplyAggregation(ctx context.Context, id string) (*mica.Aggregatio
 					first_name = coalesce(`+firstNameExpr+`, identities.first_name),
 					last_name = coalesce(`+lastNameExpr+`, identities.last_name),
 					email = coalesce(`+emailExpr+`, identities.email),
-					attributes = json_patch(identities.attributes, aggregation_rows.attributes), modified = ?
-				FROM aggregation_rows WHERE aggregation_rows.aggregation_id = ? AND aggregation_rows.state > 0
-					AND aggregation_rows.new_identity = 0 AND aggregation_rows.identity_id = identities.id`, now, id); err != nil {
+					attributes = json_patch(identities.attributes, r.attributes), modified = ?
+				FROM `+table+` r WHERE r.state > 0 AND r.new_identity = 0 AND r.identity_id = identities.id`, now); err != nil {
 				return err
 			}
 		}
-		// New account ids share a random prefix and count up, so a million inserts append to the
-		// primary key instead of landing on random pages.
+		// Staging classified every row as a new account; those decisions hold
+		// if the source's classification config is the one staging read.
+		decided := false
+		if db.classifier != nil {
+			ccfg, err := getConfig(ctx, tx, a.SourceID)
+			if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
+				return err
+			}
+			decided = db.stagedDecisions(id, configStamp(ccfg))
+		}
+		classification := `0, NULL, NULL, NULL, NULL`
+		if decided {
+			classification = `coalesce(r.machine, 0), r.method, CASE WHEN r.method IS NOT NULL THEN ?1 END, r.rec_type, r.rec_method`
+		}
+		// New account ids share a random prefix and count up in file order, so a
+		// million inserts append to the table and its id index instead of
+		// landing on random pages.
 		if _, err := exec("insert accounts", `INSERT INTO accounts (id, source_id, source_name, native_identity, name,
 				identity_id, identity_name, attributes, authoritative, disabled, locked, uncorrelated, origin,
-				content_hash, aggregation_id, created, modified)
-			SELECT printf('%s%016x', ?, row_number() OVER (ORDER BY r.native_identity)), ?, ?, r.native_identity, r.name, r.identity_id, i.name, r.attributes, ?,
-				r.disabled, r.locked, r.identity_id IS NULL, 'AGGREGATED', r.hash, ?, ?, ?
-			FROM aggregation_rows r LEFT JOIN identities i ON i.id = r.identity_id
-			WHERE r.aggregation_id = ? AND r.state = 1`,
-			mica.NewID()[:16], a.SourceID, src.Name, boolInt(src.Authoritative), id, now, now, id); err != nil {
+				content_hash, aggregation_id, is_machine, classification_method, classified_at, recommendation_type,
+				recommendation_method, created, modified)
+			SELECT printf('%s%016x', ?2, r.rowid), ?3, ?4, r.native_identity, r.name, r.identity_id,
+				CASE WHEN r.identity_id IS NOT NULL THEN (SELECT i.name FROM identities i WHERE i.id = r.identity_id) END,
+				r.attributes, ?5, r.disabled, r.locked, r.identity_id IS NULL, 'AGGREGATED', r.hash, ?6,
+				`+classification+`, ?1, ?1
+			FROM `+table+` r WHERE r.state = 1 ORDER BY r.rowid`,
+			now, mica.NewID()[:16], a.SourceID, src.Name, boolInt(src.Authoritative), id); err != nil {
 			return err
 		}
-		if _, err := exec("update accounts", `UPDATE accounts SET name = r.name, attributes = r.attributes,
-				disabled = r.disabled, locked = r.locked, content_hash = r.hash, identity_id = r.identity_id,
-				identity_name = (SELECT i.name FROM identities i WHERE i.id = r.identity_id),
-				uncorrelated = r.identity_id IS NULL, aggregation_id = ?, modified = ?
-			FROM aggregation_rows r WHERE r.aggregation_id = ? AND r.state = 2 AND accounts.id = r.account_id`,
-			id, now, id); err != nil {
-			return err
+		if changed > 0 {
+			if _, err := exec("update accounts", `UPDATE accounts SET name = r.name, attributes = r.attributes,
+					disabled = r.disabled, locked = r.locked, content_hash = r.hash, identity_id = r.identity_id,
+					identity_name = (SELECT i.name FROM identities i WHERE i.id = r.identity_id),
+					uncorrelated = r.identity_id IS NULL, aggregation_id = ?, modified = ?
+				FROM `+table+` r WHERE r.state = 2 AND accounts.id = r.account_id`, id, now); err != nil {
+				return err
+			}
 		}
 		if src.Authoritative {
 			if _, err := exec("refresh identity names", `UPDATE accounts SET identity_name = i.name
 				FROM identities i WHERE accounts.identity_id = i.id AND accounts.identity_name IS NOT i.name
-					AND i.id IN (SELECT identity_id FROM aggregation_rows WHERE aggregation_id = ? AND state > 0)`, id); err != nil {
+					AND i.id IN (SELECT identity_id FROM `+table+` WHERE state > 0)`); err != nil {
 				return err
 			}
 		}
 		// What this aggregation just inserted or changed is in the file: only the
 		// other accounts need looking up among the staged rows.
-		deleted, err := exec("remove accounts", `DELETE FROM accounts WHERE source_id = ?
-			AND aggregation_id IS NOT ? AND NOT EXISTS (SELECT 1 FROM aggregation_rows r
-				WHERE r.aggregation_id = ? AND r.native_identity = accounts.native_identity)`,
-			a.SourceID, id, id)
+		deleted := 0
+		if removed > 0 {
+			if deleted, err = exec("remove accounts", `DELETE FROM accounts WHERE source_id = ?
+				AND aggregation_id IS NOT ? AND NOT EXISTS (SELECT 1 FROM `+table+` r
+					WHERE r.native_identity = accounts.native_identity)`, a.SourceID, id); err != nil {
+				return err
+			}
+		}
+		// Rows have identities from the accounts they match, correlation or
+		// new identities only.
+		identities := 0
+		if existing > 0 || correlated > 0 || src.Authoritative {
+			if err := tx.QueryRowContext(ctx, `SELECT count(DISTINCT identity_id) FROM `+table+`
+				WHERE state > 0 AND identity_id IS NOT NULL`).Scan(&identities); err != nil {
+				return fmt.Errorf("count identities: %w", err)
+			}
+		}
+		if decided {
+			if changed > 0 {
+				err = db.classifyStagedChanged(ctx, tx, table, a.SourceID)
+			}
+		} else {
+			err = db.classifyAggregated(ctx, tx, a.SourceID, id)
+		}
 		if err != nil {
-			return err
-		}
-		var identities int
-		if err := tx.QueryRowContext(ctx, `SELECT count(DISTINCT identity_id) FROM aggregation_rows
-			WHERE aggregation_id = ? AND state > 0 AND identity_id IS NOT NULL`, id).Scan(&identities); err != nil {
-			return fmt.Errorf("count identities: %w", err)
-		}
-		if err := db.classifyAggregated(ctx, tx, a.SourceID, id); err != nil {
 			return err
 		}
 		a.Stats = mica.AggregationStats{Scanned: scanned, Unchanged: scanned - added - changed, Changed: changed,
@@ -359,7 +383,7 @@ func (db *DB) ApplyAggregation(ctx context.Context, id string) (*mica.Aggregatio
 	if err != nil {
 		return nil, err
 	}
-	return out, db.dropStaging(ctx, id)
+	return out, db.dropStagingTable(ctx, id)
 }
 
 // applyCacheKiB is the page cache of the apply transaction (SQLite's default is 2 MiB).
@@ -369,8 +393,13 @@ const applyCacheKiB = 64 << 10
 // write lock is never held long after an aggregation ends.
 const stagingBatch = 20000
 
-// dropStaging deletes an aggregation's staged rows in short transactions.
+// dropStaging drops an aggregation's staging table, and the rows it may have
+// in aggregation_rows (where earlier versions staged every aggregation), in
+// short transactions.
 func (db *DB) dropStaging(ctx context.Context, id string) error {
+	if err := db.dropStagingTable(ctx, id); err != nil {
+		return err
+	}
 	for {
 		var n int64
 		err := db.update(ctx, func(tx *Tx) error {
@@ -392,6 +421,9 @@ func (db *DB) dropStaging(ctx context.Context, id string) error {
 func (db *DB) FailAggregation(ctx context.Context, id, completionStatus, message string) error {
 	err := db.update(ctx, func(tx *Tx) error { return failAggregation(ctx, tx, id, completionStatus, message) })
 	if err != nil {
+		if mica.ErrorCode(err) == mica.ENOTFOUND { // gone with its source: its staged rows go too
+			_ = db.dropStaging(context.WithoutCancel(ctx), id)
+		}
 		return err
 	}
 	return db.dropStaging(ctx, id)
@@ -462,7 +494,7 @@ func (db *DB) TerminateUnfinishedAggregations(ctx context.Context, message strin
 			return files, err
 		}
 	}
-	return files, nil
+	return files, db.dropOrphanStaging(ctx)
 }
 
 // RenewAggregationLeases claims the unfinished aggregations ids for owner and
@@ -524,7 +556,7 @@ func (db *DB) TerminateExpiredAggregations(ctx context.Context, owner string, no
 			return files, err
 		}
 	}
-	return files, nil
+	return files, db.dropOrphanStaging(ctx)
 }
 
 // EachChangedAccount streams the ids of the accounts an aggregation added or changed.

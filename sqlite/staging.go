@@ -1,0 +1,517 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/micahq/mica"
+)
+
+// Staging: each aggregation stages its accounts in a table of its own,
+// stagingPrefix + its id, created by its first batch and dropped (one cheap
+// DROP TABLE) once the aggregation has ended. Rows are numbered in file order
+// (rowid), so applying them appends to the accounts table and its id index.
+//
+// Staging also decides the continuous classification of every row as a new
+// account, from the parsed attributes (no JSON decoding), under the source's
+// classification config as staging read it. Applying uses those decisions for
+// the accounts it adds only when the config is still the one every batch saw;
+// otherwise, and for the accounts it changes (whose current classification
+// counts), it classifies as before, reading the accounts back.
+
+// stagingPrefix starts the name of every staging table.
+const stagingPrefix = "aggregation_rows_"
+
+// stagingTable is the quoted name of aggregation id's staging table.
+func stagingTable(id string) string { return `"` + stagingPrefix + stagingSuffix(id) + `"` }
+
+// stagingSuffix is id when it is made of lowercase letters and digits (ids
+// from mica.NewID), else "x_" and id in hex, so that any id makes a plain
+// table name.
+func stagingSuffix(id string) string {
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; (c < '0' || c > '9') && (c < 'a' || c > 'z') {
+			return "x_" + hex.EncodeToString([]byte(id))
+		}
+	}
+	return id
+}
+
+// stagingID is the aggregation id of a staging table's name (without quotes).
+func stagingID(table string) (string, bool) {
+	s, ok := strings.CutPrefix(table, stagingPrefix)
+	if !ok || s == "" {
+		return "", false
+	}
+	if h, isHex := strings.CutPrefix(s, "x_"); isHex {
+		b, err := hex.DecodeString(h)
+		return string(b), err == nil
+	}
+	return s, true
+}
+
+// stagingSchema creates a staging table. state is 1 for a new account, 2 for
+// a changed one and 0 for an unchanged one; machine, method, rec_type and
+// rec_method are staging's classification of the row as a new account
+// (machine NULL: no change from an unclassified account).
+const stagingSchema = ` (
+	native_identity TEXT NOT NULL UNIQUE,
+	name            TEXT NOT NULL,
+	attributes      TEXT NOT NULL,
+	disabled        INTEGER NOT NULL,
+	locked          INTEGER NOT NULL,
+	hash            TEXT NOT NULL,
+	line            INTEGER NOT NULL,
+	machine         INTEGER,
+	method          TEXT,
+	rec_type        TEXT,
+	rec_method      TEXT,
+	state           INTEGER NOT NULL DEFAULT 1,
+	account_id      TEXT,
+	identity_id     TEXT,
+	new_identity    INTEGER NOT NULL DEFAULT 0
+) STRICT`
+
+// createStaging creates a staging table unless it exists.
+func createStaging(ctx context.Context, tx *Tx, table string) error {
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+table+stagingSchema); err != nil {
+		return fmt.Errorf("create staging table: %w", err)
+	}
+	return nil
+}
+
+// stageChunk is how many staged rows one INSERT statement carries: one
+// statement per row spends more on executing statements than on the rows.
+const stageChunk = 64
+
+// stageColumns is how many values stageInsertSQL takes per row.
+const stageColumns = 11
+
+// stageInsertSQL inserts rows rows into a staging table.
+func stageInsertSQL(table string, rows int) string {
+	values := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", rows), ", ")
+	return `INSERT INTO ` + table + ` (native_identity, name, attributes, disabled, locked, hash, line,
+		machine, method, rec_type, rec_method) VALUES ` + values
+}
+
+// staging is what this process knows of an aggregation it stages: the
+// classification config its decisions were made under. It is kept in memory
+// only: an aggregation applied by a process that did not stage it (or after
+// its staging was forgotten) classifies as before, which is always right.
+type staging struct {
+	sourceID string
+	batches  int    // batches staged
+	stamp    string // the config every batch was decided under
+	decided  bool   // every batch was decided under stamp
+}
+
+// stagings holds the staging of the aggregations being staged, by store and
+// aggregation; an entry goes when its staging table is dropped.
+var (
+	stagingMu sync.Mutex
+	stagings  = map[stagingKey]*staging{}
+)
+
+type stagingKey struct {
+	db *DB
+	id string
+}
+
+// staging returns what this process knows of aggregation id's staging.
+func (db *DB) staging(id string) *staging {
+	stagingMu.Lock()
+	defer stagingMu.Unlock()
+	st := stagings[stagingKey{db, id}]
+	if st == nil {
+		st = &staging{}
+		stagings[stagingKey{db, id}] = st
+	}
+	return st
+}
+
+// forgetStaging drops what this process knows of aggregation id's staging.
+func (db *DB) forgetStaging(id string) {
+	stagingMu.Lock()
+	delete(stagings, stagingKey{db, id})
+	stagingMu.Unlock()
+}
+
+// stagedDecisions reports whether the rows staged for aggregation id carry
+// classifications made under config stamp.
+func (db *DB) stagedDecisions(id, stamp string) bool {
+	stagingMu.Lock()
+	defer stagingMu.Unlock()
+	st := stagings[stagingKey{db, id}]
+	return st != nil && st.decided && st.batches > 0 && st.stamp == stamp
+}
+
+// configStamp identifies a classification config (nil: none) completely, so
+// that decisions made under one are valid under an equal stamp.
+func configStamp(cfg *mica.MachineClassificationConfig) string {
+	if cfg == nil {
+		return "none"
+	}
+	return toJSON(cfg)
+}
+
+// preparedRows are the insert arguments of a batch of staged rows, with the
+// rows' classification as new accounts when staging decides it, made by
+// goroutines while the batch is inserted: those of chunk c (the rows from
+// c*stageChunk) are ready once ready[c] is closed.
+type preparedRows struct {
+	args  [][]any // per chunk, stageColumns per row
+	ready []chan struct{}
+	wg    sync.WaitGroup
+}
+
+// chunk waits for the arguments of the chunk that starts at row start.
+func (p *preparedRows) chunk(start int) []any {
+	<-p.ready[start/stageChunk]
+	return p.args[start/stageChunk]
+}
+
+// wait waits for the goroutines: they read the rows.
+func (p *preparedRows) wait() { p.wg.Wait() }
+
+// prepareStaged starts preparing rows for insertion, classifying them as new
+// accounts of the source under its current config. That goroutines do it
+// while the rows are inserted leaves the inserting goroutine, which all of
+// staging waits for, a core of its own with two, and the other to them and
+// the file's parser. decided is false when it does not classify them.
+func (db *DB) prepareStaged(ctx context.Context, st *staging, aggregationID string, rows []mica.StagedAccount) (p *preparedRows, decided bool) {
+	decide := db.stagingDecider(ctx, st, aggregationID)
+	chunks := (len(rows) + stageChunk - 1) / stageChunk
+	p = &preparedRows{args: make([][]any, chunks), ready: make([]chan struct{}, chunks)}
+	for c := range p.ready {
+		p.ready[c] = make(chan struct{})
+	}
+	prepare := func(c int) {
+		part := rows[c*stageChunk : min((c+1)*stageChunk, len(rows))]
+		args := make([]any, 0, stageColumns*len(part))
+		for i := range part {
+			r := &part[i]
+			args = append(args, r.NativeIdentity, r.Name, stagedAttributes(r), boolInt(r.Disabled), boolInt(r.Locked), r.Hash, r.Line)
+			var machine, method, recType, recMethod any
+			if decide != nil {
+				attrs := r.Attributes
+				if !jsonExact(attrs) { // decide on what reading the column back would give
+					attrs = nil
+					fromJSON(stagedAttributes(r), &attrs)
+				}
+				isMachine, m, rec, changed := decide(&mica.AccountClassification{Name: r.Name,
+					NativeIdentity: r.NativeIdentity, Attributes: attrs})
+				if changed {
+					machine, method = boolInt(isMachine), nullString(m)
+					if rec != nil {
+						recType, recMethod = rec.Type, rec.Method
+					}
+				}
+			}
+			args = append(args, machine, method, recType, recMethod)
+		}
+		p.args[c] = args
+		close(p.ready[c])
+	}
+	var next atomic.Int64
+	for range min(max(1, runtime.GOMAXPROCS(0)-1), chunks) {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			for c := int(next.Add(1)) - 1; c < chunks; c = int(next.Add(1)) - 1 {
+				prepare(c)
+			}
+		}()
+	}
+	return p, decide != nil
+}
+
+// stagingDecider is the decision function for the rows of aggregation id
+// under its source's current config, nil when staging cannot decide them:
+// no classifier, the config unreadable, or a batch staged under another
+// config or undecided.
+func (db *DB) stagingDecider(ctx context.Context, st *staging, aggregationID string) mica.Decider {
+	stagingMu.Lock()
+	first, sourceID, decided := st.batches == 0, st.sourceID, st.decided
+	stagingMu.Unlock()
+	if db.classifier == nil || (!first && !decided) {
+		return nil
+	}
+	if sourceID == "" {
+		a, err := getAggregation(ctx, db.read, aggregationID)
+		if err != nil {
+			return nil
+		}
+		sourceID = a.SourceID
+	}
+	cfg, err := getConfig(ctx, db.read, sourceID)
+	if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
+		return nil
+	}
+	stamp := configStamp(cfg)
+	stagingMu.Lock()
+	if first {
+		st.sourceID, st.stamp, st.decided = sourceID, stamp, true
+	} else if stamp != st.stamp {
+		st.decided = false
+	}
+	ok := st.decided
+	stagingMu.Unlock()
+	if !ok {
+		return nil
+	}
+	return db.classifier(cfg)
+}
+
+// jsonExact reports whether attributes decode from their JSON as they are:
+// strings, lists of them, and nulls.
+func jsonExact(attrs map[string]any) bool {
+	for _, v := range attrs {
+		switch x := v.(type) {
+		case nil, string:
+		case []any:
+			for _, e := range x {
+				switch e.(type) {
+				case nil, string:
+				default:
+					return false
+				}
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// stagedAttributes is the JSON of a staged row's attributes.
+func stagedAttributes(r *mica.StagedAccount) string {
+	if r.AttributesJSON != "" {
+		return r.AttributesJSON
+	}
+	return attributesJSON(r.Attributes)
+}
+
+// insertStaged inserts rows, prepared by p, into a staging table in tx.
+func insertStaged(ctx context.Context, tx *Tx, table string, rows []mica.StagedAccount, p *preparedRows) error {
+	var one, chunk *sql.Stmt
+	defer func() {
+		for _, s := range []*sql.Stmt{one, chunk} {
+			if s != nil {
+				_ = s.Close()
+			}
+		}
+	}()
+	var err error
+	for start := 0; start < len(rows); start += stageChunk {
+		part, args := rows[start:min(start+stageChunk, len(rows))], p.chunk(start)
+		if len(part) == stageChunk {
+			if chunk == nil {
+				if chunk, err = tx.PrepareContext(ctx, stageInsertSQL(table, stageChunk)); err != nil {
+					return fmt.Errorf("prepare staging insert: %w", err)
+				}
+			}
+			// A failed statement changes nothing: the rows are then inserted
+			// one at a time below, to report the one at fault.
+			if _, err := chunk.ExecContext(ctx, args...); err == nil {
+				continue
+			}
+		}
+		if one == nil {
+			if one, err = tx.PrepareContext(ctx, stageInsertSQL(table, 1)); err != nil {
+				return fmt.Errorf("prepare staging insert: %w", err)
+			}
+		}
+		for i := range part {
+			r := &part[i]
+			_, err := one.ExecContext(ctx, args[i*stageColumns:(i+1)*stageColumns]...)
+			if isUniqueViolation(err) {
+				var first int
+				_ = tx.QueryRowContext(ctx, `SELECT line FROM `+table+` WHERE native_identity = ?`, r.NativeIdentity).Scan(&first)
+				return mica.Errorf(mica.EILLEGAL, "line %d: duplicate account id %q (first at line %d); "+
+					"rows of one account must be adjacent, and merged only when the source's mergeRows is true",
+					r.Line, r.NativeIdentity, first)
+			} else if err != nil {
+				return fmt.Errorf("stage account: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// dropStagingTable drops aggregation id's staging table, if any.
+func (db *DB) dropStagingTable(ctx context.Context, id string) error {
+	db.forgetStaging(id)
+	if _, err := db.write.ExecContext(ctx, `DROP TABLE IF EXISTS `+stagingTable(id)); err != nil {
+		return fmt.Errorf("drop staging table: %w", err)
+	}
+	return nil
+}
+
+// dropOrphanStaging drops the staging tables of aggregations that have ended
+// or no longer exist (a server stopped between an aggregation's end and its
+// cleanup, or a source was deleted while its file was staged).
+func (db *DB) dropOrphanStaging(ctx context.Context) error {
+	rows, err := db.read.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE ? ESCAPE '\'`,
+		strings.ReplaceAll(stagingPrefix, "_", `\_`)+"%")
+	if err != nil {
+		return fmt.Errorf("find staging tables: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			_ = rows.Close()
+			return fmt.Errorf("find staging tables: %w", err)
+		}
+		if id, ok := stagingID(name); ok {
+			ids = append(ids, id)
+		}
+	}
+	_ = rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("find staging tables: %w", err)
+	}
+	for _, id := range ids {
+		a, err := getAggregation(ctx, db.read, id)
+		if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
+			return err
+		}
+		if a == nil || a.Done() {
+			if err := db.dropStagingTable(ctx, id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// correlateStaged assigns an identity to the new and changed staged rows of
+// table that have none: each criterion of the config in turn (a unique match
+// wins; none or several go on), then the default: account name equals
+// identity alias, then identity name (case-insensitive). It returns how many
+// rows it wrote (0: no row has an identity it did not have).
+func correlateStaged(ctx context.Context, tx *Tx, table string, cfg *mica.CorrelationConfig) (int, error) {
+	touched := 0
+	for _, a := range cfg.AttributeAssignments {
+		idExpr, idArgs := identityColumn(a.Property)
+		fold := func(s string) string {
+			if a.IgnoreCase {
+				return "lower(" + s + ")"
+			}
+			return s
+		}
+		for _, stmt := range []string{`DROP TABLE IF EXISTS temp.corr_keys`,
+			`CREATE TEMP TABLE corr_keys (k TEXT NOT NULL, identity_id TEXT NOT NULL)`} {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return 0, fmt.Errorf("correlation keys: %w", err)
+			}
+		}
+		args := append(append(append([]any{}, idArgs...), idArgs...), idArgs...)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO temp.corr_keys (k, identity_id) SELECT `+fold(idExpr)+`, i.id
+			FROM identities i WHERE `+idExpr+` IS NOT NULL AND `+idExpr+` <> ''`, args...); err != nil {
+			return 0, fmt.Errorf("correlation keys: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `CREATE INDEX temp.corr_keys_k ON corr_keys (k)`); err != nil {
+			return 0, fmt.Errorf("correlation keys: %w", err)
+		}
+		acct := `CAST(json_extract(r.attributes, ?) AS TEXT)`
+		path := jsonPath(a.Value)
+		// Only rows with a match are written (an UPDATE rewrites every row it selects).
+		res, err := tx.ExecContext(ctx, `UPDATE `+table+` AS r SET identity_id = (
+				SELECT CASE WHEN count(DISTINCT c.identity_id) = 1 THEN min(c.identity_id) END
+				FROM temp.corr_keys c WHERE c.k = `+fold(acct)+`)
+			WHERE r.state > 0 AND r.identity_id IS NULL AND `+acct+` IS NOT NULL
+				AND EXISTS (SELECT 1 FROM temp.corr_keys c WHERE c.k = `+fold(acct)+`)`,
+			path, path, path)
+		if err != nil {
+			return 0, fmt.Errorf("correlate on %s = %s: %w", a.Property, a.Value, err)
+		}
+		n, _ := res.RowsAffected()
+		touched += int(n)
+		if _, err := tx.ExecContext(ctx, `DROP TABLE temp.corr_keys`); err != nil {
+			return 0, fmt.Errorf("correlation keys: %w", err)
+		}
+	}
+	// The default: a unique identity whose alias is the account name, else a
+	// unique one whose name is (case-insensitive). Every staged row is looked
+	// up once, in a table of those names, rather than twice in identities.
+	keys := int64(0)
+	for _, stmt := range []string{`DROP TABLE IF EXISTS temp.corr_default`,
+		`CREATE TEMP TABLE corr_default (k TEXT COLLATE NOCASE PRIMARY KEY, identity_id TEXT) WITHOUT ROWID`,
+		`INSERT INTO temp.corr_default (k, identity_id)
+			SELECT k, coalesce(max(CASE WHEN by_alias = 1 THEN id END), max(CASE WHEN by_alias = 0 THEN id END)) FROM (
+				SELECT alias COLLATE NOCASE AS k, CASE WHEN count(*) = 1 THEN min(id) END AS id, 1 AS by_alias
+					FROM identities WHERE alias IS NOT NULL GROUP BY alias COLLATE NOCASE
+				UNION ALL
+				SELECT name COLLATE NOCASE, CASE WHEN count(*) = 1 THEN min(id) END, 0
+					FROM identities WHERE name IS NOT NULL GROUP BY name COLLATE NOCASE)
+			GROUP BY k HAVING coalesce(max(CASE WHEN by_alias = 1 THEN id END), max(CASE WHEN by_alias = 0 THEN id END)) IS NOT NULL`,
+	} {
+		res, err := tx.ExecContext(ctx, stmt)
+		if err != nil {
+			return 0, fmt.Errorf("default correlation keys: %w", err)
+		}
+		keys, _ = res.RowsAffected()
+	}
+	var n int64
+	if keys > 0 {
+		res, err := tx.ExecContext(ctx, `UPDATE `+table+` AS r SET identity_id = c.identity_id
+			FROM temp.corr_default c WHERE c.k = r.name AND r.state > 0 AND r.identity_id IS NULL`)
+		if err != nil {
+			return 0, fmt.Errorf("default correlation: %w", err)
+		}
+		n, _ = res.RowsAffected()
+	}
+	if _, err := tx.ExecContext(ctx, `DROP TABLE temp.corr_default`); err != nil {
+		return 0, fmt.Errorf("default correlation keys: %w", err)
+	}
+	return touched + int(n), nil
+}
+
+// classifyStagedChanged classifies, in the apply transaction, the accounts
+// that the staged rows of table change (state 2): their current
+// classification counts, so staging could not decide them.
+func (db *DB) classifyStagedChanged(ctx context.Context, tx *Tx, table, sourceID string) error {
+	cfg, err := getConfig(ctx, tx, sourceID)
+	if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
+		return err
+	}
+	decide := db.classifier(cfg)
+	stmt, err := tx.PrepareContext(ctx, updateClassificationByRowidSQL)
+	if err != nil {
+		return fmt.Errorf("prepare classify: %w", err)
+	}
+	defer func() { _ = stmt.Close() }()
+	var after int64
+	for {
+		rows, err := tx.QueryContext(ctx, `SELECT s.rowid, a.rowid, `+classificationColumns+` FROM `+table+` s
+			JOIN accounts a ON a.id = s.account_id WHERE s.state = 2 AND s.rowid > ? ORDER BY s.rowid LIMIT 2000`, after)
+		if err != nil {
+			return fmt.Errorf("read changed accounts: %w", err)
+		}
+		var batch []classRow
+		for rows.Next() {
+			r, err := scanClassRow(rows, &after)
+			if err != nil {
+				_ = rows.Close()
+				return fmt.Errorf("read changed accounts: %w", err)
+			}
+			batch = append(batch, r)
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("read changed accounts: %w", err)
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		if _, err := applyDecisions(ctx, stmt, tx, batch, decideRows(batch, decide)); err != nil {
+			return err
+		}
+	}
+}

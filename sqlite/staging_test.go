@@ -1,0 +1,306 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/micahq/mica"
+	"github.com/micahq/mica/aggregate"
+	"github.com/micahq/mica/classify"
+)
+
+// stagingFixture is a store with continuous classification (as mica serve
+// installs it), a fixed clock, and a delimited-file source.
+type stagingFixture struct {
+	t   *testing.T
+	db  *DB
+	src *mica.Source
+}
+
+func newStagingFixture(t *testing.T) *stagingFixture {
+	t.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "mica.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	at := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	db.Now = func() time.Time { at = at.Add(time.Second); return at }
+	db.SetClassifier(func(cfg *mica.MachineClassificationConfig) mica.Decider {
+		p, err := classify.Compile(cfg)
+		if err != nil {
+			p = nil
+		}
+		return classify.Decider(classify.ModeDefault, p)
+	})
+	f := &stagingFixture{t: t, db: db}
+	owner := &mica.Identity{Name: "Jane Doe", Alias: "jdoe", Email: "jane@example.com"}
+	f.must(db.CreateIdentity(ctx, owner))
+	f.src = &mica.Source{Name: "Files", Owner: mica.Ref{ID: owner.ID}, ConnectorAttributes: map[string]any{"mergeColumns": []any{"groups"}}}
+	f.src.MakeDelimitedFile()
+	f.must(db.CreateSource(ctx, f.src))
+	return f
+}
+
+func (f *stagingFixture) must(err error) {
+	f.t.Helper()
+	if err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func (f *stagingFixture) config(prefix string) {
+	f.t.Helper()
+	attr, value := "sAMAccountName", prefix
+	f.must(f.db.PutMachineClassificationConfig(context.Background(), &mica.MachineClassificationConfig{SourceID: f.src.ID,
+		Enabled: true, ClassificationMethod: mica.MethodCriteria,
+		Criteria: &mica.Criteria{Operation: "STARTS_WITH", Attribute: &attr, Value: &value}}))
+}
+
+// load aggregates a file in batches of two; between is called after staging,
+// before the aggregation is collected and applied.
+func (f *stagingFixture) load(file string, between func(aggregationID string)) *mica.Aggregation {
+	f.t.Helper()
+	ctx := context.Background()
+	agg := &mica.Aggregation{SourceID: f.src.ID}
+	f.must(f.db.CreateAggregation(ctx, agg))
+	format, err := aggregate.FormatOf(f.src)
+	f.must(err)
+	rd, err := aggregate.NewReader(strings.NewReader(file), format)
+	f.must(err)
+	var batch []mica.StagedAccount
+	for {
+		a, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		f.must(err)
+		if batch = append(batch, *a); len(batch) == 2 {
+			f.must(f.db.StageAccounts(ctx, agg.ID, batch))
+			batch = batch[:0]
+		}
+	}
+	if len(batch) > 0 {
+		f.must(f.db.StageAccounts(ctx, agg.ID, batch))
+	}
+	if between != nil {
+		between(agg.ID)
+	}
+	_, err = f.db.CollectAggregation(ctx, agg.ID)
+	f.must(err)
+	out, err := f.db.ApplyAggregation(ctx, agg.ID)
+	f.must(err)
+	return out
+}
+
+// classifications lists every account of the source with what classification wrote.
+func (f *stagingFixture) classifications() []string {
+	f.t.Helper()
+	rows, err := f.db.read.Query(`SELECT native_identity, is_machine, coalesce(classification_method, '-'),
+		coalesce(classified_at, '-'), coalesce(recommendation_type, '-'), coalesce(recommendation_method, '-'), modified
+		FROM accounts WHERE source_id = ? ORDER BY native_identity`, f.src.ID)
+	f.must(err)
+	defer func() { _ = rows.Close() }()
+	var out []string
+	for rows.Next() {
+		var id, method, at, recType, recMethod, modified string
+		var machine int
+		f.must(rows.Scan(&id, &machine, &method, &at, &recType, &recMethod, &modified))
+		out = append(out, fmt.Sprintf("%s machine=%d method=%s at=%s rec=%s/%s modified=%s", id, machine, method, at,
+			recType, recMethod, modified))
+	}
+	f.must(rows.Err())
+	return out
+}
+
+func (f *stagingFixture) stagingTables() int {
+	f.t.Helper()
+	var n int
+	f.must(f.db.read.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE name LIKE 'aggregation\_rows\_%' ESCAPE '\'`).Scan(&n))
+	return n
+}
+
+const (
+	stagingFile1 = "id,name,sAMAccountName,servicePrincipalName,groups\n" +
+		"1,svc_backup,svc_backup,,Ops|Backup\n" +
+		"2,jdoe,jdoe,,Employees\n" +
+		"3,sqlprod,sqlprod,MSSQLSvc/sql01.corp.example.com:1433,\n" +
+		"4,svc_web,svc_web,,\n" +
+		"5,robot7,robot7,,Robots\n"
+	// The second file changes 1 (now human by the criteria), 3 and 5, keeps
+	// 2, drops 4 and adds 6 and 7.
+	stagingFile2 = "id,name,sAMAccountName,servicePrincipalName,groups\n" +
+		"1,svc_backup,backup,,Ops\n" +
+		"2,jdoe,jdoe,,Employees\n" +
+		"3,sqlprod,svc_sql,MSSQLSvc/sql01.corp.example.com:1433,\n" +
+		"5,robot7,svc_robot7,,Robots\n" +
+		"6,svc_new,svc_new,,\n" +
+		"7,Jane Doe,jane,,\n"
+)
+
+// TestStagedClassification: what staging decided gives the accounts the
+// classification that reading them back after the insert gives (the path
+// taken when the config changed since staging, or by another process), for a
+// first file, for a second one that changes, adds and removes accounts
+// (including one classified by hand), and when the config changes while a
+// file is staged.
+func TestStagedClassification(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	run := func(t *testing.T, fallback bool, change func(f *stagingFixture)) []string {
+		f := newStagingFixture(t)
+		f.config("svc_")
+		between := func(id string) {
+			if fallback {
+				f.db.forgetStaging(id)
+			}
+		}
+		var out []string
+		out = append(out, f.classifications()...)
+		f.load(stagingFile1, between)
+		out = append(out, f.classifications()...)
+		// A person makes robot7 a machine account by hand: classification keeps it.
+		var robot string
+		f.must(f.db.read.QueryRow(`SELECT id FROM accounts WHERE native_identity = '5'`).Scan(&robot))
+		_, err := f.db.ClassifyAccount(ctx, robot, func(*mica.MachineClassificationConfig) mica.Decider {
+			return classify.Decider(classify.ModeForceMachine, nil)
+		})
+		f.must(err)
+		if change != nil {
+			change(f)
+		}
+		f.load(stagingFile2, between)
+		out = append(out, f.classifications()...)
+		if n := f.stagingTables(); n != 0 {
+			t.Fatalf("%d staging tables left", n)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name   string
+		change func(f *stagingFixture)
+	}{
+		{"same config", nil},
+		{"config changed between files", func(f *stagingFixture) { f.config("svc") }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			staged, read := run(t, false, c.change), run(t, true, c.change)
+			if !slices.Equal(staged, read) {
+				t.Fatalf("classified while staging:\n%s\nclassified after inserting:\n%s",
+					strings.Join(staged, "\n"), strings.Join(read, "\n"))
+			}
+			machines := 0
+			for _, s := range staged {
+				if strings.Contains(s, "machine=1") {
+					machines++
+				}
+			}
+			if machines < 4 {
+				t.Fatalf("few machine accounts: the criteria did not apply\n%s", strings.Join(staged, "\n"))
+			}
+		})
+	}
+	// A config changed while the file is staged (here: after its last batch)
+	// voids staging's decisions: the accounts are classified by the new one.
+	t.Run("config changed while staging", func(t *testing.T) {
+		t.Parallel()
+		f := newStagingFixture(t)
+		f.config("svc_")
+		f.load(stagingFile1, func(string) { f.config("robot") })
+		got := strings.Join(f.classifications(), "\n")
+		for _, want := range []string{"1 machine=0 method=-", "5 machine=1 method=CRITERIA"} {
+			if !strings.Contains(got, want) {
+				t.Fatalf("accounts after the config changed during staging:\n%s\nwant %q", got, want)
+			}
+		}
+	})
+}
+
+// TestStagingAssignmentVersion: the assignment version (migration 0009's
+// triggers) counts an aggregation that adds accounts with identities, not one
+// that adds accounts without.
+func TestStagingAssignmentVersion(t *testing.T) {
+	t.Parallel()
+	f := newStagingFixture(t)
+	version := func() (n int) {
+		f.must(f.db.read.QueryRow(`SELECT n FROM assignment_version`).Scan(&n))
+		return n
+	}
+	before := version()
+	f.load("id,name\n1,nobody\n2,no one\n", nil) // no identity is called so
+	if v := version(); v != before {
+		t.Fatalf("version %d after adding uncorrelated accounts, want %d", v, before)
+	}
+	out := f.load("id,name\n1,nobody\n2,no one\n3,jdoe\n", nil) // jdoe correlates by alias
+	if v := version(); v == before || out.TotalIdentities != 1 {
+		t.Fatalf("version %d after adding a correlated account (was %d), %d identities", v, before, out.TotalIdentities)
+	}
+}
+
+// TestStagingTablesDropped: failed, terminated and orphaned staging tables go.
+func TestStagingTablesDropped(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newStagingFixture(t)
+	stage := func() *mica.Aggregation {
+		agg := &mica.Aggregation{SourceID: f.src.ID}
+		f.must(f.db.CreateAggregation(ctx, agg))
+		f.must(f.db.StageAccounts(ctx, agg.ID, []mica.StagedAccount{{NativeIdentity: "1", Name: "one", Line: 2, Hash: "h"}}))
+		return agg
+	}
+	failed := stage()
+	f.must(f.db.FailAggregation(ctx, failed.ID, mica.CompletionError, "bad file"))
+	if n := f.stagingTables(); n != 0 {
+		t.Fatalf("%d staging tables after a failed aggregation", n)
+	}
+	// Staging into an ended aggregation is refused.
+	err := f.db.StageAccounts(ctx, failed.ID, []mica.StagedAccount{{NativeIdentity: "2", Name: "two", Line: 3, Hash: "h"}})
+	if mica.ErrorCode(err) != mica.ECONFLICT || f.stagingTables() != 0 {
+		t.Fatalf("staging into an ended aggregation: %v, %d tables", err, f.stagingTables())
+	}
+	// A server stopped before it dropped a table: the next start drops it.
+	ended := stage()
+	_, err = f.db.write.Exec(`UPDATE aggregations SET status = ? WHERE id = ?`, mica.AggCompleted, ended.ID)
+	f.must(err)
+	running := stage()
+	if n := f.stagingTables(); n != 2 {
+		t.Fatalf("%d staging tables, want 2", n)
+	}
+	_, err = f.db.TerminateUnfinishedAggregations(ctx, "restarted")
+	f.must(err)
+	if n := f.stagingTables(); n != 0 {
+		t.Fatalf("%d staging tables after a restart", n)
+	}
+	if a, err := f.db.GetAggregation(ctx, running.ID); err != nil || a.Status != mica.AggTerminated {
+		t.Fatalf("running aggregation after a restart: %+v %v", a, err)
+	}
+	// Staging for an aggregation whose source went is ENOTFOUND, and leaves nothing.
+	gone := stage()
+	f.must(f.db.DeleteSource(ctx, f.src.ID))
+	err = f.db.StageAccounts(ctx, gone.ID, []mica.StagedAccount{{NativeIdentity: "2", Name: "two", Line: 3, Hash: "h"}})
+	if mica.ErrorCode(err) != mica.ENOTFOUND || f.stagingTables() != 0 {
+		t.Fatalf("staging for a deleted source: %v, %d tables", err, f.stagingTables())
+	}
+}
+
+func TestStagingNames(t *testing.T) {
+	t.Parallel()
+	for _, id := range []string{mica.NewID(), "Upper", "with space", `q"uote`, "x41"} {
+		name := strings.Trim(stagingTable(id), `"`)
+		if strings.ContainsAny(name, "\" ") {
+			t.Fatalf("table of %q: %s", id, name)
+		}
+		if got, ok := stagingID(name); !ok || got != id {
+			t.Fatalf("id of table %s = %q, %v; want %q", name, got, ok, id)
+		}
+	}
+}
