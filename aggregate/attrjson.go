@@ -32,7 +32,7 @@ func appendAttributes(b []byte, m map[string]any, sorted []string) []byte {
 		n++
 		b = jsonenc.String(b, k)
 		b = append(b, ':')
-		if b, ok = appendValue(b, v); !ok {
+		if b, ok = jsonenc.Value(b, v); !ok {
 			all, _ := json.Marshal(m)
 			return append(b[:start], all...)
 		}
@@ -46,35 +46,6 @@ func appendAttributes(b []byte, m map[string]any, sorted []string) []byte {
 		return appendAttributes(b[:start], m, keys)
 	}
 	return append(b, '}')
-}
-
-// appendValue appends v as encoding/json would; false when v is of a kind it
-// leaves to encoding/json.
-func appendValue(b []byte, v any) ([]byte, bool) {
-	switch x := v.(type) {
-	case nil:
-		return append(b, "null"...), true
-	case string:
-		return jsonenc.String(b, x), true
-	case bool:
-		return jsonenc.Bool(b, x), true
-	case []any:
-		if x == nil {
-			return append(b, "null"...), true
-		}
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			var ok bool
-			if b, ok = appendValue(b, e); !ok {
-				return b, false
-			}
-		}
-		return append(b, ']'), true
-	}
-	return b, false
 }
 
 // encode sets a's Hash, and its AttributesJSON unless set already, encoding

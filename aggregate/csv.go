@@ -294,7 +294,7 @@ func (rd *Reader) account(rec []string, line int) (*mica.StagedAccount, error) {
 		}
 		vals := rd.values(v)
 		a.Attributes[col] = vals
-		b, _ = appendValue(b, vals)
+		b, _ = jsonenc.Value(b, vals)
 	}
 	b = append(b, '}')
 	a.AttributesJSON, rd.buf = string(b), b

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"slices"
-	"strconv"
 
 	"github.com/micahq/mica/internal/jsonenc"
 )
@@ -29,54 +28,9 @@ func attributesJSON(m map[string]any) string {
 		b = jsonenc.String(b, k)
 		b = append(b, ':')
 		var ok bool
-		if b, ok = appendJSONValue(b, m[k]); !ok {
+		if b, ok = jsonenc.Value(b, m[k]); !ok {
 			return toJSON(m)
 		}
 	}
 	return string(append(b, '}'))
-}
-
-// appendJSONValue appends v as encoding/json would; false when v is of a
-// kind it leaves to encoding/json.
-func appendJSONValue(b []byte, v any) ([]byte, bool) {
-	switch x := v.(type) {
-	case nil:
-		return append(b, "null"...), true
-	case string:
-		return jsonenc.String(b, x), true
-	case bool:
-		return strconv.AppendBool(b, x), true
-	case int:
-		return strconv.AppendInt(b, int64(x), 10), true
-	case int64:
-		return strconv.AppendInt(b, x, 10), true
-	case []string:
-		if x == nil {
-			return append(b, "null"...), true
-		}
-		b = append(b, '[')
-		for i, s := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = jsonenc.String(b, s)
-		}
-		return append(b, ']'), true
-	case []any:
-		if x == nil {
-			return append(b, "null"...), true
-		}
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			var ok bool
-			if b, ok = appendJSONValue(b, e); !ok {
-				return b, false
-			}
-		}
-		return append(b, ']'), true
-	}
-	return b, false // float64 and the rest: encoding/json's formatting rules
 }

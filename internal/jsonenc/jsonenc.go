@@ -70,3 +70,49 @@ func appendDigits(b []byte, n, width int) []byte {
 	}
 	return append(b, d[:width]...)
 }
+
+// Value appends v as encoding/json would for the common kinds of attribute
+// values (nil, string, bool, int, int64, []string, []any of those); false when
+// v is of a kind it leaves to encoding/json (float64 and the rest).
+func Value(b []byte, v any) ([]byte, bool) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...), true
+	case string:
+		return String(b, x), true
+	case bool:
+		return strconv.AppendBool(b, x), true
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), true
+	case int64:
+		return strconv.AppendInt(b, x, 10), true
+	case []string:
+		if x == nil {
+			return append(b, "null"...), true
+		}
+		b = append(b, '[')
+		for i, s := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = String(b, s)
+		}
+		return append(b, ']'), true
+	case []any:
+		if x == nil {
+			return append(b, "null"...), true
+		}
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var ok bool
+			if b, ok = Value(b, e); !ok {
+				return b, false
+			}
+		}
+		return append(b, ']'), true
+	}
+	return b, false // float64 and the rest: encoding/json's formatting rules
+}
