@@ -105,12 +105,12 @@ func (db *DB) StageAccounts(ctx context.Context, aggregationID string, rows []mi
 	if err != nil {
 		return err
 	}
-	stagingMu.Lock()
+	db.stagingMu.Lock()
 	st.batches++
 	if !decided {
 		st.decided = false
 	}
-	stagingMu.Unlock()
+	db.stagingMu.Unlock()
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/micahq/mica"
@@ -45,6 +46,11 @@ type DB struct {
 	vers     versionReader // the numbers the caches check (versions.go)
 	assigned assignedCache // GET /source-apps/assigned from memory (assigned.go)
 	auth     authCache     // AuthLookup from memory (versions.go)
+
+	// stagings is what this process knows of the aggregations it stages
+	// (staging.go), by aggregation id; an entry goes when its table is dropped.
+	stagingMu sync.Mutex
+	stagings  map[string]*staging
 }
 
 var _ mica.Store = (*DB)(nil)

@@ -111,43 +111,34 @@ type staging struct {
 	decided  bool   // every batch was decided under stamp
 }
 
-// stagings holds the staging of the aggregations being staged, by store and
-// aggregation; an entry goes when its staging table is dropped.
-var (
-	stagingMu sync.Mutex
-	stagings  = map[stagingKey]*staging{}
-)
-
-type stagingKey struct {
-	db *DB
-	id string
-}
-
 // staging returns what this process knows of aggregation id's staging.
 func (db *DB) staging(id string) *staging {
-	stagingMu.Lock()
-	defer stagingMu.Unlock()
-	st := stagings[stagingKey{db, id}]
+	db.stagingMu.Lock()
+	defer db.stagingMu.Unlock()
+	st := db.stagings[id]
 	if st == nil {
+		if db.stagings == nil {
+			db.stagings = map[string]*staging{}
+		}
 		st = &staging{}
-		stagings[stagingKey{db, id}] = st
+		db.stagings[id] = st
 	}
 	return st
 }
 
 // forgetStaging drops what this process knows of aggregation id's staging.
 func (db *DB) forgetStaging(id string) {
-	stagingMu.Lock()
-	delete(stagings, stagingKey{db, id})
-	stagingMu.Unlock()
+	db.stagingMu.Lock()
+	delete(db.stagings, id)
+	db.stagingMu.Unlock()
 }
 
 // stagedDecisions reports whether the rows staged for aggregation id carry
 // classifications made under config stamp.
 func (db *DB) stagedDecisions(id, stamp string) bool {
-	stagingMu.Lock()
-	defer stagingMu.Unlock()
-	st := stagings[stagingKey{db, id}]
+	db.stagingMu.Lock()
+	defer db.stagingMu.Unlock()
+	st := db.stagings[id]
 	return st != nil && st.decided && st.batches > 0 && st.stamp == stamp
 }
 
@@ -236,9 +227,9 @@ func (db *DB) prepareStaged(ctx context.Context, st *staging, aggregationID stri
 // no classifier, the config unreadable, or a batch staged under another
 // config or undecided.
 func (db *DB) stagingDecider(ctx context.Context, st *staging, aggregationID string) mica.Decider {
-	stagingMu.Lock()
+	db.stagingMu.Lock()
 	first, sourceID, decided := st.batches == 0, st.sourceID, st.decided
-	stagingMu.Unlock()
+	db.stagingMu.Unlock()
 	if db.classifier == nil || (!first && !decided) {
 		return nil
 	}
@@ -254,14 +245,14 @@ func (db *DB) stagingDecider(ctx context.Context, st *staging, aggregationID str
 		return nil
 	}
 	stamp := configStamp(cfg)
-	stagingMu.Lock()
+	db.stagingMu.Lock()
 	if first {
 		st.sourceID, st.stamp, st.decided = sourceID, stamp, true
 	} else if stamp != st.stamp {
 		st.decided = false
 	}
 	ok := st.decided
-	stagingMu.Unlock()
+	db.stagingMu.Unlock()
 	if !ok {
 		return nil
 	}
