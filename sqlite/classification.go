@@ -44,22 +44,10 @@ func (db *DB) classifyAggregated(ctx context.Context, tx *Tx, sourceID, aggID st
 	defer func() { _ = stmt.Close() }()
 	after := ""
 	for {
-		rows, err := tx.QueryContext(ctx, `SELECT a.rowid, `+classificationColumns+` FROM accounts a
-			WHERE a.aggregation_id = ? AND a.id > ? ORDER BY a.id LIMIT 2000`, aggID, after)
+		batch, err := readClassRows(ctx, tx, "read aggregated accounts", `SELECT a.rowid, `+classificationColumns+`
+			FROM accounts a WHERE a.aggregation_id = ? AND a.id > ? ORDER BY a.id LIMIT 2000`, []any{aggID, after})
 		if err != nil {
-			return fmt.Errorf("read aggregated accounts: %w", err)
-		}
-		var batch []classRow
-		for rows.Next() {
-			r, err := scanClassRow(rows)
-			if err != nil {
-				_ = rows.Close()
-				return fmt.Errorf("read aggregated accounts: %w", err)
-			}
-			batch = append(batch, r)
-		}
-		if err := rows.Close(); err != nil {
-			return fmt.Errorf("read aggregated accounts: %w", err)
+			return err
 		}
 		if len(batch) == 0 {
 			return nil
@@ -185,6 +173,29 @@ type classRow struct {
 	rowid int64 // where the account is stored: updates go straight there, not through the id index
 	acct  mica.AccountClassification
 	attrs string
+}
+
+// readClassRows runs query and returns the classRows it reads; extra are
+// scanned before each row's own columns (a paging key). what names the read
+// in errors.
+func readClassRows(ctx context.Context, q queryer, what, query string, args []any, extra ...any) ([]classRow, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer func() { _ = rows.Close() }()
+	var batch []classRow
+	for rows.Next() {
+		r, err := scanClassRow(rows, extra...)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		batch = append(batch, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return batch, nil
 }
 
 func scanClassRow(s interface{ Scan(...any) error }, extra ...any) (classRow, error) {

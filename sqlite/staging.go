@@ -481,22 +481,11 @@ func (db *DB) classifyStagedChanged(ctx context.Context, tx *Tx, table, sourceID
 	defer func() { _ = stmt.Close() }()
 	var after int64
 	for {
-		rows, err := tx.QueryContext(ctx, `SELECT s.rowid, a.rowid, `+classificationColumns+` FROM `+table+` s
-			JOIN accounts a ON a.id = s.account_id WHERE s.state = 2 AND s.rowid > ? ORDER BY s.rowid LIMIT 2000`, after)
+		batch, err := readClassRows(ctx, tx, "read changed accounts", `SELECT s.rowid, a.rowid, `+classificationColumns+`
+			FROM `+table+` s JOIN accounts a ON a.id = s.account_id WHERE s.state = 2 AND s.rowid > ?
+			ORDER BY s.rowid LIMIT 2000`, []any{after}, &after)
 		if err != nil {
-			return fmt.Errorf("read changed accounts: %w", err)
-		}
-		var batch []classRow
-		for rows.Next() {
-			r, err := scanClassRow(rows, &after)
-			if err != nil {
-				_ = rows.Close()
-				return fmt.Errorf("read changed accounts: %w", err)
-			}
-			batch = append(batch, r)
-		}
-		if err := rows.Close(); err != nil {
-			return fmt.Errorf("read changed accounts: %w", err)
+			return err
 		}
 		if len(batch) == 0 {
 			return nil
