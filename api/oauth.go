@@ -1,9 +1,11 @@
 package api
 
 import (
+	"errors"
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/micahq/mica"
 	"github.com/micahq/mica/oauth"
@@ -28,6 +30,9 @@ func oauthError(w http.ResponseWriter, status int, code, description string) {
 // x-www-form-urlencoded, multipart/form-data (the TypeScript SDK) or query string,
 // and the client credentials as parameters or HTTP Basic.
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	if ri := requestInfoFrom(r.Context()); ri != nil {
+		ri.op = "/oauth/token"
+	}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var perr error
 	if ct == "multipart/form-data" {
@@ -57,16 +62,38 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	client, err := s.Store.GetClient(ctx, id)
-	if mica.ErrorCode(err) == mica.ENOTFOUND {
-		oauthError(w, http.StatusUnauthorized, "invalid_client", "Bad credentials")
-		return
-	} else if err != nil {
+	known := err == nil
+	if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
 		Error(w, r, err)
 		return
 	}
-	if !oauth.CheckSecret(client.SecretHash, secret) {
-		oauthError(w, http.StatusUnauthorized, "invalid_client", "Bad credentials")
-		return
+	if !known || !s.signIn.knownGood(id, secret, client.SecretHash) {
+		host := remoteHost(r)
+		if wait := s.signIn.blocked(id, host); wait > 0 {
+			s.Metrics.signInRefused("throttled")
+			tooManySignIns(w, wait)
+			return
+		}
+		hash := ""
+		if known {
+			hash = client.SecretHash
+		}
+		ok, err := s.signIn.compare(ctx, hash, secret)
+		if errors.As(err, new(errSignInBusy)) {
+			s.Metrics.signInRefused("busy")
+			tooManySignIns(w, time.Second)
+			return
+		} else if err != nil {
+			Error(w, r, err)
+			return
+		}
+		if !ok {
+			s.signIn.failed(id, host)
+			s.Metrics.signInRefused("bad_credentials")
+			oauthError(w, http.StatusUnauthorized, "invalid_client", "Bad credentials")
+			return
+		}
+		s.signIn.remember(id, secret, client.SecretHash)
 	}
 	now := s.Now()
 	if !client.Enabled || (client.ExpiresAt != nil && !now.Before(*client.ExpiresAt)) {

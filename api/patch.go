@@ -20,8 +20,16 @@ type PatchOp struct {
 	Value json.RawMessage `json:"value,omitempty"` // JSON null is kept as "null"; absent is empty
 }
 
-// maxPatchOps caps the operations in one JSON Patch document.
-const maxPatchOps = 100
+// Limits of one JSON Patch request (README "Security and limits"). A copy
+// duplicates part of the document, so unbounded copies grow it exponentially:
+// the bytes copied are counted against maxPatchCopyBytes, copies from the root
+// or from an ancestor of their own target are refused, and the patched
+// document may not exceed maxPatchDocBytes.
+const (
+	maxPatchOps       = 100     // operations in one JSON Patch document
+	maxPatchCopyBytes = 1 << 20 // bytes (as JSON) all copy operations of one request may add together
+	maxPatchDocBytes  = 1 << 20 // the patched document, as JSON
+)
 
 // decodePatch reads a JSON Patch body (application/json-patch+json; application/json is accepted too).
 func decodePatch(r *http.Request) ([]PatchOp, error) {
@@ -43,12 +51,16 @@ func decodePatch(r *http.Request) ([]PatchOp, error) {
 // be changed (tested, moved from or copied from any member). Nothing is changed on error.
 func applyPatch(doc map[string]any, ops []PatchOp, patchable []string) (map[string]any, error) {
 	root := deepCopy(doc)
+	copyBudget := maxPatchCopyBytes
 	for i, op := range ops {
 		var err error
-		root, err = applyOne(root, op, patchable)
+		root, err = applyOne(root, op, patchable, &copyBudget)
 		if err != nil {
 			return nil, mica.Errorf(mica.EILLEGAL, "patch operation %d (%s %s): %s", i, op.Op, op.Path, err.Error())
 		}
+	}
+	if _, ok := jsonSize(root, maxPatchDocBytes); !ok {
+		return nil, mica.Errorf(mica.EILLEGAL, "the patched document would be larger than %d bytes", maxPatchDocBytes)
 	}
 	out, _ := root.(map[string]any)
 	return out, nil
@@ -58,7 +70,7 @@ type patchError string
 
 func (e patchError) Error() string { return string(e) }
 
-func applyOne(root any, op PatchOp, patchable []string) (any, error) {
+func applyOne(root any, op PatchOp, patchable []string, copyBudget *int) (any, error) {
 	path, err := parsePointer(op.Path)
 	if err != nil {
 		return nil, err
@@ -110,9 +122,19 @@ func applyOne(root any, op PatchOp, patchable []string) (any, error) {
 		if err != nil {
 			return nil, patchError("from: " + err.Error())
 		}
+		if len(from) == 0 || isPrefix(from, path) {
+			return nil, patchError("from must not be the document root or a member that contains path")
+		}
 		v, err := getPath(root, from)
 		if err != nil {
 			return nil, patchError("from: " + err.Error())
+		}
+		if op.Op == "copy" {
+			n, ok := jsonSize(v, *copyBudget)
+			if !ok {
+				return nil, patchError(fmt.Sprintf("copies would add more than %d bytes to the document", maxPatchCopyBytes))
+			}
+			*copyBudget -= n
 		}
 		if op.Op == "move" {
 			if len(from) == 0 || !containsString(patchable, from[0]) {
@@ -127,6 +149,58 @@ func applyOne(root any, op PatchOp, patchable []string) (any, error) {
 		return nil, patchError("op is required")
 	}
 	return nil, patchError("unknown op " + strconv.Quote(op.Op) + "; expected add, remove, replace, move, copy or test")
+}
+
+// isPrefix reports whether pointer a is a proper ancestor of b.
+func isPrefix(a, b []string) bool {
+	if len(a) >= len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// jsonSize returns about how many bytes v takes as JSON (exact for ASCII
+// strings without escapes), and false as soon as that exceeds limit, so a
+// huge value costs no more than limit to measure.
+func jsonSize(v any, limit int) (int, bool) {
+	n := 0
+	var walk func(v any) bool
+	walk = func(v any) bool {
+		switch x := v.(type) {
+		case map[string]any:
+			n += 2
+			for k, e := range x {
+				n += len(k) + 4
+				if n > limit || !walk(e) {
+					return false
+				}
+			}
+		case []any:
+			n += 2
+			for _, e := range x {
+				n++
+				if n > limit || !walk(e) {
+					return false
+				}
+			}
+		case string:
+			n += len(x) + 2
+		case float64, json.Number:
+			n += 8
+		default: // bool, nil
+			n += 5
+		}
+		return n <= limit
+	}
+	if !walk(v) {
+		return n, false
+	}
+	return n, true
 }
 
 func parsePointer(p string) ([]string, error) {

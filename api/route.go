@@ -100,7 +100,11 @@ func (s *Server) handle(op *Op) {
 
 // handleRaw registers a versionless route (OAuth, health) with the error adapter.
 func (s *Server) handleRaw(pattern string, fn func(w http.ResponseWriter, r *http.Request) error) {
+	_, route, _ := strings.Cut(pattern, " ")
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if ri := requestInfoFrom(r.Context()); ri != nil {
+			ri.op = route
+		}
 		if err := fn(w, r); err != nil {
 			Error(w, r, err)
 		}
@@ -120,13 +124,24 @@ func (s *Server) wrap(op *Op, v Version) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := context.WithValue(r.Context(), versionKey, v)
 		r = r.WithContext(ctx)
+		ri := requestInfoFrom(ctx)
+		if ri != nil {
+			ri.op, ri.version = op.ID, v
+		}
 		err := func() error {
 			if !op.Public {
 				p, err := s.authenticate(r)
 				if err != nil {
+					if mica.ErrorCode(err) == mica.EUNAUTHORIZED {
+						s.Metrics.authFailure("token")
+					}
 					return err
 				}
+				if ri != nil {
+					ri.clientID = p.ClientID
+				}
 				if err := s.allow(w, r, p.ClientID+"|"+string(v)); err != nil {
+					s.Metrics.rateLimitRefusal(v)
 					return err
 				}
 				r = r.WithContext(context.WithValue(r.Context(), principalKey, p))

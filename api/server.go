@@ -31,6 +31,8 @@ type Config struct {
 	// MaxUploadBytes caps one account file upload (default 512 MiB).
 	MaxUploadBytes int64
 	Pacing         mica.Pacing // classification job pacing when the tenant settings hold none
+	// SignIn throttles failed sign-ins at the token endpoint (zero: the defaults).
+	SignIn SignInLimits
 }
 
 // DefaultConfig returns ISC's defaults.
@@ -51,9 +53,12 @@ type Server struct {
 	// RateLimiter counts authenticated requests (NewServer: in memory, from
 	// Config.RateLimit and RateWindow); several servers share one over PostgreSQL.
 	RateLimiter RateLimiter
+	// Metrics, when set, records requests, refusals and authentication failures (Prometheus).
+	Metrics *Metrics
 
-	mux *http.ServeMux
-	ops []*Op
+	mux    *http.ServeMux
+	ops    []*Op
+	signIn *signInGuard
 }
 
 // NewServer builds the server and mounts every operation.
@@ -63,6 +68,7 @@ func NewServer(store mica.Store, signer *oauth.Signer, cfg Config, logger *slog.
 	}
 	s := &Server{Store: store, Signer: signer, Config: cfg, Logger: logger, Now: time.Now, mux: http.NewServeMux()}
 	s.RateLimiter = NewMemoryRateLimiter(cfg.RateLimit, cfg.RateWindow)
+	s.signIn = newSignInGuard(cfg.SignIn, func() time.Time { return s.Now() })
 	s.registerOAuth()
 	s.registerHealth()
 	s.registerPATs()
@@ -82,6 +88,7 @@ func (s *Server) Handler() http.Handler {
 	h = s.limitBody(h)
 	h = s.recoverPanics(h)
 	h = s.logRequests(h)
+	h = s.observe(h)
 	h = s.trackRequests(h)
 	return h
 }

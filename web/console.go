@@ -333,6 +333,12 @@ func (c *Console) mint(r *http.Request, clientID, secret string) (*session, int,
 	switch {
 	case rec.status == http.StatusUnauthorized && ans.ErrorDescription == "Bad credentials":
 		return nil, http.StatusUnauthorized, "The client id or the client secret is wrong."
+	case rec.status == http.StatusTooManyRequests:
+		wait := rec.header.Get("Retry-After")
+		if wait == "" {
+			wait = "a few"
+		}
+		return nil, http.StatusTooManyRequests, "Too many failed sign-ins for this client or from this address; try again in " + wait + " seconds."
 	case rec.status != http.StatusOK:
 		msg := ans.ErrorDescription
 		if msg == "" {

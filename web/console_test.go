@@ -521,3 +521,19 @@ func TestSecureCookiesOverTLS(t *testing.T) {
 		t.Fatalf("cookie over TLS: %+v", ck)
 	}
 }
+
+// TestSignInThrottled: the console's sign-in goes through the token endpoint's
+// throttle, and says so when it bites.
+func TestSignInThrottled(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	b := h.browser()
+	var a answer
+	for i := 0; i <= api.DefaultSignInFailuresPerClient; i++ {
+		a = b.postForm("/console/login", url.Values{"csrf": {b.loginForm()}, "client_id": {h.user.id},
+			"client_secret": {"wrong"}}, nil)
+	}
+	if a.status != http.StatusTooManyRequests || !strings.Contains(a.body, "Too many failed sign-ins") {
+		t.Fatalf("sign-in after %d failures: %d %s", api.DefaultSignInFailuresPerClient, a.status, a.body)
+	}
+}
