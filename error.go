@@ -25,6 +25,10 @@ const (
 	EMETHOD       = "method"        // 405
 )
 
+// RateLimitText is the message of the per-client rate limit's ERATELIMIT, which
+// the API answers with ISC's fixed text; other limits' messages reach the client.
+const RateLimitText = "rate limit exceeded"
+
 // Error is the one error type the domain returns for conditions a client can act on.
 // Anything else reaching the API is treated as an internal fault.
 type Error struct {

@@ -30,11 +30,37 @@ type Format struct {
 	MultiValueSep string          // separator of several values in one multi-valued cell (multiValueSeparator, default "|")
 }
 
-// Limits on one file.
+// Limits on one file. The record cap is enforced while the file is read, so a
+// huge quoted cell or header costs at most that much memory before the error.
 const (
-	MaxColumns    = 1024    // columns in the header
-	MaxFieldBytes = 1 << 20 // bytes in one cell
+	MaxColumns     = 1024    // columns in the header
+	MaxFieldBytes  = 1 << 20 // bytes in one cell
+	MaxRecordBytes = 8 << 20 // bytes in one record (the header, or a row with its quoted line breaks)
 )
+
+// errRecordTooLarge stops the CSV parser inside a record larger than MaxRecordBytes.
+var errRecordTooLarge = errors.New("record too large")
+
+// recordGuard counts the bytes the parser takes since the last record ended
+// and fails past the cap. The parser reads ahead through a buffer, so the
+// count may run ahead of the record by up to that buffer's size.
+type recordGuard struct {
+	r   io.Reader
+	n   int64
+	max int64
+}
+
+func (g *recordGuard) Read(p []byte) (int, error) {
+	if g.n > g.max {
+		return 0, errRecordTooLarge
+	}
+	n, err := g.r.Read(p)
+	g.n += int64(n)
+	return n, err
+}
+
+// recordEnded resets the count at the end of a record.
+func (g *recordGuard) recordEnded() { g.n = 0 }
 
 // FormatOf reads a source's file format from its connectorAttributes.
 func FormatOf(src *mica.Source) (Format, error) {
@@ -116,6 +142,8 @@ type Reader struct {
 	special map[string]int
 	pending *mica.StagedAccount
 	done    bool
+	guard   *recordGuard
+	line    int // the line of the last record read
 }
 
 func lineErr(line int, format string, args ...any) error {
@@ -124,20 +152,26 @@ func lineErr(line int, format string, args ...any) error {
 
 // NewReader reads the header of r and returns a Reader of its accounts.
 func NewReader(r io.Reader, f Format) (*Reader, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
+	const readAhead = 64 << 10
+	guard := &recordGuard{r: r, max: MaxRecordBytes + readAhead}
+	br := bufio.NewReaderSize(guard, readAhead)
 	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
 		_, _ = br.Discard(3)
 	}
 	c := csv.NewReader(br)
 	c.Comma = f.Delimiter
 	c.ReuseRecord = true
-	rd := &Reader{f: f, csv: c, special: map[string]int{}}
+	rd := &Reader{f: f, csv: c, special: map[string]int{}, guard: guard}
 	header, err := c.Read()
 	if errors.Is(err, io.EOF) {
 		return nil, mica.Errorf(mica.EILLEGAL, "the file is empty: the first line must be the header row")
+	} else if errors.Is(err, errRecordTooLarge) {
+		return nil, lineErr(1, "the header is longer than %d bytes", MaxRecordBytes)
 	} else if err != nil {
 		return nil, csvErr(err)
 	}
+	guard.recordEnded()
+	rd.line = 1
 	if len(header) > MaxColumns {
 		return nil, lineErr(1, "the header has %d columns, at most %d are allowed", len(header), MaxColumns)
 	}
@@ -211,6 +245,11 @@ func (rd *Reader) Next() (*mica.StagedAccount, error) {
 			rd.done = true
 			break
 		}
+		if errors.Is(err, errRecordTooLarge) {
+			return nil, lineErr(rd.line+1, "the row that starts after line %d is longer than %d bytes (a cell may lack its closing quote)",
+				rd.line, MaxRecordBytes)
+		}
+		rd.guard.recordEnded()
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount) {
@@ -219,6 +258,7 @@ func (rd *Reader) Next() (*mica.StagedAccount, error) {
 			return nil, csvErr(err)
 		}
 		line, _ := rd.csv.FieldPos(0)
+		rd.line, _ = rd.csv.FieldPos(len(rec) - 1)
 		a, err := rd.account(rec, line)
 		if err != nil {
 			return nil, err

@@ -48,6 +48,8 @@ type Runner struct {
 	OnAccountsChanged func(ctx context.Context, sourceID string, accountIDs []string) error
 	// Progress, when set, is called after each staged batch with the accounts read so far.
 	Progress func(aggregationID string, accounts int)
+	// OnEnded, when set, is told of each aggregation Run finished, as it ended, and how long it ran (metrics).
+	OnEnded func(agg *mica.Aggregation, d time.Duration)
 
 	// Owner names this server instance on the aggregations it runs; a random
 	// id when empty. While an aggregation is queued or running here, its lease
@@ -311,6 +313,7 @@ func (r *Runner) runQueued(ctx context.Context, id string) {
 // (mica import accounts).
 func (r *Runner) Run(ctx context.Context, agg *mica.Aggregation, file io.Reader) (*mica.Aggregation, error) {
 	r.defaults()
+	start := time.Now()
 	stop := r.holdLease(ctx, agg.ID)
 	out, err := r.run(ctx, agg, file)
 	stop()
@@ -319,8 +322,10 @@ func (r *Runner) Run(ctx context.Context, agg *mica.Aggregation, file io.Reader)
 		if got, gerr := r.Store.GetAggregation(context.WithoutCancel(ctx), agg.ID); gerr == nil {
 			out = got
 		}
+		r.ended(out, time.Since(start))
 		return out, err
 	}
+	r.ended(out, time.Since(start))
 	if r.OnAccountsChanged != nil {
 		herr := r.Store.EachChangedAccount(ctx, agg.ID, 1000, func(ids []string) error {
 			return r.OnAccountsChanged(ctx, agg.SourceID, ids)
@@ -335,6 +340,13 @@ func (r *Runner) Run(ctx context.Context, agg *mica.Aggregation, file io.Reader)
 		}
 	}
 	return out, nil
+}
+
+// ended tells OnEnded of an aggregation that Run finished.
+func (r *Runner) ended(agg *mica.Aggregation, d time.Duration) {
+	if r.OnEnded != nil && agg != nil {
+		r.OnEnded(agg, d)
+	}
 }
 
 func (r *Runner) fail(ctx context.Context, id string, err error) {

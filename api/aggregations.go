@@ -172,14 +172,24 @@ func (s *Server) loadAccounts(w http.ResponseWriter, r *http.Request) error {
 	if r.ContentLength > limit+overhead {
 		return tooLarge
 	}
+	dir := s.Config.UploadDir
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	size := limit
+	if r.ContentLength > 0 {
+		size = min(limit, r.ContentLength)
+	}
+	release, err := s.admitUpload(w, dir, src.ID, size)
+	if err != nil {
+		return err
+	}
+	defer release()
+	s.uploadDeadline(w)
 	r.Body = http.MaxBytesReader(w, r.Body, limit+overhead)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return mica.Errorf(mica.EINVALID, "the multipart body cannot be read: %s", err.Error())
-	}
-	dir := s.Config.UploadDir
-	if dir == "" {
-		dir = os.TempDir()
 	}
 	var file string
 	keep := false
@@ -205,7 +215,7 @@ func (s *Server) loadAccounts(w http.ResponseWriter, r *http.Request) error {
 			if file != "" {
 				return mica.Errorf(mica.EILLEGAL, "the multipart body has more than one \"file\" field")
 			}
-			f, err := os.CreateTemp(dir, "upload-*.csv")
+			f, err := os.CreateTemp(dir, uploadFileName(src.ID))
 			if err != nil {
 				return err
 			}

@@ -73,7 +73,13 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, ec.status, map[string]any{"error": msg})
 		return
 	case http.StatusTooManyRequests:
-		writeJSON(w, ec.status, map[string]any{"message": " Rate Limit Exceeded "})
+		// The per-client rate limit answers ISC's text exactly; other limits
+		// (upload queue, sign-in throttle) say which one was reached.
+		text := " Rate Limit Exceeded "
+		if msg != "" && msg != mica.RateLimitText {
+			text = "Rate Limit Exceeded: " + msg
+		}
+		writeJSON(w, ec.status, map[string]any{"message": text})
 		return
 	}
 	if msg == "" {

@@ -2,7 +2,10 @@ package api
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/micahq/mica"
@@ -138,6 +141,25 @@ type createPATRequest struct {
 	UserAwareTokenNeverExpires *bool      `json:"userAwareTokenNeverExpires"`
 }
 
+// withinCreatorRights refuses scopes that would give a personal access token
+// a right the token asking for it lacks: a PAT never has more rights than the
+// token that creates or changes it. defaulted says scopes is the default
+// (sp:scopes:all), not what the request asked for.
+func withinCreatorRights(p *Principal, scopes []string, defaulted bool) error {
+	for _, r := range slices.Sorted(maps.Keys(effectiveRights(p.Levels, scopes))) {
+		if p.Has(r) || (strings.HasSuffix(r, ":read") && p.Has(strings.TrimSuffix(r, ":read")+":manage")) {
+			continue // a :manage scope can read too
+		}
+		if defaulted {
+			return mica.Errorf(mica.EFORBIDDEN, "scope defaults to %s, which gives the right %s that the token making this "+
+				"request lacks; ask for scopes within that token's rights", ScopeAll, r)
+		}
+		return mica.Errorf(mica.EFORBIDDEN, "the scopes asked for give the right %s, which the token making this "+
+			"request lacks: a personal access token cannot have more rights than the token that creates it", r)
+	}
+	return nil
+}
+
 // validatePATFields checks the name and scopes of a PAT.
 func validatePATFields(c *mica.Client) error {
 	if c.Name == "" {
@@ -230,6 +252,9 @@ func (s *Server) createPAT(w http.ResponseWriter, r *http.Request) error {
 	if c.Scopes == nil {
 		c.Scopes = []string{ScopeAll}
 	}
+	if err := withinCreatorRights(p, c.Scopes, req.Scope == nil); err != nil {
+		return err
+	}
 	if req.AccessTokenValiditySeconds != nil {
 		n := *req.AccessTokenValiditySeconds
 		if n < patMinValidity || n > patMaxValidity {
@@ -309,6 +334,9 @@ func (s *Server) patchPAT(w http.ResponseWriter, r *http.Request) error {
 	c.Name, c.Scopes = *req.Name, req.Scope
 	if c.Scopes == nil {
 		c.Scopes = []string{ScopeAll}
+	}
+	if err := withinCreatorRights(PrincipalFrom(r.Context()), c.Scopes, req.Scope == nil); err != nil {
+		return err
 	}
 	if newPATRules(v) {
 		if req.UserAwareTokenNeverExpires != nil {

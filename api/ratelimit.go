@@ -33,7 +33,7 @@ func (s *Server) allow(w http.ResponseWriter, r *http.Request, key string) error
 	}
 	secs := int((reset.Sub(now) + time.Second - 1) / time.Second)
 	w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
-	return mica.Errorf(mica.ERATELIMIT, "rate limit exceeded")
+	return mica.Errorf(mica.ERATELIMIT, "%s", mica.RateLimitText)
 }
 
 // windowOf returns the index of now's window and when that window ends.

@@ -206,6 +206,9 @@ func (s *Server) authenticate(r *http.Request) (*Principal, error) {
 	if client.ExpiresAt != nil && !s.Now().Before(*client.ExpiresAt) {
 		return nil, mica.Errorf(mica.EUNAUTHORIZED, "JWT validation failed: personal access token has expired")
 	}
+	if !scopesWithin(c.Scope, client.Scopes) {
+		return nil, mica.Errorf(mica.EUNAUTHORIZED, "JWT validation failed: the token's scopes are no longer all granted to its client; request a new token")
+	}
 	p := &Principal{ClientID: c.ClientID, IdentityID: c.IdentityID, Levels: c.Authorities, Scopes: c.Scope}
 	if p.IdentityID != "" {
 		if !fast {
@@ -225,6 +228,20 @@ func (s *Server) authenticate(r *http.Request) (*Principal, error) {
 	}
 	p.rights = effectiveRights(p.Levels, p.Scopes)
 	return p, nil
+}
+
+// scopesWithin reports whether a token's scopes are all still granted to its
+// client (its scopes were narrowed after the token was issued, otherwise).
+func scopesWithin(token, client []string) bool {
+	if containsString(client, ScopeAll) {
+		return true
+	}
+	for _, s := range token {
+		if !containsString(client, s) {
+			return false
+		}
+	}
+	return true
 }
 
 // authLookup is the store's optional fast path for authenticate: the client's

@@ -30,6 +30,13 @@ type Config struct {
 	UploadDir string
 	// MaxUploadBytes caps one account file upload (default 512 MiB).
 	MaxUploadBytes int64
+	// MaxConcurrentUploads, MaxQueuedUploadsPerSource and MaxQueuedUploadBytes
+	// bound load-accounts uploads (0: the Default* values); UploadTimeout is how
+	// long one upload may take to arrive.
+	MaxConcurrentUploads      int
+	MaxQueuedUploadsPerSource int
+	MaxQueuedUploadBytes      int64
+	UploadTimeout             time.Duration
 	Pacing         mica.Pacing // classification job pacing when the tenant settings hold none
 	// SignIn throttles failed sign-ins at the token endpoint (zero: the defaults).
 	SignIn SignInLimits
@@ -58,7 +65,8 @@ type Server struct {
 
 	mux    *http.ServeMux
 	ops    []*Op
-	signIn *signInGuard
+	signIn  *signInGuard
+	uploads uploadGate
 }
 
 // NewServer builds the server and mounts every operation.

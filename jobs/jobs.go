@@ -92,6 +92,32 @@ type Runner struct {
 	sweepStop chan struct{} // closed by Stop (PostgreSQL)
 	sweepDone chan struct{} // closed when the sweep returns, if Start started it
 	sweeping  bool
+
+	// OnClassified, when set before Start, is told how many accounts each
+	// batch this server ran classified (metrics).
+	OnClassified func(n int64)
+	// OnEnded, when set before Start, is told once per job that a worker of
+	// this server saw end (metrics).
+	OnEnded func(j *mica.ClassificationJob)
+	endedMu sync.Mutex
+	ended   map[string]bool
+}
+
+// jobEnded tells OnEnded of j once.
+func (r *Runner) jobEnded(j *mica.ClassificationJob) {
+	if r.OnEnded == nil {
+		return
+	}
+	r.endedMu.Lock()
+	if r.ended == nil || len(r.ended) > 10_000 {
+		r.ended = map[string]bool{}
+	}
+	seen := r.ended[j.ID]
+	r.ended[j.ID] = true
+	r.endedMu.Unlock()
+	if !seen {
+		r.OnEnded(j)
+	}
 }
 
 // riverClient is what the runner uses of a River client, whatever its driver.
@@ -359,6 +385,9 @@ func (w *classifyWorker) Work(ctx context.Context, job *river.Job[ClassifyArgs])
 		case chunked != nil:
 			var n int64
 			next, n, err = chunked.ClassifyNextBatch(ctx, j.ID, p.BatchSize, decide)
+			if err == nil && n > 0 && r.OnClassified != nil {
+				r.OnClassified(n)
+			}
 			if err == nil && n == 0 && next.Running() && next.Status != mica.JobStarted {
 				// Every chunk with work left is another worker's: this one is done.
 				// (Should those workers die, the sweep resumes the job.)
@@ -366,6 +395,9 @@ func (w *classifyWorker) Work(ctx context.Context, job *river.Job[ClassifyArgs])
 			}
 		default:
 			next, err = process(ctx, j.ID, p.BatchSize, decide)
+			if err == nil && r.OnClassified != nil && next.Completed > j.Completed {
+				r.OnClassified(next.Completed - j.Completed)
+			}
 		}
 		if mica.ErrorCode(err) == mica.ENOTFOUND {
 			return nil
@@ -391,5 +423,6 @@ func (w *classifyWorker) Work(ctx context.Context, job *river.Job[ClassifyArgs])
 	}
 	r.logger.Info("classification job ended", "job", j.ID, "source", j.SourceID, "status", j.Status,
 		"completed", j.Completed, "expected", j.Expected)
+	r.jobEnded(j)
 	return nil
 }

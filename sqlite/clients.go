@@ -87,16 +87,18 @@ func (db *DB) GetClient(ctx context.Context, id string) (*mica.Client, error) {
 func (db *DB) authLookup(ctx context.Context, clientID, identityID string) (*mica.Client, *mica.Identity, error) {
 	var c mica.Client
 	var clientIdentity, expires, iid, iname, ilevels sql.NullString
+	var scopes string
 	var enabled int
-	err := db.reads.QueryRowContext(ctx, `SELECT c.id, c.identity_id, c.enabled, c.expires_at, i.id, i.name, i.levels
+	err := db.reads.QueryRowContext(ctx, `SELECT c.id, c.identity_id, c.enabled, c.expires_at, c.scopes, i.id, i.name, i.levels
 		FROM clients c LEFT JOIN identities i ON i.id = ? WHERE c.id = ?`, identityID, clientID).
-		Scan(&c.ID, &clientIdentity, &enabled, &expires, &iid, &iname, &ilevels)
+		Scan(&c.ID, &clientIdentity, &enabled, &expires, &scopes, &iid, &iname, &ilevels)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, mica.Errorf(mica.ENOTFOUND, "client %q not found", clientID)
 	} else if err != nil {
 		return nil, nil, fmt.Errorf("authenticate client: %w", err)
 	}
 	c.IdentityID, c.Enabled, c.ExpiresAt = clientIdentity.String, enabled != 0, parseTimePtr(expires)
+	fromJSON(scopes, &c.Scopes)
 	if !iid.Valid {
 		return &c, nil, nil
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"runtime"
 	"sort"
 	"strings"
@@ -57,6 +58,9 @@ var _ mica.Store = (*DB)(nil)
 
 // Open opens (creating if needed) the database file at path and applies pending migrations.
 func Open(ctx context.Context, path string) (*DB, error) {
+	if err := restrictFiles(path); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -99,6 +103,29 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	db.read, db.reads = r, newStmtCache(r)
 	return db, nil
 }
+
+// restrictFiles creates the database file readable by its owner only (it
+// holds secret hashes and identity data) and narrows an existing one and its
+// WAL and shared-memory files to 0600, whatever the umask. SQLite creates the
+// WAL and shared-memory files with the database file's mode.
+func restrictFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("restrict %s to its owner: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// ReadPool is the pool of read-only connections (for its statistics).
+func (db *DB) ReadPool() *sql.DB { return db.read }
 
 // Path is the database file's path (tests open it directly to set up fixtures).
 func (db *DB) Path() string { return db.path }

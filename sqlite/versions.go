@@ -176,6 +176,7 @@ func (db *DB) AuthLookup(ctx context.Context, clientID, identityID string) (*mic
 	}
 	// Copies: callers own what they get.
 	client := e.client
+	client.Scopes = slices.Clone(client.Scopes)
 	if client.ExpiresAt != nil {
 		t := *client.ExpiresAt
 		client.ExpiresAt = &t

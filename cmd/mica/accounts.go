@@ -17,6 +17,7 @@ import (
 
 	"github.com/micahq/mica"
 	"github.com/micahq/mica/aggregate"
+	"github.com/micahq/mica/api"
 	"github.com/micahq/mica/sqlite"
 )
 
@@ -40,7 +41,19 @@ func (m *Main) startAggregations(ctx context.Context) error {
 	m.Aggs = newAggregationRunner(m.store, m.Logger)
 	m.Aggs.MaxFileBytes = m.Config.MaxUpload
 	m.Aggs.Exclusive = m.PG == nil
-	return m.Aggs.Start(ctx)
+	if m.met != nil {
+		m.Aggs.OnEnded = m.met.aggregationEnded
+	}
+	if err := m.Aggs.Start(ctx); err != nil {
+		return err
+	}
+	// Files a crash left mid-upload, which no aggregation will read: on SQLite
+	// (one server owns the data dir) all that Start left; on PostgreSQL those
+	// untouched for a day, since servers may share a data dir.
+	if n := api.SweepUploads(m.uploadDir(), m.Aggs.Exclusive, 24*time.Hour, time.Now()); n > 0 {
+		m.Logger.Warn("removed upload files no aggregation will read", "count", n)
+	}
+	return nil
 }
 
 // runImport is "mica import accounts --source NAME_OR_ID FILE.csv".
@@ -179,7 +192,8 @@ func runExport(ctx context.Context, args []string, stdout io.Writer) error {
 	source := fs.String("source", "", "the source (id or name) whose accounts to export")
 	machine := fs.Bool("machine-only", false, "only accounts classified as machine accounts")
 	format := fs.String("format", "csv", "csv (the delimited-file layout, importable again) or json (an array of accounts)")
-	outPath := fs.String("out", "", "write to this file instead of standard output")
+	outPath := fs.String("out", "", "write to this file (mode 0600) instead of standard output")
+	escape := fs.Bool("escape-formulas", false, "csv: prefix cells that begin with =, +, -, @, tab or carriage return with ' so that spreadsheets do not run them as formulas (a re-import would keep the ')")
 	if err := parseInterspersed(fs, args[1:]); err != nil {
 		return err
 	}
@@ -199,25 +213,45 @@ func runExport(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("%s", mica.ErrorMessage(err))
 	}
 	w := stdout
+	var file *os.File
 	if *outPath != "" {
-		f, err := os.Create(*outPath)
+		// Exports hold identity data: readable by their owner only, whatever the umask.
+		file, err = os.OpenFile(*outPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 		if err != nil {
-			return err
+			return fmt.Errorf("export: %w", err)
 		}
-		defer func() { _ = f.Close() }()
-		w = f
+		defer func() { _ = file.Close() }()
+		if err := file.Chmod(0o600); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		w = file
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	filter := mica.AccountFilter{SourceID: src.ID, MachineOnly: *machine}
 	if *format == "json" {
 		err = exportJSON(ctx, db, filter, bw)
 	} else {
-		err = exportCSV(ctx, db, src, filter, bw)
+		err = exportCSV(ctx, db, src, filter, bw, *escape)
 	}
 	if err != nil {
 		return err
 	}
-	return bw.Flush()
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if file != nil {
+		return file.Close()
+	}
+	return nil
+}
+
+// escapeFormula prefixes a cell that a spreadsheet would read as a formula
+// with ' (OWASP's advice on CSV injection).
+func escapeFormula(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // exportedAccount is one account of a JSON export.
@@ -268,7 +302,7 @@ func exportJSON(ctx context.Context, db *sqlite.DB, f mica.AccountFilter, w io.W
 // exportCSV writes the delimited-file layout: the index and name columns, then
 // every attribute (multi-valued ones joined with "|"), then IIQDisabled and
 // IIQLocked. It reads the accounts twice: once for the columns, once to write.
-func exportCSV(ctx context.Context, db *sqlite.DB, src *mica.Source, f mica.AccountFilter, w io.Writer) error {
+func exportCSV(ctx context.Context, db *sqlite.DB, src *mica.Source, f mica.AccountFilter, w io.Writer, escape bool) error {
 	format, err := aggregate.FormatOf(src)
 	if err != nil {
 		format = aggregate.Format{Delimiter: ',', IndexColumn: "id", NameColumn: "name", MultiValueSep: "|"}
@@ -300,7 +334,16 @@ func exportCSV(ctx context.Context, db *sqlite.DB, src *mica.Source, f mica.Acco
 	if format.NameColumn == format.IndexColumn {
 		header = append(append([]string{format.IndexColumn}, cols...), "IIQDisabled", "IIQLocked")
 	}
-	if err := cw.Write(header); err != nil {
+	write := cw.Write
+	if escape {
+		write = func(row []string) error {
+			for i := range row {
+				row[i] = escapeFormula(row[i])
+			}
+			return cw.Write(row)
+		}
+	}
+	if err := write(header); err != nil {
 		return err
 	}
 	row := make([]string, len(header))
@@ -314,7 +357,7 @@ func exportCSV(ctx context.Context, db *sqlite.DB, src *mica.Source, f mica.Acco
 			row = append(row, cell(a.Attributes[c], format.MultiValueSep))
 		}
 		row = append(row, fmt.Sprint(a.Disabled), fmt.Sprint(a.Locked))
-		return cw.Write(row)
+		return write(row)
 	})
 	if err != nil {
 		return err

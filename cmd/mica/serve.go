@@ -46,6 +46,18 @@ type Config struct {
 	// Database, when set (a postgres:// URL), selects the PostgreSQL store instead
 	// of SQLite in DataDir; several servers may share it.
 	Database string
+	// MetricsAddr serves Prometheus metrics (/metrics) on a listener of its
+	// own; "" or "off" switches them off.
+	MetricsAddr string
+	// Limits of the HTTP server (README "Security and limits").
+	ReadTimeout    time.Duration // a whole request, body included (uploads: UploadTimeout)
+	IdleTimeout    time.Duration // an idle keep-alive connection
+	MaxHeaderBytes int
+	UploadTimeout  time.Duration
+	MaxUploads     int   // uploads received at once
+	MaxQueued      int   // account files waiting per source
+	MaxQueuedBytes int64 // bytes of waiting files and uploads in progress
+	SignIn         api.SignInLimits
 }
 
 // Main is the mica server program, separate from main() so tests can boot it on
@@ -64,13 +76,23 @@ type Main struct {
 	http     *http.Server
 	pprof    *http.Server
 	listener net.Listener
+
+	metrics         *http.Server
+	metricsLn       net.Listener
+	metricsExplicit bool // --metrics-addr or MICA_METRICS_ADDR was given
+	met             *serverMetrics
 }
 
 // NewMain returns a Main with default configuration.
 func NewMain() *Main {
 	return &Main{Config: Config{Addr: "127.0.0.1:8080", DataDir: "./mica-data", TokenTTL: 750 * time.Second,
 		RateLimit: 100, RateWindow: 10 * time.Second, MaxBody: 1 << 20, LogLevel: "info", MaxUpload: api.DefaultMaxUploadBytes,
-		Pacing: mica.Pacing{BatchSize: mica.DefaultBatchSize}}, Stdout: os.Stdout}
+		Pacing: mica.Pacing{BatchSize: mica.DefaultBatchSize}, MetricsAddr: defaultMetricsAddr,
+		ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
+		UploadTimeout: api.DefaultUploadTimeout, MaxUploads: api.DefaultMaxConcurrentUploads,
+		MaxQueued: api.DefaultMaxQueuedUploadsPerSrc, MaxQueuedBytes: api.DefaultMaxQueuedUploadBytes,
+		SignIn: api.SignInLimits{FailuresPerClient: api.DefaultSignInFailuresPerClient,
+			FailuresPerAddr: api.DefaultSignInFailuresPerAddr, Window: api.DefaultSignInWindow}}, Stdout: os.Stdout}
 }
 
 // envOr returns the environment variable name, or def when unset.
@@ -103,8 +125,60 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&c.PprofAddr, "pprof", envOr("MICA_PPROF", ""), "serve net/http/pprof on this separate address, e.g. 127.0.0.1:6060; off by default (MICA_PPROF)")
 	fs.StringVar(&c.Database, "database", envOr("MICA_DATABASE", ""), "postgres:// URL: store data in PostgreSQL instead of SQLite in the data dir (MICA_DATABASE)")
 	upload := fs.String("max-upload", envOr("MICA_MAX_UPLOAD", strconv.FormatInt(c.MaxUpload, 10)), "account file upload cap in bytes (MICA_MAX_UPLOAD)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", envOr("MICA_METRICS_ADDR", c.MetricsAddr), "serve Prometheus /metrics on this separate address; off switches them off (MICA_METRICS_ADDR)")
+	durations := []struct {
+		name, env, help string
+		dst             *time.Duration
+	}{
+		{"read-timeout", "MICA_READ_TIMEOUT", "longest time to read a whole request, body included", &c.ReadTimeout},
+		{"idle-timeout", "MICA_IDLE_TIMEOUT", "how long an idle keep-alive connection stays open", &c.IdleTimeout},
+		{"upload-timeout", "MICA_UPLOAD_TIMEOUT", "longest time to receive one account file upload", &c.UploadTimeout},
+		{"sign-in-window", "MICA_SIGN_IN_WINDOW", "the window the sign-in failure limits count over", &c.SignIn.Window},
+	}
+	durationText := make([]*string, len(durations))
+	for i, d := range durations {
+		durationText[i] = fs.String(d.name, envOr(d.env, d.dst.String()), d.help+" ("+d.env+")")
+	}
+	ints := []struct {
+		name, env, help string
+		dst             *int
+	}{
+		{"max-header-bytes", "MICA_MAX_HEADER_BYTES", "cap of a request's header in bytes (larger: 431)", &c.MaxHeaderBytes},
+		{"max-uploads", "MICA_MAX_UPLOADS", "account file uploads received at once (more: 429)", &c.MaxUploads},
+		{"max-queued-uploads", "MICA_MAX_QUEUED_UPLOADS", "account files waiting for aggregation per source (more: 429)", &c.MaxQueued},
+		{"sign-in-failures", "MICA_SIGN_IN_FAILURES", "failed sign-ins per client id per window before 429; -1: no limit", &c.SignIn.FailuresPerClient},
+		{"sign-in-failures-per-addr", "MICA_SIGN_IN_FAILURES_PER_ADDR", "failed sign-ins per remote address per window before 429; -1: no limit", &c.SignIn.FailuresPerAddr},
+	}
+	intText := make([]*string, len(ints))
+	for i, d := range ints {
+		intText[i] = fs.String(d.name, envOr(d.env, strconv.Itoa(*d.dst)), d.help+" ("+d.env+")")
+	}
+	queuedBytes := fs.String("max-queued-upload-bytes", envOr("MICA_MAX_QUEUED_UPLOAD_BYTES", strconv.FormatInt(c.MaxQueuedBytes, 10)),
+		"bytes of account files waiting for aggregation and uploads in progress (more: 429) (MICA_MAX_QUEUED_UPLOAD_BYTES)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	_, m.metricsExplicit = os.LookupEnv("MICA_METRICS_ADDR")
+	fs.Visit(func(f *flag.Flag) { m.metricsExplicit = m.metricsExplicit || f.Name == "metrics-addr" })
+	for i, d := range durations {
+		v, err := time.ParseDuration(*durationText[i])
+		if err != nil || v < time.Millisecond {
+			return fmt.Errorf("invalid --%s %q: a duration such as 30s", d.name, *durationText[i])
+		}
+		*d.dst = v
+	}
+	for i, d := range ints {
+		v, err := strconv.Atoi(*intText[i])
+		if err != nil || v < -1 || v == 0 || (v < 0 && !strings.HasPrefix(d.name, "sign-in")) {
+			return fmt.Errorf("invalid --%s %q: a whole number of at least 1", d.name, *intText[i])
+		}
+		*d.dst = v
+	}
+	if c.MaxQueuedBytes, err = strconv.ParseInt(*queuedBytes, 10, 64); err != nil || c.MaxQueuedBytes < 1024 {
+		return fmt.Errorf("invalid --max-queued-upload-bytes %q: bytes, at least 1024", *queuedBytes)
+	}
+	if c.MaxHeaderBytes < 4096 {
+		return fmt.Errorf("invalid --max-header-bytes %d: at least 4096", c.MaxHeaderBytes)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
@@ -143,8 +217,8 @@ func (m *Main) ParseFlags(args []string) error {
 
 // openStore opens the data directory's database and signing key.
 func openStore(ctx context.Context, dataDir string) (*sqlite.DB, *oauth.Signer, error) {
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, nil, fmt.Errorf("create data dir: %w", err)
+	if err := ensureDataDir(dataDir); err != nil {
+		return nil, nil, err
 	}
 	db, err := sqlite.Open(ctx, filepath.Join(dataDir, "mica.db"))
 	if err != nil {
@@ -169,6 +243,25 @@ func openStore(ctx context.Context, dataDir string) (*sqlite.DB, *oauth.Signer, 
 		return nil, nil, err
 	}
 	return db, signer, nil
+}
+
+// ensureDataDir creates the data directory readable by its owner only (0700).
+// An existing directory keeps its mode (it may be shared, such as /tmp): one
+// that others can read gets a warning; the files mica writes in it are 0600
+// whatever the directory's mode.
+func ensureDataDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	info, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	if perm := info.Mode().Perm(); perm&0o077 != 0 {
+		slog.Warn("the data dir can be read by other users; its files are 0600, but consider chmod 700",
+			"dir", dir, "mode", fmt.Sprintf("%#o", perm))
+	}
+	return nil
 }
 
 // tenant returns the tenant id and name, creating the id on first start.
@@ -204,6 +297,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.newJobs(ctx); err != nil {
 		return err
 	}
+	m.initMetrics()
 	if err := m.Jobs.Start(ctx); err != nil {
 		return err
 	}
@@ -222,13 +316,22 @@ func (m *Main) Run(ctx context.Context) error {
 	cfg := api.Config{TokenTTL: m.Config.TokenTTL, RateLimit: m.Config.RateLimit, RateWindow: m.Config.RateWindow,
 		MaxBodyBytes: m.Config.MaxBody, BaseURL: base, TenantID: tid, TenantName: tname, Pacing: m.Config.Pacing}
 	cfg.UploadDir, cfg.MaxUploadBytes = m.uploadDir(), m.Config.MaxUpload
+	cfg.MaxConcurrentUploads, cfg.MaxQueuedUploadsPerSource = m.Config.MaxUploads, m.Config.MaxQueued
+	cfg.MaxQueuedUploadBytes, cfg.UploadTimeout, cfg.SignIn = m.Config.MaxQueuedBytes, m.Config.UploadTimeout, m.Config.SignIn
 	m.Server = api.NewServer(db, signer, cfg, m.Logger)
 	m.Server.Aggregator = m.Aggs
 	if m.PG != nil { // several servers may share the database: share the rate limit too
 		m.Server.RateLimiter = api.NewSharedRateLimiter(m.PG, m.Config.RateLimit, m.Config.RateWindow, m.Logger)
 	}
+	if err := m.serveMetrics(); err != nil {
+		return err
+	}
 	console := web.New(m.Server.Handler(), web.Options{Logger: m.Logger, SecureCookies: strings.HasPrefix(base, "https://")})
-	m.http = &http.Server{Handler: console.Handler(), ReadHeaderTimeout: 10 * time.Second,
+	// No WriteTimeout: a long operation (deleting a source of a million
+	// accounts) must not lose its answer; slow readers are bounded by the
+	// kernel's send buffer and IdleTimeout.
+	m.http = &http.Server{Handler: console.Handler(), ReadHeaderTimeout: min(10*time.Second, m.Config.ReadTimeout),
+		ReadTimeout: m.Config.ReadTimeout, IdleTimeout: m.Config.IdleTimeout, MaxHeaderBytes: m.Config.MaxHeaderBytes,
 		ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn)}
 	go func() {
 		if err := m.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -255,6 +358,9 @@ func (m *Main) Close() error {
 	var errs []error
 	if m.pprof != nil {
 		errs = append(errs, m.pprof.Close())
+	}
+	if m.metrics != nil {
+		errs = append(errs, m.metrics.Close())
 	}
 	if m.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

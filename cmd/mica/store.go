@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/micahq/mica"
@@ -25,8 +23,8 @@ func (m *Main) openStore(ctx context.Context) (mica.Store, *oauth.Signer, error)
 		m.DB, m.store = db, db
 		return db, signer, nil
 	}
-	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
-		return nil, nil, fmt.Errorf("create data dir: %w", err)
+	if err := ensureDataDir(m.Config.DataDir); err != nil {
+		return nil, nil, err
 	}
 	db, err := postgres.Open(ctx, m.Config.Database)
 	if err != nil {
