@@ -37,7 +37,7 @@ type Config struct {
 	MaxQueuedUploadsPerSource int
 	MaxQueuedUploadBytes      int64
 	UploadTimeout             time.Duration
-	Pacing         mica.Pacing // classification job pacing when the tenant settings hold none
+	Pacing                    mica.Pacing // classification job pacing when the tenant settings hold none
 	// SignIn throttles failed sign-ins at the token endpoint (zero: the defaults).
 	SignIn SignInLimits
 }
@@ -63,8 +63,8 @@ type Server struct {
 	// Metrics, when set, records requests, refusals and authentication failures (Prometheus).
 	Metrics *Metrics
 
-	mux    *http.ServeMux
-	ops    []*Op
+	mux     *http.ServeMux
+	ops     []*Op
 	signIn  *signInGuard
 	uploads uploadGate
 }

@@ -14,11 +14,11 @@ import (
 // Upload limits of load-accounts (README "Security and limits"). Uploaded
 // files wait on disk for their aggregation; these bound how many and how much.
 const (
-	DefaultMaxConcurrentUploads    = 4                // uploads being received at once
-	DefaultMaxQueuedUploadsPerSrc  = 5                // files waiting (or running) per source
-	DefaultMaxQueuedUploadBytes    = 2 << 30          // bytes of all waiting files and uploads in progress
-	DefaultUploadTimeout           = 15 * time.Minute // how long one upload may take to arrive
-	uploadPrefix                   = "upload-"        // upload file names: upload-<sourceID>-<random>.csv
+	DefaultMaxConcurrentUploads   = 4                // uploads being received at once
+	DefaultMaxQueuedUploadsPerSrc = 5                // files waiting (or running) per source
+	DefaultMaxQueuedUploadBytes   = 2 << 30          // bytes of all waiting files and uploads in progress
+	DefaultUploadTimeout          = 15 * time.Minute // how long one upload may take to arrive
+	uploadPrefix                  = "upload-"        // upload file names: upload-<sourceID>-<random>.csv
 )
 
 // uploadGate admits uploads: a bounded number at once, a bounded number of
