@@ -176,11 +176,8 @@ func (s *Server) loadAccounts(w http.ResponseWriter, r *http.Request) error {
 	if dir == "" {
 		dir = os.TempDir()
 	}
-	size := limit
-	if r.ContentLength > 0 {
-		size = min(limit, r.ContentLength)
-	}
-	release, err := s.admitUpload(w, dir, src.ID, size)
+	size := max(r.ContentLength-overhead, 0) // about the file's size, when the length is known
+	allowed, release, err := s.admitUpload(w, dir, src.ID, size, limit)
 	if err != nil {
 		return err
 	}
@@ -220,12 +217,16 @@ func (s *Server) loadAccounts(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 			file = f.Name()
-			n, err := io.Copy(f, io.LimitReader(part, limit+1))
+			n, err := io.Copy(f, io.LimitReader(part, allowed+1))
 			if cerr := f.Close(); err == nil {
 				err = cerr
 			}
 			if errors.As(err, &mbe) || n > limit {
 				return tooLarge
+			} else if n > allowed {
+				w.Header().Set("Retry-After", "5")
+				return mica.Errorf(mica.ERATELIMIT, "the file is larger than the room left in the upload queue (%d bytes); "+
+					"try again when aggregations have finished", allowed)
 			} else if err != nil {
 				return mica.Errorf(mica.EINVALID, "the file upload was cut short: %s", err.Error())
 			}

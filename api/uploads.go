@@ -57,10 +57,11 @@ func queuedUploads(dir, sourceID string) (files int, bytes int64) {
 	return files, bytes
 }
 
-// admitUpload decides whether an upload of about size bytes (the file cap when
-// unknown) into sourceID may start now; release must be called when it has
-// been written (or failed).
-func (s *Server) admitUpload(w http.ResponseWriter, dir, sourceID string, size int64) (release func(), err error) {
+// admitUpload decides whether an upload into sourceID of size bytes (0 when
+// unknown) may start now, and returns how many bytes of file it may write
+// (the queue's room, at most limit); release must be called when it has been
+// written (or failed).
+func (s *Server) admitUpload(w http.ResponseWriter, dir, sourceID string, size, limit int64) (allowed int64, release func(), err error) {
 	c := s.Config
 	maxActive, perSrc, maxBytes := c.MaxConcurrentUploads, c.MaxQueuedUploadsPerSource, c.MaxQueuedUploadBytes
 	if maxActive <= 0 {
@@ -80,28 +81,36 @@ func (s *Server) admitUpload(w http.ResponseWriter, dir, sourceID string, size i
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.active >= maxActive {
-		return nil, busy("%d account files are being uploaded already; try again shortly", g.active)
+		return 0, nil, busy("%d account files are being uploaded already; try again shortly", g.active)
 	}
 	files, onDisk := queuedUploads(dir, sourceID)
 	if files >= perSrc {
-		return nil, busy("%d account files of this source are waiting for aggregation already (at most %d); "+
+		return 0, nil, busy("%d account files of this source are waiting for aggregation already (at most %d); "+
 			"try again when one has been aggregated", files, perSrc)
 	}
-	if onDisk+g.reserved+size > maxBytes {
-		return nil, busy("the waiting account files and the uploads in progress hold %d bytes; this upload would pass "+
-			"the cap of %d bytes; try again when aggregations have finished", onDisk+g.reserved, maxBytes)
+	room := maxBytes - onDisk - g.reserved
+	if room <= 0 || size > room {
+		return 0, nil, queueFull(w, onDisk+g.reserved, maxBytes)
 	}
+	allowed = min(room, limit)
 	g.active++
-	g.reserved += size
+	g.reserved += allowed
 	var once sync.Once
-	return func() {
+	return allowed, func() {
 		once.Do(func() {
 			g.mu.Lock()
 			g.active--
-			g.reserved -= size
+			g.reserved -= allowed
 			g.mu.Unlock()
 		})
 	}, nil
+}
+
+// queueFull is the 429 of an upload that would pass the queued-bytes cap.
+func queueFull(w http.ResponseWriter, held, maxBytes int64) error {
+	w.Header().Set("Retry-After", "5")
+	return mica.Errorf(mica.ERATELIMIT, "the waiting account files and the uploads in progress hold %d bytes; this upload "+
+		"would pass the cap of %d bytes; try again when aggregations have finished", held, maxBytes)
 }
 
 // uploadDeadline gives an upload its own read and write deadline (the server's

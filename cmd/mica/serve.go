@@ -333,20 +333,22 @@ func (m *Main) Run(ctx context.Context) error {
 	m.http = &http.Server{Handler: console.Handler(), ReadHeaderTimeout: min(10*time.Second, m.Config.ReadTimeout),
 		ReadTimeout: m.Config.ReadTimeout, IdleTimeout: m.Config.IdleTimeout, MaxHeaderBytes: m.Config.MaxHeaderBytes,
 		ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn)}
-	go func() {
-		if err := m.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			m.Logger.Error("serve", "error", err)
-		}
-	}()
 	if m.Config.PprofAddr != "" {
 		if err := m.startPprof(); err != nil {
 			return err
 		}
 	}
+	// What the server prints about itself is out before it answers its first
+	// request: whoever waits for /health/ready finds the banner written.
 	m.Logger.Info("mica is listening", "addr", ln.Addr().String(), "base", base, "dataDir", m.Config.DataDir)
 	if m.Config.Demo {
 		printDemo(m.Stdout, base)
 	}
+	go func() {
+		if err := m.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Logger.Error("serve", "error", err)
+		}
+	}()
 	return nil
 }
 

@@ -49,6 +49,15 @@ async function waitReady(url, ms) {
   throw new Error('mica did not become ready:\n' + serverLog);
 }
 
+// waitFor polls cond until it holds, failing with what after ms.
+async function waitFor(cond, ms, what) {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out: ${what}\n${serverLog}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function token(client) {
   const res = await fetch(base + '/oauth/token', { method: 'POST',
     body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.id, client_secret: client.secret }) });
@@ -91,7 +100,10 @@ before(async () => {
   server.stdout.on('data', (b) => { serverLog += b; });
   server.stderr.on('data', (b) => { serverLog += b; });
   await waitReady(base + '/health/ready', 90_000);
-  assert.match(serverLog, new RegExp(`web console at\\s+${base}/console/`), 'the demo banner prints the console address');
+  // The server writes its banner before it answers, but the pipe's bytes may
+  // reach this process after the HTTP answer: wait for them, do not race.
+  await waitFor(() => new RegExp(`web console at\\s+${base}/console/`).test(serverLog), 30_000,
+    'the demo banner prints the console address');
   adminToken = await token(ADMIN);
   const sources = await call('GET', '/beta/sources?limit=250');
   for (const s of sources.body) ids[s.name] = s.id;
