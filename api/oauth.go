@@ -69,7 +69,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	}
 	if !known || !s.signIn.knownGood(id, secret, client.SecretHash) {
 		host := remoteHost(r)
-		if wait := s.signIn.blocked(id, host); wait > 0 {
+		if wait := s.signIn.begin(id, host); wait > 0 {
 			s.Metrics.signInRefused("throttled")
 			tooManySignIns(w, wait)
 			return
@@ -80,19 +80,21 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		}
 		ok, err := s.signIn.compare(ctx, hash, secret)
 		if errors.As(err, new(errSignInBusy)) {
+			s.signIn.succeeded(id, host) // nothing was compared: not a failure
 			s.Metrics.signInRefused("busy")
 			tooManySignIns(w, time.Second)
 			return
 		} else if err != nil {
+			s.signIn.succeeded(id, host)
 			Error(w, r, err)
 			return
 		}
 		if !ok {
-			s.signIn.failed(id, host)
 			s.Metrics.signInRefused("bad_credentials")
 			oauthError(w, http.StatusUnauthorized, "invalid_client", "Bad credentials")
 			return
 		}
+		s.signIn.succeeded(id, host)
 		s.signIn.remember(id, secret, client.SecretHash)
 	}
 	now := s.Now()

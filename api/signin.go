@@ -99,8 +99,10 @@ func remoteHost(r *http.Request) string {
 	return r.RemoteAddr
 }
 
-// blocked returns how long attempts for clientID from addr must wait, or 0.
-func (g *signInGuard) blocked(clientID, addr string) time.Duration {
+// begin counts an attempt for clientID from addr as a failure until it
+// succeeds (so that concurrent attempts cannot pass the limit together), or
+// returns how long attempts must wait when a limit is reached.
+func (g *signInGuard) begin(clientID, addr string) time.Duration {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := g.now()
@@ -121,17 +123,12 @@ func (g *signInGuard) blocked(clientID, addr string) time.Duration {
 	}
 	check(g.byClient, clientID, g.limits.FailuresPerClient)
 	check(g.byAddr, addr, g.limits.FailuresPerAddr)
-	return wait
-}
-
-// failed counts a failed attempt.
-func (g *signInGuard) failed(clientID, addr string) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	now := g.now()
+	if wait > 0 {
+		return wait
+	}
 	count := func(m map[string]*failWindow, k string) {
 		w := m[k]
-		if w == nil || !now.Before(w.start.Add(g.limits.Window)) {
+		if w == nil {
 			if len(m) >= signInTrackMax {
 				g.sweep(m, now)
 			}
@@ -142,6 +139,21 @@ func (g *signInGuard) failed(clientID, addr string) {
 	}
 	count(g.byClient, clientID)
 	count(g.byAddr, addr)
+	return 0
+}
+
+// succeeded takes back the failure begin counted.
+func (g *signInGuard) succeeded(clientID, addr string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, e := range []struct {
+		m map[string]*failWindow
+		k string
+	}{{g.byClient, clientID}, {g.byAddr, addr}} {
+		if w := e.m[e.k]; w != nil && w.n > 0 {
+			w.n--
+		}
+	}
 }
 
 // sweep drops ended windows; if none has ended, it drops them all rather than grow without bound.

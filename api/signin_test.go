@@ -141,3 +141,30 @@ func TestSignInHashingBounded(t *testing.T) {
 		t.Fatalf("%d comparisons ran at once, want at most 1", most)
 	}
 }
+
+// TestSignInThrottleConcurrent: attempts in flight count against the limit,
+// so concurrent failures cannot pass it together.
+func TestSignInThrottleConcurrent(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *api.Config) { c.SignIn = api.SignInLimits{FailuresPerClient: 5, FailuresPerAddr: 100} })
+	id, _ := h.client(h.admin, "sp:scopes:all")
+	before, _ := h.api.SignInStats()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	counts := map[int]int{}
+	for i := 0; i < 16; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := h.signIn(id, "wrong").status
+			mu.Lock()
+			counts[s]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	after, _ := h.api.SignInStats()
+	if counts[401] != 5 || counts[429] != 11 || after-before != 5 {
+		t.Fatalf("statuses %v and %d comparisons, want 5 x 401, 11 x 429 and 5 comparisons", counts, after-before)
+	}
+}
