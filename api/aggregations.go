@@ -176,7 +176,7 @@ func (s *Server) loadAccounts(w http.ResponseWriter, r *http.Request) error {
 	if dir == "" {
 		dir = os.TempDir()
 	}
-	size := max(r.ContentLength-overhead, 0) // about the file's size, when the length is known
+	size := max(r.ContentLength, 0) // the file and a little multipart around it, when the length is known
 	allowed, release, err := s.admitUpload(w, dir, src.ID, size, limit)
 	if err != nil {
 		return err
