@@ -140,10 +140,14 @@ func TestHTTPServerLimits(t *testing.T) {
 	_, _ = io.WriteString(conn2, "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
 	br := bufio.NewReader(conn2)
 	resp, err := http.ReadResponse(br, nil)
-	if err != nil || resp.StatusCode != 200 {
+	if err != nil {
 		t.Fatalf("health: %v", err)
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("health: %d", resp.StatusCode)
+	}
 	_ = conn2.SetReadDeadline(time.Now().Add(30 * time.Second))
 	if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
 		t.Fatalf("idle connection: %v, want the server to close it (EOF)", err)
