@@ -421,11 +421,25 @@ func (d *directory) computer(name, ou, os, desc string, server, dc, stale bool) 
 	return a
 }
 
-// uniqueDNs renames the objects whose DN another object already has, as an
-// administrator would when AD refuses the second "Smith, John" in an OU.
-func (d *directory) uniqueDNs() {
+// finish makes the objects consistent before they are written: no account
+// created after its password was set or it logged on, sAMAccountNames within
+// AD's 20 characters (the cn keeps the long name, as AD does), and unique DNs,
+// renaming the second "Smith, John" of an OU as an administrator would.
+func (d *directory) finish() {
 	seen := map[string]bool{}
 	for _, a := range d.objs {
+		first := a.pwdLastSet
+		if !a.lastLogon.IsZero() && (first.IsZero() || a.lastLogon.Before(first)) {
+			first = a.lastLogon
+		}
+		if !first.IsZero() && a.created.After(first) {
+			a.created = first.Add(-time.Duration(d.r.between(1, 400)*24)*time.Hour - time.Duration(d.r.intn(36000))*time.Second)
+		}
+		if len(a.sam) > 20 {
+			delete(d.names, strings.ToLower(a.sam))
+			short := strings.TrimRight(a.sam[:20], "-_.")
+			a.sam = d.unique(short, func(n int) string { return a.sam[:18] + strconv.Itoa(n) })
+		}
 		base := a.cn
 		for n := 2; seen[strings.ToLower(a.dn())]; n++ {
 			a.cn = base + " " + strconv.Itoa(n)

@@ -694,7 +694,7 @@ func (o *gva) repurposed() {
 }
 
 func (o *gva) files() *orgFiles {
-	o.d.uniqueDNs()
+	o.d.finish()
 	cols := []string{"distinguishedName", "sAMAccountName", "cn", "displayName", "givenName", "sn", "mail", "userPrincipalName", "title",
 		"department", "company", "physicalDeliveryOfficeName", "description", "info", "userAccountControl", "pwdLastSet",
 		"lastLogonTimestamp", "accountExpires", "whenCreated", "objectClass", "servicePrincipalName", "memberOf"}

@@ -183,6 +183,9 @@ func (o *nwh) people() {
 			a.description = p.title
 		}
 		a.memberOf = o.groups(p)
+		if r.chance(0.12) {
+			a.employeeType = "" // created before HR fed the directory
+		}
 		a.uac = uacNormal
 		d.personActive(a)
 		a.created = p.hire.Add(-time.Duration(r.between(2, 20))*24*time.Hour + time.Duration(r.between(7*3600, 17*3600))*time.Second)
@@ -783,6 +786,9 @@ func (o *nwh) templates() {
 			a.description = pick(r, []string{"Template - copy for new " + t.role + " hires", "Copy this account for new hires in " + t.dept + ". Do not enable.", "Template account", "Model account " + t.role})
 		}
 		a.memberOf = append(o.groups(&person{dept: t.dept}), "Template_Accounts")
+		if r.chance(0.5) {
+			a.employeeType = "Employee"
+		}
 		d.neverUsed(a, 300, 3000)
 		if i%5 == 4 {
 			a.uac = uacNormal | uacDontExpire // left enabled
@@ -900,7 +906,7 @@ func (o *nwh) repurposed() {
 }
 
 func (o *nwh) files() *orgFiles {
-	o.d.uniqueDNs()
+	o.d.finish()
 	cols := []string{"objectGUID", "sAMAccountName", "userPrincipalName", "distinguishedName", "cn", "displayName", "givenName", "sn",
 		"mail", "title", "department", "company", "physicalDeliveryOfficeName", "description", "employeeID", "employeeType", "manager",
 		"memberOf", "objectClass", "servicePrincipalName", "operatingSystem", "userAccountControl", "pwdLastSet", "lastLogonTimestamp",

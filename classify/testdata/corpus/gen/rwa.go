@@ -337,7 +337,8 @@ var rwaEnvs = []string{"p", "p", "p", "q", "t", "d"}
 func (o *rwa) machines() {
 	r, d := o.r, o.d
 	d.builtins(builtinDE, "")
-	d.entraConnect("STGAADC01", "rheinwerkantriebe.onmicrosoft.com", false)
+	d.entraConnect("STGAADC01", "rheinwerkantriebe.onmicrosoft.com", true)
+	d.exchangeSystem([]string{"STGEX01"}) // the hybrid server kept after the move to Exchange Online
 	tu := d.ou("Technische Benutzer", "IT")
 	msa := d.ou("CN=Managed Service Accounts")
 	bg := d.add(&adObj{sam: "notfall-admin", displayName: "Notfall-Administrator", ou: d.ou("Tier0", "Admin"),
@@ -736,7 +737,7 @@ func (o *rwa) repurposed() {
 }
 
 func (o *rwa) files() *orgFiles {
-	o.d.uniqueDNs()
+	o.d.finish()
 	cols := []string{"SamAccountName", "Name", "DisplayName", "GivenName", "Surname", "UserPrincipalName", "EmailAddress", "Title",
 		"Department", "Company", "Office", "Description", "Manager", "EmployeeNumber", "Enabled", "PasswordNeverExpires",
 		"PasswordNotRequired", "TrustedForDelegation", "LastLogonDate", "PasswordLastSet", "AccountExpirationDate", "ObjectClass",
