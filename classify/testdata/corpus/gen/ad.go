@@ -428,6 +428,12 @@ func (d *directory) computer(name, ou, os, desc string, server, dc, stale bool) 
 func (d *directory) finish() {
 	seen := map[string]bool{}
 	for _, a := range d.objs {
+		if !a.machine() && a.company != "" && d.r.chance(0.12) {
+			a.company = "" // accounts from before HR fed the directory
+		}
+		if !a.machine() && a.office != "" && d.r.chance(0.1) {
+			a.office = ""
+		}
 		first := a.pwdLastSet
 		if !a.lastLogon.IsZero() && (first.IsZero() || a.lastLogon.Before(first)) {
 			first = a.lastLogon
@@ -445,5 +451,35 @@ func (d *directory) finish() {
 			a.cn = base + " " + strconv.Itoa(n)
 		}
 		seen[strings.ToLower(a.dn())] = true
+	}
+}
+
+// paperwork is what the administrator who created a non-personal account in
+// a console typed into the fields meant for people.
+type paperwork struct {
+	company, dept string
+	titles        []string // what goes into title, e.g. "Service Account"
+	surnames      []string // what goes into the last name, e.g. "Service"
+	owner         *adObj   // the account of whoever asked for it
+}
+
+// fill fills some of a's person fields from pw: first and last name, the
+// department, the company, a title, the owner as manager.
+func (d *directory) fill(a *adObj, first string, pw paperwork) {
+	r := d.r
+	if a.given == "" && r.chance(0.3) {
+		a.given, a.sn = first, pick(r, pw.surnames)
+	}
+	if a.dept == "" && r.chance(0.25) {
+		a.dept = pw.dept
+	}
+	if a.company == "" && r.chance(0.2) {
+		a.company = pw.company
+	}
+	if a.title == "" && r.chance(0.1) {
+		a.title = pick(r, pw.titles)
+	}
+	if a.manager == nil && pw.owner != nil && r.chance(0.18) {
+		a.manager = pw.owner
 	}
 }

@@ -284,6 +284,11 @@ func (o *gva) computers() {
 
 func (o *gva) owner() *person { return pick(o.r, o.dsi) }
 
+func (o *gva) paperwork(owner *person) paperwork {
+	return paperwork{company: "Groupe Vauban Assurances", dept: "DSI", titles: []string{"Compte de service", "Compte technique", "Compte applicatif"},
+		surnames: []string{"SERVICE", "Technique", "Applicatif", "Batch", "Compte"}, owner: owner.acct}
+}
+
 func (o *gva) machines() {
 	r, d := o.r, o.d
 	d.builtins(builtinFR, "")
@@ -420,6 +425,7 @@ func (o *gva) services(ou string) {
 		if r.chance(0.5) {
 			a.memberOf = []string{"GG_COMPTES_SERVICE"}
 		}
+		d.fill(a, app.name, o.paperwork(owner))
 		d.serviceActive(a)
 		d.add(a)
 	}
@@ -464,6 +470,7 @@ func (o *gva) integrations(ou string) {
 		if r.chance(0.3) {
 			a.displayName = strings.ReplaceAll(a.sam, "_", " ")
 		}
+		d.fill(a, app.name, o.paperwork(o.owner()))
 		d.serviceActive(a)
 		d.add(a)
 	}

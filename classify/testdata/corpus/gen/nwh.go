@@ -398,6 +398,11 @@ func (o *nwh) computers() {
 
 func (o *nwh) owner() *person { return pick(o.r, o.is) }
 
+func (o *nwh) paperwork(owner *person) paperwork {
+	return paperwork{company: "Northwind Health", dept: "Information Services", titles: []string{"Service Account", "Application Account", "System"},
+		surnames: []string{"Service", "Svc", "Account", "Admin", "Interface"}, owner: owner.acct}
+}
+
 func initialLast(p *person) string { return p.first[:1] + ". " + p.last }
 
 func (o *nwh) machines() {
@@ -567,6 +572,7 @@ func (o *nwh) services(ou string) {
 			a.identity = owner.id
 			a.note += "; carries its owner's employeeID"
 		}
+		d.fill(a, app.name, o.paperwork(owner))
 		d.serviceActive(a)
 		if a.description == "" && a.displayName == "" && a.ou != ou && a.uac&uacDontExpire == 0 {
 			a.uac |= uacDontExpire // at least something of it shows
@@ -618,6 +624,7 @@ func (o *nwh) integrations(ou string) {
 		if r.chance(0.4) {
 			a.displayName = strings.ToUpper(a.sam[:1]) + a.sam[1:]
 		}
+		d.fill(a, app.name, o.paperwork(o.owner()))
 		d.serviceActive(a)
 		d.add(a)
 	}

@@ -332,6 +332,11 @@ func (o *rwa) computers() {
 
 func (o *rwa) owner() *person { return pick(o.r, o.it) }
 
+func (o *rwa) paperwork(owner *person) paperwork {
+	return paperwork{company: "Rheinwerk Antriebstechnik GmbH", dept: "IT", titles: []string{"Technischer Benutzer", "Dienstkonto", "Systembenutzer"},
+		surnames: []string{"Dienst", "Technik", "Service", "TU", "Schnittstelle"}, owner: owner.acct}
+}
+
 var rwaEnvs = []string{"p", "p", "p", "q", "t", "d"}
 
 func (o *rwa) machines() {
@@ -457,6 +462,7 @@ func (o *rwa) services(ou string) {
 			h := strings.ToLower(app.host) + ".rheinwerk.intern"
 			a.spn = []string{pick(r, []string{"MSSQLSvc/" + h + ":1433", "HTTP/" + h, "SAP/" + app.code + "-" + env})}
 		}
+		d.fill(a, app.name, o.paperwork(owner))
 		d.serviceActive(a)
 		d.add(a)
 	}
@@ -505,6 +511,7 @@ func (o *rwa) integrations(ou string) {
 		if r.chance(0.3) {
 			a.displayName = "Schnittstelle " + app.name
 		}
+		d.fill(a, app.name, o.paperwork(o.owner()))
 		d.serviceActive(a)
 		d.add(a)
 	}
