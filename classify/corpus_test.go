@@ -26,6 +26,7 @@ import (
 // CorpusAccount is one labelled account of the corpus.
 type CorpusAccount struct {
 	Org      string  // the organisation's directory name, e.g. "nwh"
+	Source   string  // "ad" for the directory export; an app's name (source.json "apps") for the others
 	Account  Account // as mica's delimited-file aggregation builds it
 	Machine  bool    // the label
 	Category string  // computer, service, ..., human, human_admin, human_external, human_hard
@@ -45,24 +46,44 @@ type corpusFile struct {
 	ConnectorAttributes map[string]any `json:"connectorAttributes"`
 }
 
-type corpusManifest struct {
-	Org         string     `json:"org"`
-	Accounts    corpusFile `json:"accounts"`
-	Identities  corpusFile `json:"identities"`
-	Correlation []struct {
-		AccountAttribute  string `json:"accountAttribute"`
-		IdentityAttribute string `json:"identityAttribute"`
-	} `json:"correlation"`
+type corpusCorrelation []struct {
+	AccountAttribute  string `json:"accountAttribute"`
+	IdentityAttribute string `json:"identityAttribute"`
 }
 
-// loadCorpus reads every organisation under dir (each a directory with a
-// source.json), in name order. Accounts are parsed by the aggregate package's
-// reader with the org's connectorAttributes, so their attributes are exactly
-// what an aggregation into a delimited-file source stores (strings; lists for
-// mergeColumns). Identity is set by the org's correlation: the account
-// attribute's value equals exactly one identity's attribute (case-insensitive),
-// as ISC's attributeAssignments do.
+type corpusManifest struct {
+	Org         string            `json:"org"`
+	Accounts    corpusFile        `json:"accounts"`
+	Identities  corpusFile        `json:"identities"`
+	Correlation corpusCorrelation `json:"correlation"`
+	Apps        []struct {
+		Name        string            `json:"name"`
+		Accounts    corpusFile        `json:"accounts"`
+		Labels      string            `json:"labels"`
+		Correlation corpusCorrelation `json:"correlation"`
+	} `json:"apps"`
+}
+
+// loadCorpus reads the directory (AD) exports of every organisation under dir
+// (each a directory with a source.json), in name order. Accounts are parsed by
+// the aggregate package's reader with the org's connectorAttributes, so their
+// attributes are exactly what an aggregation into a delimited-file source
+// stores (strings; lists for mergeColumns). Identity is set by the org's
+// correlation: the account attribute's value equals exactly one identity's
+// attribute (case-insensitive), as ISC's attributeAssignments do.
 func loadCorpus(t testing.TB, dir string) []CorpusAccount {
+	t.Helper()
+	return loadCorpusSources(t, dir, false)
+}
+
+// loadCorpusApps reads the organisations' other sources (source.json "apps":
+// a cloud directory, SaaS applications), labelled and correlated the same way.
+func loadCorpusApps(t testing.TB, dir string) []CorpusAccount {
+	t.Helper()
+	return loadCorpusSources(t, dir, true)
+}
+
+func loadCorpusSources(t testing.TB, dir string, apps bool) []CorpusAccount {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -73,10 +94,25 @@ func loadCorpus(t testing.TB, dir string) []CorpusAccount {
 		if !e.IsDir() {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(dir, e.Name(), "source.json")); err != nil {
+		org := filepath.Join(dir, e.Name())
+		b, err := os.ReadFile(filepath.Join(org, "source.json"))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		} else if err != nil {
+			t.Fatalf("corpus: %v", err)
+		}
+		var m corpusManifest
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("corpus %s: source.json: %v", org, err)
+		}
+		identities := readCorpusFile(t, org, m.Org, m.Identities)
+		if !apps {
+			out = append(out, loadCorpusSource(t, org, m.Org, "ad", m.Accounts, "labels.csv", m.Correlation, identities)...)
 			continue
 		}
-		out = append(out, loadCorpusOrg(t, filepath.Join(dir, e.Name()))...)
+		for _, a := range m.Apps {
+			out = append(out, loadCorpusSource(t, org, m.Org, a.Name, a.Accounts, a.Labels, a.Correlation, identities)...)
+		}
 	}
 	if len(out) == 0 {
 		t.Fatalf("corpus: no organisation under %s", dir)
@@ -84,40 +120,33 @@ func loadCorpus(t testing.TB, dir string) []CorpusAccount {
 	return out
 }
 
-func loadCorpusOrg(t testing.TB, dir string) []CorpusAccount {
+func loadCorpusSource(t testing.TB, dir, org, source string, accounts corpusFile, labelsFile string, corr corpusCorrelation,
+	identities []*mica.StagedAccount) []CorpusAccount {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "source.json"))
-	if err != nil {
-		t.Fatalf("corpus: %v", err)
-	}
-	var m corpusManifest
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatalf("corpus %s: source.json: %v", dir, err)
-	}
 	// Identities: attribute value (lower case) -> identity ids.
-	index := make([]map[string][]string, len(m.Correlation))
+	index := make([]map[string][]string, len(corr))
 	for i := range index {
 		index[i] = map[string][]string{}
 	}
-	for _, id := range readCorpusFile(t, dir, m.Org, m.Identities) {
-		for i, c := range m.Correlation {
+	for _, id := range identities {
+		for i, c := range corr {
 			if v, ok := id.Attributes[c.IdentityAttribute].(string); ok {
 				k := strings.ToLower(v)
 				index[i][k] = append(index[i][k], id.NativeIdentity)
 			}
 		}
 	}
-	labels := readCorpusLabels(t, filepath.Join(dir, "labels.csv"))
+	labels := readCorpusLabels(t, filepath.Join(dir, labelsFile))
 	var out []CorpusAccount
-	for _, a := range readCorpusFile(t, dir, m.Org, m.Accounts) {
+	for _, a := range readCorpusFile(t, dir, org, accounts) {
 		l, ok := labels[a.NativeIdentity]
 		if !ok {
-			t.Fatalf("corpus %s: account %q has no label", m.Org, a.NativeIdentity)
+			t.Fatalf("corpus %s %s: account %q has no label", org, source, a.NativeIdentity)
 		}
 		delete(labels, a.NativeIdentity)
-		ca := CorpusAccount{Org: m.Org, Account: Account{Name: a.Name, NativeIdentity: a.NativeIdentity, Attributes: a.Attributes},
+		ca := CorpusAccount{Org: org, Source: source, Account: Account{Name: a.Name, NativeIdentity: a.NativeIdentity, Attributes: a.Attributes},
 			Machine: l[0] == "true", Category: l[1], Note: l[2]}
-		for i, c := range m.Correlation {
+		for i, c := range corr {
 			if v, ok := a.Attributes[c.AccountAttribute].(string); ok {
 				if ids := index[i][strings.ToLower(v)]; len(ids) == 1 {
 					ca.Identity = ids[0]
@@ -128,7 +157,7 @@ func loadCorpusOrg(t testing.TB, dir string) []CorpusAccount {
 		out = append(out, ca)
 	}
 	if len(labels) > 0 {
-		t.Fatalf("corpus %s: %d labels name no account", m.Org, len(labels))
+		t.Fatalf("corpus %s %s: %d labels name no account", org, source, len(labels))
 	}
 	return out
 }
@@ -268,6 +297,37 @@ func TestCorpus(t *testing.T) {
 	if machinesCorrelated == 0 || hard < 300 {
 		t.Errorf("%d machine accounts correlate to a person, %d hard humans; want some and at least 300", machinesCorrelated, hard)
 	}
+
+	// The other sources: one per org, labelled, both kinds in each.
+	type appStats struct{ n, machines, correlated int }
+	apps := map[string]*appStats{}
+	for _, a := range loadCorpusApps(t, corpusDir) {
+		k := a.Org + "/" + a.Source
+		s := apps[k]
+		if s == nil {
+			s = &appStats{}
+			apps[k] = s
+		}
+		s.n++
+		if machine, ok := corpusCategories[a.Category]; !ok || machine != a.Machine {
+			t.Errorf("%s %q: machine=%v, category %q", k, a.Account.NativeIdentity, a.Machine, a.Category)
+		}
+		if a.Machine {
+			s.machines++
+		}
+		if a.Identity != "" {
+			s.correlated++
+		}
+	}
+	if len(apps) != 3 {
+		t.Errorf("apps %v, want one per organisation", apps)
+	}
+	for k, s := range apps {
+		t.Logf("%s: %d accounts, %d machines, %d correlate to HR", k, s.n, s.machines, s.correlated)
+		if s.n < 300 || s.machines < 20 || s.correlated < s.n/2 {
+			t.Errorf("%s: %d accounts, %d machines, %d correlated; want at least 300, 20 and half", k, s.n, s.machines, s.correlated)
+		}
+	}
 }
 
 // TestCorpusRegenerates runs the generator and compares its output with the
@@ -329,7 +389,7 @@ func TestCorpusRegenerates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) < 12 {
-		t.Errorf("the generator wrote %d files, want 4 per organisation: %s", len(files), strconv.Quote(strings.Join(files, " ")))
+	if len(files) < 18 {
+		t.Errorf("the generator wrote %d files, want 6 per organisation: %s", len(files), strconv.Quote(strings.Join(files, " ")))
 	}
 }

@@ -758,9 +758,11 @@ func (o *gva) files() *orgFiles {
 		}
 		ids.add(row)
 	}
+	app, appCSV, appLabels := o.ged()
 	return &orgFiles{
 		manifest: manifest{
-			Org: "gva", Name: "Groupe Vauban Assurances", Country: "FR", Language: "fr", ExportTime: o.now.Format(time.RFC3339),
+			Apps: []appSpec{app},
+			Org:  "gva", Name: "Groupe Vauban Assurances", Country: "FR", Language: "fr", ExportTime: o.now.Format(time.RFC3339),
 			Accounts: fileSpec{File: "accounts.csv", ConnectorAttributes: format{IndexColumn: "distinguishedName", NameColumn: "sAMAccountName",
 				Delimiter: ",", MergeColumns: []string{"memberOf", "objectClass", "servicePrincipalName"}, MergeRows: true}},
 			Identities:  fileSpec{File: "identities.csv", ConnectorAttributes: format{IndexColumn: "matricule", Delimiter: ","}},
@@ -770,5 +772,6 @@ func (o *gva) files() *orgFiles {
 			Notes: "one value per row for multi-valued attributes (mergeRows): the continuation rows of an account carry only its distinguishedName and the next values; no manager, no employeeID/employeeNumber; identities.csv is the HR (paie) extract",
 		},
 		accounts: t.encode(',', false, false), identities: ids.encode(',', false, false), labels: labels,
+		saas: map[string][]byte{"ged.csv": appCSV, "ged-labels.csv": appLabels},
 	}
 }

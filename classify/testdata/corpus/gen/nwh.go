@@ -971,9 +971,11 @@ func (o *nwh) files() *orgFiles {
 		}
 		ids.add(row)
 	}
+	entraSpec, entraCSV, entraLabels := o.entra()
 	return &orgFiles{
 		manifest: manifest{
-			Org: "nwh", Name: "Northwind Health", Country: "US", Language: "en", ExportTime: o.now.Format(time.RFC3339),
+			Apps: []appSpec{entraSpec},
+			Org:  "nwh", Name: "Northwind Health", Country: "US", Language: "en", ExportTime: o.now.Format(time.RFC3339),
 			Accounts: fileSpec{File: "accounts.csv", ConnectorAttributes: format{IndexColumn: "objectGUID", NameColumn: "sAMAccountName",
 				Delimiter: ",", MergeColumns: []string{"memberOf", "objectClass", "servicePrincipalName"}, MultiValueSeparator: "|"}},
 			Identities:  fileSpec{File: "identities.csv", ConnectorAttributes: format{IndexColumn: "employee_id", Delimiter: ","}},
@@ -984,6 +986,7 @@ func (o *nwh) files() *orgFiles {
 			Notes: "csvde-style LDAP export of users, computers and managed service accounts; memberOf holds full group DNs",
 		},
 		accounts: t.encode(',', false, false), identities: ids.encode(',', false, false), labels: labels,
+		saas: map[string][]byte{"entra.csv": entraCSV, "entra-labels.csv": entraLabels},
 	}
 }
 

@@ -46,6 +46,19 @@ type manifest struct {
 	Correlation []correlation     `json:"correlation"`
 	TimeFormats map[string]string `json:"timeFormats"`
 	Notes       string            `json:"notes"`
+	// Apps are the org's other account sources (a cloud directory, a SaaS
+	// application), correlated to the same HR source.
+	Apps []appSpec `json:"apps,omitempty"`
+}
+
+// appSpec is one more account source of an organisation, with its labels.
+type appSpec struct {
+	Name        string            `json:"name"`
+	What        string            `json:"what"`
+	Accounts    fileSpec          `json:"accounts"`
+	Labels      string            `json:"labels"`
+	Correlation []correlation     `json:"correlation"`
+	TimeFormats map[string]string `json:"timeFormats"`
 }
 
 // table is a file's header and rows.
@@ -153,4 +166,15 @@ func (o *orgFiles) write(dir string) error {
 		}
 	}
 	return nil
+}
+
+// appLabelRow labels an account of another source that belongs to a
+// directory object: the same kind, but a person's hard traits in the
+// directory do not travel, so hard humans are plain humans there.
+func appLabelRow(id string, a *adObj) []string {
+	row := labelRow(id, a)
+	if a.category == catHumanHard {
+		row[2], row[3] = catHuman, "in the directory: "+a.note
+	}
+	return row
 }

@@ -792,9 +792,11 @@ func (o *rwa) files() *orgFiles {
 		}
 		ids.add(row)
 	}
+	app, appCSV, appLabels := o.atlassian()
 	return &orgFiles{
 		manifest: manifest{
-			Org: "rwa", Name: "Rheinwerk Antriebstechnik GmbH", Country: "DE", Language: "de", ExportTime: o.now.Format(time.RFC3339),
+			Apps: []appSpec{app},
+			Org:  "rwa", Name: "Rheinwerk Antriebstechnik GmbH", Country: "DE", Language: "de", ExportTime: o.now.Format(time.RFC3339),
 			Accounts: fileSpec{File: "accounts.csv", ConnectorAttributes: format{IndexColumn: "SamAccountName", NameColumn: "SamAccountName",
 				Delimiter: ";", MergeColumns: []string{"ServicePrincipalNames"}, MultiValueSeparator: ","}},
 			Identities:  fileSpec{File: "identities.csv", ConnectorAttributes: format{IndexColumn: "Personalnummer", Delimiter: ";"}},
@@ -805,6 +807,7 @@ func (o *rwa) files() *orgFiles {
 			Notes: "PowerShell Get-ADObject export (Export-Csv -Delimiter ';' -Encoding UTF8: BOM, every field quoted); no userAccountControl (Enabled, PasswordNeverExpires, PasswordNotRequired, TrustedForDelegation instead), no whenCreated, no memberOf; identities.csv is SAP HCM's export",
 		},
 		accounts: t.encode(';', true, true), identities: ids.encode(';', false, true), labels: labels,
+		saas: map[string][]byte{"atlassian.csv": appCSV, "atlassian-labels.csv": appLabels},
 	}
 }
 
