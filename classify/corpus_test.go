@@ -90,6 +90,7 @@ func loadCorpusSources(t testing.TB, dir string, apps bool) []CorpusAccount {
 		t.Fatalf("corpus: %v", err)
 	}
 	var out []CorpusAccount
+	orgs := 0
 	for _, e := range entries {
 		if !e.IsDir() {
 			continue
@@ -105,6 +106,7 @@ func loadCorpusSources(t testing.TB, dir string, apps bool) []CorpusAccount {
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Fatalf("corpus %s: source.json: %v", org, err)
 		}
+		orgs++
 		identities := readCorpusFile(t, org, m.Org, m.Identities)
 		if !apps {
 			out = append(out, loadCorpusSource(t, org, m.Org, "ad", m.Accounts, "labels.csv", m.Correlation, identities)...)
@@ -114,7 +116,7 @@ func loadCorpusSources(t testing.TB, dir string, apps bool) []CorpusAccount {
 			out = append(out, loadCorpusSource(t, org, m.Org, a.Name, a.Accounts, a.Labels, a.Correlation, identities)...)
 		}
 	}
-	if len(out) == 0 {
+	if orgs == 0 {
 		t.Fatalf("corpus: no organisation under %s", dir)
 	}
 	return out
