@@ -174,7 +174,7 @@ func readCorpusFile(t testing.TB, dir, org string, f corpusFile) []*mica.StagedA
 	if err != nil {
 		t.Fatalf("corpus %s: %v", org, err)
 	}
-	defer file.Close()
+	defer func() { _ = file.Close() }()
 	rd, err := aggregate.NewReader(file, format)
 	if err != nil {
 		t.Fatalf("corpus %s: %s: %v", org, f.File, err)
