@@ -66,7 +66,6 @@ type adObj struct {
 	dept         string
 	company      string
 	office       string
-	phone        string
 	description  string
 	info         string
 	employeeID   string

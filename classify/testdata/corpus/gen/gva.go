@@ -62,12 +62,11 @@ func iso(t time.Time) string {
 }
 
 type gva struct {
-	r    *rng
-	d    *directory
-	st   *staff
-	now  time.Time
-	dsi  []*person
-	seen map[string]bool
+	r   *rng
+	d   *directory
+	st  *staff
+	now time.Time
+	dsi []*person
 }
 
 func genGVA(seed uint64, now time.Time) *orgFiles {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 	"time"
 )
@@ -104,5 +103,3 @@ func (o *gva) ged() (appSpec, []byte, []byte) {
 	}
 	return spec, t.encode(';', false, false), labelsCSV(labels)
 }
-
-var _ = fmt.Sprint

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 	"time"
 )
@@ -129,5 +128,3 @@ func (o *rwa) atlassian() (appSpec, []byte, []byte) {
 	}
 	return spec, t.encode(',', false, false), labelsCSV(labels)
 }
-
-var _ = fmt.Sprint
