@@ -601,7 +601,7 @@ func (o *gva) templates() {
 		a.sam = cut(a.sam, 20)
 		a.ou = d.ou("Comptes modèles", "Comptes génériques")
 		if r.chance(0.7) {
-			a.description = pick(r, []string{"Compte modèle – à copier pour création nouveaux " + strings.ToLower(role) + "s", "Modèle de compte " + role, "Ne pas activer - modèle"})
+			a.description = pick(r, []string{"Compte modèle – à copier pour créer les comptes " + strings.ToLower(role), "Modèle de compte " + role, "Ne pas activer - modèle"})
 		}
 		a.memberOf = []string{"GG_" + code + "_NAN", "GG_TOUS_NAN"}
 		d.neverUsed(a, 300, 3000)
