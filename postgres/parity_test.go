@@ -1,0 +1,136 @@
+package postgres_test
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/micahq/mica/postgres"
+	"github.com/micahq/mica/sqlite"
+)
+
+// storeOnly are the tables one store has and the other need not: each names why.
+var storeOnly = map[string]string{
+	// SQLite: counters that triggers raise in the commit of a change, checked by
+	// the in-memory caches of one process (assigned apps, authentication).
+	"assignment_version": "sqlite",
+	"auth_version":       "sqlite",
+	// PostgreSQL: chunks that several servers' workers classify at once, and the
+	// rate-limit tokens servers share.
+	"classification_job_chunks": "postgres",
+	"rate_tokens":               "postgres",
+}
+
+// storeOnlyColumns are the columns of shared tables that one store has and the other need not.
+var storeOnlyColumns = map[string]string{
+	// PostgreSQL: the order jobs were started in (SQLite orders by rowid).
+	"classification_jobs.seq": "postgres",
+}
+
+// TestMigrationsDefineTheSameTables: the SQLite and PostgreSQL migrations
+// create the same tables with the same columns, but for the store-specific
+// tables listed in storeOnly (River's own tables are River's).
+func TestMigrationsDefineTheSameTables(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dsn := testDSN(t)
+	pg, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = pg.Close() }()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close(ctx) }()
+	pgCols := map[string][]string{}
+	rows, err := conn.Query(ctx, `SELECT table_name, column_name FROM information_schema.columns
+		WHERE table_schema = current_schema() ORDER BY table_name, column_name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var table, col string
+		if err := rows.Scan(&table, &col); err != nil {
+			t.Fatal(err)
+		}
+		pgCols[table] = append(pgCols[table], col)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "mica.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = db.Close() }()
+	sqCols := map[string][]string{}
+	tables, err := db.WritePool().QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for tables.Next() {
+		var n string
+		if err := tables.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, n)
+	}
+	_ = tables.Close()
+	for _, n := range names {
+		cols, err := db.WritePool().QueryContext(ctx, `SELECT name FROM pragma_table_info(?) ORDER BY name`, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for cols.Next() {
+			var c sql.NullString
+			if err := cols.Scan(&c); err != nil {
+				t.Fatal(err)
+			}
+			sqCols[n] = append(sqCols[n], c.String)
+		}
+		_ = cols.Close()
+	}
+
+	skip := func(table string) bool { return strings.HasPrefix(table, "river_") || table == "schema_migrations" }
+	for table, cols := range sqCols {
+		if skip(table) {
+			continue
+		}
+		if storeOnly[table] == "sqlite" {
+			if _, ok := pgCols[table]; ok {
+				t.Errorf("table %s is listed as SQLite's only, but PostgreSQL has it too", table)
+			}
+			continue
+		}
+		other, ok := pgCols[table]
+		if !ok {
+			t.Errorf("SQLite has table %s, PostgreSQL does not", table)
+			continue
+		}
+		drop := func(store string, cols []string) []string {
+			return slices.DeleteFunc(slices.Clone(cols), func(c string) bool { return storeOnlyColumns[table+"."+c] == store })
+		}
+		cols, other = drop("sqlite", cols), drop("postgres", other)
+		slices.Sort(cols)
+		if !slices.Equal(cols, other) {
+			t.Errorf("table %s: SQLite columns %v, PostgreSQL columns %v", table, cols, other)
+		}
+	}
+	for table := range pgCols {
+		if skip(table) {
+			continue
+		}
+		if _, ok := sqCols[table]; !ok && storeOnly[table] != "postgres" {
+			t.Errorf("PostgreSQL has table %s, SQLite does not", table)
+		}
+	}
+}
