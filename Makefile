@@ -32,17 +32,14 @@ console-test: ## browser tests of the web console in headless Chromium (installs
 vet: ## go vet
 	$(GO) vet ./...
 
-lint: ## golangci-lint (installs v2 with go install when missing)
-	@command -v golangci-lint >/dev/null 2>&1 || $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@latest
-	golangci-lint run ./...
+lint: ## golangci-lint v2.15.0 (scripts/lint installs it with go install when missing)
+	./scripts/lint
 
 fmt: ## gofmt every Go file
 	gofmt -w $$(git ls-files '*.go')
 
-fuzz: ## run each fuzz target for FUZZTIME (default 1m)
-	$(GO) test ./query -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-1m} -parallel 1
-	$(GO) test ./query -run '^$$' -fuzz FuzzCompile -fuzztime $${FUZZTIME:-1m} -parallel 1
-	$(GO) test ./classify -run '^$$' -fuzz FuzzConfig -fuzztime $${FUZZTIME:-1m} -parallel 1
+fuzz: ## run every fuzz target for FUZZTIME each (default 1m; make test runs them for 10s)
+	./scripts/fuzz $${FUZZTIME:-1m}
 
 bench: ## Go micro-benchmarks of the hot paths (engine, discovery, filters, JWT, page encoding)
 	$(GO) test -run '^$$' -bench . -benchmem ./classify ./query ./oauth ./api
