@@ -212,6 +212,26 @@ func logValidated(sr specRoute, method string, status int, ok bool) {
 var undeclaredOK = map[int]bool{http.StatusMethodNotAllowed: true, http.StatusRequestEntityTooLarge: true,
 	http.StatusUnsupportedMediaType: true}
 
+// validateAgainst holds a response against the operation of one official document; nil when it matches.
+func validateAgainst(sr specRoute, req *http.Request, r response) error {
+	m := sr.re.FindStringSubmatch(req.URL.Path)
+	op := sr.item.GetOperation(req.Method)
+	if m == nil || op == nil {
+		return fmt.Errorf("%s %s is not %s %s of %s", req.Method, req.URL.Path, req.Method, sr.path, sr.file)
+	}
+	params := map[string]string{}
+	for i, name := range sr.params {
+		params[name] = m[i+1]
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params,
+			Route: &routers.Route{Spec: sr.doc, Path: sr.path, PathItem: sr.item, Method: req.Method, Operation: op}},
+		Status: r.status, Header: r.header, Body: io.NopCloser(bytes.NewReader(r.body)),
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	return openapi3filter.ValidateResponse(context.Background(), in)
+}
+
 // validateResponse holds a response against the official operation it answers, if any.
 func validateResponse(t *testing.T, req *http.Request, r response) {
 	t.Helper()
