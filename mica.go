@@ -58,5 +58,11 @@ type ListOptions struct {
 	Count   bool
 }
 
-// TimeNow is the clock; tests may replace it via store options, not this var.
-func TimeNow() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+// TimePrecision is the precision at which every timestamp is stored, compared
+// and shown: milliseconds, the precision the API renders. A value a client read
+// in a response then finds exactly its item in a filter.
+const TimePrecision = time.Millisecond
+
+// TimeNow is the clock, in UTC at TimePrecision; tests may replace it via store
+// options, not this var.
+func TimeNow() time.Time { return time.Now().UTC().Truncate(TimePrecision) }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/micahq/mica"
 	"github.com/micahq/mica/api"
+	"github.com/micahq/mica/query"
 )
 
 // appsEnv is a harness plus a direct connection to its database, to create the
@@ -78,7 +79,7 @@ func (e *appsEnv) exec(q string, args ...any) {
 
 func (e *appsEnv) stamp() string {
 	e.n++
-	return time.Date(2026, 1, 1, 0, 0, e.n, 0, time.UTC).Format("2006-01-02T15:04:05.000000Z")
+	return time.Date(2026, 1, 1, 0, 0, e.n, 0, time.UTC).Format(query.TimeLayout)
 }
 
 func (e *appsEnv) account(ident *mica.Identity, sourceID, name string) string {

@@ -14,6 +14,7 @@ import (
 	"github.com/micahq/mica"
 	"github.com/micahq/mica/api"
 	"github.com/micahq/mica/jobs"
+	"github.com/micahq/mica/query"
 )
 
 // addAccounts inserts accounts straight into the harness's database file.
@@ -24,7 +25,7 @@ func (h *harness) addAccounts(t *testing.T, names ...string) []string {
 		t.Fatal(err)
 	}
 	defer func() { _ = db.Close() }()
-	now := time.Now().UTC().Format("2006-01-02T15:04:05.000000Z")
+	now := time.Now().UTC().Format(query.TimeLayout)
 	var ids []string
 	for _, n := range names {
 		id := fmt.Sprintf("%032x", time.Now().UnixNano())

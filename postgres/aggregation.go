@@ -424,7 +424,7 @@ func (db *DB) RenewAggregationLeases(ctx context.Context, owner string, ids []st
 	}
 	if _, err := db.pool.Exec(ctx, `UPDATE aggregations SET owner = $1, lease_until = $2
 		WHERE id = ANY($3) AND status IN ($4, $5) AND (owner IS NULL OR owner = $1)`,
-		owner, until, ids, mica.AggStarted, mica.AggAccountsCollected); err != nil {
+		owner, utc(until), ids, mica.AggStarted, mica.AggAccountsCollected); err != nil {
 		return fmt.Errorf("renew aggregation leases: %w", err)
 	}
 	return nil

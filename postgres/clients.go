@@ -78,7 +78,7 @@ func (db *DB) CreateClient(ctx context.Context, c *mica.Client) error {
 		_, err := tx.Exec(ctx, `INSERT INTO clients (`+strings.ReplaceAll(clientColumns, "c.", "")+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 			c.ID, c.Kind, c.Name, nullString(c.IdentityID), toJSON(c.Scopes), c.SecretHash, c.AccessTokenSeconds,
-			c.ExpiresAt, c.NeverExpiresAck, c.Enabled, c.Managed, c.LastUsed, c.Created)
+			utcPtr(c.ExpiresAt), c.NeverExpiresAck, c.Enabled, c.Managed, utcPtr(c.LastUsed), c.Created)
 		switch {
 		case isUniqueViolation(err):
 			return mica.Errorf(mica.ECONFLICT, "client %q already exists", c.ID)
@@ -141,7 +141,7 @@ func (db *DB) UpdateClient(ctx context.Context, c *mica.Client) error {
 			}
 		}
 		tag, err := tx.Exec(ctx, `UPDATE clients SET name = $1, scopes = $2, expires_at = $3, never_expires_ack = $4,
-			enabled = $5 WHERE id = $6`, c.Name, toJSON(c.Scopes), c.ExpiresAt, c.NeverExpiresAck, c.Enabled, c.ID)
+			enabled = $5 WHERE id = $6`, c.Name, toJSON(c.Scopes), utcPtr(c.ExpiresAt), c.NeverExpiresAck, c.Enabled, c.ID)
 		if err != nil {
 			return fmt.Errorf("update client: %w", err)
 		}
@@ -169,7 +169,7 @@ func (db *DB) DeleteClient(ctx context.Context, id string) error {
 
 // TouchClient records that the client minted a token, at most once a day (as ISC's lastUsed).
 func (db *DB) TouchClient(ctx context.Context, id string, at time.Time) error {
-	at = at.UTC().Truncate(time.Microsecond)
+	at = utc(at)
 	return db.update(ctx, func(tx *Tx) error {
 		_, err := tx.Exec(ctx, `UPDATE clients SET last_used = $1 WHERE id = $2 AND (last_used IS NULL OR last_used < $3)`,
 			at, id, at.Add(-24*time.Hour))

@@ -4,8 +4,10 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/micahq/mica"
 	"github.com/micahq/mica/postgres"
 )
 
@@ -55,5 +57,94 @@ func TestMigrateConcurrently(t *testing.T) {
 	defer func() { _ = again.Close() }()
 	if v, err := again.GetSetting(ctx, "k"); err != nil || v != "v" {
 		t.Fatalf("after reopen: %q %v", v, err)
+	}
+}
+
+// TestMigrateTimestampsToMilliseconds: values stored before migration 0009,
+// with microseconds, are cut to the millisecond, and the columns keep no finer
+// value from then on, so a filter on a shown value finds its item.
+func TestMigrateTimestampsToMilliseconds(t *testing.T) {
+	t.Parallel()
+	dsn := testDSN(t)
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := &mica.Identity{Name: "Owner"}
+	if err := db.CreateIdentity(ctx, owner); err != nil {
+		t.Fatal(err)
+	}
+	src := &mica.Source{Name: "AD", Owner: mica.Ref{ID: owner.ID}, Connector: "active-directory"}
+	if err := db.CreateSource(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	_ = db.Close()
+
+	// Put the database back as a server before 0009 left it.
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close(ctx) }()
+	for _, q := range []string{
+		`ALTER TABLE sources ALTER COLUMN created TYPE timestamptz, ALTER COLUMN modified TYPE timestamptz`,
+		`UPDATE sources SET created = '2026-02-03T04:05:06.789999Z', modified = '2026-02-03T04:05:07.000001Z'`,
+		`DELETE FROM schema_migrations WHERE version LIKE '%0009_timestamps_milliseconds.sql'`,
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+
+	db, err = postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = db.Close() }()
+	got, err := db.GetSource(ctx, src.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2026, 2, 3, 4, 5, 6, 789000000, time.UTC); !got.Created.Equal(want) {
+		t.Errorf("created = %v, want %v (cut, not rounded)", got.Created, want)
+	}
+	if want := time.Date(2026, 2, 3, 4, 5, 7, 0, time.UTC); !got.Modified.Equal(want) {
+		t.Errorf("modified = %v, want %v", got.Modified, want)
+	}
+	for filter, n := range map[string]int{
+		"created eq 2026-02-03T04:05:06.789Z": 1, "created gt 2026-02-03T04:05:06.789Z": 0,
+		"created ge 2026-02-03T04:05:06.789Z": 1, "modified le 2026-02-03T04:05:07.000Z": 1,
+		`created sw "2026-02-03T04:05:06.78"`: 1,
+	} {
+		page, err := db.ListSources(ctx, mica.ListOptions{Filters: filter, Limit: 10})
+		if err != nil {
+			t.Fatalf("%s: %v", filter, err)
+		}
+		if len(page.Items) != n {
+			t.Errorf("%s: %d sources, want %d", filter, len(page.Items), n)
+		}
+	}
+	// Every timestamp column of mica's tables is timestamptz(3).
+	rows, err := conn.Query(ctx, `SELECT table_name || '.' || column_name, datetime_precision FROM information_schema.columns
+		WHERE table_schema = current_schema() AND data_type = 'timestamp with time zone' AND table_name <> 'schema_migrations'
+		AND table_name NOT LIKE 'river%'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		var col string
+		var prec int
+		if err := rows.Scan(&col, &prec); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if prec != 3 {
+			t.Errorf("%s has precision %d, want 3", col, prec)
+		}
+	}
+	if rows.Err() != nil || n < 20 {
+		t.Errorf("%d timestamp columns found (%v)", n, rows.Err())
 	}
 }

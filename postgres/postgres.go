@@ -152,7 +152,7 @@ func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer func() { _ = pgTx.Rollback(context.WithoutCancel(ctx)) }()
-	if err := fn(&Tx{Tx: pgTx, now: db.Now().UTC().Truncate(time.Microsecond)}); err != nil {
+	if err := fn(&Tx{Tx: pgTx, now: db.Now().UTC().Truncate(mica.TimePrecision)}); err != nil {
 		return err
 	}
 	if err := pgTx.Commit(ctx); err != nil {
@@ -226,13 +226,16 @@ func str(p *string) string {
 	return *p
 }
 
-func utc(t time.Time) time.Time { return t.UTC() }
+// utc is a time as the store keeps it: UTC at mica.TimePrecision. Every time
+// a caller gives is written through it (the columns are timestamptz(3), which
+// would round where SQLite's text truncates).
+func utc(t time.Time) time.Time { return t.UTC().Truncate(mica.TimePrecision) }
 
 func utcPtr(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
 	}
-	u := t.UTC()
+	u := utc(*t)
 	return &u
 }
 

@@ -186,20 +186,23 @@ func (b *builder) in(f *Field, col string, vals []any) string {
 	return col + " IN (" + strings.Join(ph, ", ") + ")"
 }
 
-// timeCond compiles a date-time condition. Stored date-times have microsecond
+// timeCond compiles a date-time condition. Stored date-times have millisecond
 // precision; a literal with a finer fraction is compared exactly by rewriting
-// the condition against the literal truncated to the microsecond (tr):
+// the condition against the literal truncated to the millisecond (tr):
 // s > t and s >= t become s > tr; s < t and s <= t become s <= tr; s = t is
 // false and s <> t is true for every stored s.
 func (b *builder) timeCond(f *Field, col string, op Op, vals []any) (string, error) {
+	if op == Sw {
+		return "(" + col + " IS NOT NULL AND " + b.d.HasPrefixFold(b.d.TimeText(col), b.bind(vals[0], String)) + ")", nil
+	}
 	exact := make([]time.Time, 0, len(vals))
 	var inexact []time.Time
 	for _, v := range vals {
 		t := v.(time.Time)
-		if t.Nanosecond()%1000 == 0 {
+		if t.Equal(t.Truncate(Precision)) {
 			exact = append(exact, t)
 		} else {
-			inexact = append(inexact, t.Truncate(time.Microsecond))
+			inexact = append(inexact, t.Truncate(Precision))
 		}
 	}
 	arg := func(t time.Time) any { return b.d.TimeArg(t) }
@@ -256,6 +259,9 @@ func (b *builder) literal(f *Field, op Op, v Value) (any, error) {
 		}
 		return v.Num, nil
 	case Time:
+		if op == Sw {
+			return timePrefix(f, v)
+		}
 		t := v.Time
 		switch v.Kind {
 		case KindTime:
@@ -275,6 +281,20 @@ func (b *builder) literal(f *Field, op Op, v Value) (any, error) {
 		return t, nil
 	}
 	return nil, fmt.Errorf("query: field %q has invalid type %v", f.Name, f.Type)
+}
+
+// timePrefix is the literal of `sw` on a date-time: a string, compared with the
+// start of the date-time's text as the API shows it; a date-time literal stands
+// for its whole text.
+func timePrefix(f *Field, v Value) (string, error) {
+	switch v.Kind {
+	case KindString:
+		return v.Str, nil
+	case KindTime:
+		return FormatTime(v.Time), nil
+	}
+	return "", illegal("invalid value for field %q: expected a double-quoted start of a date-time such as \"2024-01-02\", got %s",
+		f.Name, v.describe())
 }
 
 // orderBy resolves sort terms (or the default sort when there are none) and

@@ -2,6 +2,8 @@ package query
 
 import (
 	"regexp"
+
+	"github.com/micahq/mica"
 	"strconv"
 	"strings"
 	"time"
@@ -41,29 +43,41 @@ type Dialect interface {
 	BoolArg(b bool) any
 	// TimeArg encodes a date-time argument for the driver.
 	TimeArg(t time.Time) any
+	// TimeText returns the date-time col as text in TimeLayout, the form the
+	// API shows (for `sw` on a date-time).
+	TimeText(col string) string
 }
 
-// TimeLayout is the fixed-width UTC form in which SQLite stores date-times:
-// always six fractional digits, so text order is time order.
-const TimeLayout = "2006-01-02T15:04:05.000000Z"
+// Precision is the precision of every stored date-time: the API shows
+// milliseconds, and a value is stored, compared and shown at that one precision
+// (a filter on a value the API showed then finds exactly that item).
+const Precision = mica.TimePrecision
 
-// FormatTime formats t in UTC as TimeLayout, truncated to the microsecond. Years
+// TimeLayout is the form of a date-time on the wire and in SQLite's TEXT
+// columns: UTC, fixed width, always three fractional digits, so that text order
+// is time order and the stored text is what the API shows.
+const TimeLayout = "2006-01-02T15:04:05.000Z"
+
+// FormatTime formats t in UTC as TimeLayout, truncated to the millisecond. Years
 // outside 0000-9999 do not keep the fixed width; filters reject them.
 func FormatTime(t time.Time) string {
 	return t.UTC().Format(TimeLayout)
 }
 
+// Truncate returns t in UTC at the stored precision.
+func Truncate(t time.Time) time.Time { return t.UTC().Truncate(Precision) }
+
 // SQLite is the dialect of modernc.org/sqlite. Strings fold with COLLATE NOCASE
 // and lower() (ASCII letters only), so a NOCASE index serves eq, in and sorting;
 // co and sw use instr(); StringList columns are JSON array TEXT read with
-// json_each; booleans are 0/1; date-times are FormatTime text.
+// json_each; booleans are 0/1; date-times are FormatTime text (milliseconds).
 var SQLite Dialect = sqliteDialect{}
 
 // Postgres is the dialect of PostgreSQL (pgx). Placeholders are $n with a cast
 // to the field's type; strings fold with lower(); co and sw use strpos() and
 // starts_with(); StringList columns are jsonb arrays of strings read with
-// jsonb_array_elements_text; booleans are boolean; date-times are timestamptz
-// passed as time.Time.
+// jsonb_array_elements_text; booleans are boolean; date-times are
+// timestamptz(3) passed as time.Time.
 var Postgres Dialect = postgresDialect{}
 
 type sqliteDialect struct{}
@@ -99,7 +113,8 @@ func (sqliteDialect) BoolArg(b bool) any {
 	}
 	return int64(0)
 }
-func (sqliteDialect) TimeArg(t time.Time) any { return FormatTime(t) }
+func (sqliteDialect) TimeArg(t time.Time) any    { return FormatTime(t) }
+func (sqliteDialect) TimeText(col string) string { return col }
 
 type postgresDialect struct{}
 
@@ -143,6 +158,9 @@ func (postgresDialect) Order(expr string, desc bool) string {
 }
 func (postgresDialect) BoolArg(b bool) any      { return b }
 func (postgresDialect) TimeArg(t time.Time) any { return t.UTC() }
+func (postgresDialect) TimeText(col string) string {
+	return `to_char(` + col + ` AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+}
 
 var simpleColumnRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$`)
 

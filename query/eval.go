@@ -148,7 +148,7 @@ func literalOf(t FieldType, v Value) any {
 }
 
 // compareValues orders two non-NULL values of the same field type. Date-times
-// compare exactly: a stored value has microsecond precision, so a finer literal
+// compare exactly: a stored value has millisecond precision, so a finer literal
 // never equals it, as in the compiled SQL.
 func compareValues(a, b any) int {
 	switch a := a.(type) {
@@ -248,6 +248,10 @@ func matchCond(f *Field, c *Cond, v any) bool {
 		}
 		return strings.Contains(foldASCII(v.(string)), foldASCII(c.Values[0].Str))
 	case Sw:
+		if t, ok := v.(time.Time); ok {
+			prefix, _ := timePrefix(f, c.Values[0])
+			return strings.HasPrefix(foldASCII(FormatTime(t)), foldASCII(prefix))
+		}
 		return strings.HasPrefix(foldASCII(v.(string)), foldASCII(c.Values[0].Str))
 	case Ca:
 		for _, lit := range c.Values {

@@ -92,7 +92,7 @@ func genItems(rng *rand.Rand, n int) []item {
 			it.b = ptr(rng.Intn(2) == 0)
 		}
 		if rng.Intn(7) > 0 {
-			it.tm = ptr(baseTime.Add(time.Duration(rng.Intn(20))*time.Second + time.Duration(rng.Intn(3))*time.Microsecond))
+			it.tm = ptr(baseTime.Add(time.Duration(rng.Intn(20))*time.Second + time.Duration(rng.Intn(3))*Precision))
 		}
 		if rng.Intn(7) > 0 {
 			it.n = ptr(float64(rng.Intn(13)-6) / 2)
@@ -297,6 +297,17 @@ func (g *gen) cond() *Cond {
 		for k := 1 + g.rng.Intn(3); k > 0; k-- {
 			c.Values = append(c.Values, g.value(f))
 		}
+	case Sw:
+		c.Values = []Value{g.value(f)}
+		if f.Type == Time && g.rng.Intn(4) > 0 {
+			// a start of the shown text, often one that cuts into the fraction
+			s := FormatTime(c.Values[0].Time)
+			s = s[:g.rng.Intn(len(s)+1)]
+			if g.rng.Intn(2) == 0 {
+				s = strings.ToLower(s)
+			}
+			c.Values = []Value{{Kind: KindString, Raw: s, Str: s}}
+		}
 	default:
 		c.Values = []Value{g.value(f)}
 	}
@@ -304,7 +315,7 @@ func (g *gen) cond() *Cond {
 }
 
 // value makes a literal for f, often one taken from the data (then varied in
-// case, cut to a prefix or infix, or shifted by a microsecond), so conditions
+// case, cut to a prefix or infix, or shifted by a millisecond or less), so conditions
 // match some rows and not others.
 func (g *gen) value(f *Field) Value {
 	it := &g.items[g.rng.Intn(len(g.items))]
@@ -354,13 +365,13 @@ func (g *gen) value(f *Field) Value {
 		}
 		switch g.rng.Intn(6) {
 		case 0:
-			t = t.Add(time.Microsecond)
+			t = t.Add(Precision)
 		case 1:
-			t = t.Add(-time.Microsecond)
+			t = t.Add(-Precision)
 		case 2:
-			t = t.Add(time.Duration(1 + g.rng.Intn(999)))
+			t = t.Add(time.Duration(1 + g.rng.Intn(999999)))
 		case 3:
-			t = t.Add(-time.Duration(1 + g.rng.Intn(999)))
+			t = t.Add(-time.Duration(1 + g.rng.Intn(999999)))
 		}
 		zones := []*time.Location{time.UTC, time.FixedZone("", 5*3600+1800), time.FixedZone("", -8*3600)}
 		raw := t.In(zones[g.rng.Intn(len(zones))]).Format(time.RFC3339Nano)

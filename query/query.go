@@ -18,9 +18,11 @@
 //     lower() on PostgreSQL). NULLs sort first ascending and last descending on
 //     both dialects. The resource's IDColumn is always the final tie-breaker, so
 //     offset paging never repeats or skips an item.
-//   - Date-times compare in time order. Stored values have microsecond precision;
-//     a literal with finer precision is compared exactly (e.g. `eq` matches
-//     nothing) rather than rounded.
+//   - Date-times compare in time order. Stored values have millisecond
+//     precision (Precision), the precision the API shows, so a value taken from
+//     a response finds exactly its item; a literal with finer precision is
+//     compared exactly (e.g. `eq` matches nothing) rather than rounded. `sw` on
+//     a date-time is a prefix of its text as the API shows it (TimeLayout).
 package query
 
 import (
@@ -55,8 +57,8 @@ const (
 	String FieldType = iota + 1
 	// Bool is a boolean column: INTEGER 0/1 on SQLite, boolean on PostgreSQL.
 	Bool
-	// Time is a date-time column: fixed-width UTC TEXT (see FormatTime) on
-	// SQLite, timestamptz on PostgreSQL.
+	// Time is a date-time column at millisecond precision: fixed-width UTC
+	// TEXT (see FormatTime) on SQLite, timestamptz(3) on PostgreSQL.
 	Time
 	// Number is a numeric column.
 	Number
@@ -118,7 +120,7 @@ func isOp(s string) bool {
 var typeOps = map[FieldType][]Op{
 	String:     {Eq, Ne, Gt, Ge, Lt, Le, Co, Sw, In, Pr, IsNull},
 	Bool:       {Eq, Ne, In, Pr, IsNull},
-	Time:       {Eq, Ne, Gt, Ge, Lt, Le, In, Pr, IsNull},
+	Time:       {Eq, Ne, Gt, Ge, Lt, Le, In, Sw, Pr, IsNull},
 	Number:     {Eq, Ne, Gt, Ge, Lt, Le, In, Pr, IsNull},
 	StringList: {Ca, Co, Pr, IsNull},
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/micahq/mica"
+	"github.com/micahq/mica/query"
 	"github.com/micahq/mica/sqlite"
 )
 
@@ -47,7 +48,7 @@ func (f *appFixture) exec(q string, args ...any) {
 
 func (f *appFixture) now() string {
 	f.n++
-	return time.Date(2026, 1, 1, 0, 0, f.n, 0, time.UTC).Format("2006-01-02T15:04:05.000000Z")
+	return time.Date(2026, 1, 1, 0, 0, f.n, 0, time.UTC).Format(query.TimeLayout)
 }
 
 func (f *appFixture) identity(name string) *mica.Identity {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"runtime"
-	"time"
 
 	"github.com/micahq/mica"
 )
@@ -405,7 +404,7 @@ func (db *DB) updateOn(ctx context.Context, conn *sql.Conn, fn func(tx *Tx) erro
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer func() { _ = sqlTx.Rollback() }()
-	if err := fn(&Tx{Tx: sqlTx, now: db.Now().UTC().Truncate(time.Microsecond)}); err != nil {
+	if err := fn(&Tx{Tx: sqlTx, now: db.Now().UTC().Truncate(mica.TimePrecision)}); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/micahq/mica"
+	"github.com/micahq/mica/query"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -28,8 +29,9 @@ var migrationFS embed.FS
 // writeCacheKiB is the page cache of the write connection (SQLite's default is 2 MiB).
 const writeCacheKiB = 32 << 10
 
-// timeLayout is how timestamps are stored: fixed width, so text order is time order.
-const timeLayout = "2006-01-02T15:04:05.000000Z"
+// timeLayout is how timestamps are stored: fixed width, so text order is time
+// order, at mica.TimePrecision, as the API shows them (query.TimeLayout).
+const timeLayout = query.TimeLayout
 
 // DB is the SQLite store. It implements mica.Store.
 type DB struct {
@@ -205,7 +207,7 @@ func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer func() { _ = sqlTx.Rollback() }()
-	if err := fn(&Tx{Tx: sqlTx, now: db.Now().UTC().Truncate(time.Microsecond)}); err != nil {
+	if err := fn(&Tx{Tx: sqlTx, now: db.Now().UTC().Truncate(mica.TimePrecision)}); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
@@ -230,7 +232,7 @@ func formatTimePtr(t *time.Time) any {
 }
 
 func parseTime(s string) time.Time {
-	t, err := time.Parse(timeLayout, s)
+	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		return time.Time{}
 	}

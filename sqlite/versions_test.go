@@ -63,7 +63,7 @@ func TestAuthLookupCache(t *testing.T) {
 			}
 		}},
 		{"expiry in another connection", "enabled=false expires=true Anna [ORG_ADMIN]", func() {
-			f.exec(`UPDATE clients SET expires_at = '2030-01-01T00:00:00.000000Z' WHERE id = ?`, c.ID)
+			f.exec(`UPDATE clients SET expires_at = '2030-01-01T00:00:00.000Z' WHERE id = ?`, c.ID)
 		}},
 		{"identity deleted in another connection", mica.ENOTFOUND, func() {
 			f.exec(`DELETE FROM identities WHERE id = ?`, ann.ID) // cascades to the client

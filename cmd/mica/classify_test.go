@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/micahq/mica/query"
 	_ "modernc.org/sqlite"
 )
 
@@ -33,7 +34,7 @@ func seedAccounts(t *testing.T, dataDir, source string, n int) (sourceID string,
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now().UTC().Format("2006-01-02T15:04:05.000000Z")
+	now := time.Now().UTC().Format(query.TimeLayout)
 	for i := 0; i < n; i++ {
 		name := fmt.Sprintf("user%05d", i)
 		if i%3 == 0 {
