@@ -74,8 +74,6 @@ func (a *Account) Validate() error {
 type AccountFilter struct {
 	SourceID    string // only this source's accounts ("" for all)
 	MachineOnly bool   // only accounts classified as machines
-	// RecommendationType allows the v2025-only filter recommendation.type.
-	RecommendationType bool
 }
 
 // AccountService manages accounts. Accounts normally arrive through an

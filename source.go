@@ -29,8 +29,11 @@ type Source struct {
 	ManagementWorkgroup       *Ref
 	CredentialProviderEnabled bool
 	Category                  *string
-	Created                   time.Time
-	Modified                  time.Time
+	// AccountCorrelationConfig is read-only: the source's correlation config
+	// (ACCOUNT_CORRELATION_CONFIG), once one was saved; nil before.
+	AccountCorrelationConfig *Ref
+	Created                  time.Time
+	Modified                 time.Time
 }
 
 // Validate checks the fields required to create a source.

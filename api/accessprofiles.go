@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/micahq/mica"
+	"github.com/micahq/mica/query"
 )
 
 // accessProfileLevels are the user levels of list, create and get (#30, #31).
@@ -77,7 +78,7 @@ type accessProfileRequest struct {
 }
 
 func (s *Server) listAccessProfiles(w http.ResponseWriter, r *http.Request) error {
-	opt, err := listOptions(r)
+	opt, err := listOptions(r, query.ListAccessProfiles)
 	if err != nil {
 		return err
 	}

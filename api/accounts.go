@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/micahq/mica"
+	"github.com/micahq/mica/query"
 )
 
 func (s *Server) registerAccounts() {
@@ -14,6 +15,11 @@ func (s *Server) registerAccounts() {
 		Handle: s.listAccounts})
 	s.handle(&Op{ID: "getAccount", Method: http.MethodGet, Path: "/accounts/{id}", Versions: AllVersions, Auth: read,
 		Handle: s.getAccount})
+	// mica's extension of listAccounts (/mica/v1/accounts): the v2025 list plus
+	// the filter isMachine, which no ISC version documents (the console counts
+	// machine and human accounts with it).
+	s.handle(&Op{ID: "micaListAccounts", Method: http.MethodGet, Path: "/accounts", Versions: []Version{Mica}, Auth: read,
+		Handle: s.listAccounts})
 }
 
 // identityRef is the `identity` of an Account: {id, type: IDENTITY, name}.
@@ -55,6 +61,24 @@ type AccountDto struct {
 	OwnerIdentity       *mica.Ref            `json:"ownerIdentity"`
 }
 
+// betaAccountDto is an Account as beta's schema allows it: ownerIdentity is an
+// object there, not nullable, so an account without one leaves it out.
+type betaAccountDto struct {
+	AccountDto
+	OwnerIdentity *mica.Ref `json:"ownerIdentity,omitempty"`
+}
+
+// accountWire is the Account body of version v.
+func accountWire(v Version) func(a *mica.Account) any {
+	return func(a *mica.Account) any {
+		d := accountDto(a)
+		if v == Beta {
+			return betaAccountDto{AccountDto: d, OwnerIdentity: d.OwnerIdentity}
+		}
+		return d
+	}
+}
+
 func optString(s string) *string {
 	if s == "" {
 		return nil
@@ -87,7 +111,7 @@ func accountDto(a *mica.Account) AccountDto {
 }
 
 func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) error {
-	opt, err := listOptions(r)
+	opt, err := listOptions(r, query.ListAccounts)
 	if err != nil {
 		return err
 	}
@@ -96,12 +120,11 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return mica.Errorf(mica.EILLEGAL, "query parameter \"detailLevel\" must be SLIM or FULL, not %q", d)
 	}
-	f := mica.AccountFilter{RecommendationType: VersionFrom(r.Context()) == V2025}
-	page, err := s.Store.ListAccounts(r.Context(), f, opt)
+	page, err := s.Store.ListAccounts(r.Context(), mica.AccountFilter{}, opt)
 	if err != nil {
 		return err
 	}
-	writePage(w, page, accountDto)
+	writePage(w, page, accountWire(VersionFrom(r.Context())))
 	return nil
 }
 
@@ -110,6 +133,6 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, accountDto(a))
+	writeJSON(w, http.StatusOK, accountWire(VersionFrom(r.Context()))(a))
 	return nil
 }

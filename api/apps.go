@@ -447,9 +447,9 @@ func (s *Server) deleteSourceApp(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) listSourceApps(w http.ResponseWriter, r *http.Request,
+func (s *Server) listSourceApps(w http.ResponseWriter, r *http.Request, l *query.List,
 	fn func(opt mica.ListOptions) (mica.Page[*mica.SourceApp], error)) error {
-	opt, err := listOptions(r)
+	opt, err := listOptions(r, l)
 	if err != nil {
 		return err
 	}
@@ -463,19 +463,19 @@ func (s *Server) listSourceApps(w http.ResponseWriter, r *http.Request,
 
 func (s *Server) listAssignedSourceApps(w http.ResponseWriter, r *http.Request) error {
 	id := PrincipalFrom(r.Context()).IdentityID
-	return s.listSourceApps(w, r, func(opt mica.ListOptions) (mica.Page[*mica.SourceApp], error) {
+	return s.listSourceApps(w, r, query.ListAssignedSourceApp, func(opt mica.ListOptions) (mica.Page[*mica.SourceApp], error) {
 		return s.Store.ListAssignedSourceApps(r.Context(), id, opt)
 	})
 }
 
 func (s *Server) listAvailableSourceApps(w http.ResponseWriter, r *http.Request) error {
-	return s.listSourceApps(w, r, func(opt mica.ListOptions) (mica.Page[*mica.SourceApp], error) {
+	return s.listSourceApps(w, r, query.ListAvailableSourceApps, func(opt mica.ListOptions) (mica.Page[*mica.SourceApp], error) {
 		return s.Store.ListAvailableSourceApps(r.Context(), opt)
 	})
 }
 
 func (s *Server) listAllSourceApps(w http.ResponseWriter, r *http.Request) error {
-	return s.listSourceApps(w, r, func(opt mica.ListOptions) (mica.Page[*mica.SourceApp], error) {
+	return s.listSourceApps(w, r, query.ListAllSourceApp, func(opt mica.ListOptions) (mica.Page[*mica.SourceApp], error) {
 		return s.Store.ListSourceApps(r.Context(), opt)
 	})
 }
@@ -523,7 +523,7 @@ func accessProfileDetailsDto(p *mica.AppAccessProfile) AccessProfileDetailsDto {
 }
 
 func (s *Server) listSourceAppAccessProfiles(w http.ResponseWriter, r *http.Request) error {
-	opt, err := listOptions(r)
+	opt, err := listOptions(r, query.ListAccessProfilesForSourceApp)
 	if err != nil {
 		return err
 	}
@@ -602,7 +602,7 @@ func userAppDto(u *mica.UserApp) UserAppDto {
 }
 
 func (s *Server) listOwnedUserApps(w http.ResponseWriter, r *http.Request) error {
-	opt, err := listOptions(r)
+	opt, err := listOptions(r, query.ListOwnedUserApps)
 	if err != nil {
 		return err
 	}
@@ -615,7 +615,7 @@ func (s *Server) listOwnedUserApps(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) listAllUserApps(w http.ResponseWriter, r *http.Request) error {
-	opt, err := listOptions(r)
+	opt, err := listOptions(r, query.ListAllUserApps)
 	if err != nil {
 		return err
 	}

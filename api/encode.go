@@ -73,15 +73,21 @@ func decodeJSON(r *http.Request, v any, types ...string) error {
 	return nil
 }
 
-// listOptions reads the standard collection parameters of a list request.
-func listOptions(r *http.Request) (mica.ListOptions, error) {
+// listOptions reads the standard collection parameters of a request to list l,
+// and holds its filters and sorters to what the request's API version documents
+// for l (a 400 naming the field, operator or sorter otherwise).
+func listOptions(r *http.Request, l *query.List) (mica.ListOptions, error) {
 	q := r.URL.Query()
 	page, err := query.ParsePage(q)
 	if err != nil {
 		return mica.ListOptions{}, err
 	}
-	return mica.ListOptions{Filters: q.Get("filters"), Sorters: q.Get("sorters"),
-		Limit: page.Limit, Offset: page.Offset, Count: page.Count}, nil
+	opt := mica.ListOptions{Filters: q.Get("filters"), Sorters: q.Get("sorters"),
+		Limit: page.Limit, Offset: page.Offset, Count: page.Count}
+	if err := l.For(string(VersionFrom(r.Context()))).Check(opt.Filters, opt.Sorters); err != nil {
+		return mica.ListOptions{}, err
+	}
+	return opt, nil
 }
 
 // writePage writes a collection page, with X-Total-Count when it was counted.

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/micahq/mica"
+	"github.com/micahq/mica/query"
 )
 
 func (s *Server) registerIdentities() {
@@ -54,7 +55,7 @@ func identityDto(i *mica.Identity) IdentityDto {
 }
 
 func (s *Server) listIdentities(w http.ResponseWriter, r *http.Request) error {
-	opt, err := listOptions(r)
+	opt, err := listOptions(r, query.ListIdentities)
 	if err != nil {
 		return err
 	}

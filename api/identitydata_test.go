@@ -341,18 +341,19 @@ func TestLoadAccountsEndToEnd(t *testing.T) {
 	if got["id"] != a1["id"] || got["sourceOwner"].(map[string]any)["id"] != h.admin.ID {
 		t.Fatalf("get account = %v", got)
 	}
-	// Filters of §4 plus isMachine; recommendation.type only in v2025.
+	// Filters of §4; recommendation.type only in v2025; isMachine only in mica's extension.
 	for q, want := range map[string]int{
-		"filters=uncorrelated+eq+true":                                      1,
-		"filters=isMachine+eq+false+and+sourceId+eq+%22" + files.ID + "%22": 2,
-		"filters=recommendation.method+isnull":                              4,
-		"filters=recommendation.type+isnull":                                4,
+		"/v2025/accounts?filters=uncorrelated+eq+true":                                        1,
+		"/mica/v1/accounts?filters=isMachine+eq+false+and+sourceId+eq+%22" + files.ID + "%22": 2,
+		"/v2025/accounts?filters=recommendation.method+isnull":                                4,
+		"/v2025/accounts?filters=recommendation.type+isnull":                                  4,
 	} {
-		r := h.do(http.MethodGet, "/v2025/accounts?"+q, tierAdmin, nil)
+		r := h.do(http.MethodGet, q, tierAdmin, nil)
 		if r.status != 200 || len(r.array(t)) != want {
 			t.Errorf("%s: %d %s", q, r.status, r.body)
 		}
 	}
+	checkError(t, h.do(http.MethodGet, "/v2025/accounts?filters=isMachine+eq+true", tierAdmin, nil), 400)
 	checkError(t, h.do(http.MethodGet, "/v2024/accounts?filters=recommendation.type+isnull", tierAdmin, nil), 400)
 	checkError(t, h.do(http.MethodGet, "/v2024/accounts?detailLevel=TINY", tierAdmin, nil), 400)
 	checkError(t, h.do(http.MethodGet, "/v2024/identities?defaultFilter=SOME", tierAdmin, nil), 400)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/micahq/mica"
+	"github.com/micahq/mica/query"
 )
 
 func (s *Server) registerMachineAccounts() {
@@ -69,7 +70,7 @@ func machineAccountDto(a *mica.Account) MachineAccountDto {
 }
 
 func (s *Server) listMachineAccounts(w http.ResponseWriter, r *http.Request) error {
-	opt, err := listOptions(r)
+	opt, err := listOptions(r, query.ListMachineAccounts)
 	if err != nil {
 		return err
 	}

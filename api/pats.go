@@ -10,6 +10,7 @@ import (
 
 	"github.com/micahq/mica"
 	"github.com/micahq/mica/oauth"
+	"github.com/micahq/mica/query"
 )
 
 // PAT rules (REFERENCE.md §14.8): token validity bounds and the old-version expiry window.
@@ -120,7 +121,7 @@ func (s *Server) listPATs(w http.ResponseWriter, r *http.Request) error {
 			return mica.Errorf(mica.EFORBIDDEN, "listing other identities' personal access tokens needs %s; use owner-id=me", ScopeAllPATRead)
 		}
 	}
-	opt, err := listOptions(r)
+	opt, err := listOptions(r, query.ListPersonalAccessTokens)
 	if err != nil {
 		return err
 	}

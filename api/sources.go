@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/micahq/mica"
+	"github.com/micahq/mica/query"
 )
 
 func (s *Server) registerSources() {
@@ -64,11 +65,12 @@ func sourceDto(src *mica.Source) SourceDto {
 		ConnectionType: src.ConnectionType, ConnectorImplementationID: src.ConnectorImplementationID,
 		Created: Time(src.Created), Modified: Time(src.Modified),
 		CredentialProviderEnabled: src.CredentialProviderEnabled, Category: src.Category,
+		AccountCorrelationConfig: src.AccountCorrelationConfig,
 	}
 }
 
 func (s *Server) listSources(w http.ResponseWriter, r *http.Request) error {
-	opt, err := listOptions(r)
+	opt, err := listOptions(r, query.ListSources)
 	if err != nil {
 		return err
 	}

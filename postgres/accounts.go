@@ -176,12 +176,8 @@ func accountWhere(f mica.AccountFilter) (string, args) {
 
 // ListAccounts lists accounts with the standard collection parameters.
 func (db *DB) ListAccounts(ctx context.Context, f mica.AccountFilter, opt mica.ListOptions) (mica.Page[*mica.Account], error) {
-	res := query.Accounts
-	if f.RecommendationType {
-		res = query.AccountsV2025
-	}
 	where, a := accountWhere(f)
-	return list(ctx, db.pool, res, opt, "SELECT "+accountColumns, "FROM accounts a", where, a,
+	return list(ctx, db.pool, query.Accounts, opt, "SELECT "+accountColumns, "FROM accounts a", where, a,
 		func(r pgx.Rows) (*mica.Account, error) { return scanAccount(r) })
 }
 

@@ -15,14 +15,23 @@ const sourceColumns = `s.id, s.name, s.description, s.owner_id, s.owner_name, s.
 	s.connector_id, s.connector_name, s.connection_type, s.connector_implementation_id, s.management_workgroup,
 	s.credential_provider_enabled, s.category, s.created, s.modified`
 
+// sourceSelect reads a source with its correlation config's id and name.
+const sourceSelect = sourceColumns + `,
+	(SELECT cc.id FROM correlation_configs cc WHERE cc.source_id = s.id),
+	(SELECT cc.name FROM correlation_configs cc WHERE cc.source_id = s.id)`
+
 func scanSource(sc scanner) (*mica.Source, error) {
 	var s mica.Source
 	var cluster, workgroup, attrs, features []byte
+	var ccID, ccName *string
 	if err := sc.Scan(&s.ID, &s.Name, &s.Description, &s.Owner.ID, &s.Owner.Name, &cluster, &s.Type, &s.Connector,
 		&s.ConnectorClass, &attrs, &s.DeleteThreshold, &s.Authoritative, &features, &s.Healthy, &s.Status,
 		&s.ConnectorID, &s.ConnectorName, &s.ConnectionType, &s.ConnectorImplementationID, &workgroup,
-		&s.CredentialProviderEnabled, &s.Category, &s.Created, &s.Modified); err != nil {
+		&s.CredentialProviderEnabled, &s.Category, &s.Created, &s.Modified, &ccID, &ccName); err != nil {
 		return nil, err
+	}
+	if ccID != nil {
+		s.AccountCorrelationConfig = &mica.Ref{Type: "ACCOUNT_CORRELATION_CONFIG", ID: *ccID, Name: str(ccName)}
 	}
 	s.Owner.Type = "IDENTITY"
 	if cluster != nil {
@@ -38,7 +47,7 @@ func scanSource(sc scanner) (*mica.Source, error) {
 }
 
 func getSource(ctx context.Context, q queryer, id string, lock bool) (*mica.Source, error) {
-	sql := `SELECT ` + sourceColumns + ` FROM sources s WHERE s.id = $1`
+	sql := `SELECT ` + sourceSelect + ` FROM sources s WHERE s.id = $1`
 	if lock {
 		sql += ` FOR NO KEY UPDATE`
 	}
@@ -120,7 +129,7 @@ func (db *DB) GetSource(ctx context.Context, id string) (*mica.Source, error) {
 
 // FindSourceByName finds a source by id or name (case-insensitive).
 func (db *DB) FindSourceByName(ctx context.Context, name string) (*mica.Source, error) {
-	s, err := scanSource(db.pool.QueryRow(ctx, `SELECT `+sourceColumns+` FROM sources s
+	s, err := scanSource(db.pool.QueryRow(ctx, `SELECT `+sourceSelect+` FROM sources s
 		WHERE s.id = $1 OR lower(s.name) = lower($1) ORDER BY s.id = $1 DESC LIMIT 1`, name))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, mica.Errorf(mica.ENOTFOUND, "source %q not found", name)
@@ -132,7 +141,7 @@ func (db *DB) FindSourceByName(ctx context.Context, name string) (*mica.Source, 
 
 // ListSources lists sources with the standard collection parameters.
 func (db *DB) ListSources(ctx context.Context, opt mica.ListOptions) (mica.Page[*mica.Source], error) {
-	return list(ctx, db.pool, query.Sources, opt, "SELECT "+sourceColumns, "FROM sources s", "", nil,
+	return list(ctx, db.pool, query.Sources, opt, "SELECT "+sourceSelect, "FROM sources s", "", nil,
 		func(r pgx.Rows) (*mica.Source, error) { return scanSource(r) })
 }
 

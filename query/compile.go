@@ -1,6 +1,7 @@
 package query
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -172,6 +173,13 @@ func (b *builder) compare(f *Field, col, op string, v any) string {
 	if f.Type == String {
 		return b.d.CompareFold(col, op, b.bind(v, String))
 	}
+	if f.Type == Object {
+		eq := b.d.ObjectEq(col, b.bind(v, Object))
+		if op == "<>" {
+			return "NOT (" + eq + ")"
+		}
+		return eq
+	}
 	return col + " " + op + " " + b.bind(v, f.Type)
 }
 
@@ -258,6 +266,15 @@ func (b *builder) literal(f *Field, op Op, v Value) (any, error) {
 			return v.Int, nil
 		}
 		return v.Num, nil
+	case Object:
+		if v.Kind != KindString {
+			return nil, illegal("invalid value for field %q: expected a JSON object in a double-quoted string, got %s", f.Name, v.describe())
+		}
+		s, ok := canonicalObject(v.Str)
+		if !ok {
+			return nil, illegal("invalid value for field %q: %s is not a JSON object", f.Name, v.describe())
+		}
+		return s, nil
 	case Time:
 		if op == Sw {
 			return timePrefix(f, v)
@@ -281,6 +298,20 @@ func (b *builder) literal(f *Field, op Op, v Value) (any, error) {
 		return t, nil
 	}
 	return nil, fmt.Errorf("query: field %q has invalid type %v", f.Name, f.Type)
+}
+
+// canonicalObject brings a JSON object to the text encoding/json writes for
+// it (keys sorted, no spaces), the form Object columns hold.
+func canonicalObject(s string) (string, bool) {
+	var m map[string]any
+	if err := json.Unmarshal([]byte(s), &m); err != nil || m == nil {
+		return "", false
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "", false
+	}
+	return string(b), true
 }
 
 // timePrefix is the literal of `sw` on a date-time: a string, compared with the
@@ -312,6 +343,8 @@ func (r *Resource) orderBy(d Dialect, terms []SortTerm) (string, error) {
 			hasID = true
 		} else if k.typ == String {
 			expr = d.SortKeyFold(expr)
+		} else if k.typ == Object {
+			expr = d.ObjectSortKey(expr)
 		}
 		parts = append(parts, d.Order(expr, k.desc))
 	}

@@ -58,10 +58,14 @@ func TestResourcesMatchSpec(t *testing.T) {
 		{Sources, "features", "ca, co"},
 		{Sources, "healthy", "isnull"},
 		{Sources, "category", "co, eq, ge, gt, in, le, lt, ne, sw"},
-		{Accounts, "recommendation.method", "eq, in, isnull"},
-		{Accounts, "recommendation.type", "<none>"},
-		{AccountsV2025, "recommendation.type", "eq, in, isnull"},
-		{Accounts, "isMachine", "eq"},
+		{ListSources.For("v3"), "created", "eq, ge, gt, in, le, lt, ne, isnull, sw"},
+		{ListSources.For("beta"), "created", "eq"},
+		{ListAccounts.For("v3"), "recommendation.method", "eq, in, isnull"},
+		{ListAccounts.For("v2024"), "recommendation.type", "<none>"},
+		{ListAccounts.For("v2025"), "recommendation.type", "eq, in, isnull"},
+		{ListAccounts.For("beta"), "created", "eq, ge, gt, le"},
+		{ListAccounts.For("v2026"), "isMachine", "<none>"},
+		{ListAccounts.For("mica"), "isMachine", "eq"},
 		{Identities, "firstname", "eq, sw"},
 		{AccessProfiles, "created", "gt, ge, le"},
 		{SourceAppsAssigned, "name", "eq, in, co, sw"},
@@ -78,6 +82,9 @@ func TestResourcesMatchSpec(t *testing.T) {
 		if got := ops(c.r, c.field); got != c.want {
 			t.Errorf("%s %s: ops %q, want %q", c.r.Name, c.field, got, c.want)
 		}
+	}
+	if ListAccounts.For("beta").sorter("sourceOwner.name") == nil || ListAccounts.For("v1").sorter("hasEntitlements") != nil {
+		t.Error("sourceOwner.name and hasEntitlements sort beta's accounts only")
 	}
 	if SourceAppsAssigned.sorter("owner.id") != nil || SourceAppsAvailable.sorter("owner.id") == nil {
 		t.Error("owner.id must sort /source-apps but not /source-apps/assigned")
@@ -123,6 +130,17 @@ func TestCompileSQL(t *testing.T) {
 				"EXISTS (SELECT 1 FROM json_each(s.features) AS je WHERE je.value COLLATE NOCASE = ?))", "", []any{"A", "b"}},
 		{Postgres, Sources, `features co "A"`, "", 1,
 			"(EXISTS (SELECT 1 FROM jsonb_array_elements_text(s.features) AS je(v) WHERE lower(je.v) = lower($2::text)))", "", []any{"A"}},
+		{SQLite, Sources, `created sw "2024-01"`, "", 0,
+			"(s.created IS NOT NULL AND instr(lower(s.created), lower(?)) = 1)", "", []any{"2024-01"}},
+		{Postgres, Sources, `modified sw "2024-01-02T"`, "", 0,
+			`(s.modified IS NOT NULL AND starts_with(lower(to_char(s.modified AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), lower($1::text)))`,
+			"", []any{"2024-01-02T"}},
+		{SQLite, MachineAccounts, `attributes eq "{\"b\": 1, \"a\": \"x\"}"`, "-attributes", 0,
+			"((COALESCE(a.machine_attributes, '{}')) IS NOT NULL AND (COALESCE(a.machine_attributes, '{}')) = ?)",
+			"(COALESCE(a.machine_attributes, '{}')) DESC, a.id ASC", []any{`{"a":"x","b":1}`}},
+		{Postgres, MachineAccounts, `attributes eq "{}"`, "attributes", 0,
+			"((COALESCE(a.machine_attributes, '{}')) IS NOT NULL AND ((COALESCE(a.machine_attributes, '{}')))::jsonb = $1::jsonb)",
+			`((COALESCE(a.machine_attributes, '{}')))::text COLLATE "C" ASC NULLS FIRST, a.id ASC NULLS FIRST`, []any{`{}`}},
 		// A literal finer than the stored millisecond is compared exactly.
 		{SQLite, Sources, `created eq 2024-01-02T03:04:05.0001Z`, "", 0, "(1 = 0)", "", nil},
 		{SQLite, Sources, `created ne 2024-01-02T03:04:05.0001Z`, "", 0, "(1 = 1)", "", nil},
@@ -186,7 +204,10 @@ func TestCompileErrors(t *testing.T) {
 		{Sources, `foo eq "x"`, "", mica.EILLEGAL, `field "foo" is not filterable; filterable fields: id, name, type, owner.id, features, created`},
 		{Sources, `Name eq "x"`, "", mica.EILLEGAL, `field "Name" is not filterable (did you mean "name"?)`},
 		{Sources, `id co "x"`, "", mica.EILLEGAL, `operator "co" is not supported for field "id"; allowed: eq, in, ge, gt, le, lt, ne, isnull, sw`},
-		{Sources, `created sw "2024"`, "", mica.EILLEGAL, `operator "sw" is not supported for field "created"`},
+		{ListSources.For("beta"), `created sw "2024"`, "", mica.EILLEGAL, `operator "sw" is not supported for field "created"; allowed: eq`},
+		{Sources, `created sw 5`, "", mica.EILLEGAL, `expected a double-quoted start of a date-time`},
+		{MachineAccounts, `attributes eq "[1]"`, "", mica.EILLEGAL, `string "[1]" is not a JSON object`},
+		{MachineAccounts, `attributes eq true`, "", mica.EILLEGAL, `expected a JSON object in a double-quoted string`},
 		{Sources, `pr name`, "", mica.EILLEGAL, `operator "pr" is not supported for field "name"`},
 		{Sources, `healthy eq true`, "", mica.EILLEGAL, `operator "eq" is not supported for field "healthy"; allowed: isnull`},
 		{Sources, `authoritative eq "true"`, "", mica.EILLEGAL, `invalid value for field "authoritative": expected true or false, got string "true"`},
@@ -207,7 +228,9 @@ func TestCompileErrors(t *testing.T) {
 		{testRes, `n eq "5"`, "", mica.EILLEGAL, `invalid value for field "n": expected a number, got string "5"`},
 		{UserApps, `name eq "user app name"`, "", mica.EILLEGAL, `field "name" is not filterable; filterable fields: id, ownerName, ownerAlias, accountId, sourceAppId`},
 		{UserApps, `ownerId eq "x"`, "", mica.EILLEGAL, `field "ownerId" is not filterable`},
-		{Accounts, `recommendation.type eq "HUMAN"`, "", mica.EILLEGAL, `field "recommendation.type" is not filterable`},
+		{ListAccounts.For("v2026"), `recommendation.type eq "HUMAN"`, "", mica.EILLEGAL, `field "recommendation.type" is not filterable`},
+		{ListAccounts.For("v2025"), `isMachine eq true`, "", mica.EILLEGAL, `field "isMachine" is not filterable`},
+		{ListAccounts.For("v3"), "", "hasEntitlements", mica.EILLEGAL, `field "hasEntitlements" is not sortable`},
 		{Sources, `name eq`, "", mica.EINVALID, `invalid filter at position 8: expected a value after "eq"`},
 		{Sources, "", "foo", mica.EILLEGAL, `field "foo" is not sortable; sortable fields: type, created, modified, name, owner.name`},
 		{Sources, "", "name,features", mica.EILLEGAL, `field "features" is not sortable`},

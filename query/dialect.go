@@ -46,6 +46,12 @@ type Dialect interface {
 	// TimeText returns the date-time col as text in TimeLayout, the form the
 	// API shows (for `sw` on a date-time).
 	TimeText(col string) string
+	// ObjectEq reports whether the Object col equals the JSON object arg (a
+	// placeholder bound to its text in encoding/json's form).
+	ObjectEq(col, arg string) string
+	// ObjectSortKey returns the expression that orders the Object col by its
+	// text, byte by byte.
+	ObjectSortKey(col string) string
 }
 
 // Precision is the precision of every stored date-time: the API shows
@@ -116,10 +122,15 @@ func (sqliteDialect) BoolArg(b bool) any {
 func (sqliteDialect) TimeArg(t time.Time) any    { return FormatTime(t) }
 func (sqliteDialect) TimeText(col string) string { return col }
 
+// SQLite keeps Object columns as the text encoding/json writes, the form the
+// literal is brought to: equal objects have equal text.
+func (sqliteDialect) ObjectEq(col, arg string) string { return col + " = " + arg }
+func (sqliteDialect) ObjectSortKey(col string) string { return col }
+
 type postgresDialect struct{}
 
 var pgTypes = map[FieldType]string{
-	String: "text", Bool: "boolean", Time: "timestamptz", Number: "numeric", StringList: "text",
+	String: "text", Bool: "boolean", Time: "timestamptz", Number: "numeric", StringList: "text", Object: "jsonb",
 }
 
 func (postgresDialect) Name() string { return "postgres" }
@@ -156,8 +167,12 @@ func (postgresDialect) Order(expr string, desc bool) string {
 	}
 	return expr + " ASC NULLS FIRST"
 }
-func (postgresDialect) BoolArg(b bool) any      { return b }
-func (postgresDialect) TimeArg(t time.Time) any { return t.UTC() }
+func (postgresDialect) BoolArg(b bool) any              { return b }
+func (postgresDialect) TimeArg(t time.Time) any         { return t.UTC() }
+func (postgresDialect) ObjectEq(col, arg string) string { return "(" + col + ")::jsonb = " + arg }
+
+// PostgreSQL keeps Object columns as json, the text mica wrote.
+func (postgresDialect) ObjectSortKey(col string) string { return "(" + col + `)::text COLLATE "C"` }
 func (postgresDialect) TimeText(col string) string {
 	return `to_char(` + col + ` AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
 }

@@ -12,7 +12,8 @@ import (
 // real SQLite database (query/property_test.go, query/fuzz_test.go).
 
 // Row is one item of a resource. Value returns the value of a public field or
-// sorter name: a string, bool, float64, time.Time or []string, nil for NULL.
+// sorter name: a string, bool, float64, time.Time or []string, nil for NULL;
+// an Object is its JSON text in encoding/json's form ("{}" for none).
 type Row interface {
 	Value(name string) any
 }
@@ -106,7 +107,7 @@ func compareNullable(a, b any, typ FieldType) int {
 		return -1
 	case b == nil:
 		return 1
-	case typ == 0:
+	case typ == 0, typ == Object:
 		return strings.Compare(a.(string), b.(string))
 	}
 	return compareValues(a, b)
@@ -137,6 +138,9 @@ func literalOf(t FieldType, v Value) any {
 		return v.Bool
 	case Number:
 		return v.Num
+	case Object:
+		s, _ := canonicalObject(v.Str)
+		return s
 	case Time:
 		tm := v.Time
 		if v.Kind == KindString {
@@ -213,6 +217,10 @@ func matchExpr(r *Resource, x Expr, row Row) bool {
 }
 
 func matchCond(f *Field, c *Cond, v any) bool {
+	if f.Type == Object {
+		eq := v != nil && v.(string) == literalOf(Object, c.Values[0])
+		return eq == (c.Op == Eq)
+	}
 	switch c.Op {
 	case Pr:
 		return v != nil

@@ -66,6 +66,12 @@ const (
 	// SQLite, a jsonb array of strings on PostgreSQL. It supports `ca` (contains
 	// all) and `co` (contains an element equal to, case-insensitively).
 	StringList
+	// Object is a JSON object column, as the JSON text mica writes (keys
+	// sorted, no spaces: encoding/json's form); a NULL column is the empty
+	// object. A literal is a string holding a JSON object: `eq` compares
+	// objects (key order and spacing aside), and sorting orders their text
+	// byte by byte.
+	Object
 )
 
 // String returns the name of the type as used in error messages.
@@ -81,6 +87,8 @@ func (t FieldType) String() string {
 		return "number"
 	case StringList:
 		return "string list"
+	case Object:
+		return "JSON object"
 	}
 	return fmt.Sprintf("FieldType(%d)", int(t))
 }
@@ -123,6 +131,7 @@ var typeOps = map[FieldType][]Op{
 	Time:       {Eq, Ne, Gt, Ge, Lt, Le, In, Sw, Pr, IsNull},
 	Number:     {Eq, Ne, Gt, Ge, Lt, Le, In, Pr, IsNull},
 	StringList: {Ca, Co, Pr, IsNull},
+	Object:     {Eq, Ne},
 }
 
 // Field is a filterable field of a resource: its public name, the SQL

@@ -1,42 +1,59 @@
 package query
 
-// Per-resource allowlists. Fields, operators and sorters are those of the
-// official `filters` and `sorters` descriptions (REFERENCE.md §3, §4, §14.3 and
-// the isc-supporting-* / isc-data-* OpenAPI slices). Where versions differ the
-// allowlist is their union (e.g. beta's extra accounts sorter hasEntitlements),
-// except where noted.
+import (
+	"fmt"
+	"strings"
+)
+
+// The allowlists come in two layers.
+//
+// A store allowlist (Sources, Accounts, ...) is what the stores compile
+// against: every field and sorter any version documents for one list, with the
+// SQL expression it maps to. Its semantics are the same in every version.
+//
+// A List (ListSources, ListAccounts, ...) says what each API version documents
+// for that list: the fields with their operators and the sorters of that
+// version's `filters` and `sorters` descriptions (REFERENCE.md §3, §4, §14.3;
+// the isc-*, isc-supporting-* and isc-data-* documents), as a view of the store
+// allowlist. The API checks a request against its version's view, so beta keeps
+// beta's rules and nothing undocumented is accepted; the generated conformance
+// test (api/collections_test.go) reads the same documents and holds mica to them.
 //
 // Columns assumed (table aliases in brackets). Sources [s]: id, name, type,
 // owner_id, owner_name, description, features (JSON array), created, modified,
 // authoritative, healthy, status, connection_type, connector_name, category,
-// management_workgroup_id. Accounts [a]: id, name, native_identity, source_id,
-// identity_id, uuid, has_entitlements, uncorrelated, manually_correlated, origin,
-// created, modified, is_machine, recommendation_type, recommendation_method,
-// source_name and identity_name (both denormalised). Machine accounts [a] also
-// assume: description, machine_identity_id, machine_identity_name, subtype,
-// access_type, environment, owner_identity_id, owner_identity_name, enabled,
-// locked. Identities [i]: id, name, alias, first_name, last_name, email,
-// cloud_status, processing_state, correlated, protected. Access profiles [ap]:
-// id, name, owner_id, source_id, requestable, created, modified. Source apps
-// [sa]: id, name, created, modified, account_source_id, owner_id, enabled.
-// User apps [ua]: id, owner_id, owner_name, owner_alias, account_id,
-// source_app_id.
+// management_workgroup_id; correlation_configs (source_id, id, name). Accounts
+// [a]: id, name, native_identity, source_id, identity_id, uuid,
+// has_entitlements, uncorrelated, manually_correlated, origin, created,
+// modified, is_machine, recommendation_type, recommendation_method,
+// authoritative (the source's, copied), disabled, source_name and
+// identity_name (both denormalised); identities (id, status, correlated) and
+// sources (id, owner_name, connection_type) through correlated subqueries.
+// Machine accounts [a] also assume: description, machine_identity_id,
+// machine_identity_name, subtype, access_type, environment, owner_identity_id,
+// owner_identity_name, locked, machine_attributes (JSON object text).
+// Identities [i]: id, name, alias, first_name, last_name, email, cloud_status,
+// processing_state, correlated, protected. Access profiles [ap]: id, name,
+// owner_id, source_id, requestable, created, modified. Source apps [sa]: id,
+// name, created, modified, account_source_id, owner_id, enabled. User apps
+// [ua]: id, owner_id, owner_name, owner_alias, account_id, source_app_id.
+// Personal access tokens [c]: id, last_used.
 //
-// Documented fields left out because mica has no column for them (a filter or
-// sort on them is a 400 naming the allowed fields):
-//   - sources sorters accountCorrelationConfig.id/.name and
-//     managerCorrelationRule.type/.id/.name;
-//   - accounts filters identity.correlated, identity.identityState,
-//     source.authoritative and source.connectionType, and the same sorters plus
-//     beta's sourceOwner.name;
-//   - machine-accounts filter and sorter `attributes` (a JSON object).
-//
-// Other deliberate differences: the sources filters created and modified list
-// `sw`, which has no meaning on a date-time, so it is left out; accounts
-// `entitlements` is mapped to has_entitlements (the same boolean as
-// hasEntitlements); machine accounts subtype.technicalName and
-// subtype.displayName both map to the single subtype column, and ownerIdentity
-// to owner_identity_id.
+// Choices where the documents say a field but not its meaning:
+//   - accounts `entitlements` is the boolean hasEntitlements;
+//     `source.authoritative` is the account's `authoritative` (the source's
+//     flag, which cannot change); `identity.identityState` is the identity's
+//     status, as the account's `identityState` shows it; `identity.correlated`
+//     is the identity's correlated flag (null without an identity).
+//   - sources `managerCorrelationRule.*` sort as null: mica has no manager
+//     correlation rules, and every source shows null there.
+//   - machine accounts: subtype.technicalName and subtype.displayName both are
+//     the single subtype; ownerIdentity is ownerIdentity.id; ownerIdentity and
+//     enabled are what the body shows (the correlated identity when no owner
+//     was set; not disabled); attributes is a JSON object (`attributes eq
+//     "{\"app\":\"billing\"}"` compares objects, key order aside, and sorting
+//     orders the objects' JSON text with sorted keys).
+//   - `sw` on a date-time compares the start of the date-time as shown.
 
 func fld(name, col string, t FieldType, ops ...Op) Field {
 	return Field{Name: name, Column: col, Type: t, Ops: ops}
@@ -46,7 +63,19 @@ func srt(name, col string, t FieldType) Sorter {
 	return Sorter{Name: name, Column: col, Type: t}
 }
 
-// Sources is GET /sources (listSources).
+// Subqueries of the accounts allowlist: what an account shows of its source and identity.
+const (
+	accountIdentityState  = "(SELECT NULLIF(i.status, '') FROM identities i WHERE i.id = a.identity_id)"
+	accountIdentityCorr   = "(SELECT i.correlated FROM identities i WHERE i.id = a.identity_id)"
+	accountConnectionType = "(SELECT NULLIF(s.connection_type, '') FROM sources s WHERE s.id = a.source_id)"
+	accountSourceOwner    = "(SELECT s.owner_name FROM sources s WHERE s.id = a.source_id)"
+	sourceCorrelationID   = "(SELECT cc.id FROM correlation_configs cc WHERE cc.source_id = s.id)"
+	sourceCorrelationName = "(SELECT cc.name FROM correlation_configs cc WHERE cc.source_id = s.id)"
+	// noValue is a sort key every row has as null.
+	noValue = "CAST(NULL AS TEXT)"
+)
+
+// Sources is the store allowlist of GET /sources (listSources).
 var Sources = &Resource{
 	Name: "sources",
 	Fields: []Field{
@@ -55,8 +84,8 @@ var Sources = &Resource{
 		fld("type", "s.type", String, Eq, In, Ge, Gt, Ne, IsNull, Sw),
 		fld("owner.id", "s.owner_id", String, Eq, In, Ge, Gt, Le, Lt, Ne, IsNull, Sw),
 		fld("features", "s.features", StringList, Ca, Co),
-		fld("created", "s.created", Time, Eq, Ge, Gt, In, Le, Lt, Ne, IsNull),
-		fld("modified", "s.modified", Time, Eq, Ge, Gt, In, Le, Lt, Ne, IsNull),
+		fld("created", "s.created", Time, Eq, Ge, Gt, In, Le, Lt, Ne, IsNull, Sw),
+		fld("modified", "s.modified", Time, Eq, Ge, Gt, In, Le, Lt, Ne, IsNull, Sw),
 		fld("managementWorkgroup.id", "s.management_workgroup_id", String, Eq, Ge, Gt, In, Le, Lt, Ne, IsNull, Sw),
 		fld("description", "s.description", String, Eq, Sw),
 		fld("authoritative", "s.authoritative", Bool, Eq, Ne, IsNull),
@@ -77,6 +106,11 @@ var Sources = &Resource{
 		srt("id", "s.id", String),
 		srt("description", "s.description", String),
 		srt("owner.id", "s.owner_id", String),
+		srt("accountCorrelationConfig.id", sourceCorrelationID, String),
+		srt("accountCorrelationConfig.name", sourceCorrelationName, String),
+		srt("managerCorrelationRule.type", noValue, String),
+		srt("managerCorrelationRule.id", noValue, String),
+		srt("managerCorrelationRule.name", noValue, String),
 		srt("authoritative", "s.authoritative", Bool),
 		srt("managementWorkgroup.id", "s.management_workgroup_id", String),
 		srt("connectorName", "s.connector_name", String),
@@ -86,8 +120,11 @@ var Sources = &Resource{
 	DefaultSort: "name",
 }
 
-func accountFields() []Field {
-	return []Field{
+// Accounts is the store allowlist of GET /accounts (listAccounts), with mica's
+// extension isMachine (GET /mica/v1/accounts only).
+var Accounts = &Resource{
+	Name: "accounts",
+	Fields: []Field{
 		fld("id", "a.id", String, Eq, In, Sw),
 		fld("identityId", "a.identity_id", String, Eq, In, Sw),
 		fld("name", "a.name", String, Eq, In, Sw),
@@ -99,17 +136,18 @@ func accountFields() []Field {
 		fld("origin", "a.origin", String, Eq, In),
 		fld("manuallyCorrelated", "a.manually_correlated", Bool, Eq),
 		fld("identity.name", "a.identity_name", String, Eq, In, Sw),
+		fld("identity.correlated", accountIdentityCorr, Bool, Eq),
+		fld("identity.identityState", accountIdentityState, String, Eq, In),
 		fld("source.displayableName", "a.source_name", String, Eq, In),
+		fld("source.authoritative", "a.authoritative", Bool, Eq),
+		fld("source.connectionType", accountConnectionType, String, Eq, In),
 		fld("recommendation.method", "a.recommendation_method", String, Eq, In, IsNull),
+		fld("recommendation.type", "a.recommendation_type", String, Eq, In, IsNull),
 		fld("created", "a.created", Time, Eq, Ge, Gt, Le, Lt),
 		fld("modified", "a.modified", Time, Eq, Ge, Gt, Le, Lt),
-		// mica extension, not in the ISC spec: filter on the machine flag.
 		fld("isMachine", "a.is_machine", Bool, Eq),
-	}
-}
-
-func accountSorters() []Sorter {
-	return []Sorter{
+	},
+	Sorters: []Sorter{
 		srt("id", "a.id", String),
 		srt("name", "a.name", String),
 		srt("created", "a.created", Time),
@@ -123,27 +161,23 @@ func accountSorters() []Sorter {
 		srt("entitlements", "a.has_entitlements", Bool),
 		srt("origin", "a.origin", String),
 		srt("identity.name", "a.identity_name", String),
+		srt("identity.identityState", accountIdentityState, String),
+		srt("identity.correlated", accountIdentityCorr, Bool),
 		srt("source.displayableName", "a.source_name", String),
-	}
-}
-
-// Accounts is GET /accounts (listAccounts) in every version but v2025. It adds
-// the mica extension `isMachine` (eq).
-var Accounts = &Resource{
-	Name:     "accounts",
-	Fields:   accountFields(),
-	Sorters:  accountSorters(),
+		srt("source.authoritative", "a.authoritative", Bool),
+		srt("source.connectionType", accountConnectionType, String),
+		srt("sourceOwner.name", accountSourceOwner, String),
+	},
 	IDColumn: "a.id",
 }
 
-// AccountsV2025 is GET /accounts in v2025, the only version with the
-// `recommendation.type` filter.
-var AccountsV2025 = &Resource{
-	Name:     "accounts",
-	Fields:   append(accountFields(), fld("recommendation.type", "a.recommendation_type", String, Eq, In, IsNull)),
-	Sorters:  accountSorters(),
-	IDColumn: "a.id",
-}
+// Machine accounts show the correlated identity as the owner when none was set.
+const (
+	machineOwnerID   = "COALESCE(a.owner_identity_id, a.identity_id)"
+	machineOwnerName = "CASE WHEN a.owner_identity_id IS NULL THEN a.identity_name ELSE a.owner_identity_name END"
+	// machineAttributes shows none as the empty object, as the body does.
+	machineAttributes = "COALESCE(a.machine_attributes, '{}')"
+)
 
 // MachineAccounts is GET /machine-accounts (listMachineAccounts, §14.3), on the
 // accounts table; the caller restricts it to machine accounts.
@@ -161,13 +195,14 @@ var MachineAccounts = &Resource{
 		fld("subtype.displayName", "a.subtype", String, Eq, In, Sw),
 		fld("accessType", "a.access_type", String, Eq, In, Sw),
 		fld("environment", "a.environment", String, Eq, In, Sw),
-		fld("ownerIdentity", "a.owner_identity_id", String, Eq, In),
-		fld("ownerIdentity.id", "a.owner_identity_id", String, Eq, In),
-		fld("ownerIdentity.name", "a.owner_identity_name", String, Eq, In, Sw),
+		fld("ownerIdentity", machineOwnerID, String, Eq, In),
+		fld("ownerIdentity.id", machineOwnerID, String, Eq, In),
+		fld("ownerIdentity.name", machineOwnerName, String, Eq, In, Sw),
 		fld("manuallyCorrelated", "a.manually_correlated", Bool, Eq),
-		fld("enabled", "a.enabled", Bool, Eq),
+		fld("enabled", "NOT a.disabled", Bool, Eq),
 		fld("locked", "a.locked", Bool, Eq),
 		fld("hasEntitlements", "a.has_entitlements", Bool, Eq),
+		fld("attributes", machineAttributes, Object, Eq),
 		fld("source.id", "a.source_id", String, Eq, In),
 		fld("source.name", "a.source_name", String, Eq, In, Sw),
 		fld("created", "a.created", Time, Eq, Gt, Lt, Ge, Le),
@@ -177,7 +212,7 @@ var MachineAccounts = &Resource{
 		srt("id", "a.id", String),
 		srt("name", "a.name", String),
 		srt("nativeIdentity", "a.native_identity", String),
-		srt("ownerIdentity", "a.owner_identity_id", String),
+		srt("ownerIdentity", machineOwnerID, String),
 		srt("uuid", "a.uuid", String),
 		srt("description", "a.description", String),
 		srt("machineIdentity.id", "a.machine_identity_id", String),
@@ -187,11 +222,12 @@ var MachineAccounts = &Resource{
 		srt("accessType", "a.access_type", String),
 		srt("environment", "a.environment", String),
 		srt("manuallyCorrelated", "a.manually_correlated", Bool),
-		srt("enabled", "a.enabled", Bool),
+		srt("enabled", "NOT a.disabled", Bool),
 		srt("locked", "a.locked", Bool),
 		srt("hasEntitlements", "a.has_entitlements", Bool),
-		srt("ownerIdentity.id", "a.owner_identity_id", String),
-		srt("ownerIdentity.name", "a.owner_identity_name", String),
+		srt("ownerIdentity.id", machineOwnerID, String),
+		srt("ownerIdentity.name", machineOwnerName, String),
+		srt("attributes", machineAttributes, Object),
 		srt("source.id", "a.source_id", String),
 		srt("source.name", "a.source_name", String),
 		srt("created", "a.created", Time),
@@ -348,15 +384,149 @@ var UserAppsAll = &Resource{
 	IDColumn: "ua.id",
 }
 
-// All lists every allowlist above, for tests and documentation.
-var All = []*Resource{Sources, Accounts, AccountsV2025, MachineAccounts, Identities, AccessProfiles,
-	SourceAppsAssigned, SourceAppsAvailable, SourceAppsAll, SourceAppAccessProfiles, UserApps, UserAppsAll,
-	PersonalAccessTokens}
-
 // PersonalAccessTokens is GET /personal-access-tokens (listPersonalAccessTokens,
 // alias c over the clients table): lastUsed (le, isnull), no sorters; oldest first.
 var PersonalAccessTokens = &Resource{
 	Name:     "personal-access-tokens",
 	Fields:   []Field{fld("lastUsed", "c.last_used", Time, Le, IsNull)},
 	IDColumn: "c.id",
+}
+
+// List is one list operation: the store allowlist, and the view of it each API
+// version documents.
+type List struct {
+	// Store is what the stores compile against.
+	Store *Resource
+	// Default is what every version documents unless Versions says otherwise.
+	Default  *Resource
+	Versions map[string]*Resource
+}
+
+// For returns the allowlist of version v ("beta", "v3", "v2025", "v1", or "mica" for
+// mica's own extension API).
+func (l *List) For(v string) *Resource {
+	if r, ok := l.Versions[v]; ok {
+		return r
+	}
+	return l.Default
+}
+
+// same is a List whose versions all document the whole store allowlist.
+func same(r *Resource) *List { return &List{Store: r, Default: r} }
+
+// The per-version allowlists, written as the documents list them: "field: ops;
+// ..." in the order of the filters description, then the sorters.
+var (
+	sourcesFields = "id: eq in ge gt le lt ne isnull sw; name: co eq in sw ge gt ne isnull; " +
+		"type: eq in ge gt ne isnull sw; owner.id: eq in ge gt le lt ne isnull sw; features: ca co; " +
+		"created: %[1]s; modified: %[1]s; managementWorkgroup.id: eq ge gt in le lt ne isnull sw; description: eq sw; " +
+		"authoritative: eq ne isnull; healthy: isnull; status: eq in ge gt le lt ne isnull sw; " +
+		"connectionType: eq ge gt in le lt ne isnull sw; connectorName: eq ge gt in ne isnull sw; " +
+		"category: co eq ge gt in le lt ne sw"
+	sourcesSorters = "type created modified name owner.name healthy status id description owner.id " +
+		"accountCorrelationConfig.id accountCorrelationConfig.name managerCorrelationRule.type " +
+		"managerCorrelationRule.id managerCorrelationRule.name authoritative managementWorkgroup.id connectorName connectionType"
+
+	// ListSources: beta documents only eq on created and modified.
+	ListSources = &List{Store: Sources,
+		Default:  Sources.view(fmt.Sprintf(sourcesFields, "eq ge gt in le lt ne isnull sw"), sourcesSorters),
+		Versions: map[string]*Resource{"beta": Sources.view(fmt.Sprintf(sourcesFields, "eq"), sourcesSorters)},
+	}
+
+	accountsFields = "id: eq in sw; identityId: eq in sw; name: eq in sw; nativeIdentity: eq in sw; hasEntitlements: eq; " +
+		"sourceId: eq in sw; uncorrelated: eq; entitlements: eq; origin: eq in; manuallyCorrelated: eq; " +
+		"identity.name: eq in sw; identity.correlated: eq; identity.identityState: eq in; source.displayableName: eq in; " +
+		"source.authoritative: eq; source.connectionType: eq in; recommendation.method: eq in isnull; "
+	accountsSorters = "id name created modified sourceId identityId nativeIdentity uuid manuallyCorrelated entitlements " +
+		"origin identity.name identity.identityState identity.correlated source.displayableName source.authoritative " +
+		"source.connectionType"
+
+	// ListAccounts: beta has no `lt` on created, sorts by hasEntitlements and
+	// sourceOwner.name; only v2025 has recommendation.type; mica's extension
+	// (GET /mica/v1/accounts, for the console) adds isMachine.
+	ListAccounts = &List{Store: Accounts,
+		Default: Accounts.view(accountsFields+"created: eq ge gt le lt; modified: eq ge gt le lt", accountsSorters),
+		Versions: map[string]*Resource{
+			"beta": Accounts.view(accountsFields+"created: eq ge gt le; modified: eq ge gt le lt",
+				accountsSorters+" hasEntitlements sourceOwner.name"),
+			"v2025": Accounts.view(accountsFields+"recommendation.type: eq in isnull; created: eq ge gt le lt; "+
+				"modified: eq ge gt le lt", accountsSorters),
+			"mica": Accounts.view(accountsFields+"recommendation.type: eq in isnull; created: eq ge gt le lt; "+
+				"modified: eq ge gt le lt; isMachine: eq", accountsSorters),
+		},
+	}
+
+	ListMachineAccounts            = same(MachineAccounts)
+	ListIdentities                 = same(Identities)
+	ListAccessProfiles             = same(AccessProfiles)
+	ListAssignedSourceApp          = same(SourceAppsAssigned)
+	ListAvailableSourceApps        = same(SourceAppsAvailable)
+	ListAllSourceApp               = same(SourceAppsAll)
+	ListAccessProfilesForSourceApp = same(SourceAppAccessProfiles)
+	ListOwnedUserApps              = same(UserApps)
+	ListAllUserApps                = same(UserAppsAll)
+	ListPersonalAccessTokens       = same(PersonalAccessTokens)
+)
+
+// Lists are every list operation by operationId.
+var Lists = map[string]*List{
+	"listSources": ListSources, "listAccounts": ListAccounts, "listMachineAccounts": ListMachineAccounts,
+	"listIdentities": ListIdentities, "listAccessProfiles": ListAccessProfiles,
+	"listAssignedSourceApp": ListAssignedSourceApp, "listAvailableSourceApps": ListAvailableSourceApps,
+	"listAllSourceApp": ListAllSourceApp, "listAccessProfilesForSourceApp": ListAccessProfilesForSourceApp,
+	"listOwnedUserApps": ListOwnedUserApps, "listAllUserApps": ListAllUserApps,
+	"listPersonalAccessTokens": ListPersonalAccessTokens,
+}
+
+// All lists every allowlist, store and per-version, for tests and documentation.
+var All = func() []*Resource {
+	out := []*Resource{Sources, Accounts, MachineAccounts, Identities, AccessProfiles, SourceAppsAssigned,
+		SourceAppsAvailable, SourceAppsAll, SourceAppAccessProfiles, UserApps, UserAppsAll, PersonalAccessTokens}
+	for _, l := range Lists {
+		out = append(out, l.Default)
+		for _, r := range l.Versions {
+			out = append(out, r)
+		}
+	}
+	return out
+}()
+
+// view is r restricted to the fields, operators and sorters one version
+// documents, in the documents' order: fields as "name: op op; name: op",
+// sorters separated by spaces. Each must be in r (a programming error otherwise).
+func (r *Resource) view(fields, sorters string) *Resource {
+	v := &Resource{Name: r.Name, IDColumn: r.IDColumn, DefaultSort: r.DefaultSort}
+	for _, part := range strings.Split(fields, ";") {
+		name, ops, ok := strings.Cut(strings.TrimSpace(part), ":")
+		if !ok {
+			panic(fmt.Sprintf("query: view of %s: malformed %q", r.Name, part))
+		}
+		f := r.field(strings.TrimSpace(name))
+		if f == nil {
+			panic(fmt.Sprintf("query: view of %s: no field %q", r.Name, name))
+		}
+		vf := Field{Name: f.Name, Column: f.Column, Type: f.Type}
+		for _, o := range strings.Fields(ops) {
+			if !f.allows(Op(o)) {
+				panic(fmt.Sprintf("query: view of %s: field %q has no operator %q", r.Name, f.Name, o))
+			}
+			vf.Ops = append(vf.Ops, Op(o))
+		}
+		v.Fields = append(v.Fields, vf)
+	}
+	for _, name := range strings.Fields(sorters) {
+		s := r.sorter(name)
+		if s == nil {
+			panic(fmt.Sprintf("query: view of %s: no sorter %q", r.Name, name))
+		}
+		v.Sorters = append(v.Sorters, *s)
+	}
+	return v
+}
+
+// Check reports whether filters and sorters are valid for r, with the errors
+// Compile gives (a 400 naming what is not allowed).
+func (r *Resource) Check(filters, sorters string) error {
+	_, err := r.Compile(SQLite, filters, sorters, 0)
+	return err
 }

@@ -81,7 +81,7 @@ func (db *DB) CreateAccounts(ctx context.Context, accounts []*mica.Account) erro
 		for _, a := range accounts {
 			src, ok := sources[a.SourceID]
 			if !ok {
-				if src, err = scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources s WHERE s.id = ?`,
+				if src, err = scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceSelect+` FROM sources s WHERE s.id = ?`,
 					a.SourceID)); errors.Is(err, sql.ErrNoRows) {
 					return mica.Errorf(mica.EREFNOTFOUND, "source %q not found", a.SourceID)
 				} else if err != nil {
@@ -163,12 +163,8 @@ func accountWhere(f mica.AccountFilter) (string, []any) {
 
 // ListAccounts lists accounts with the standard collection parameters.
 func (db *DB) ListAccounts(ctx context.Context, f mica.AccountFilter, opt mica.ListOptions) (mica.Page[*mica.Account], error) {
-	res := query.Accounts
-	if f.RecommendationType {
-		res = query.AccountsV2025
-	}
 	where, args := accountWhere(f)
-	return list(ctx, db.reads, res, opt, "SELECT "+accountColumns, "FROM accounts a", where, args,
+	return list(ctx, db.reads, query.Accounts, opt, "SELECT "+accountColumns, "FROM accounts a", where, args,
 		func(r *sql.Rows) (*mica.Account, error) { return scanAccount(r) })
 }
 

@@ -197,7 +197,7 @@ func (db *DB) ApplyAggregation(ctx context.Context, id string) (*mica.Aggregatio
 		if a.Done() {
 			return mica.Errorf(mica.ECONFLICT, "account aggregation %q has already ended (%s)", id, a.Status)
 		}
-		src, err := scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources s WHERE s.id = ?`, a.SourceID))
+		src, err := scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceSelect+` FROM sources s WHERE s.id = ?`, a.SourceID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return mica.Errorf(mica.ENOTFOUND, "source %q not found", a.SourceID)
 		} else if err != nil {

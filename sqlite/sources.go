@@ -16,16 +16,24 @@ const sourceColumns = `s.id, s.name, s.description, s.owner_id, s.owner_name, s.
 	s.connector_id, s.connector_name, s.connection_type, s.connector_implementation_id, s.management_workgroup,
 	s.credential_provider_enabled, s.category, s.created, s.modified`
 
+// sourceSelect reads a source with its correlation config's id and name.
+const sourceSelect = sourceColumns + `,
+	(SELECT cc.id FROM correlation_configs cc WHERE cc.source_id = s.id),
+	(SELECT cc.name FROM correlation_configs cc WHERE cc.source_id = s.id)`
+
 func scanSource(sc interface{ Scan(...any) error }) (*mica.Source, error) {
 	var s mica.Source
-	var cluster, workgroup, category sql.NullString
+	var cluster, workgroup, category, ccID, ccName sql.NullString
 	var attrs, features, created, modified string
 	var authoritative, healthy, credProvider int
 	if err := sc.Scan(&s.ID, &s.Name, &s.Description, &s.Owner.ID, &s.Owner.Name, &cluster, &s.Type, &s.Connector,
 		&s.ConnectorClass, &attrs, &s.DeleteThreshold, &authoritative, &features, &healthy, &s.Status,
 		&s.ConnectorID, &s.ConnectorName, &s.ConnectionType, &s.ConnectorImplementationID, &workgroup,
-		&credProvider, &category, &created, &modified); err != nil {
+		&credProvider, &category, &created, &modified, &ccID, &ccName); err != nil {
 		return nil, err
+	}
+	if ccID.Valid {
+		s.AccountCorrelationConfig = &mica.Ref{Type: "ACCOUNT_CORRELATION_CONFIG", ID: ccID.String, Name: ccName.String}
 	}
 	s.Owner.Type = "IDENTITY"
 	if cluster.Valid {
@@ -100,7 +108,7 @@ func createSource(ctx context.Context, tx *Tx, s *mica.Source) error {
 
 // GetSource returns a source by id, ENOTFOUND when there is none.
 func (db *DB) GetSource(ctx context.Context, id string) (*mica.Source, error) {
-	s, err := scanSource(db.read.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources s WHERE s.id = ?`, id))
+	s, err := scanSource(db.read.QueryRowContext(ctx, `SELECT `+sourceSelect+` FROM sources s WHERE s.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, mica.Errorf(mica.ENOTFOUND, "source %q not found", id)
 	} else if err != nil {
@@ -111,7 +119,7 @@ func (db *DB) GetSource(ctx context.Context, id string) (*mica.Source, error) {
 
 // FindSourceByName finds a source by id or name (case-insensitive).
 func (db *DB) FindSourceByName(ctx context.Context, name string) (*mica.Source, error) {
-	s, err := scanSource(db.read.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources s
+	s, err := scanSource(db.read.QueryRowContext(ctx, `SELECT `+sourceSelect+` FROM sources s
 		WHERE s.id = ? OR s.name = ? COLLATE NOCASE LIMIT 1`, name, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, mica.Errorf(mica.ENOTFOUND, "source %q not found", name)
@@ -123,7 +131,7 @@ func (db *DB) FindSourceByName(ctx context.Context, name string) (*mica.Source, 
 
 // ListSources lists sources with the standard collection parameters.
 func (db *DB) ListSources(ctx context.Context, opt mica.ListOptions) (mica.Page[*mica.Source], error) {
-	return list(ctx, db.reads, query.Sources, opt, "SELECT "+sourceColumns, "FROM sources s", "", nil,
+	return list(ctx, db.reads, query.Sources, opt, "SELECT "+sourceSelect, "FROM sources s", "", nil,
 		func(r *sql.Rows) (*mica.Source, error) { return scanSource(r) })
 }
 
@@ -135,7 +143,7 @@ func (db *DB) UpdateSource(ctx context.Context, s *mica.Source) error {
 		return err
 	}
 	return db.update(ctx, func(tx *Tx) error {
-		cur, err := scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources s WHERE s.id = ?`, s.ID))
+		cur, err := scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceSelect+` FROM sources s WHERE s.id = ?`, s.ID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return mica.Errorf(mica.ENOTFOUND, "source %q not found", s.ID)
 		} else if err != nil {

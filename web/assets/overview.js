@@ -83,7 +83,7 @@ export async function render(main) {
 // countAccounts counts the accounts a filter selects, reading no rows.
 async function countAccounts(filters) {
   try {
-    const res = await api('GET', '/v2025/accounts', { query: { limit: 0, count: true, filters } });
+    const res = await api('GET', '/mica/v1/accounts', { query: { limit: 0, count: true, filters } });
     return res.total;
   } catch (err) {
     return err instanceof ApiError ? err : null;

@@ -335,7 +335,7 @@ function accountsTable(sec, sourceID) {
       st.kind === 'machine' && 'isMachine eq true', st.kind === 'human' && 'isMachine eq false');
     let res;
     try {
-      res = await api('GET', '/v2025/accounts', { query: { filters, sorters: st.sort, limit: st.limit, offset: st.offset, count: true } });
+      res = await api('GET', '/mica/v1/accounts', { query: { filters, sorters: st.sort, limit: st.limit, offset: st.offset, count: true } });
     } catch (err) {
       fill(msg, errorBox(err, 'acct-filter-error'));
       return;
