@@ -154,6 +154,21 @@ describe('sources', () => {
     assert.deepEqual(names(res.data), names(v3All).sort(byName).reverse());
   });
 
+  test('a created value read back filters exactly: v3 eq finds the source, gt leaves it out; beta documents eq only', async () => {
+    // Timestamps are stored, compared and shown at one precision (milliseconds).
+    const api = new sdk.SourcesApi(admin);
+    const newest = (await api.listSources({ sorters: '-created', limit: 1 })).data[0];
+    const eq = (await api.listSources({ filters: `created eq ${newest.created}` })).data;
+    assert.ok(eq.some((s) => s.id === newest.id), `created eq ${newest.created} misses ${newest.name}`);
+    for (const s of eq) assert.equal(s.created, newest.created);
+    const gt = (await api.listSources({ filters: `created gt ${newest.created}` })).data;
+    assert.deepEqual(names(gt), [], `created gt ${newest.created}`);
+    const beta = new sdk.SourcesBetaApi(admin);
+    assert.ok((await beta.listSources({ filters: `created eq ${newest.created}` })).data.some((s) => s.id === newest.id));
+    assertErrorDto(await rejection(beta.listSources({ filters: `created gt ${newest.created}` })), 400,
+      { detailCode: /^400/, text: 'operator "gt" is not supported for field "created"' });
+  });
+
   test('beta listSources: eq and in filters', async () => {
     const api = new sdk.SourcesBetaApi(admin);
     const one = await api.listSources({ filters: 'name eq "Entra ID"' });
@@ -713,6 +728,23 @@ describe('apps', () => {
         const res = await adminApps.listAllSourceApp({ filters: `name sw "${appName}"`, sorters: '-name', count: true });
         assert.equal(res.headers['x-total-count'], '2');
         assert.deepEqual(res.data.map((a) => a.id), [app2.id, app.id]);
+      });
+
+      test('listAllSourceApp: the newest created value, read back, filters exactly', async (t) => {
+        if (skip(t)) return;
+        // As a new user would: list the apps, take the newest created, ask for those created after it.
+        const newest = (await adminApps.listAllSourceApp({ sorters: '-created', limit: 1 })).data[0];
+        const c = newest.created;
+        const after = (await adminApps.listAllSourceApp({ filters: `created gt ${c}` })).data;
+        assert.deepEqual(after.map((a) => a.id), [], `created gt ${c} returns apps created at or before it`);
+        const atOrAfter = (await adminApps.listAllSourceApp({ filters: `created ge ${c}` })).data;
+        assert.ok(atOrAfter.some((a) => a.id === newest.id), `created ge ${c} misses the app`);
+        // eq is not among listAllSourceApp's created operators (gt, lt, ge, le); ge and le together are.
+        const exact = (await adminApps.listAllSourceApp({ filters: `created ge ${c} and created le ${c}` })).data;
+        assert.ok(exact.some((a) => a.id === newest.id), 'ge and le miss the app');
+        for (const a of exact) assert.equal(a.created, c);
+        assertErrorDto(await rejection(adminApps.listAllSourceApp({ filters: `created eq ${c}` })), 400,
+          { detailCode: /^400/, text: 'operator "eq" is not supported for field "created"' });
       });
 
       test('listAvailableSourceApps has the enabled, requestable app', async (t) => {
