@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -300,4 +301,71 @@ func mintToken(t *testing.T, c *http.Client, base, id, secret string) string {
 		t.Fatalf("token: status %d, %v", resp.StatusCode, err)
 	}
 	return body.AccessToken
+}
+
+// get is a GET with the tenant's admin token.
+func (ct *collTenant) get(t *testing.T, path string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, ct.srv.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+ct.token)
+	resp, err := ct.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, body
+}
+
+// TestAccountBodiesByVersion: beta's Account.ownerIdentity is an object its
+// source document does not make nullable (there `nullable` sits beside a $ref,
+// which OpenAPI 3.0 ignores; later versions wrap it in allOf with nullable), so
+// beta leaves an absent owner out where the other versions send null. And
+// isMachine filters only mica's own GET /mica/v1/accounts.
+func TestAccountBodiesByVersion(t *testing.T) {
+	t.Parallel()
+	ct := newCollTenant(t, collStores[0])
+	list := func(path string) []map[string]any {
+		t.Helper()
+		status, body := ct.get(t, path)
+		var items []map[string]any
+		if status != http.StatusOK || json.Unmarshal(body, &items) != nil || len(items) == 0 {
+			t.Fatalf("GET %s: %d %.300s", path, status, body)
+		}
+		return items
+	}
+	for _, it := range list("/beta/accounts?limit=250") {
+		if v, ok := it["ownerIdentity"]; ok {
+			t.Fatalf("beta account %s has ownerIdentity %v", it["id"], v)
+		}
+	}
+	all := list("/v2025/accounts?limit=250")
+	machines := 0
+	for _, it := range all {
+		if v, ok := it["ownerIdentity"]; !ok || v != nil {
+			t.Fatalf("v2025 account %s: ownerIdentity %v (present %v), want null", it["id"], v, ok)
+		}
+		if it["isMachine"] == true {
+			machines++
+		}
+	}
+	status, body := ct.get(t, "/beta/accounts/"+all[0]["id"].(string))
+	if status != http.StatusOK || strings.Contains(string(body), `"ownerIdentity"`) {
+		t.Fatalf("beta getAccount: %d %s", status, body)
+	}
+	if got := list("/mica/v1/accounts?limit=250&filters=" + url.QueryEscape("isMachine eq true")); len(got) != machines || machines == 0 {
+		t.Fatalf("/mica/v1/accounts isMachine eq true: %d accounts, want %d", len(got), machines)
+	}
+	for _, v := range []string{"v3", "beta", "v2024", "v2025", "v2026"} {
+		if status, body := ct.get(t, "/"+v+"/accounts?filters="+url.QueryEscape("isMachine eq true")); status != http.StatusBadRequest ||
+			!strings.Contains(string(body), `field \"isMachine\" is not filterable`) {
+			t.Errorf("%s isMachine filter: %d %s", v, status, body)
+		}
+	}
 }
