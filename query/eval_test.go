@@ -34,6 +34,7 @@ var testRes = &Resource{
 		{Name: "tm", Column: "t.tm", Type: Time, Ops: typeOps[Time]},
 		{Name: "n", Column: "t.n", Type: Number, Ops: typeOps[Number]},
 		{Name: "l", Column: "t.l", Type: StringList, Ops: typeOps[StringList]},
+		{Name: "o", Column: "COALESCE(t.o, '{}')", Type: Object, Ops: typeOps[Object]},
 	},
 	Sorters: []Sorter{
 		{Name: "id", Column: "t.id"},
@@ -43,12 +44,13 @@ var testRes = &Resource{
 		{Name: "b", Column: "t.b"},
 		{Name: "tm", Column: "t.tm"},
 		{Name: "n", Column: "t.n"},
+		{Name: "o", Column: "COALESCE(t.o, '{}')", Type: Object},
 	},
 	IDColumn: "t.id",
 }
 
 const itemsSchema = `CREATE TABLE items (
-	id TEXT PRIMARY KEY, s TEXT, s2 TEXT, b INTEGER, tm TEXT, n REAL, l TEXT
+	id TEXT PRIMARY KEY, s TEXT, s2 TEXT, b INTEGER, tm TEXT, n REAL, l TEXT, o TEXT
 ) STRICT`
 
 // item is one row; nil pointers are NULL.
@@ -60,6 +62,7 @@ type item struct {
 	tm *time.Time
 	n  *float64
 	l  *[]string
+	o  map[string]any // nil is NULL, shown as {}
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -104,6 +107,9 @@ func genItems(rng *rand.Rand, n int) []item {
 			}
 			it.l = &l
 		}
+		if rng.Intn(5) > 0 {
+			it.o = genObject(rng)
+		}
 		items = append(items, it)
 	}
 	return items
@@ -111,6 +117,19 @@ func genItems(rng *rand.Rand, n int) []item {
 
 var strAlphabet = []string{"a", "A", "b", "B", "%", "_", `\`, `"`, " ", "é", "É", "z"}
 var listPool = []string{"x", "X", "y", "%", "a_b", "é", "É", ""}
+
+var objectPool = []map[string]any{{}, {"app": "billing"}, {"app": "Billing"}, {"app": "billing", "tier": 1.0},
+	{"tier": 1.0, "app": "ci"}, {"a": []any{"x", 2.0}}, {"a": map[string]any{"b": true}}, {"<&>": "é"}}
+
+func genObject(rng *rand.Rand) map[string]any { return objectPool[rng.Intn(len(objectPool))] }
+
+func objectText(m map[string]any) string {
+	if m == nil {
+		return "{}"
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
 
 func genString(rng *rand.Rand) string {
 	var b strings.Builder
@@ -133,8 +152,11 @@ func openItems(tb testing.TB, items []item) *sql.DB {
 		tb.Fatal(err)
 	}
 	for _, it := range items {
-		var s, s2, tm, l any
+		var s, s2, tm, l, o any
 		var b, n any
+		if it.o != nil {
+			o = objectText(it.o)
+		}
 		if it.s != nil {
 			s = *it.s
 		}
@@ -154,7 +176,7 @@ func openItems(tb testing.TB, items []item) *sql.DB {
 			j, _ := json.Marshal(*it.l)
 			l = string(j)
 		}
-		if _, err := db.Exec(`INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?)`, it.id, s, s2, b, tm, n, l); err != nil {
+		if _, err := db.Exec(`INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, it.id, s, s2, b, tm, n, l, o); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -224,6 +246,8 @@ func (it *item) Value(field string) any {
 		if it.l != nil {
 			return *it.l
 		}
+	case "o":
+		return objectText(it.o)
 	default:
 		panic("unknown field " + field)
 	}
@@ -358,6 +382,28 @@ func (g *gen) value(f *Field) Value {
 			v.Int, v.IsInt = int64(f), true
 		}
 		return v
+	case Object:
+		m := genObject(g.rng)
+		if it.o != nil && g.rng.Intn(2) == 0 {
+			m = it.o
+		}
+		s := objectText(m)
+		if g.rng.Intn(3) == 0 && len(m) > 1 {
+			// the same object, written otherwise: keys reversed, with spaces
+			keys := make([]string, 0, len(m))
+			for k := range m {
+				keys = append(keys, k)
+			}
+			sort.Sort(sort.Reverse(sort.StringSlice(keys)))
+			parts := make([]string, len(keys))
+			for i, k := range keys {
+				kb, _ := json.Marshal(k)
+				vb, _ := json.Marshal(m[k])
+				parts[i] = string(kb) + " : " + string(vb)
+			}
+			s = "{ " + strings.Join(parts, " , ") + " }"
+		}
+		return Value{Kind: KindString, Raw: s, Str: s}
 	case Time:
 		t := baseTime.Add(time.Duration(g.rng.Intn(22)-1) * time.Second)
 		if it.tm != nil && g.rng.Intn(2) == 0 {
