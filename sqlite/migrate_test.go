@@ -11,7 +11,7 @@ import (
 	"github.com/micahq/mica/sqlite"
 )
 
-// TestMigrateTimestampsToMilliseconds: values written before migration 0011,
+// TestMigrateTimestampsToMilliseconds: values written before migration 0012,
 // with six fractional digits, are cut to the millisecond and take the form the
 // API shows, so a filter on a shown value finds its item.
 func TestMigrateTimestampsToMilliseconds(t *testing.T) {
@@ -34,7 +34,7 @@ func TestMigrateTimestampsToMilliseconds(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Put the database back as a server before 0011 left it.
+	// Put the database back as a server before 0012 left it.
 	raw, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +42,7 @@ func TestMigrateTimestampsToMilliseconds(t *testing.T) {
 	for _, q := range []string{
 		`UPDATE sources SET created = '2026-02-03T04:05:06.789999Z', modified = '2026-02-03T04:05:07.000001Z'`,
 		`UPDATE identities SET created = '2026-02-03T04:05:06.000500Z'`,
-		`DELETE FROM schema_migrations WHERE version LIKE '%0011_timestamps_milliseconds.sql'`,
+		`DELETE FROM schema_migrations WHERE version LIKE '%0012_timestamps_milliseconds.sql'`,
 	} {
 		if _, err := raw.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
