@@ -446,7 +446,7 @@ func (e *opEnv) list(filters, sorters string) ([]map[string]any, response, error
 	}
 	var items []map[string]any
 	if err := json.Unmarshal(r.body, &items); err != nil {
-		return nil, r, fmt.Errorf("body is not a JSON array of objects: %v", err)
+		return nil, r, fmt.Errorf("body is not a JSON array of objects: %w", err)
 	}
 	if tc := r.header.Get("X-Total-Count"); tc != strconv.Itoa(len(items)) && e.lo.id != "listAccessProfilesForSourceApp" &&
 		e.lo.id != "listPersonalAccessTokens" {
