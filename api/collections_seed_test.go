@@ -208,16 +208,15 @@ func newCollTenant(t *testing.T, cs collStore) *collTenant {
 
 	// Access profiles, one per creation time; the admin holds some of them.
 	type prof struct {
-		src         int
-		name        string
-		owner       int
-		requestable bool
+		src   int
+		name  string
+		owner int
 	}
 	var aps []*mica.AccessProfile
-	for _, p := range []prof{{0, "AD Users", 0, true}, {0, "ad admins", 1, false}, {0, "AD Helpdesk", 2, true},
-		{1, "Cloud Readers", 1, true}, {1, "Cloud Writers", 3, true}, {2, "LDAP Users", 2, false}} {
+	for _, p := range []prof{{0, "AD Users", 0}, {0, "ad admins", 1}, {0, "AD Helpdesk", 2},
+		{1, "Cloud Readers", 1}, {1, "Cloud Writers", 3}, {2, "LDAP Users", 2}} {
 		ap := &mica.AccessProfile{Name: p.name, Description: "Access to " + p.name, Owner: mica.Ref{ID: idents[p.owner].ID},
-			Source: mica.Ref{ID: srcs[p.src].ID}, Enabled: true, Requestable: p.requestable || true, // mica refuses false
+			Source: mica.Ref{ID: srcs[p.src].ID}, Enabled: true, Requestable: true, // mica refuses false (no Request Center)
 			Entitlements: []mica.Ref{{Type: "ENTITLEMENT", ID: mica.NewID(), Name: "CN=" + p.name}}}
 		must(store.CreateAccessProfile(ctx, ap))
 		aps = append(aps, ap)
