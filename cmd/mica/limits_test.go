@@ -106,28 +106,26 @@ func TestHTTPServerLimits(t *testing.T) {
 	}
 	defer func() { _ = conn.Close() }()
 	_, _ = io.WriteString(conn, "POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n")
-	closed := make(chan error, 1)
+	// The server's answer, an EOF or a reset all mean it gave up on the body.
+	closed := make(chan struct{})
 	go func() {
 		_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
-		_, err := io.Copy(io.Discard, conn)
-		closed <- err
+		_, _ = io.Copy(io.Discard, conn)
+		close(closed)
 	}()
-	sent := 0
-	for ; sent < 100; sent++ {
+	gaveUp := false
+	for sent := 0; sent < 100 && !gaveUp; sent++ {
 		select {
-		case err := <-closed:
-			if err != nil {
-				t.Fatalf("reading the answer: %v", err)
-			}
-			sent = 1000
+		case <-closed:
+			gaveUp = true
 		default:
 			if _, err := conn.Write([]byte("g")); err != nil {
-				sent = 1000
+				gaveUp = true
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
-	if sent < 1000 {
+	if !gaveUp {
 		t.Fatal("the server read a trickling body to its end: no read timeout")
 	}
 
