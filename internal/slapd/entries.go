@@ -130,7 +130,7 @@ func ADEntry(i int) Entry {
 }
 
 // GUIDString is the usual string form of the entry's objectGUID.
-func (e *Entry) GUIDString() string {
+func (e Entry) GUIDString() string {
 	g := e.GUID
 	return fmt.Sprintf("%08x-%04x-%04x-%x-%x", binary.LittleEndian.Uint32(g[0:4]), binary.LittleEndian.Uint16(g[4:6]),
 		binary.LittleEndian.Uint16(g[6:8]), g[8:10], g[10:16])

@@ -30,14 +30,16 @@ import (
 // BaseDN is the suffix of the directory.
 const BaseDN = "dc=mica,dc=test"
 
-// Accounts of the directory besides the admin (rootdn): Reader may read
-// everything without a size limit; Limited may read everything but is cut off
-// at LimitedSize entries, paged or not.
+// Accounts of the directory besides the admin (rootdn). Reader may read
+// everything; as on Active Directory (MaxPageSize), a search of it returns at
+// most ReaderSize entries unless it is paged. Limited may read everything but
+// is cut off at LimitedSize entries, paged or not.
 const (
 	AdminDN     = "cn=admin," + BaseDN
 	ReaderDN    = "cn=reader," + BaseDN
 	LimitedDN   = "cn=limited," + BaseDN
 	LimitedSize = 50
+	ReaderSize  = 1000
 )
 
 // PartnersDN is a referral entry to another directory (ldap://partner.invalid/):
@@ -170,11 +172,11 @@ rootpw %s
 directory %s
 maxsize 4294967296
 dbnosync
-limits dn.exact=%q size=unlimited time=unlimited
+limits dn.exact=%q size.soft=%d size.hard=%d size.prtotal=unlimited time=unlimited
 limits dn.exact=%q size.soft=%d size.hard=%d size.prtotal=%d
 access to attrs=userPassword by anonymous auth by * none
 access to * by dn.exact=%q read by dn.exact=%q read by * none
-`, BaseDN, AdminDN, s.Password, filepath.Join(s.Dir, "db"), ReaderDN, LimitedDN, LimitedSize, LimitedSize, LimitedSize,
+`, BaseDN, AdminDN, s.Password, filepath.Join(s.Dir, "db"), ReaderDN, ReaderSize, ReaderSize, LimitedDN, LimitedSize, LimitedSize, LimitedSize,
 		ReaderDN, LimitedDN)
 	return b.String()
 }
