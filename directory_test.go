@@ -31,7 +31,7 @@ func TestSealAndRedactSecrets(t *testing.T) {
 	_ = json.Unmarshal([]byte(`{"host":"dc1","password":"pw","pageSize":100,
 		"domainSettings":[{"domainDN":"dc=x","password":"dpw","servers":["a"]},{"user":"u"}],
 		"IQServicePassword":"iq","clientSecret":"","passwordAttribute":"userPassword"}`), &attrs)
-	sealed, err := mica.SealSecrets(attrs, nil, rot13Box{})
+	sealed, err := mica.SealSecrets(attrs, nil, rot13Box{}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestSealAndRedactSecrets(t *testing.T) {
 		t.Fatalf("redacted: %s", b)
 	}
 	// A replacement without the secrets (PUT from a GET, or PATCH) keeps them, sealed once.
-	next, err := mica.SealSecrets(red, sealed, rot13Box{})
+	next, err := mica.SealSecrets(red, sealed, rot13Box{}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,18 +63,30 @@ func TestSealAndRedactSecrets(t *testing.T) {
 	// A new value replaces; "" removes.
 	red["password"] = "new"
 	red["IQServicePassword"] = ""
-	next, _ = mica.SealSecrets(red, sealed, rot13Box{})
+	next, _ = mica.SealSecrets(red, sealed, rot13Box{}, true)
 	if next["password"] != "sealed:arj" {
 		t.Fatalf("replaced: %v", next["password"])
 	}
 	if _, ok := next["IQServicePassword"]; ok {
 		t.Fatal(`"" did not remove the secret`)
 	}
-	if _, err := mica.SealSecrets(map[string]any{"password": 5.0}, nil, rot13Box{}); mica.ErrorCode(err) != mica.EILLEGAL ||
+	// A JSON Patch works on the masked attributes: untouched secrets keep
+	// their value, removed ones go (absent is not kept).
+	masked := mica.MaskSecrets(sealed)
+	if masked["password"] != mica.KeptSecret {
+		t.Fatalf("masked: %v", masked)
+	}
+	delete(masked, "IQServicePassword")
+	next, _ = mica.SealSecrets(masked, sealed, rot13Box{}, false)
+	if _, ok := next["IQServicePassword"]; ok || next["password"] != "sealed:cj" ||
+		next["domainSettings"].([]any)[0].(map[string]any)["password"] != "sealed:qcj" {
+		t.Fatalf("patched: %v", next)
+	}
+	if _, err := mica.SealSecrets(map[string]any{"password": 5.0}, nil, rot13Box{}, true); mica.ErrorCode(err) != mica.EILLEGAL ||
 		!strings.Contains(mica.ErrorMessage(err), "connectorAttributes.password") {
 		t.Fatalf("non-string secret: %v", err)
 	}
-	if _, err := mica.SealSecrets(map[string]any{"password": "x"}, nil, nil); mica.ErrorCode(err) != mica.EUNAVAILABLE {
+	if _, err := mica.SealSecrets(map[string]any{"password": "x"}, nil, nil, true); mica.ErrorCode(err) != mica.EUNAVAILABLE {
 		t.Fatalf("no box: %v", err)
 	}
 }

@@ -29,7 +29,8 @@ const (
 )
 
 // interruptedMessage ends the aggregations a dead server left unfinished.
-const interruptedMessage = "the server stopped while this aggregation ran; nothing of it was applied, upload the file again"
+const interruptedMessage = "the server stopped while this aggregation ran; nothing of it was applied, start it again " +
+	"(upload the file again)"
 
 // Runner runs aggregations in the background, one at a time, in the order they
 // were enqueued. Start it before enqueuing; Stop waits for the running one.
@@ -50,6 +51,9 @@ type Runner struct {
 	Progress func(aggregationID string, accounts int)
 	// OnEnded, when set, is told of each aggregation Run finished, as it ended, and how long it ran (metrics).
 	OnEnded func(agg *mica.Aggregation, d time.Duration)
+	// Connector reads the accounts of direct (directory) sources, whose
+	// aggregations have no file; nil fails them.
+	Connector mica.Connector
 
 	// Owner names this server instance on the aggregations it runs; a random
 	// id when empty. While an aggregation is queued or running here, its lease
@@ -155,7 +159,7 @@ func (r *Runner) Stop() {
 			continue
 		}
 		if err := r.Store.FailAggregation(ctx, id, mica.CompletionTerminated,
-			"the server stopped before this aggregation ran; nothing of it was applied, upload the file again"); err != nil {
+			"the server stopped before this aggregation ran; nothing of it was applied, start it again (upload the file again)"); err != nil {
 			r.Logger.Error("end queued aggregation at shutdown", "aggregation", id, "error", err)
 		}
 		removeFiles([]string{agg.FilePath})
@@ -290,11 +294,11 @@ func (r *Runner) runQueued(ctx context.Context, id string) {
 		r.Logger.Error("aggregation vanished before it ran", "aggregation", id, "error", err)
 		return
 	}
-	defer func() {
-		if agg.FilePath != "" {
-			_ = os.Remove(agg.FilePath)
-		}
-	}()
+	if agg.FilePath == "" { // a directory source: read from the directory
+		_, _ = r.Run(ctx, agg, nil)
+		return
+	}
+	defer func() { _ = os.Remove(agg.FilePath) }()
 	f, err := os.Open(agg.FilePath)
 	if err != nil {
 		r.fail(ctx, id, fmt.Errorf("the uploaded file is gone: %w", err))
@@ -304,9 +308,11 @@ func (r *Runner) runQueued(ctx context.Context, id string) {
 	_, _ = r.Run(ctx, agg, f)
 }
 
-// Run aggregates one file into a recorded aggregation and returns it as it
-// ended. A bad file ends it TERMINATED (ERROR) with a message naming the line;
-// the returned error is that failure.
+// Run aggregates one file (a delimited-file source), or the accounts the
+// Connector reads (a directory source, file nil), into a recorded aggregation
+// and returns it as it ended. A bad file ends it TERMINATED (ERROR) with a
+// message naming the line, a directory failure with one naming its cause; the
+// returned error is that failure.
 //
 // While it runs, Run keeps the aggregation's lease (see Owner), so that servers
 // sweeping for dead ones leave it alone, even when the runner was not started
@@ -387,17 +393,36 @@ func (r *Runner) run(ctx context.Context, agg *mica.Aggregation, file io.Reader)
 	if err != nil {
 		return nil, err
 	}
-	if !src.IsDelimitedFile() {
-		return nil, mica.Errorf(mica.EILLEGAL, "source %q is not a delimited-file source", src.Name)
-	}
-	format, err := FormatOf(src)
-	if err != nil {
-		return nil, err
-	}
-	cr := &countingReader{r: file, max: r.MaxFileBytes}
-	rd, err := NewReader(cr, format)
-	if err != nil {
-		return nil, r.sizeErr(cr, 1, err)
+	var next func() (*mica.StagedAccount, error)
+	wrap := func(_ int, err error) error { return err }
+	switch {
+	case src.IsDelimitedFile():
+		if file == nil {
+			return nil, mica.Errorf(mica.EMISSING, "source %q is a delimited-file source: its aggregation needs a file", src.Name)
+		}
+		format, err := FormatOf(src)
+		if err != nil {
+			return nil, err
+		}
+		cr := &countingReader{r: file, max: r.MaxFileBytes}
+		rd, err := NewReader(cr, format)
+		if err != nil {
+			return nil, r.sizeErr(cr, 1, err)
+		}
+		next = rd.Next
+		wrap = func(line int, err error) error { return r.sizeErr(cr, line, err) }
+	case src.IsDirectory():
+		if r.Connector == nil {
+			return nil, mica.Errorf(mica.EUNAVAILABLE, "this server cannot reach directories")
+		}
+		rd, err := r.Connector.ReadAccounts(ctx, src)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { _ = rd.Close() }()
+		next = rd.Next
+	default:
+		return nil, mica.Errorf(mica.EILLEGAL, "source %q is neither a delimited-file nor a directory source", src.Name)
 	}
 	size := r.BatchSize
 	if size <= 0 {
@@ -412,6 +437,7 @@ func (r *Runner) run(ctx context.Context, agg *mica.Aggregation, file io.Reader)
 	go func() {
 		defer close(batches)
 		batch, line := make([]mica.StagedAccount, 0, size), 1
+		var buf []byte
 		send := func() bool {
 			select {
 			case batches <- batch:
@@ -426,13 +452,16 @@ func (r *Runner) run(ctx context.Context, agg *mica.Aggregation, file io.Reader)
 			return true
 		}
 		for {
-			a, err := rd.Next()
+			a, err := next()
 			if errors.Is(err, io.EOF) {
 				break
 			}
 			if err != nil {
-				parseErr = r.sizeErr(cr, line, err)
+				parseErr = wrap(line, err)
 				return
+			}
+			if a.Hash == "" { // a directory's account: hash it as a file's
+				buf = encode(a, nil, buf)
 			}
 			line = a.Line
 			batch = append(batch, *a)

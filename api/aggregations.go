@@ -152,12 +152,15 @@ func (s *Server) loadAccounts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return refNotFound(err) // #23 declares no 404
 	}
-	if !src.IsDelimitedFile() {
-		return mica.Errorf(mica.EILLEGAL, "source %q is not a delimited-file source (type %q): account files can only be "+
-			"loaded into a DelimitedFile source (POST /sources?provisionAsCsv=true)", src.Name, src.Type)
-	}
-	if s.Aggregator == nil {
+	if s.Aggregator == nil && (src.IsDelimitedFile() || src.IsDirectory()) {
 		return mica.Errorf(mica.EUNAVAILABLE, "account aggregation is not available on this server")
+	}
+	if src.IsDirectory() {
+		return s.aggregateDirectory(w, r, src)
+	}
+	if !src.IsDelimitedFile() {
+		return mica.Errorf(mica.EILLEGAL, "source %q is not a delimited-file or directory source (type %q): account files can "+
+			"only be loaded into a DelimitedFile source (POST /sources?provisionAsCsv=true)", src.Name, src.Type)
 	}
 	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || ct != "multipart/form-data" {
@@ -263,6 +266,77 @@ func (s *Server) loadAccounts(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	keep = true
+	writeJSON(w, http.StatusAccepted, loadAccountsTask(agg))
+	return nil
+}
+
+// maxDirectoryLoadBody caps the body of load-accounts on a directory source:
+// at most a disableOptimization field.
+const maxDirectoryLoadBody = 64 << 10
+
+// aggregateDirectory starts the aggregation of a directory source: no file,
+// the accounts are read from the directory. The body may be empty, or a
+// multipart or urlencoded form with disableOptimization only.
+func (s *Server) aggregateDirectory(w http.ResponseWriter, r *http.Request, src *mica.Source) error {
+	if s.Connector == nil {
+		return mica.Errorf(mica.EUNAVAILABLE, "this server cannot reach directories")
+	}
+	cfg, err := mica.DirectoryConfigOf(src)
+	if err == nil {
+		err = cfg.Complete()
+	}
+	if err != nil {
+		return err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxDirectoryLoadBody)
+	disable := ""
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch ct {
+	case "multipart/form-data":
+		mr, err := r.MultipartReader()
+		if err != nil {
+			return mica.Errorf(mica.EINVALID, "the multipart body cannot be read: %s", err.Error())
+		}
+		for {
+			part, err := mr.NextPart()
+			if errors.Is(err, io.EOF) {
+				break
+			} else if err != nil {
+				return mica.Errorf(mica.EINVALID, "the multipart body cannot be read: %s", err.Error())
+			}
+			b, err := io.ReadAll(io.LimitReader(part, 16))
+			if err != nil {
+				return mica.Errorf(mica.EINVALID, "the multipart body cannot be read: %s", err.Error())
+			}
+			switch part.FormName() {
+			case "file":
+				return mica.Errorf(mica.EILLEGAL, "source %q is a directory source: its accounts are read from the directory, "+
+					"send no file", src.Name)
+			case "disableOptimization":
+				disable = string(b)
+			}
+		}
+	case "application/x-www-form-urlencoded":
+		if err := r.ParseForm(); err != nil {
+			return mica.Errorf(mica.EINVALID, "the form body cannot be read: %s", err.Error())
+		}
+		disable = r.PostForm.Get("disableOptimization")
+	}
+	agg := &mica.Aggregation{SourceID: src.ID, Launcher: s.launcher(r)}
+	switch strings.ToLower(strings.TrimSpace(disable)) {
+	case "true":
+		agg.DisableOptimization = true
+	case "false", "":
+	default:
+		return mica.Errorf(mica.EILLEGAL, "disableOptimization must be \"true\" or \"false\", not %q", disable)
+	}
+	if err := s.Store.CreateAggregation(r.Context(), agg); err != nil {
+		return err
+	}
+	if err := s.Aggregator.Enqueue(agg.ID); err != nil {
+		_ = s.Store.FailAggregation(r.Context(), agg.ID, mica.CompletionError, "the aggregation could not be queued")
+		return err
+	}
 	writeJSON(w, http.StatusAccepted, loadAccountsTask(agg))
 	return nil
 }

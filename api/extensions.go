@@ -20,6 +20,53 @@ func (s *Server) registerMicaExtensions() {
 		Path: "/mica/v1/identities/{id}/access-profiles", Auth: read, Handle: s.listIdentityAccessProfiles})
 	s.handleExtension(&Op{ID: "micaGetAccountAggregation", Method: http.MethodGet,
 		Path: "/mica/v1/account-aggregations/{id}", Auth: Auth{Levels: sourceAdminLevels}, Handle: s.getAggregationTask})
+	s.handleExtension(&Op{ID: "micaTestSourceConnection", Method: http.MethodPost,
+		Path: "/mica/v1/sources/{id}/test-connection", Auth: Auth{User: []string{ScopeSourcesManage}, Levels: []string{mica.LevelOrgAdmin}},
+		Handle: s.testSourceConnection})
+}
+
+// ConnectionTestDto is the answer of test-connection, shaped like ISC's
+// StatusResponse (id, name, status, elapsedMillis, details) with the failed
+// step and a message naming the cause.
+type ConnectionTestDto struct {
+	ID            string         `json:"id"`
+	Name          string         `json:"name"`
+	Status        string         `json:"status"` // SUCCESS or FAILURE
+	ElapsedMillis int64          `json:"elapsedMillis"`
+	Step          *string        `json:"step"`    // configuration, connect, tls, bind or search; null on success
+	Message       *string        `json:"message"` // null on success
+	Details       map[string]any `json:"details"`
+}
+
+// testSourceConnection connects to a directory source's server, binds and
+// looks up its search DNs. A failure to connect is an answer (200, FAILURE),
+// not an error: only a source that is not a directory source is a 400.
+func (s *Server) testSourceConnection(w http.ResponseWriter, r *http.Request) error {
+	src, err := s.Store.GetSource(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if !src.IsDirectory() {
+		return mica.Errorf(mica.EILLEGAL, "source %q (connector %q) has no connection to test: only Active Directory and LDAP "+
+			"sources connect to a server", src.Name, src.Connector)
+	}
+	if s.Connector == nil {
+		return mica.Errorf(mica.EUNAVAILABLE, "this server cannot reach directories")
+	}
+	res := s.Connector.TestConnection(r.Context(), src)
+	out := ConnectionTestDto{ID: src.ID, Name: src.Name, Status: "SUCCESS", Details: res.Details}
+	if out.Details == nil {
+		out.Details = map[string]any{}
+	}
+	if ms, ok := out.Details["elapsedMillis"].(int64); ok {
+		out.ElapsedMillis = ms
+		delete(out.Details, "elapsedMillis")
+	}
+	if !res.OK {
+		out.Status, out.Step, out.Message = "FAILURE", &res.Step, &res.Message
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 func (s *Server) assignAccessProfile(w http.ResponseWriter, r *http.Request) error {

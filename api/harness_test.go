@@ -21,7 +21,9 @@ import (
 
 	"github.com/micahq/mica"
 	"github.com/micahq/mica/api"
+	"github.com/micahq/mica/directory"
 	"github.com/micahq/mica/oauth"
+	"github.com/micahq/mica/secrets"
 	"github.com/micahq/mica/sqlite"
 )
 
@@ -93,6 +95,8 @@ func newHarness(t *testing.T, mutate ...func(*api.Config)) *harness {
 	h := &harness{t: t, dbPath: dbPath, db: db, signer: signer, clock: &clock{t: time.Now()}, tokens: map[string]string{}}
 	h.api = api.NewServer(db, signer, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	h.api.Now = h.clock.Now
+	h.api.Secrets = secrets.New(filepath.Join(t.TempDir(), secrets.KeyFile))
+	h.api.Connector = &directory.Connector{Secrets: h.api.Secrets}
 	h.srv = httptest.NewServer(h.api.Handler())
 	t.Cleanup(h.srv.Close)
 

@@ -18,7 +18,7 @@ import (
 // startAggregator gives the harness a real background aggregation runner.
 func (h *harness) startAggregator() *aggregate.Runner {
 	h.t.Helper()
-	r := &aggregate.Runner{Store: h.db}
+	r := &aggregate.Runner{Store: h.db, Connector: h.api.Connector}
 	if err := r.Start(context.Background()); err != nil {
 		h.t.Fatal(err)
 	}
@@ -378,10 +378,19 @@ func TestLoadAccountsBadInput(t *testing.T) {
 			header.Get("X-Total-Count")
 	}
 	// Refused at upload.
-	r := h.upload(api.V2025, h.sourceID, tierAdmin, "id,name\n1,a\n")
+	r := h.upload(api.V2025, h.sourceID, tierAdmin, "id,name\n1,a\n") // a directory source not configured yet
 	checkError(t, r, 400)
-	if !strings.Contains(errorText(t, r), "not a delimited-file source") {
-		t.Fatalf("non-delimited: %s", r.body)
+	if !strings.Contains(errorText(t, r), "connectorAttributes.host (the directory server) is not set") {
+		t.Fatalf("unconfigured directory source: %s", r.body)
+	}
+	other := &mica.Source{Name: "Workday", Owner: mica.Ref{ID: h.admin.ID}, Connector: "workday"}
+	if err := h.db.CreateSource(context.Background(), other); err != nil {
+		t.Fatal(err)
+	}
+	r = h.upload(api.V2025, other.ID, tierAdmin, "id,name\n1,a\n")
+	checkError(t, r, 400)
+	if !strings.Contains(errorText(t, r), "not a delimited-file or directory source") {
+		t.Fatalf("other source: %s", r.body)
 	}
 	checkError(t, h.upload(api.V2025, src.ID, tierAdmin, "\x00", "disableOptimization", "true"), 400)
 	checkError(t, h.upload(api.V2025, src.ID, tierAdmin, "id,name\n", "disableOptimization", "maybe"), 400)

@@ -57,6 +57,11 @@ type Server struct {
 	Now    func() time.Time
 	// Aggregator runs uploaded account files in the background (load-accounts); nil answers 503.
 	Aggregator Aggregator
+	// Secrets seals the secrets of connector attributes (a bind password) on
+	// receipt; nil refuses them.
+	Secrets mica.SecretBox
+	// Connector tests and reads direct (directory) sources; nil answers 503.
+	Connector mica.Connector
 	// RateLimiter counts authenticated requests (NewServer: in memory, from
 	// Config.RateLimit and RateWindow); several servers share one over PostgreSQL.
 	RateLimiter RateLimiter

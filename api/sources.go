@@ -54,11 +54,12 @@ type SourceDto struct {
 	Category                  *string        `json:"category"`
 }
 
+// sourceDto is src on the wire. Its secrets (the bind password) are never sent.
 func sourceDto(src *mica.Source) SourceDto {
 	return SourceDto{
 		ID: src.ID, Name: src.Name, Description: src.Description, Owner: src.Owner, Cluster: src.Cluster,
 		Schemas: []mica.Ref{}, Features: src.Features, Type: src.Type, Connector: src.Connector,
-		ConnectorClass: src.ConnectorClass, ConnectorAttributes: src.ConnectorAttributes,
+		ConnectorClass: src.ConnectorClass, ConnectorAttributes: mica.RedactSecrets(src.ConnectorAttributes),
 		DeleteThreshold: src.DeleteThreshold, Authoritative: src.Authoritative,
 		ManagementWorkgroup: src.ManagementWorkgroup, Healthy: src.Healthy, Status: src.Status,
 		Since: Time(src.Modified), ConnectorID: src.ConnectorID, ConnectorName: src.ConnectorName,

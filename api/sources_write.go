@@ -94,6 +94,12 @@ func (s *Server) createSource(w http.ResponseWriter, r *http.Request) error {
 	if csv {
 		src.MakeDelimitedFile()
 	}
+	if src.IsDirectory() {
+		src.MakeDirectory()
+	}
+	if err := s.prepareSource(src, nil, true); err != nil {
+		return err
+	}
 	if err := s.Store.CreateSource(r.Context(), src); err != nil {
 		return err
 	}
@@ -101,8 +107,26 @@ func (s *Server) createSource(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// replaceSource checks the immutable fields of req against cur and stores the replacement.
-func (s *Server) replaceSource(r *http.Request, cur *mica.Source, req *sourceRequest) (*mica.Source, error) {
+// prepareSource checks a directory source's connection settings and seals the
+// secrets of src's connector attributes, keeping those of prev (the stored
+// attributes, nil on create) as SealSecrets says.
+func (s *Server) prepareSource(src *mica.Source, prev map[string]any, keepAbsent bool) error {
+	if src.IsDirectory() {
+		if _, err := mica.DirectoryConfigOf(src); err != nil {
+			return err
+		}
+	}
+	sealed, err := mica.SealSecrets(src.ConnectorAttributes, prev, s.Secrets, keepAbsent)
+	if err != nil {
+		return err
+	}
+	src.ConnectorAttributes = sealed
+	return nil
+}
+
+// replaceSource checks the immutable fields of req against cur and stores the
+// replacement. keepAbsent keeps the stored secrets req leaves out (PUT).
+func (s *Server) replaceSource(r *http.Request, cur *mica.Source, req *sourceRequest, keepAbsent bool) (*mica.Source, error) {
 	immutable := func(name string, given *string, have string) error {
 		if given != nil && *given != have {
 			return mica.Errorf(mica.EILLEGAL, "%s cannot be changed (it is %q)", name, have)
@@ -129,6 +153,9 @@ func (s *Server) replaceSource(r *http.Request, cur *mica.Source, req *sourceReq
 	if err := req.apply(&next); err != nil {
 		return nil, err
 	}
+	if err := s.prepareSource(&next, cur.ConnectorAttributes, keepAbsent); err != nil {
+		return nil, err
+	}
 	if err := s.Store.UpdateSource(r.Context(), &next); err != nil {
 		return nil, err
 	}
@@ -144,7 +171,7 @@ func (s *Server) putSource(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	src, err := s.replaceSource(r, cur, &req)
+	src, err := s.replaceSource(r, cur, &req, true)
 	if err != nil {
 		return err
 	}
@@ -161,7 +188,9 @@ func (s *Server) patchSource(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	doc, err := toDocument(sourceDto(cur))
+	dto := sourceDto(cur)
+	dto.ConnectorAttributes = mica.MaskSecrets(cur.ConnectorAttributes) // "replace" finds the password
+	doc, err := toDocument(dto)
 	if err != nil {
 		return err
 	}
@@ -173,7 +202,7 @@ func (s *Server) patchSource(w http.ResponseWriter, r *http.Request) error {
 	if err := fromDocument(patched, &req); err != nil {
 		return err
 	}
-	src, err := s.replaceSource(r, cur, &req)
+	src, err := s.replaceSource(r, cur, &req, false)
 	if err != nil {
 		return err
 	}

@@ -80,7 +80,7 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) source(connector string, attrs map[string]any) *mica.Source {
 	f.t.Helper()
-	sealed, err := mica.SealSecrets(attrs, nil, f.box)
+	sealed, err := mica.SealSecrets(attrs, nil, f.box, false)
 	if err != nil {
 		f.t.Fatal(err)
 	}

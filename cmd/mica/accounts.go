@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -18,13 +19,23 @@ import (
 	"github.com/micahq/mica"
 	"github.com/micahq/mica/aggregate"
 	"github.com/micahq/mica/api"
+	"github.com/micahq/mica/directory"
+	"github.com/micahq/mica/secrets"
 	"github.com/micahq/mica/sqlite"
 )
 
 // newAggregationRunner is the one place aggregation runners are built, for
 // `mica serve` and `mica import accounts` alike (wire OnAccountsChanged here).
-func newAggregationRunner(db aggregate.Store, logger *slog.Logger) *aggregate.Runner {
-	return &aggregate.Runner{Store: db, Logger: logger} // classification runs in the apply transaction (openStore)
+func newAggregationRunner(db aggregate.Store, conn mica.Connector, logger *slog.Logger) *aggregate.Runner {
+	// Classification runs in the apply transaction (openStore).
+	return &aggregate.Runner{Store: db, Connector: conn, Logger: logger}
+}
+
+// newConnector returns the data dir's secrets box (its key file is created on
+// first need) and the directory connector that opens bind passwords with it.
+func newConnector(dataDir string) (*secrets.Box, *directory.Connector) {
+	box := secrets.New(filepath.Join(dataDir, secrets.KeyFile))
+	return box, &directory.Connector{Secrets: box}
 }
 
 // uploadDir is where uploaded account files wait for their aggregation.
@@ -38,7 +49,7 @@ func (m *Main) startAggregations(ctx context.Context) error {
 	if err := os.MkdirAll(m.uploadDir(), 0o700); err != nil {
 		return fmt.Errorf("create upload dir: %w", err)
 	}
-	m.Aggs = newAggregationRunner(m.store, m.Logger)
+	m.Aggs = newAggregationRunner(m.store, m.connector, m.Logger)
 	m.Aggs.MaxFileBytes = m.Config.MaxUpload
 	m.Aggs.Exclusive = m.PG == nil
 	if m.met != nil {
@@ -56,10 +67,14 @@ func (m *Main) startAggregations(ctx context.Context) error {
 	return nil
 }
 
-// runImport is "mica import accounts --source NAME_OR_ID FILE.csv".
+const importUsage = "usage: mica import accounts --source NAME_OR_ID [--disable-optimization] [FILE.csv]\n" +
+	"  (a delimited-file source takes FILE.csv; an Active Directory or LDAP source is read from its directory)"
+
+// runImport is "mica import accounts --source NAME_OR_ID [FILE.csv]": the
+// file for a delimited-file source, none for a directory source.
 func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 || args[0] != "accounts" {
-		return fmt.Errorf("usage: mica import accounts --source NAME_OR_ID [--disable-optimization] FILE.csv")
+		return errors.New(importUsage)
 	}
 	fs := flag.NewFlagSet("mica import accounts", flag.ContinueOnError)
 	dataDir := fs.String("data-dir", envOr("MICA_DATA_DIR", "./mica-data"), "data directory (MICA_DATA_DIR)")
@@ -68,17 +83,8 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := parseInterspersed(fs, args[1:]); err != nil {
 		return err
 	}
-	if *source == "" || fs.NArg() != 1 {
-		return fmt.Errorf("usage: mica import accounts --source NAME_OR_ID [--disable-optimization] FILE.csv")
-	}
-	f, err := os.Open(fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	defer func() { _ = f.Close() }()
-	info, err := f.Stat()
-	if err != nil {
-		return err
+	if *source == "" || fs.NArg() > 1 {
+		return errors.New(importUsage)
 	}
 	db, _, err := openStore(ctx, *dataDir)
 	if err != nil {
@@ -89,19 +95,43 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s", mica.ErrorMessage(err))
 	}
-	if !src.IsDelimitedFile() {
-		return fmt.Errorf("source %q is not a delimited-file source (type %q)", src.Name, src.Type)
+	var (
+		file    io.Reader
+		size    int64
+		counter = &byteCounter{}
+	)
+	switch {
+	case src.IsDirectory():
+		if fs.NArg() != 0 {
+			return fmt.Errorf("source %q is a directory source: its accounts are read from the directory, give no file", src.Name)
+		}
+	case src.IsDelimitedFile():
+		if fs.NArg() != 1 {
+			return fmt.Errorf("source %q is a delimited-file source: give the CSV file of its accounts", src.Name)
+		}
+		f, err := os.Open(fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		defer func() { _ = f.Close() }()
+		info, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		counter.r, size, file = f, info.Size(), counter
+	default:
+		return fmt.Errorf("source %q is neither a delimited-file nor a directory source (type %q)", src.Name, src.Type)
 	}
 	agg := &mica.Aggregation{SourceID: src.ID, DisableOptimization: *disable, Launcher: "mica import"}
 	if err := db.CreateAggregation(ctx, agg); err != nil {
 		return err
 	}
-	counter := &byteCounter{r: f}
-	bar := newProgress(stdout, info.Size(), counter)
-	runner := newAggregationRunner(db, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	bar := newProgress(stdout, size, counter)
+	_, conn := newConnector(*dataDir)
+	runner := newAggregationRunner(db, conn, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	runner.Progress = func(_ string, n int) { bar.update(n) }
 	start := time.Now()
-	out, err := runner.Run(ctx, agg, counter)
+	out, err := runner.Run(ctx, agg, file)
 	bar.finish()
 	if err != nil {
 		return fmt.Errorf("aggregation %s of %q failed, nothing was applied: %s", agg.ID, src.Name, mica.ErrorMessage(err))
@@ -171,7 +201,11 @@ func (p *progress) update(accounts int) {
 		return
 	}
 	if accounts/100000 > p.last/100000 {
-		_, _ = fmt.Fprintf(p.w, "read %d accounts (%d of %d bytes)\n", accounts, p.bytes.n, p.size)
+		if p.size > 0 {
+			_, _ = fmt.Fprintf(p.w, "read %d accounts (%d of %d bytes)\n", accounts, p.bytes.n, p.size)
+		} else {
+			_, _ = fmt.Fprintf(p.w, "read %d accounts\n", accounts)
+		}
 	}
 	p.last = accounts
 }

@@ -20,9 +20,11 @@ import (
 	"github.com/micahq/mica/aggregate"
 	"github.com/micahq/mica/api"
 	"github.com/micahq/mica/classify"
+	"github.com/micahq/mica/directory"
 	"github.com/micahq/mica/jobs"
 	"github.com/micahq/mica/oauth"
 	"github.com/micahq/mica/postgres"
+	"github.com/micahq/mica/secrets"
 	"github.com/micahq/mica/sqlite"
 	"github.com/micahq/mica/web"
 )
@@ -81,6 +83,10 @@ type Main struct {
 	metricsLn       net.Listener
 	metricsExplicit bool // --metrics-addr or MICA_METRICS_ADDR was given
 	met             *serverMetrics
+	// secrets seals connector secrets under the data dir's key file;
+	// connector reaches the directories of direct sources with it.
+	secrets   *secrets.Box
+	connector *directory.Connector
 }
 
 // NewMain returns a Main with default configuration.
@@ -290,6 +296,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	m.secrets, m.connector = newConnector(m.Config.DataDir)
 	tid, tname, err := m.setupTenant(ctx, db)
 	if err != nil {
 		return err
@@ -320,6 +327,7 @@ func (m *Main) Run(ctx context.Context) error {
 	cfg.MaxQueuedUploadBytes, cfg.UploadTimeout, cfg.SignIn = m.Config.MaxQueuedBytes, m.Config.UploadTimeout, m.Config.SignIn
 	m.Server = api.NewServer(db, signer, cfg, m.Logger)
 	m.Server.Aggregator = m.Aggs
+	m.Server.Secrets, m.Server.Connector = m.secrets, m.connector
 	if m.PG != nil { // several servers may share the database: share the rate limit too
 		m.Server.RateLimiter = api.NewSharedRateLimiter(m.PG, m.Config.RateLimit, m.Config.RateWindow, m.Logger)
 	}

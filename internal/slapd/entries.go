@@ -47,7 +47,9 @@ type Entry struct {
 const NeverExpires int64 = 9223372036854775807
 
 // FileTime is t as a Windows FILETIME (100-ns intervals since 1601-01-01 UTC).
-func FileTime(t time.Time) int64 { return (t.Unix()+11644473600)*10_000_000 + int64(t.Nanosecond()/100) }
+func FileTime(t time.Time) int64 {
+	return (t.Unix()+11644473600)*10_000_000 + int64(t.Nanosecond()/100)
+}
 
 var (
 	createdBase = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
