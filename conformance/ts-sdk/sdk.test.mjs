@@ -9,6 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMica } from './lib/server.mjs';
+import { startDirectory } from './lib/slapd.mjs';
 import {
   ADMIN, USER, assertErrorDto, configFor, csvBlob, jwtClaims, raw, rejection, routeAnswers, sdk, until,
 } from './lib/sdk.mjs';
@@ -848,4 +849,80 @@ describe('apps', () => {
       });
     });
   }
+});
+
+// ---------------------------------------------------------------------------
+describe('a direct Active Directory source on a real OpenLDAP', () => {
+  let dirsrv;
+  let src;
+  before(async () => { dirsrv = await startDirectory({ entries: 300 }); }, { timeout: 300_000 });
+  after(async () => { await dirsrv?.stop(); });
+
+  test('SourcesApi.createSource: the bind password is write-only', async (t) => {
+    if (!dirsrv) return t.skip('slapd is not installed (scripts/with-slapd installs it)');
+    const res = await new sdk.SourcesApi(admin).createSource({ source: {
+      name: `Corp AD ${RUN}`, owner: { type: 'IDENTITY', id: ADMIN_IDENTITY }, connector: 'active-directory',
+      connectorAttributes: {
+        host: dirsrv.host, port: dirsrv.tlsPort, useSSL: true, caCertificate: dirsrv.caCertificate, user: dirsrv.user,
+        password: dirsrv.password, pageSize: 50,
+        searchDNs: dirsrv.searchDNs.map((dn) => ({ searchDN: dn, iterateSearchFilter: '(objectClass=user)', searchScope: 'SUBTREE' })),
+      },
+    } });
+    assert.equal(res.status, 201);
+    src = res.data;
+    assert.equal(src.type, 'Active Directory - Direct');
+    assert.equal(src.connectorAttributes.host, dirsrv.host);
+    assert.equal(src.connectorAttributes.password, undefined);
+    for (const r of [res, await new sdk.SourcesApi(admin).getSource({ id: src.id }),
+      await new sdk.SourcesV2024Api(admin).getSource({ id: src.id }), await new sdk.SourcesBetaApi(admin).getSource({ id: src.id })]) {
+      assert.ok(!JSON.stringify(r.data).includes(dirsrv.password), 'the password came back');
+    }
+  });
+
+  test('test-connection (mica extension) answers SUCCESS', async (t) => {
+    if (!src) return t.skip('no directory source');
+    const res = await raw(new sdk.SourcesApi(admin), 'POST', `/mica/v1/sources/${src.id}/test-connection`);
+    assert.equal(res.status, 200);
+    assert.equal(res.data.status, 'SUCCESS', JSON.stringify(res.data));
+    assert.equal(res.data.details.security, 'LDAPS');
+  });
+
+  test('SourcesV2024Api.importAccounts without a file aggregates the directory; the status ends COMPLETED', async (t) => {
+    if (!src) return t.skip('no directory source');
+    const up = await new sdk.SourcesV2024Api(admin).importAccounts({ id: src.id });
+    assert.equal(up.status, 202);
+    assert.equal(up.data.success, true);
+    const taskId = up.data.task.id;
+    const aggs = new sdk.AccountAggregationsV2024Api(admin);
+    const done = await until(async () => {
+      const st = (await aggs.getAccountAggregationStatus({ id: taskId })).data;
+      return ['COMPLETED', 'TERMINATED'].includes(st.status) && st;
+    }, { what: `aggregation ${taskId}`, timeoutMs: 60_000 });
+    assert.equal(done.status, 'COMPLETED', JSON.stringify(done));
+    assert.equal(done.totalAccounts, 300);
+    const accounts = await new sdk.AccountsApi(admin).listAccounts({ filters: `sourceId eq "${src.id}"`, count: true, limit: 1 });
+    assert.equal(accounts.headers['x-total-count'], '300');
+    const svc = (await new sdk.AccountsApi(admin).listAccounts({ filters: `sourceId eq "${src.id}" and name eq "svc_app000012"` })).data;
+    assert.equal(svc.length, 1);
+    assert.equal(svc[0].attributes.objectGUID, '3322110c-5548-7766-8499-aabbc0ddeeff');
+    assert.deepEqual(svc[0].attributes.servicePrincipalName, ['HTTP/app000012.mica.test', 'MSSQLSvc/db000012.mica.test:1433']);
+  });
+
+  test('a wrong password: the aggregation ends TERMINATED naming the refused bind', async (t) => {
+    if (!src) return t.skip('no directory source');
+    const api = new sdk.SourcesApi(admin);
+    await api.updateSource({ id: src.id, jsonPatchOperation: [{ op: 'replace', path: '/connectorAttributes/password', value: 'not-it' }] });
+    const up = await new sdk.SourcesV2024Api(admin).importAccounts({ id: src.id });
+    const aggs = new sdk.AccountAggregationsV2024Api(admin);
+    const done = await until(async () => {
+      const st = (await aggs.getAccountAggregationStatus({ id: up.data.task.id })).data;
+      return ['COMPLETED', 'TERMINATED'].includes(st.status) && st;
+    }, { what: 'aggregation', timeoutMs: 60_000 });
+    assert.equal(done.status, 'TERMINATED');
+    const task = (await raw(api, 'GET', `/mica/v1/account-aggregations/${up.data.task.id}`)).data.task;
+    assert.match(task.messages.map((m) => m.localizedText).join(' '), /refused the bind of user cn=reader,dc=mica,dc=test: Invalid Credentials/);
+    const accounts = await new sdk.AccountsApi(admin).listAccounts({ filters: `sourceId eq "${src.id}"`, count: true, limit: 1 });
+    assert.equal(accounts.headers['x-total-count'], '300'); // nothing applied
+    await api.deleteSource({ id: src.id });
+  });
 });
