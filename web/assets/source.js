@@ -3,6 +3,7 @@
 // paged by the API).
 import { api, ApiError, q, and, h, fill, fmt, errorBox, params, setParams, table, pager, field, select, when } from './app.js';
 import { percent } from './overview.js';
+import { isDirectory, directoryPanel } from './directory.js';
 
 export async function render(main, id) {
   const base = `/v2025/sources/${encodeURIComponent(id)}`;
@@ -18,12 +19,14 @@ export async function render(main, id) {
   const jobSection = h('section', { class: 'card', 'aria-labelledby': 'job-h' });
   const cfgSection = h('section', { class: 'card', 'aria-labelledby': 'cfg-h' });
   const acctSection = h('section', { class: 'card', 'aria-labelledby': 'acct-h' });
+  const dirSection = isDirectory(source) ? h('section', { class: 'card', 'aria-labelledby': 'dir-h' }) : null;
   main.append(
     h('p', { class: 'small' }, h('a', { href: '/console/' }, '‹ Overview')),
     h('h1', {}, source.name),
     h('p', { class: 'muted' }, [...new Set([source.type, source.connectorName, source.description].filter(Boolean))].join(' · ')),
-    jobSection, cfgSection, acctSection);
+    ...(dirSection ? [dirSection] : []), jobSection, cfgSection, acctSection);
   const accounts = accountsTable(acctSection, id);
+  if (dirSection) directoryPanel(dirSection, source, () => accounts.reload());
   await Promise.all([jobPanel(jobSection, base, () => accounts.reload()), configEditor(cfgSection, base), accounts.reload()]);
 }
 

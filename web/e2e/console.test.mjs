@@ -305,6 +305,24 @@ test('upload a CSV to the delimited-file source and watch the aggregation', asyn
   await shot('08-aggregation-failed');
 });
 
+test('a directory source: test its connection and aggregate it; the failure names the cause', async () => {
+  const port = await freePort(); // nothing listens there
+  const created = await call('POST', '/v2025/sources', { name: 'Corp LDAP', owner: { type: 'IDENTITY', id: 'de000000000040008000000000000a01' },
+    connector: 'ldap', connectorAttributes: { host: '127.0.0.1', port, user: 'cn=reader,dc=corp', password: 'console-secret-pw',
+      searchDNs: [{ searchDN: 'ou=People,dc=corp', searchScope: 'SUBTREE' }] } });
+  assert.equal(created.status, 201);
+  await page.goto(`${base}/console/sources/${created.body.id}`);
+  await assertVisibleText('#dir-server', new RegExp(`127\\.0\\.0\\.1:${port}`));
+  assert.ok(!(await page.content()).includes('console-secret-pw'), 'the password reached the page');
+  await page.locator('#dir-test').click();
+  await assertVisibleText('#dir-test-result', new RegExp(`Failed at connect: cannot reach the directory at 127\\.0\\.0\\.1:${port}`));
+  await page.locator('#dir-aggregate').click();
+  await assertVisibleText('#dir-agg-state', /TERMINATED/, 30_000);
+  await assertVisibleText('#dir-agg-failed', /nothing was applied\. cannot reach the directory/);
+  await shot('09-directory-source');
+  assert.equal((await call('DELETE', `/v2025/sources/${created.body.id}`)).status, 202);
+});
+
 test('apps: an ORG_ADMIN sees every source app', async () => {
   await page.goto(base + '/console/apps');
   await page.locator('#all-apps table tbody tr').first().waitFor();
