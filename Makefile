@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/mica
 
-.PHONY: help run build test test-go test-postgres sdk-test vet lint fmt fuzz clean bench bench-classify bench-list bench-import bench-classify-pg bench-list-pg bench-pg conformance
+.PHONY: help run build test test-go test-postgres sdk-test vet lint fmt fuzz clean bench bench-classify bench-list bench-import bench-ldap bench-classify-pg bench-list-pg bench-pg conformance
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-15s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ bench-list: build ## 32 connections on GET /v2025/source-apps/assigned for 20 s:
 
 bench-import: build ## load-accounts of a 1,000,000-row CSV: wall time, peak RSS
 	$(MICABENCH) import -mica $(BIN) -work $(MICABENCH_WORK) $(BENCHFLAGS)
+
+bench-ldap: build ## load-accounts of an AD source on a throwaway OpenLDAP of 100,000 entries (scripts/with-slapd): wall time, peak RSS
+	scripts/with-slapd $(MICABENCH) ldap -mica $(BIN) -work $(MICABENCH_WORK) $(BENCHFLAGS)
 
 # The same classify and list on PostgreSQL: BENCHFLAGS='-servers 2' runs two
 # servers on one database. Without MICA_TEST_POSTGRES, micabench starts a

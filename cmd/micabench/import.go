@@ -58,12 +58,10 @@ func (b *importBench) run(ctx context.Context, o *options, run int) (result, err
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return result{}, err
 	}
-	out, err := exec.CommandContext(ctx, o.mica, "clients", "create", "--data-dir", data, "--identity", "bench.admin",
-		"--levels", "ORG_ADMIN").CombinedOutput()
+	id, secret, err := benchClient(ctx, o, data)
 	if err != nil {
-		return result{}, fmt.Errorf("mica clients create: %w: %s", err, out)
+		return result{}, err
 	}
-	id, secret := field(string(out), "client id:"), field(string(out), "client secret:")
 	srv, err := startServer(ctx, o, data, filepath.Join(dir, "server.log"))
 	if err != nil {
 		return result{}, err
@@ -132,6 +130,16 @@ func (b *importBench) run(ctx context.Context, o *options, run int) (result, err
 	return result{value: elapsed.Seconds(), res: resources{rss: []int64{rss}},
 		line: fmt.Sprintf("%d rows imported in %.2f s = %.0f rows/s", st.ProcessedAccounts, elapsed.Seconds(),
 			float64(st.ProcessedAccounts)/elapsed.Seconds())}, nil
+}
+
+// benchClient creates an ORG_ADMIN client (and its identity) in a fresh data dir.
+func benchClient(ctx context.Context, o *options, data string) (id, secret string, err error) {
+	out, err := exec.CommandContext(ctx, o.mica, "clients", "create", "--data-dir", data, "--identity", "bench.admin",
+		"--levels", "ORG_ADMIN").CombinedOutput()
+	if err != nil {
+		return "", "", fmt.Errorf("mica clients create: %w: %s", err, out)
+	}
+	return field(string(out), "client id:"), field(string(out), "client secret:"), nil
 }
 
 // upload streams the CSV as the multipart "file" part.

@@ -5,6 +5,7 @@
 //	micabench classify [flags]   POST classify to COMPLETED on the demo AD source
 //	micabench list [flags]       GET /v2025/source-apps/assigned under 32 connections
 //	micabench import [flags]     load-accounts of a generated 1,000,000-row CSV
+//	micabench ldap [flags]       load-accounts of an AD source on a 100,000-entry OpenLDAP
 //
 // Each run starts a fresh server on a copy of a prepared data set (generated
 // once with the demo generator or scripts/gencsv, then cached under -work),
@@ -43,7 +44,7 @@ func main() {
 	}
 }
 
-const usage = `usage: micabench classify|list|import [flags]   (micabench CMD -h lists the flags)`
+const usage = `usage: micabench classify|list|import|ldap [flags]   (micabench CMD -h lists the flags)`
 
 func run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
@@ -57,6 +58,8 @@ func run(ctx context.Context, args []string) error {
 		b = &listBench{}
 	case "import":
 		b = &importBench{}
+	case "ldap":
+		b = &ldapBench{}
 	default:
 		return errors.New(usage)
 	}
