@@ -496,6 +496,9 @@ func (r *Runner) run(ctx context.Context, agg *mica.Aggregation, file io.Reader)
 		}
 	}
 	if parseErr != nil {
+		if err := ctx.Err(); err != nil { // a shutdown closed the directory's connection: say so
+			return nil, err
+		}
 		return nil, parseErr
 	}
 	if _, err := r.Store.CollectAggregation(ctx, agg.ID); err != nil {
