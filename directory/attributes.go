@@ -25,7 +25,8 @@ var (
 	// value in 1601 (Active Directory's never) is null.
 	generalizedTimeAttrs = lowerSet("whenCreated", "whenChanged", "createTimestamp", "modifyTimestamp",
 		"pwdChangedTime", "pwdAccountLockedTime", "pwdLastSuccess", "msDS-LastKnownRDN-Time")
-	// integerAttrs are written as JSON numbers.
+	// integerAttrs are written as JSON numbers (float64, as JSON reads them
+	// back: whole numbers below 2^53 are exact).
 	integerAttrs = lowerSet("userAccountControl", "msDS-User-Account-Control-Computed", "sAMAccountType",
 		"primaryGroupID", "adminCount", "logonCount", "badPwdCount", "msDS-SupportedEncryptionTypes",
 		"msDS-ManagedPasswordInterval", "uidNumber", "gidNumber")
@@ -135,8 +136,8 @@ func (m *mapper) account(e *ldap.Entry) (*mica.StagedAccount, error) {
 		a.Name = e.DN
 	}
 	if m.ad {
-		if n, ok := uac.(int64); ok {
-			a.Disabled = n&0x2 != 0 // ACCOUNTDISABLE
+		if n, ok := uac.(float64); ok {
+			a.Disabled = int64(n)&0x2 != 0 // ACCOUNTDISABLE
 		}
 		_, a.Locked = lockout.(string) // a lockout time is set (not 0)
 	} else {
@@ -178,8 +179,8 @@ func value(a *ldap.EntryAttribute, name string) (any, bool) {
 		case generalizedTimeAttrs[name]:
 			v = generalizedTime(string(b))
 		case integerAttrs[name]:
-			if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil {
-				v = n
+			if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n > -1<<53 && n < 1<<53 {
+				v = float64(n)
 			} else {
 				v = string(b)
 			}
@@ -258,8 +259,8 @@ func asString(v any) (string, bool) {
 				return s, true
 			}
 		}
-	case int64:
-		return strconv.FormatInt(v, 10), true
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64), true
 	}
 	return "", false
 }

@@ -155,7 +155,7 @@ func TestReadAccountsActiveDirectory(t *testing.T) {
 			t.Fatalf("entry %d (%s) missing", i, e.DN)
 		}
 		kinds[e.Kind]++
-		if a.Name != e.SAM || a.Attributes["userAccountControl"] != int64(e.UAC) || a.Disabled != (e.UAC&2 != 0) ||
+		if a.Name != e.SAM || a.Attributes["userAccountControl"] != float64(e.UAC) || a.Disabled != (e.UAC&2 != 0) ||
 			a.Locked != (e.LockoutTime != 0) || a.Attributes["objectGUID"] != e.GUIDString() {
 			t.Fatalf("entry %d: %+v", i, a)
 		}
@@ -173,7 +173,7 @@ func TestReadAccountsActiveDirectory(t *testing.T) {
 		"cn":                   "svc-app000012",
 		"sn":                   "svc-app000012",
 		"description":          "Service account of application 12",
-		"userAccountControl":   int64(66048),
+		"userAccountControl":   float64(66048),
 		"objectClass":          []any{"top", "person", "organizationalPerson", "user"},
 		"servicePrincipalName": []any{"HTTP/app000012.mica.test", "MSSQLSvc/db000012.mica.test:1433"},
 		"memberOf":             []any{"cn=Service Owners,ou=Groups,dc=mica,dc=test"},
@@ -206,7 +206,7 @@ func TestReadAccountsActiveDirectory(t *testing.T) {
 		t.Error("pwdLastSet 0 must be a null, not absent")
 	}
 	u1 := got[slapd.ADEntry(1).DN]
-	if !u1.Disabled || u1.Attributes["accountExpires"] != nil || u1.Attributes["userAccountControl"] != int64(514) {
+	if !u1.Disabled || u1.Attributes["accountExpires"] != nil || u1.Attributes["userAccountControl"] != float64(514) {
 		t.Errorf("entry 1: %+v", u1)
 	}
 	if u5 := got[slapd.ADEntry(5).DN]; u5.Attributes["displayName"] != "Zoë Ångström 5" {

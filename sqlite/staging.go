@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/micahq/mica"
+	"github.com/micahq/mica/internal/jsonenc"
 )
 
 // Staging: each aggregation stages its accounts in a table of its own,
@@ -260,24 +261,32 @@ func (db *DB) stagingDecider(ctx context.Context, st *staging, aggregationID str
 }
 
 // jsonExact reports whether attributes decode from their JSON as they are:
-// strings, lists of them, and nulls.
+// strings, bools, nulls, whole numbers as float64, and lists of them.
 func jsonExact(attrs map[string]any) bool {
 	for _, v := range attrs {
-		switch x := v.(type) {
-		case nil, string:
-		case []any:
-			for _, e := range x {
-				switch e.(type) {
-				case nil, string:
-				default:
+		if l, ok := v.([]any); ok {
+			for _, e := range l {
+				if !jsonExactValue(e) {
 					return false
 				}
 			}
-		default:
+		} else if !jsonExactValue(v) {
 			return false
 		}
 	}
 	return true
+}
+
+// jsonExactValue reports whether v reads back from its JSON as itself: a
+// string, a bool, null, or a whole float64 (a directory's integers).
+func jsonExactValue(v any) bool {
+	switch x := v.(type) {
+	case nil, string, bool:
+		return true
+	case float64:
+		return jsonenc.WholeFloat(x)
+	}
+	return false
 }
 
 // stagedAttributes is the JSON of a staged row's attributes.

@@ -87,6 +87,14 @@ func (b *ldapBench) run(ctx context.Context, o *options, run int) (result, error
 			"password": b.srv.Password, "searchDNs": dns, "pageSize": b.pageSize}}, &src); err != nil {
 		return result{}, err
 	}
+	cpu0, err := srv.cpu()
+	if err != nil {
+		return result{}, err
+	}
+	slapd0, err := readProcStat(b.srv.PID())
+	if err != nil {
+		return result{}, err
+	}
 	var prof <-chan error
 	start := time.Now()
 	var task struct {
@@ -127,12 +135,21 @@ func (b *ldapBench) run(ctx context.Context, o *options, run int) (result, error
 	if err != nil {
 		return result{}, err
 	}
+	cpu1, err := srv.cpu()
+	if err != nil {
+		return result{}, err
+	}
+	slapd1, err := readProcStat(b.srv.PID())
+	if err != nil {
+		return result{}, err
+	}
 	if prof != nil {
 		if err := <-prof; err != nil {
 			return result{}, fmt.Errorf("cpu profile: %w", err)
 		}
 	}
 	return result{value: elapsed.Seconds(), res: resources{rss: []int64{rss}},
-		line: fmt.Sprintf("%d directory entries aggregated in %.2f s = %.0f entries/s", st.ProcessedAccounts, elapsed.Seconds(),
-			float64(st.ProcessedAccounts)/elapsed.Seconds())}, nil
+		line: fmt.Sprintf("%d directory entries aggregated in %.2f s = %.0f entries/s; CPU: mica %.1f s, slapd %.1f s",
+			st.ProcessedAccounts, elapsed.Seconds(), float64(st.ProcessedAccounts)/elapsed.Seconds(),
+			(cpu1 - cpu0).Seconds(), (slapd1.cpu - slapd0.cpu).Seconds())}, nil
 }

@@ -5,6 +5,7 @@ package jsonenc
 
 import (
 	"encoding/json"
+	"math"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -72,8 +73,9 @@ func appendDigits(b []byte, n, width int) []byte {
 }
 
 // Value appends v as encoding/json would for the common kinds of attribute
-// values (nil, string, bool, int, int64, []string, []any of those); false when
-// v is of a kind it leaves to encoding/json (float64 and the rest).
+// values (nil, string, bool, int, int64, float64 holding a whole number below
+// 2^53, []string, []any of those); false when v is of a kind it leaves to
+// encoding/json (other float64s and the rest).
 func Value(b []byte, v any) ([]byte, bool) {
 	switch x := v.(type) {
 	case nil:
@@ -86,6 +88,11 @@ func Value(b []byte, v any) ([]byte, bool) {
 		return strconv.AppendInt(b, int64(x), 10), true
 	case int64:
 		return strconv.AppendInt(b, x, 10), true
+	case float64:
+		if !WholeFloat(x) {
+			return b, false
+		}
+		return strconv.AppendInt(b, int64(x), 10), true
 	case []string:
 		if x == nil {
 			return append(b, "null"...), true
@@ -114,5 +121,12 @@ func Value(b []byte, v any) ([]byte, bool) {
 		}
 		return append(b, ']'), true
 	}
-	return b, false // float64 and the rest: encoding/json's formatting rules
+	return b, false // other float64s and the rest: encoding/json's formatting rules
+}
+
+// WholeFloat reports whether x is a whole number of magnitude below 2^53 (not
+// -0): encoding/json writes it as its integer digits and reads it back as the
+// same float64.
+func WholeFloat(x float64) bool {
+	return x == math.Trunc(x) && math.Abs(x) < 1<<53 && !(x == 0 && math.Signbit(x))
 }

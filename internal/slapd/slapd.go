@@ -297,6 +297,14 @@ func (s *Server) Admin() (*ldap.Conn, error) {
 	return c, nil
 }
 
+// PID is slapd's process id (0 when it is not running).
+func (s *Server) PID() int {
+	if s.cmd == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
 // Kill ends slapd at once (SIGKILL), as a crash would, and waits for it.
 func (s *Server) Kill() error {
 	if s.cmd == nil {
