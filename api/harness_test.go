@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -162,17 +161,12 @@ func (h *harness) client(ident *mica.Identity, scopes ...string) (id, secret str
 // token exchanges client credentials at the real token endpoint.
 func (h *harness) token(id, secret string) string {
 	h.t.Helper()
-	resp, err := http.PostForm(h.srv.URL+"/oauth/token", url.Values{"grant_type": {"client_credentials"},
-		"client_id": {id}, "client_secret": {secret}})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer func() { _ = resp.Body.Close() }()
+	r := h.signIn(id, secret)
 	var body struct {
 		AccessToken string `json:"access_token"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != 200 {
-		h.t.Fatalf("token: status %d err %v", resp.StatusCode, err)
+	if err := json.Unmarshal(r.body, &body); err != nil || r.status != 200 {
+		h.t.Fatalf("token: status %d err %v", r.status, err)
 	}
 	return body.AccessToken
 }

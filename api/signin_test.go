@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -21,16 +22,8 @@ func (h *harness) signIn(id, secret string) response {
 		h.t.Fatal(err)
 	}
 	defer func() { _ = resp.Body.Close() }()
-	var b strings.Builder
-	buf := make([]byte, 4096)
-	for {
-		n, err := resp.Body.Read(buf)
-		b.Write(buf[:n])
-		if err != nil {
-			break
-		}
-	}
-	return response{status: resp.StatusCode, header: resp.Header, body: []byte(b.String())}
+	b, _ := io.ReadAll(resp.Body)
+	return response{status: resp.StatusCode, header: resp.Header, body: b}
 }
 
 func retryAfter(t *testing.T, r response, max int) {
