@@ -17,8 +17,8 @@ func Decider(mode Mode, p *Program) mica.Decider {
 
 // DiscoveryRecommendation is the Account.recommendation for account a classified as st.
 func DiscoveryRecommendation(st State, a *Account) *mica.Recommendation {
-	score, machine := Score(a) // Recommend needs no explanation: Score does not allocate
-	r := Recommend(st, Verdict{Machine: machine, Score: score})
+	conf, machine := Score(a) // Recommend needs no explanation: Score does not allocate
+	r := Recommend(st, Verdict{Machine: machine, Confidence: conf})
 	if r == nil {
 		return nil
 	}

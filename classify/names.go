@@ -1,0 +1,92 @@
+package classify
+
+// noSkip skips no word.
+var noSkip [2][]byte
+
+// nameInfo is what a name or a text says through its words.
+type nameInfo struct {
+	classes  uint32 // word classes of its tokens
+	tokens   int    // how many tokens it has
+	numbered bool   // it ends in a number after a word (scan01, app-02, kiosk 3)
+	svcAffix bool   // svc glued to a word as a prefix or suffix (svcBackup, sqlsvc)
+	saPrefix bool   // sa- or sa_ opens it
+}
+
+// scanWords reads text s token by token (split at punctuation, camelCase and
+// digits) and collects the word classes of its tokens. Tokens equal to one of
+// skip (the account's own given name and surname) say nothing of a machine and
+// are not looked up, so "Steven Service" is not a service. When name is true,
+// s is an account name: environment words count only after its first token
+// (dev-jsmith is not an environment) and svc prefixes and suffixes glued to a
+// word count as well.
+func scanWords(s string, name bool, skip [2][]byte) nameInfo {
+	var ni nameInfo
+	var buf [32]byte
+	first := true
+	lastWasDigits := false
+	sawWord := false
+	for i := 0; i < len(s); {
+		start, end := nextToken(s, i)
+		if start == end {
+			break
+		}
+		i = end
+		tok := s[start:end]
+		ni.tokens++
+		isFirst := first
+		first = false
+		if byteClass(tok[0]) == classDigit {
+			lastWasDigits = sawWord
+			continue
+		}
+		lastWasDigits = false
+		sawWord = true
+		f := foldToken(buf[:], tok)
+		if f == nil {
+			continue
+		}
+		if (len(skip[0]) > 0 && string(f) == string(skip[0]) || len(skip[1]) > 0 && string(f) == string(skip[1])) {
+			continue
+		}
+		c := wordClasses(f)
+		if name {
+			if isFirst && c&wcEnv != 0 {
+				c &^= wcEnv
+			}
+			if isFirst && string(f) == "sa" && end < len(s) && (s[end] == '-' || s[end] == '_') {
+				ni.saPrefix = true
+				c |= wcService
+			}
+			if len(f) > 3 && c&wcService == 0 {
+				if isFirst && string(f[:3]) == "svc" || tokenEnd(s, end) && string(f[len(f)-3:]) == "svc" {
+					ni.svcAffix = true
+					c |= wcService
+				}
+			}
+		}
+		ni.classes |= c
+	}
+	ni.numbered = lastWasDigits
+	return ni
+}
+
+// firstWordOf returns the first token of s whose word classes include one of
+// classes (for an explanation), or "".
+func firstWordOf(s string, classes uint32, name bool, skip [2][]byte) string {
+	for i := 0; i < len(s); {
+		start, end := nextToken(s, i)
+		if start == end {
+			break
+		}
+		i = end
+		if ni := scanWords(s[start:end], false, skip); ni.classes&classes != 0 {
+			return s[start:end]
+		}
+		if name {
+			if ni := scanWords(s[:end], true, skip); ni.classes&classes != 0 && (ni.svcAffix || ni.saPrefix) {
+				return s[start:end]
+			}
+		}
+	}
+	return ""
+}
