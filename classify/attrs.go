@@ -32,6 +32,13 @@ const (
 	sAccountExpires
 	sRecipientType
 	sPasswordPolicies
+	sEnabled
+	sFlagPwdNeverExpires
+	sFlagPwdNotRequired
+	sFlagDelegation
+	sFlagCantChange
+	sFlagSmartcard
+	sFlagNotDelegated
 	nSlots
 )
 
@@ -58,10 +65,18 @@ var slotKeys = [nSlots]string{
 	sUAC:              "useraccountcontrol",
 	sSPN:              "serviceprincipalname",
 	sPwdLastSet:       "pwdlastset passwordlastset lastpasswordchangedatetime passwordlastchanged passwordchanged lastpasswordchangedate pwdchanged",
-	sLastLogon:        "lastlogontimestamp lastlogon lastsignindatetime lastlogindate lastlogin lastsignin lastactivity lastseen",
+	sLastLogon:        "lastlogontimestamp lastlogon lastlogondate lastsignindatetime lastlogindate lastlogin lastsignin lastactivity lastseen",
 	sAccountExpires:   "accountexpires accountexpirationdate expirationdate expires validuntil",
 	sRecipientType:    "msexchrecipienttypedetails recipienttypedetails mailboxtype recipienttype userpurpose",
 	sPasswordPolicies: "passwordpolicies",
+	// Flags as PowerShell's Get-ADUser and other exports write them (True/False).
+	sEnabled:             "enabled accountenabled isactive",
+	sFlagPwdNeverExpires: "passwordneverexpires",
+	sFlagPwdNotRequired:  "passwordnotrequired",
+	sFlagDelegation:      "trustedfordelegation trustedtoauthfordelegation",
+	sFlagCantChange:      "cannotchangepassword",
+	sFlagSmartcard:       "smartcardlogonrequired",
+	sFlagNotDelegated:    "accountnotdelegated",
 }
 
 // slotIndex maps a normalised attribute name to its meaning and rank (the

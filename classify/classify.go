@@ -61,8 +61,9 @@ type Account struct {
 	// What discovery knows of the account beyond its attributes, when the
 	// caller knows it: its correlation to an identity, and its source's
 	// people (see [LearnPopulation]). Criteria do not read them.
-	Correlation Correlation
-	Population  *Population
+	Correlation  Correlation
+	IdentityLeft int64 // CorrelatedLeaver: the day the person left (days since 1970-01-01), 0 when not known
+	Population   *Population
 }
 
 // Program is a compiled machine classification config. It is immutable and

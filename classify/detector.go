@@ -57,15 +57,15 @@ func (d *detector) run() {
 	a := d.a
 	d.at.read(a.Attributes)
 	at := &d.at
-	samKey, sam := "sAMAccountName", firstString(a.Attributes["sAMAccountName"])
-	if sam == "" {
+	samKey, sam := at.key[sLogin], at.str(sLogin)
+	if !asciiEqualFoldLower(samKey, "samaccountname") || sam == "" {
 		samKey, sam = "name", a.Name
 	}
 	uac, hasUAC := intValue(at.val[sUAC])
 	hasUAC = hasUAC && at.has(sUAC)
 	oc := at.val[sObjectClass]
 	// Signals only Active Directory accounts carry are not held against others.
-	adLike := samKey == "sAMAccountName" || at.has(sUAC) || oc != nil
+	adLike := samKey != "name" || at.has(sUAC) || oc != nil
 
 	machineObject := d.objectKind(oc, uac, hasUAC, samKey, sam)
 	wellKnown := d.wellKnownName(samKey, sam)
@@ -92,6 +92,7 @@ func (d *detector) run() {
 	if hasUAC {
 		d.uacFlags(uac)
 	}
+	d.flags()
 	if pp := at.str(sPasswordPolicies); containsASCIIFold(pp, "disablepasswordexpiration") {
 		d.hit(fPwdNeverExpires, func() string { return at.key[sPasswordPolicies] + " " + quote(pp) })
 	}
@@ -121,6 +122,45 @@ func (d *detector) uacFlags(uac int64) {
 	flag(fSmartcard, uacSmartcardRequired, "SMARTCARD_REQUIRED (0x40000)")
 	flag(fNotDelegated, uacNotDelegated, "NOT_DELEGATED (0x100000)")
 	flag(fDisabled, uacAccountDisable, "ACCOUNTDISABLE (0x2)")
+}
+
+// flags reads the account flags as PowerShell's Get-ADUser and other exports
+// write them: PasswordNeverExpires True, TrustedForDelegation True, ...
+func (d *detector) flags() {
+	at := &d.at
+	for _, x := range [...]struct {
+		s    slot
+		f    feature
+		want bool
+	}{
+		{sFlagPwdNeverExpires, fPwdNeverExpires, true}, {sFlagPwdNotRequired, fPwdNotRequired, true},
+		{sFlagDelegation, fDelegation, true}, {sFlagCantChange, fPwdCantChange, true},
+		{sFlagSmartcard, fSmartcard, true}, {sFlagNotDelegated, fNotDelegated, true}, {sEnabled, fDisabled, false},
+	} {
+		if b, ok := boolValue(at.val[x.s]); ok && b == x.want && at.has(x.s) {
+			d.hit(x.f, func() string { return at.key[x.s] + " " + quote(firstString(at.val[x.s])+boolText(at.val[x.s])) })
+		}
+	}
+}
+
+// boolText renders a JSON boolean for a detail ("" for strings).
+func boolText(v any) string {
+	if b, ok := v.(bool); ok {
+		return strconv.FormatBool(b)
+	}
+	return ""
+}
+
+// enabled reports whether the account is known to be enabled, and whether it is known at all.
+func (d *detector) enabled() (enabled, known bool) {
+	at := &d.at
+	if b, ok := boolValue(at.val[sEnabled]); ok {
+		return b, true
+	}
+	if uac, ok := intValue(at.val[sUAC]); ok && at.has(sUAC) {
+		return uac&uacAccountDisable == 0, true
+	}
+	return false, false
 }
 
 // mailboxObject reads Exchange's recipient type: shared, room and equipment
@@ -203,9 +243,17 @@ func (d *detector) container() {
 		if !hasPrefixASCIIFold(rdn, "ou=") && !hasPrefixASCIIFold(rdn, "cn=") {
 			continue
 		}
-		c := scanWords(rdn[3:], false, noSkip).classes
-		for i, m := range [6]uint32{wcService | wcSystem | wcApp | wcBot | wcJob | wcSync, wcMailbox | wcResource | wcShared,
-			wcTemplate, wcTest, wcPerson, wcAdmin} {
+		ni := scanWords(rdn[3:], false, noSkip)
+		c := ni.classes
+		// A container of service accounts says so: Service Accounts,
+		// Dienstkonten, Comptes techniques, Robots, SVC. A department's OU
+		// (Information Services, IT Services) is not one.
+		if c&(wcService|wcSystem|wcApp|wcJob|wcSync) != 0 && (c&wcAccount != 0 || ni.tokens == 1) || c&wcBot != 0 {
+			c |= wcService
+		} else {
+			c &^= wcService | wcSystem | wcApp | wcJob | wcSync
+		}
+		for i, m := range [6]uint32{wcService, wcMailbox | wcResource | wcShared, wcTemplate, wcTest, wcPerson, wcAdmin} {
 			if c&m != 0 && found[i] == "" {
 				found[i] = rdn
 			}
@@ -223,7 +271,8 @@ func (d *detector) container() {
 // is a person whose surname is a word, "Integration User" a system described
 // as a name. The names come from the given name and surname, or, when the
 // account has neither, from a display name of two or three plain words
-// ("Kenji Tanaka", "Tanaka, Kenji") before any parenthesis.
+// ("Kenji Tanaka", "Tanaka, Kenji") before any parenthesis, or from a mail
+// address shaped first.last@.
 func (d *detector) personNames() {
 	g, s := d.at.str(sGiven), d.at.str(sSurname)
 	fromAttrs := g != "" && s != ""
@@ -235,28 +284,17 @@ func (d *detector) personNames() {
 		if i := strings.IndexByte(disp, '('); i >= 0 {
 			disp = disp[:i]
 		}
-		words, last := 0, ""
-		for i := 0; i < len(disp); {
-			start, end := nextToken(disp, i)
-			if start == end {
-				break
-			}
-			i = end
-			if byteClass(disp[start]) == classDigit {
+		var ok bool
+		if g, s, ok = splitName(disp); !ok {
+			// A mail address first.last@ names a person too.
+			m := d.at.str(sMail)
+			at := strings.IndexByte(m, '@')
+			if at <= 0 || strings.Count(m[:at], ".") != 1 {
 				return
 			}
-			words++
-			if words == 1 {
-				g = disp[start:end]
+			if g, s, ok = splitName(m[:at]); !ok {
+				return
 			}
-			last = disp[start:end]
-		}
-		if words < 2 || words > 3 {
-			return
-		}
-		s = last
-		if c := strings.IndexByte(disp, ','); c >= 0 { // "Tanaka, Kenji"
-			g, s = s, g
 		}
 	}
 	gf := foldToken(d.skipBuf[0][:], firstToken(g))
@@ -265,11 +303,67 @@ func (d *detector) personNames() {
 		scanWords(g, false, noSkip).classes&machineClasses != 0 {
 		return // a given name that is a word of the lexicon does not name a person
 	}
-	if !fromAttrs && wordClasses(sf)&(machineClasses|wcAdmin) != 0 && isASCII(g) && len(gf) <= 3 {
-		return // "Jo Service" from a display name alone is too little to go on
-	}
 	d.nameKnown, d.personName = true, fromAttrs
 	d.skipLen = [2]int{len(gf), len(sf)}
+	if isPlaceholder(gf, sf) {
+		d.hit(fPlaceholderName, func() string { return quote(g+" "+s) + " is a placeholder name" })
+	} else if c := wordClasses(sf); c&personaClasses != 0 {
+		d.hit(fPersonaName, func() string { return "the surname " + quote(s) + " is a word, not a name: a persona" })
+	}
+}
+
+// personaClasses are the word classes of a surname that make a persona of a
+// person's name: business processes and documents, tests, templates,
+// mailboxes and rooms ("Bernd Bestellung", "Pharmacist Training"). Words that
+// are also people's surnames (Service, Robot, Bott) do not count.
+const personaClasses = wcBusiness | wcTest | wcTemplate | wcMailbox | wcResource
+
+// placeholders are the names that stand for "anyone" in forms and examples,
+// by surname (folded) with the given names they go with ("" any).
+var placeholders = [...]struct{ surname, given string }{
+	{"doe", ""}, {"roe", "richard"}, {"roe", "jane"}, {"mustermann", ""}, {"musterfrau", ""},
+	{"normalverbraucher", ""}, {"dupont", "jean"}, {"dupont", "jeanne"}, {"perez", "juan"}, {"rossi", "mario"},
+	{"bloggs", ""}, {"kowalski", "jan"}, {"jansen", "jan"}, {"janssen", "jan"}, {"public", "john"},
+	{"citizen", "john"}, {"muster", "hans"}, {"svensson", "sven"}, {"nordmann", "ola"}, {"nordmann", "kari"},
+	{"silva", "fulano"}, {"tal", "fulano"}, {"sample", ""}, {"example", ""}, {"beispiel", ""},
+}
+
+// isPlaceholder reports whether a folded given name and surname are a placeholder name.
+func isPlaceholder(given, surname []byte) bool {
+	for _, p := range placeholders {
+		if string(surname) == p.surname && (p.given == "" || string(given) == p.given) {
+			return true
+		}
+	}
+	return false
+}
+
+// splitName splits a person's name of two or three plain words into the
+// given name and the surname ("Kenji Tanaka", "Tanaka, Kenji", "kenji.tanaka").
+func splitName(name string) (given, surname string, ok bool) {
+	words := 0
+	for i := 0; i < len(name); {
+		start, end := nextToken(name, i)
+		if start == end {
+			break
+		}
+		i = end
+		if byteClass(name[start]) == classDigit {
+			return "", "", false
+		}
+		words++
+		if words == 1 {
+			given = name[start:end]
+		}
+		surname = name[start:end]
+	}
+	if words < 2 || words > 3 {
+		return "", "", false
+	}
+	if strings.IndexByte(name, ',') >= 0 {
+		given, surname = surname, given
+	}
+	return given, surname, true
 }
 
 // firstToken and lastToken return the first and last token of s.
@@ -546,6 +640,9 @@ func (d *detector) description() {
 	case person:
 		d.hit(fDescPerson, mention(wcPerson|wcRole, "speaks of a person"))
 	}
+	if c&wcBot != 0 {
+		d.hit(fDescBot, mention(wcBot, "speaks of a bot"))
+	}
 	if c&(wcMailbox|wcResource|wcNoReply) != 0 && !person {
 		d.hit(fDescMailbox, mention(wcMailbox|wcResource|wcNoReply, "speaks of a mailbox or resource"))
 	}
@@ -653,7 +750,12 @@ func (d *detector) personAttrs(adLike bool) {
 	}
 	d.mail(expects(paMail))
 	if at.has(sTitle) {
-		d.hit(fJobTitle, func() string { return at.key[sTitle] + " " + quote(at.str(sTitle)) })
+		title := at.str(sTitle)
+		if c := scanWords(title, false, noSkip).classes; c&machineClasses != 0 && c&(wcPerson|wcRole|wcAdmin) == 0 {
+			d.hit(fTitleMachine, func() string { return at.key[sTitle] + " " + quote(title) + " describes a machine, not a job" })
+		} else {
+			d.hit(fJobTitle, func() string { return at.key[sTitle] + " " + quote(title) })
+		}
 	}
 	if at.has(sDepartment) {
 		d.hit(fDepartment, func() string { return at.key[sDepartment] + " " + quote(at.str(sDepartment)) })
@@ -701,6 +803,18 @@ func (d *detector) context() {
 		d.hit(fCorrelated, func() string { return "correlated to an identity" })
 	case Uncorrelated:
 		d.hit(fUncorrelated, func() string { return "correlated to no identity" })
+	case CorrelatedLeaver:
+		d.hit(fCorrelatedLeaver, func() string { return "correlated to an identity whose person left" })
+		logon, ok, _ := timeDays(d.at.val[sLastLogon])
+		if ok && a.IdentityLeft > 0 && logon > a.IdentityLeft+7 {
+			d.hit(fUsedAfterLeaving, func() string {
+				return "last logon (" + d.at.key[sLastLogon] + ") " + strconv.FormatInt(logon-a.IdentityLeft, 10) +
+					" days after the person left"
+			})
+		}
+		if en, known := d.enabled(); known && en {
+			d.hit(fLeaverEnabled, func() string { return "enabled, though the person it correlates to left" })
+		}
 	}
 	pop := a.Population
 	if !pop.known() {
@@ -758,6 +872,18 @@ func timeDays(v any) (days int64, ok, never bool) {
 		y, ok1 := digits(s[0:4])
 		m, ok2 := digits(s[5:7])
 		dd, ok3 := digits(s[8:10])
+		if ok1 && ok2 && ok3 {
+			return civilDays(y, m, dd)
+		}
+		return 0, false, false
+	}
+	if len(s) >= 10 && (s[2] == '.' || s[2] == '/') && s[5] == s[2] { // 29.06.2025, 15/03/2020 (day first)
+		dd, ok1 := digits(s[0:2])
+		m, ok2 := digits(s[3:5])
+		y, ok3 := digits(s[6:10])
+		if s[2] == '/' && m > 12 && dd <= 12 { // 03/15/2020 (month first)
+			dd, m = m, dd
+		}
 		if ok1 && ok2 && ok3 {
 			return civilDays(y, m, dd)
 		}

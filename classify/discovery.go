@@ -31,6 +31,9 @@ const (
 	Correlated
 	// Uncorrelated: the account correlates to no identity.
 	Uncorrelated
+	// CorrelatedLeaver: the account correlates to an identity whose person
+	// left (see [PersonLeft]); [Account.IdentityLeft] says when, if known.
+	CorrelatedLeaver
 )
 
 // Signal is one piece of evidence discovery found. Weight is its contribution

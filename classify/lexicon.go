@@ -32,6 +32,7 @@ const (
 	wcGuest                       // guest, gast, invite
 	wcShared                      // shared, gemeinsam, partage, compartido, team
 	wcSync                        // synchronisation: sync, replication
+	wcBusiness                    // business processes and documents: invoice, order, delivery, customer, claims
 )
 
 // machineClasses are the classes that describe what a machine does or is.
@@ -39,7 +40,7 @@ const machineClasses = wcService | wcApp | wcJob | wcBot | wcMailbox | wcResourc
 	wcSystem | wcInfra | wcNoReply | wcSync
 
 var lexicon = buildLexicon(map[uint32]string{
-	wcService: `service services svc svcs srv srvc serviceaccount serviceaccounts svcacct svcaccount serviceuser
+	wcService: `runtime runtimes service services svc svcs srv srvc serviceaccount serviceaccounts svcacct svcaccount serviceuser
 		serviceid svcuser daemon daemons runas dienst dienste dienstkonto dienstkonten servicekonto dienstbenutzer
 		servicebenutzer servicio servicios servico servicos servizio servizi dienstaccount tjanst tjanster tjanstekonto
 		tjeneste tjenester tjenestekonto palvelu palvelutili usluga uslugi`,
@@ -49,7 +50,7 @@ var lexicon = buildLexicon(map[uint32]string{
 		schnittstellen interface interfaces interfaz interfaces connector connectors konnektor conector connecteur
 		connettore middleware etl elt feed feeds webhook webhooks oauth gateway esb broker adapter plugin
 		datafeed workflow workflows flow flows import imports export exports extract interfacing`,
-	wcJob: `batch batches job jobs cron crontab scheduler scheduled schedule sched task tasks aufgabe aufgaben
+	wcJob: `script scripts scripting skript skripte scriptaccount automate automates automatise automatisiert powerautomate logicapp logicapps runbook runbooks orchestrator orchestration batch batches job jobs cron crontab scheduler scheduled schedule sched task tasks aufgabe aufgaben
 		tache taches tarea tareas tarefa tarefas compito taak taken nightly nachtlauf daily hourly weekly backup
 		backups sicherung datensicherung sauvegarde sauvegardes respaldo respaldos monitor monitoring
 		uberwachung surveillance supervision monitoreo monitoramento scan scans scanning report reports
@@ -61,27 +62,27 @@ var lexicon = buildLexicon(map[uint32]string{
 		notifications benachrichtigung benachrichtigungen mailer relay transfer upload download migration
 		migrations migrate provisioning provision reconcile reconciliation replication replikation export
 		exporter importer loader ingest ingestion processing verarbeitung traitement procesamiento`,
-	wcBot: `bot bots robot robots roboter robo robotic robotics rpa uipath blueprism automationanywhere
+	wcBot: `digitalworker digitalworkers digitalcolleague digitalcolleagues digitalassistant digitalemployee digitalagent virtualassistant virtualagent virtualemployee softwarerobot softwarebot digitalerassistent digitaleassistentin digitalerkollege digitalekollegin digitalermitarbeiter digitalemitarbeiterin virtuellerassistent virtuelleassistentin assistantvirtuel assistantevirtuelle collaborateurvirtuel collaboratricevirtuelle collaborateurnumerique robotlogiciel asistentevirtual trabajadordigital empleadodigital assistentevirtuale digitalemedewerker botrunner bot bots robot robots roboter robo robotic robotics rpa uipath blueprism automationanywhere
 		digitalworker virtualworker softbot chatbot chatbots botuser`,
-	wcMailbox: `mailbox mailboxes postfach postfacher funktionspostfach sammelpostfach gruppenpostfach
+	wcMailbox: `partage mailbox mailboxes postfach postfacher funktionspostfach sammelpostfach gruppenpostfach
 		teampostfach bal boite boites buzon buzones caixa casella postbus brevlada postkasse inbox inboxes
-		info infos information contact contacts kontakt contacto contato contatto support helpdesk servicedesk
+		info infos contact contacts kontakt contacto contato contatto support helpdesk servicedesk
 		hotline reception empfang accueil recepcion recepcao sales vertrieb ventes ventas vendas billing
 		invoice invoices invoicing rechnung rechnungen facturation factures facturas factura faturas payroll
 		lohn paie nomina careers jobsite recruiting recrutement press presse prensa marketing newsletter
 		postmaster hostmaster webmaster abuse enquiries inquiries feedback orders bestellung bestellungen
 		commandes pedidos kundenservice kundendienst serviceclient atencion sekretariat secretariat secretaria
 `,
-	wcResource: `room rooms raum raume besprechungsraum besprechungszimmer konferenzraum sitzungszimmer
+	wcResource: `conf confroom room rooms raum raume besprechungsraum besprechungszimmer konferenzraum sitzungszimmer
 		meetingraum salle salles sala salas zaal vergaderzaal vergaderruimte rum motesrum konferensrum
 		moterom meeting meetingroom conference conferenceroom konferenz boardroom huddle equipment
 		ausstattung geraet geraete materiel equipo equipos equipamento attrezzatura apparatuur projector
 		projektor beamer vehicle vehicles fahrzeug fahrzeuge dienstwagen poolcar vehicule vehicules vehiculo
 		vehiculos veiculo pool carpool desk hotdesk parking parkplatz mtr teamsroom`,
-	wcTemplate: `template templates tmpl tpl vorlage vorlagen musterbenutzer muster modele modeles gabarit
+	wcTemplate: `templ modelo template templates tmpl tpl vorlage vorlagen musterbenutzer muster modele modeles gabarit
 		plantilla plantillas modelo modelos modello modelli sjabloon sjablonen skabelon malbruker wzor
 		copyuser`,
-	wcTest: `test tests tst testing testuser testkonto testaccount testbenutzer qa uat demo demos sandbox sbx
+	wcTest: `trn abnahme abnahmetest recette acceptance akzeptanz homologation homologacion aceptacion testes testpersona persona test tests tst testing testuser testkonto testaccount testbenutzer qa uat demo demos sandbox sbx
 		dummy dummies fake sample samples example beispiel exemple ejemplo exemplo esempio voorbeeld prueba
 		pruebas teste testes essai essais prova prove training trainings schulung schulungen formation
 		formations formacion capacitacion treinamento formazione opleiding utbildning lab labs poc pilot
@@ -114,7 +115,7 @@ var lexicon = buildLexicon(map[uint32]string{
 		praktikantin stagiaire becario becaria estagiario estagiaria tirocinante stagiair werkstudent student
 		students trainee trainees azubi auszubildender auszubildende apprenti apprentie apprentice aprendiz
 		human humano humaine mensch`,
-	wcRole: `engineer engineers ingenieur ingenieurin ingeniero ingeniera engenheiro engenheira ingegnere
+	wcRole: `administrator administrators administrateur administrateurs administrador administradora amministratore beheerder sysadmin responsable chef cheffe leiterin gestionnaire conseiller conseillere charge chargee engineer engineers ingenieur ingenieurin ingeniero ingeniera engenheiro engenheira ingegnere
 		manager managerin gerente gestionnaire analyst analystin analista analyste developer developers
 		entwickler entwicklerin developpeur developpeuse desarrollador desarrolladora sviluppatore
 		ontwikkelaar specialist spezialist spezialistin especialista specialiste representative rep
@@ -140,9 +141,22 @@ var lexicon = buildLexicon(map[uint32]string{
 		benutzer benutzerkonto nutzer utilisateur usuario usuaria utilizador utente gebruiker anvandare
 		bruker login kennung identity identitat`,
 	wcGuest: `guest guests gast gaste invite invitee invitado invitada convidado convidada ospite gastgebruiker`,
-	wcShared: `shared share gemeinsam gemeinsame gemeinsames geteilt geteilte sammel gruppe group team teams
+	wcShared: `partagees partages partagés shared share gemeinsam gemeinsame gemeinsames geteilt geteilte sammel gruppe group team teams
 		partage partagee commun commune compartido compartida compartilhado compartilhada condiviso
 		condivisa gedeeld gedeelde delad delt common`,
+	wcBusiness: `invoice invoices order orders ordering delivery deliveries shipment shipments shipping receiving
+		customer customers client clients payment payments booking bookings claim claims ticket tickets receipt
+		receipts purchase purchasing procurement supplier suppliers vendor vendors accounting payable receivable
+		quote quotes contract contracts returns complaints rechnung rechnungen bestellung bestellungen lieferung
+		lieferungen lieferschein lieferscheine wareneingang warenausgang kunde kunden kundendienst zahlung
+		zahlungen buchung buchungen einkauf verkauf versand auftrag auftrage auftragseingang beleg belege
+		mahnung mahnwesen reklamation reklamationen angebot angebote vertrag vertrage lieferant lieferanten
+		buchhaltung facture factures commande commandes livraison livraisons paiement paiements reglement
+		sinistre sinistres resiliation resiliations devis contrat contrats fournisseur fournisseurs
+		comptabilite courrier reclamation reclamations souscription adhesion adhesions pedido pedidos entrega
+		entregas pago pagos cliente clientes proveedor proveedores contabilidad reclamo factura facturas
+		fattura fatture ordine ordini consegna pagamento fornitore fornitori factuur facturen bestelling levering
+		betaling klant klanten leverancier faktura`,
 	wcSync: `sync syncs synch synchronization synchronisation synchronisierung sincronizacion sincronizacao
 		sincronizzazione dirsync adsync aadsync`,
 })
@@ -173,6 +187,8 @@ var (
 		{"saal", wcResource}, {"room", wcResource}, {"dienst", wcService}, {"service", wcService},
 		{"konto", wcAccount}, {"benutzer", wcAccount}, {"account", wcAccount}, {"svc", wcService},
 		{"vorlage", wcTemplate}, {"template", wcTemplate}, {"schnittstelle", wcApp}, {"server", wcInfra},
+		{"postfacher", wcMailbox}, {"konten", wcAccount}, {"tmpl", wcTemplate}, {"trn", wcTest}, {"test", wcTest},
+		{"vorlagen", wcTemplate},
 	}
 )
 

@@ -13,15 +13,22 @@ type nameInfo struct {
 }
 
 // scanWords reads text s token by token (split at punctuation, camelCase and
-// digits) and collects the word classes of its tokens. Tokens equal to one of
-// skip (the account's own given name and surname) say nothing of a machine and
-// are not looked up, so "Steven Service" is not a service. When name is true,
-// s is an account name: environment words count only after its first token
+// digits) and collects the word classes of its tokens. Two neighbouring words
+// are also looked up joined, so that the lexicon's multi-word terms match
+// ("Blue Prism", "UiPath", "digital worker", "assistant virtuel"); such a term
+// means what the lexicon says of it, not what its words say alone (a virtual
+// assistant is not a person's role). Tokens equal to one of skip (the
+// account's own given name and surname) say nothing of a machine and are not
+// looked up, so "Steven Service" is not a service. When name is true, s is an
+// account name: environment words count only after its first token
 // (dev-jsmith is not an environment) and svc prefixes and suffixes glued to a
 // word count as well.
 func scanWords(s string, name bool, skip [2][]byte) nameInfo {
 	var ni nameInfo
-	var buf [32]byte
+	var buf, prev [32]byte
+	var pair [64]byte
+	prevLen := 0
+	var pending uint32 // the person classes of the previous word, until the next is read
 	first := true
 	lastWasDigits := false
 	sawWord := false
@@ -37,18 +44,23 @@ func scanWords(s string, name bool, skip [2][]byte) nameInfo {
 		first = false
 		if byteClass(tok[0]) == classDigit {
 			lastWasDigits = sawWord
+			prevLen = 0
 			continue
 		}
 		lastWasDigits = false
 		sawWord = true
 		f := foldToken(buf[:], tok)
-		if f == nil {
-			continue
-		}
-		if (len(skip[0]) > 0 && string(f) == string(skip[0]) || len(skip[1]) > 0 && string(f) == string(skip[1])) {
+		if f == nil || (len(skip[0]) > 0 && string(f) == string(skip[0]) || len(skip[1]) > 0 && string(f) == string(skip[1])) {
+			prevLen = 0
 			continue
 		}
 		c := wordClasses(f)
+		if prevLen > 0 {
+			j := append(append(pair[:0], prev[:prevLen]...), f...)
+			if pc, ok := lexicon[string(j)]; ok {
+				c, pending = pc|c&^(wcPerson|wcRole), 0
+			}
+		}
 		if name {
 			if isFirst && c&wcEnv != 0 {
 				c &^= wcEnv
@@ -64,15 +76,19 @@ func scanWords(s string, name bool, skip [2][]byte) nameInfo {
 				}
 			}
 		}
-		ni.classes |= c
+		ni.classes |= pending | c&^(wcPerson|wcRole)
+		pending = c & (wcPerson | wcRole)
+		prevLen = copy(prev[:], f)
 	}
+	ni.classes |= pending
 	ni.numbered = lastWasDigits
 	return ni
 }
 
-// firstWordOf returns the first token of s whose word classes include one of
-// classes (for an explanation), or "".
+// firstWordOf returns the first word, or pair of words, of s whose word
+// classes include one of classes (for an explanation), or "".
 func firstWordOf(s string, classes uint32, name bool, skip [2][]byte) string {
+	prevStart := -1
 	for i := 0; i < len(s); {
 		start, end := nextToken(s, i)
 		if start == end {
@@ -82,11 +98,17 @@ func firstWordOf(s string, classes uint32, name bool, skip [2][]byte) string {
 		if ni := scanWords(s[start:end], false, skip); ni.classes&classes != 0 {
 			return s[start:end]
 		}
+		if prevStart >= 0 {
+			if ni := scanWords(s[prevStart:end], false, skip); ni.classes&classes != 0 {
+				return s[prevStart:end]
+			}
+		}
 		if name {
 			if ni := scanWords(s[:end], true, skip); ni.classes&classes != 0 && (ni.svcAffix || ni.saPrefix) {
 				return s[start:end]
 			}
 		}
+		prevStart = start
 	}
 	return ""
 }

@@ -255,4 +255,3 @@ func (d *detector) profile() {
 	}
 	d.hit(f, func() string { return key + " " + quote(name) + ": " + what })
 }
-

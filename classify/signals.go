@@ -40,6 +40,7 @@ const (
 	SignalDisplayPerson      = "displayNamePerson"
 	SignalDescriptionMachine = "descriptionMachine"
 	SignalDescriptionMixed   = "descriptionMachineAndPerson"
+	SignalDescriptionBot     = "descriptionBot"
 	SignalDescriptionMailbox = "descriptionMailbox"
 	SignalDescriptionTmpl    = "descriptionTemplate"
 	SignalDescriptionTest    = "descriptionTest"
@@ -70,22 +71,28 @@ const (
 	SignalAccountExpires       = "accountExpires"
 
 	// Person attributes, present or missing.
-	SignalPersonName      = "personName"
-	SignalNoPersonName    = "noPersonName"
-	SignalManager         = "manager"
-	SignalNoManager       = "noManager"
-	SignalEmployeeID      = "employeeId"
-	SignalNoEmployeeID    = "noEmployeeId"
-	SignalMail            = "mail"
-	SignalNoMail          = "noMail"
-	SignalFunctionalMail  = "functionalMail"
-	SignalJobTitle        = "jobTitle"
-	SignalDepartment      = "department"
-	SignalPhone           = "phone"
-	SignalOwner           = "owner"
-	SignalCorrelated      = "correlated"
-	SignalUncorrelated    = "uncorrelated"
-	SignalNoReply         = "noReply"
+	SignalPersonName       = "personName"
+	SignalNoPersonName     = "noPersonName"
+	SignalManager          = "manager"
+	SignalNoManager        = "noManager"
+	SignalEmployeeID       = "employeeId"
+	SignalNoEmployeeID     = "noEmployeeId"
+	SignalMail             = "mail"
+	SignalNoMail           = "noMail"
+	SignalFunctionalMail   = "functionalMail"
+	SignalJobTitle         = "jobTitle"
+	SignalDepartment       = "department"
+	SignalPhone            = "phone"
+	SignalOwner            = "owner"
+	SignalCorrelated       = "correlated"
+	SignalCorrelatedLeaver = "correlatedToLeaver"
+	SignalUsedAfterLeaving = "usedAfterPersonLeft"
+	SignalLeaverEnabled    = "enabledAfterPersonLeft"
+	SignalPersonaName      = "personaName"
+	SignalPlaceholderName  = "placeholderName"
+	SignalTitleMachine     = "titleMachine"
+	SignalUncorrelated     = "uncorrelated"
+	SignalNoReply          = "noReply"
 )
 
 // Subtypes: the kind of machine an account is ([Verdict.Subtype]).
@@ -152,6 +159,7 @@ const (
 	fDisplayPerson
 	fDescMachine
 	fDescMixed
+	fDescBot
 	fDescMailbox
 	fDescTemplate
 	fDescTest
@@ -193,6 +201,12 @@ const (
 	fOwner
 	fCorrelated
 	fUncorrelated
+	fCorrelatedLeaver
+	fUsedAfterLeaving
+	fLeaverEnabled
+	fPersonaName
+	fPlaceholderName
+	fTitleMachine
 	nFeatures
 )
 
@@ -214,7 +228,7 @@ var featureDefs = [nFeatures]featureDef{
 	fProfileNamed: {SignalProfileNamed, +1, 1.5, SubtypeApplication, "a Salesforce profile named for integrations"},
 	fMailboxObject: {SignalMailboxObject, +1, 5, SubtypeMailbox,
 		"an Exchange recipient type of a shared, room or equipment mailbox"},
-	fSPN:  {SignalServicePrincipalName, +1, 2.5, SubtypeService, "a servicePrincipalName on a user object"},
+	fSPN:   {SignalServicePrincipalName, +1, 2.5, SubtypeService, "a servicePrincipalName on a user object"},
 	fGuest: {SignalGuestUser, -1, -2, "", "an invited external person: Entra userType Guest or #EXT#, a Slack guest"},
 	fNameService: {SignalNameService, +1, 3, SubtypeService,
 		"the name says service: svc, srv, service, sa-, dienst, servicio, ..."},
@@ -247,6 +261,8 @@ var featureDefs = [nFeatures]featureDef{
 		"the description speaks of a service, application, job or system (in any of the lexicon's languages)"},
 	fDescMixed: {SignalDescriptionMixed, 0, -0.5, "",
 		"the description speaks of both a machine and a person's role (Customer Service Representative)"},
+	fDescBot: {SignalDescriptionBot, +1, 2.5, SubtypeBot,
+		"the description speaks of a bot or RPA: robot, UiPath, Blue Prism, digital worker, assistant virtuel"},
 	fDescMailbox: {SignalDescriptionMailbox, +1, 1.5, SubtypeMailbox,
 		"the description speaks of a shared mailbox, a room or equipment"},
 	fDescTemplate: {SignalDescriptionTmpl, +1, 2, SubtypeTemplate, "the description speaks of a template"},
@@ -295,6 +311,17 @@ var featureDefs = [nFeatures]featureDef{
 	fCorrelated: {SignalCorrelated, -1, -2, "",
 		"correlated to an identity (on a source that is not itself authoritative)"},
 	fUncorrelated: {SignalUncorrelated, +1, 0.5, "", "correlated to no identity"},
+	fCorrelatedLeaver: {SignalCorrelatedLeaver, 0, -1, "",
+		"correlated to an identity whose HR record says the person left"},
+	fUsedAfterLeaving: {SignalUsedAfterLeaving, +1, 5, SubtypeService,
+		"logged on after the person it correlates to left: something else uses it"},
+	fLeaverEnabled: {SignalLeaverEnabled, +1, 1, SubtypeService, "still enabled though the person it correlates to left"},
+	fPersonaName: {SignalPersonaName, +1, 1.5, "",
+		"the given name or surname is a word of the lexicon (Bernd Bestellung): a persona, not a person"},
+	fPlaceholderName: {SignalPlaceholderName, +1, 3, SubtypeTest,
+		"a placeholder name (John Doe, Max Mustermann, Jean Dupont, Mario Rossi)"},
+	fTitleMachine: {SignalTitleMachine, +1, 2, "",
+		"the job title describes a machine (Digital Colleague, Assistant virtuel, Service Account)"},
 }
 
 // SignalInfo describes one discovery signal for documentation and clients.
