@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"go/format"
 	"math"
 	"os"
 	"path/filepath"
@@ -409,7 +410,11 @@ func TestFitWeights(t *testing.T) {
 			fmt.Fprintf(&b, "\t%q: %s,\n", featureDefs[f].name, strconv.FormatFloat(m.w[f], 'g', 10, 64))
 		}
 		b.WriteString("}\n")
-		if err := os.WriteFile("weights_fitted.go", []byte(b.String()), 0o644); err != nil {
+		src, err := format.Source([]byte(b.String()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile("weights_fitted.go", src, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
