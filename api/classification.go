@@ -108,12 +108,13 @@ func (s *Server) classifyAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.Store.ClassifyAccount(r.Context(), r.PathValue("id"), func(cfg *mica.MachineClassificationConfig) mica.Decider {
+	a, err := s.Store.ClassifyAccount(r.Context(), r.PathValue("id"), func(cfg *mica.MachineClassificationConfig,
+		people []*mica.AccountClassification) mica.Decider {
 		p, err := classify.Compile(cfg)
 		if err != nil {
 			p = nil // stored configs were validated; an unreadable one classifies nothing
 		}
-		return classify.Decider(mode, p)
+		return classify.Decider(mode, p, people)
 	})
 	if mica.ErrorCode(err) == mica.ENOTFOUND {
 		return mica.Errorf(mica.EREFNOTFOUND, "account %q not found", r.PathValue("id"))

@@ -32,7 +32,7 @@ const (
 	// Uncorrelated: the account correlates to no identity.
 	Uncorrelated
 	// CorrelatedLeaver: the account correlates to an identity whose person
-	// left (see [PersonLeft]); [Account.IdentityLeft] says when, if known.
+	// left (see [mica.PersonLeft]); [Account.IdentityLeft] says when, if known.
 	CorrelatedLeaver
 )
 

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/micahq/mica"
 )
 
 // How discovery's weights are learned, and how well they hold on an
@@ -70,12 +72,21 @@ func corpusExamples(t testing.TB, dir string) []example {
 		a := &accounts[i]
 		acct := a.Account
 		acct.Population = pops[a.Org]
+		if os.Getenv("NOPOP") != "" {
+			acct.Population = nil
+		}
+		if os.Getenv("NOCORR") != "" {
+			acct.Correlation = CorrelationUnknown
+		}
 		acct.Correlation = Uncorrelated
 		if a.Identity != "" {
 			acct.Correlation = Correlated
 			if day, ok := left[a.Org][a.Identity]; ok {
 				acct.Correlation, acct.IdentityLeft = CorrelatedLeaver, day
 			}
+		}
+		if os.Getenv("NOCORR") != "" {
+			acct.Correlation = CorrelationUnknown
 		}
 		out[i] = example{hits: signalsOf(&acct), machine: a.Machine, org: a.Org, category: a.Category, id: a.Account.NativeIdentity}
 	}
@@ -102,7 +113,7 @@ func corpusLeavers(t testing.TB, dir string) map[string]map[string]int64 {
 		}
 		out[m.Org] = map[string]int64{}
 		for _, id := range readCorpusFile(t, filepath.Join(dir, e.Name()), m.Org, m.Identities) {
-			if ok, day := PersonLeft(id.Attributes); ok {
+			if ok, day := mica.PersonLeft(id.Attributes); ok {
 				out[m.Org][id.NativeIdentity] = day
 			}
 		}
