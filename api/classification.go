@@ -221,11 +221,19 @@ func (s *Server) accountEvidence(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	acct := &classify.Account{Name: a.Name, NativeIdentity: a.NativeIdentity, Attributes: a.Attributes}
-	v := classify.Discover(acct)
+	acct, err := s.Store.GetAccount(r.Context(), a.AccountID)
+	if err != nil {
+		return err
+	}
+	people, err := s.Store.SourcePeople(r.Context(), acct.SourceID, mica.PeopleSample)
+	if err != nil {
+		return err
+	}
+	v := classify.Discover(classify.AccountOf(a, classify.PopulationOf(people)))
 	writeJSON(w, http.StatusOK, map[string]any{
 		"accountId": a.AccountID, "isMachine": a.IsMachine, "classificationMethod": nullIfEmpty(a.Method),
 		"recommendation": a.Recommendation, "discovery": v, "threshold": classify.DiscoveryThreshold,
+		"humanThreshold": classify.DiscoveryHumanThreshold,
 	})
 	return nil
 }
