@@ -121,6 +121,12 @@ func (at *attrs) read(m map[string]any) {
 		if len(k) > 40 {
 			continue
 		}
+		if e, ok := rawIndex[k]; ok { // the usual spellings: no need to normalise
+			if e != noSlot && present(v) {
+				at.set(k, v, e)
+			}
+			continue
+		}
 		n := 0
 		for i := 0; i < len(k) && n < len(buf); i++ {
 			c := k[i]
@@ -138,15 +144,81 @@ func (at *attrs) read(m map[string]any) {
 		if !ok || !present(v) {
 			continue
 		}
-		s, rank := slot(e>>8), uint8(e)+1
-		if s == sType && at.ntype < len(at.typeVals) {
-			at.typeVals[at.ntype] = v
-			at.ntype++
-		}
-		if at.rank[s] == 0 || rank < at.rank[s] || rank == at.rank[s] && k < at.key[s] {
-			at.key[s], at.val[s], at.rank[s] = k, v, rank
+		at.set(k, v, e)
+	}
+}
+
+// set records attribute k, value v, under its slot and rank e (a slotIndex value).
+func (at *attrs) set(k string, v any, e uint16) {
+	s, rank := slot(e>>8), uint8(e)+1
+	if s == sType && at.ntype < len(at.typeVals) {
+		at.typeVals[at.ntype] = v
+		at.ntype++
+	}
+	if at.rank[s] == 0 || rank < at.rank[s] || rank == at.rank[s] && k < at.key[s] {
+		at.key[s], at.val[s], at.rank[s] = k, v, rank
+	}
+}
+
+// noSlot marks, in rawIndex, an attribute that means nothing to discovery.
+const noSlot = 0xFFFF
+
+// rawIndex maps the usual spellings of attribute names, as connectors write
+// them, straight to their slotIndex value (noSlot for the common attributes
+// discovery does not read), so that most names need no normalising.
+var rawIndex = func() map[string]uint16 {
+	m := map[string]uint16{}
+	for _, k := range []string{"sAMAccountName", "SamAccountName", "userPrincipalName", "UserPrincipalName", "uid",
+		"login", "userName", "username", "UserName", "Username", "user_name", "mailNickname", "displayName",
+		"DisplayName", "display_name", "real_name", "cn", "givenName", "GivenName", "firstName", "FirstName",
+		"first_name", "sn", "surname", "Surname", "lastName", "LastName", "last_name", "mail", "email", "Email",
+		"EmailAddress", "emailAddress", "manager", "Manager", "managerId", "ManagerId", "employeeID", "employeeId",
+		"EmployeeID", "employeeNumber", "EmployeeNumber", "title", "Title", "jobTitle", "department", "Department",
+		"telephoneNumber", "mobile", "phone", "description", "Description", "info", "owner", "managedBy",
+		"employeeType", "type", "userType", "UserType", "accountType", "distinguishedName", "DistinguishedName", "dn",
+		"objectClass", "ObjectClass", "objectCategory", "userAccountControl", "servicePrincipalName",
+		"ServicePrincipalNames", "pwdLastSet", "PasswordLastSet", "lastLogonTimestamp", "lastLogon", "LastLogonDate",
+		"lastSignInDateTime", "LastLoginDate", "accountExpires", "AccountExpirationDate", "msExchRecipientTypeDetails",
+		"RecipientTypeDetails", "passwordPolicies", "Enabled", "accountEnabled", "IsActive", "PasswordNeverExpires",
+		"PasswordNotRequired", "TrustedForDelegation", "CannotChangePassword", "SmartcardLogonRequired",
+		"AccountNotDelegated"} {
+		if e, ok := slotIndex[normalKey(k)]; ok {
+			m[k] = e
 		}
 	}
+	for _, k := range []string{"memberOf", "MemberOf", "objectGUID", "ObjectGUID", "objectSid", "SID", "whenCreated",
+		"whenChanged", "Created", "Modified", "company", "Company", "co", "c", "l", "st", "streetAddress", "postalCode",
+		"physicalDeliveryOfficeName", "Office", "homeDirectory", "scriptPath", "proxyAddresses", "logonCount",
+		"badPwdCount", "badPasswordTime", "primaryGroupID", "sAMAccountType", "instanceType", "uSNCreated",
+		"uSNChanged", "name", "Name", "id", "Id", "operatingSystem", "operatingSystemVersion", "dNSHostName",
+		"createdDateTime", "createdAt", "location", "tz", "deleted", "is_admin", "is_owner", "is_app_user",
+		"twoFactorEnabled", "siteAdmin", "role", "costCenter", "hireDate", "status", "Alias", "FederationIdentifier",
+		"ProfileName", "is_bot", "is_restricted", "is_ultra_restricted", "usageLocation", "onPremisesSamAccountName",
+		"onPremisesSyncEnabled", "appId", "servicePrincipalType", "objectType"} {
+		if _, ok := m[k]; !ok {
+			if _, known := slotIndex[normalKey(k)]; !known {
+				m[k] = noSlot
+			}
+		}
+	}
+	return m
+}()
+
+// normalKey lower-cases an attribute name and keeps its ASCII letters and digits.
+func normalKey(k string) string {
+	b := make([]byte, 0, len(k))
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		default:
+			continue
+		}
+		b = append(b, c)
+	}
+	return string(b)
 }
 
 // str returns the first string value of slot s, or "".

@@ -35,11 +35,24 @@ const (
 	wcBusiness                    // business processes and documents: invoice, order, delivery, customer, claims
 )
 
+// wcPairHead marks a word that begins a multi-word term of the lexicon
+// (digital worker, Blue Prism, service account): only after such a word is
+// the next one looked up joined to it.
+const wcPairHead uint32 = 1 << 31
+
+// pairHeads are the words that begin the lexicon's multi-word terms, which
+// the lexicon lists joined (digitalworker, blueprism, serviceaccount).
+const pairHeads = `digital digitaler digitale digitalen virtual virtueller virtuelle virtuel virtuelles software
+	assistant assistante assistent collaborateur collaboratrice robot asistente trabajador empleado assistente bot
+	blue automation ui power logic service services svc no shared team customer kunden technical functional generic
+	system test training meeting conference teams hot car run`
+
 // machineClasses are the classes that describe what a machine does or is.
 const machineClasses = wcService | wcApp | wcJob | wcBot | wcMailbox | wcResource | wcTemplate | wcTest |
 	wcSystem | wcInfra | wcNoReply | wcSync
 
 var lexicon = buildLexicon(map[uint32]string{
+	wcPairHead: pairHeads,
 	wcService: `runtime runtimes service services svc svcs srv srvc serviceaccount serviceaccounts svcacct svcaccount serviceuser
 		serviceid svcuser daemon daemons runas dienst dienste dienstkonto dienstkonten servicekonto dienstbenutzer
 		servicebenutzer servicio servicios servico servicos servizio servizi dienstaccount tjanst tjanster tjanstekonto
@@ -217,7 +230,7 @@ func buildLexicon(lists map[uint32]string) map[string]uint32 {
 // long compound not in the lexicon, those of the stem it starts or ends with.
 func wordClasses(tok []byte) uint32 {
 	if c, ok := lexicon[string(tok)]; ok {
-		return c
+		return c &^ wcPairHead
 	}
 	if len(tok) < 7 {
 		return 0

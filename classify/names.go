@@ -27,7 +27,7 @@ func scanWords(s string, name bool, skip [2][]byte) nameInfo {
 	var ni nameInfo
 	var buf, prev [32]byte
 	var pair [64]byte
-	prevLen := 0
+	prevLen, prevHead := 0, false
 	var pending uint32 // the person classes of the previous word, until the next is read
 	first := true
 	lastWasDigits := false
@@ -44,21 +44,26 @@ func scanWords(s string, name bool, skip [2][]byte) nameInfo {
 		first = false
 		if byteClass(tok[0]) == classDigit {
 			lastWasDigits = sawWord
-			prevLen = 0
+			prevHead = false
 			continue
 		}
 		lastWasDigits = false
 		sawWord = true
 		f := foldToken(buf[:], tok)
 		if f == nil || (len(skip[0]) > 0 && string(f) == string(skip[0]) || len(skip[1]) > 0 && string(f) == string(skip[1])) {
-			prevLen = 0
+			prevHead = false
 			continue
 		}
-		c := wordClasses(f)
-		if prevLen > 0 {
+		c, head := lexicon[string(f)]
+		if !head && len(f) >= 7 {
+			c = wordClasses(f)
+		}
+		head = c&wcPairHead != 0
+		c &^= wcPairHead
+		if prevHead {
 			j := append(append(pair[:0], prev[:prevLen]...), f...)
 			if pc, ok := lexicon[string(j)]; ok {
-				c, pending = pc|c&^(wcPerson|wcRole), 0
+				c, pending = pc&^wcPairHead|c&^(wcPerson|wcRole), 0
 			}
 		}
 		if name {
@@ -78,7 +83,7 @@ func scanWords(s string, name bool, skip [2][]byte) nameInfo {
 		}
 		ni.classes |= pending | c&^(wcPerson|wcRole)
 		pending = c & (wcPerson | wcRole)
-		prevLen = copy(prev[:], f)
+		prevLen, prevHead = copy(prev[:], f), head
 	}
 	ni.classes |= pending
 	ni.numbered = lastWasDigits

@@ -15,17 +15,24 @@ const (
 	classDigit
 )
 
-func byteClass(c byte) int {
-	switch {
-	case 'a' <= c && c <= 'z', c >= 0x80:
-		return classLower
-	case 'A' <= c && c <= 'Z':
-		return classUpper
-	case '0' <= c && c <= '9':
-		return classDigit
+func byteClass(c byte) int { return int(byteClasses[c]) }
+
+var byteClasses = func() (t [256]uint8) {
+	for i := range t {
+		c := byte(i)
+		switch {
+		case 'a' <= c && c <= 'z', c >= 0x80:
+			t[i] = classLower
+		case 'A' <= c && c <= 'Z':
+			t[i] = classUpper
+		case '0' <= c && c <= '9':
+			t[i] = classDigit
+		default:
+			t[i] = classSep
+		}
 	}
-	return classSep
-}
+	return t
+}()
 
 // nextToken returns the bounds of the first token of s at or after i. Tokens
 // are runs of letters and digits split at camelCase (svcBackup, SQLService) and
