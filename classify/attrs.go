@@ -45,7 +45,7 @@ const (
 // slotKeys lists, per meaning, the normalised attribute names that carry it, in
 // order of preference: when an account has several, the first listed wins.
 var slotKeys = [nSlots]string{
-	sLogin:            "samaccountname uid login username userid accountname logonname loginname mailnickname handle screenname user",
+	sLogin:            "samaccountname onpremisessamaccountname uid login username userid accountname logonname loginname mailnickname handle screenname user",
 	sUPN:              "userprincipalname upn",
 	sDisplay:          "displayname realname fullname cn commonname",
 	sGiven:            "givenname firstname fname forename vorname prenom nombre",
@@ -178,7 +178,7 @@ var rawIndex = func() map[string]uint16 {
 		"employeeType", "type", "userType", "UserType", "accountType", "distinguishedName", "DistinguishedName", "dn",
 		"objectClass", "ObjectClass", "objectCategory", "userAccountControl", "servicePrincipalName",
 		"ServicePrincipalNames", "pwdLastSet", "PasswordLastSet", "lastLogonTimestamp", "lastLogon", "LastLogonDate",
-		"lastSignInDateTime", "LastLoginDate", "accountExpires", "AccountExpirationDate", "msExchRecipientTypeDetails",
+		"lastSignInDateTime", "LastLoginDate", "onPremisesSamAccountName", "accountExpires", "AccountExpirationDate", "msExchRecipientTypeDetails",
 		"RecipientTypeDetails", "passwordPolicies", "Enabled", "accountEnabled", "IsActive", "PasswordNeverExpires",
 		"PasswordNotRequired", "TrustedForDelegation", "CannotChangePassword", "SmartcardLogonRequired",
 		"AccountNotDelegated"} {
@@ -193,8 +193,7 @@ var rawIndex = func() map[string]uint16 {
 		"uSNChanged", "name", "Name", "id", "Id", "operatingSystem", "operatingSystemVersion", "dNSHostName",
 		"createdDateTime", "createdAt", "location", "tz", "deleted", "is_admin", "is_owner", "is_app_user",
 		"twoFactorEnabled", "siteAdmin", "role", "costCenter", "hireDate", "status", "Alias", "FederationIdentifier",
-		"ProfileName", "is_bot", "is_restricted", "is_ultra_restricted", "usageLocation", "onPremisesSamAccountName",
-		"onPremisesSyncEnabled", "appId", "servicePrincipalType", "objectType"} {
+		"ProfileName", "is_bot", "is_restricted", "is_ultra_restricted", "usageLocation", "onPremisesSyncEnabled", "appId", "servicePrincipalType", "objectType"} {
 		if _, ok := m[k]; !ok {
 			if _, known := slotIndex[normalKey(k)]; !known {
 				m[k] = noSlot

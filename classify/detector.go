@@ -303,13 +303,19 @@ func (d *detector) personNames() {
 		scanWords(g, false, noSkip).classes&machineClasses != 0 {
 		return // a given name that is a word of the lexicon does not name a person
 	}
-	d.nameKnown, d.personName = true, fromAttrs
-	d.skipLen = [2]int{len(gf), len(sf)}
+	// A placeholder (John Doe), a persona (Bernd Bestellung, ED Demo) or a
+	// surname that is a machine word's abbreviation (Epic Svc) is not a
+	// person's name: it says so, and the names are read as they are.
 	if isPlaceholder(gf, sf) {
 		d.hit(fPlaceholderName, func() string { return quote(g+" "+s) + " is a placeholder name" })
-	} else if c := wordClasses(sf); c&personaClasses != 0 {
-		d.hit(fPersonaName, func() string { return "the surname " + quote(s) + " is a word, not a name: a persona" })
+		return
 	}
+	if c := wordClasses(sf); c&personaClasses != 0 || c&machineClasses != 0 && len(sf) <= 3 {
+		d.hit(fPersonaName, func() string { return "the surname " + quote(s) + " is a word, not a name: a persona" })
+		return
+	}
+	d.nameKnown, d.personName = true, fromAttrs
+	d.skipLen = [2]int{len(gf), len(sf)}
 }
 
 // personaClasses are the word classes of a surname that make a persona of a
@@ -443,7 +449,7 @@ func (d *detector) names() {
 		{fNameApp, wcApp | wcSync, "names an application or integration"},
 		{fNameJob, wcJob, "names automated work"},
 		{fNameBot, wcBot, "names a bot"},
-		{fNameMailbox, wcMailbox | wcShared, "names a functional mailbox"},
+		{fNameMailbox, wcMailbox | wcFunction | wcShared, "names a functional mailbox"},
 		{fNameResource, wcResource, "names a room or equipment"},
 		{fNameTemplate, wcTemplate, "names a template"},
 		{fNameTest, wcTest, "names a test or training account"},
@@ -751,7 +757,12 @@ func (d *detector) personAttrs(adLike bool) {
 	d.mail(expects(paMail))
 	if at.has(sTitle) {
 		title := at.str(sTitle)
-		if c := scanWords(title, false, noSkip).classes; c&machineClasses != 0 && c&(wcPerson|wcRole|wcAdmin) == 0 {
+		// A title describes a machine when it names a kind of account (Service
+		// Account, Technischer Benutzer, Compte technique) or a bot (Digital
+		// Colleague); a title with a machine word is otherwise a person's job
+		// (Scheduler, Testeur, Technischer Zeichner).
+		if c := scanWords(title, false, noSkip).classes; (c&wcBot != 0 ||
+			c&(wcService|wcSystem|wcApp|wcTest|wcTemplate|wcJob) != 0 && c&wcAccount != 0) && c&(wcPerson|wcRole|wcAdmin) == 0 {
 			d.hit(fTitleMachine, func() string { return at.key[sTitle] + " " + quote(title) + " describes a machine, not a job" })
 		} else {
 			d.hit(fJobTitle, func() string { return at.key[sTitle] + " " + quote(title) })
@@ -815,6 +826,12 @@ func (d *detector) context() {
 		if en, known := d.enabled(); known && en {
 			d.hit(fLeaverEnabled, func() string { return "enabled, though the person it correlates to left" })
 		}
+	}
+	if a.Correlation == Uncorrelated && d.personName && (d.at.has(sManager) || d.at.has(sDepartment)) &&
+		!d.has(fAccountExpires) && !d.has(fTypePerson) && !d.has(fGuest) {
+		d.hit(fStaffUnknownToHR, func() string {
+			return "a person's name with a department or manager, no expiry, yet correlated to no identity"
+		})
 	}
 	pop := a.Population
 	if !pop.known() {

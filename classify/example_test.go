@@ -52,6 +52,5 @@ func ExampleDiscover() {
 	// noPersonName (machine): no given name or surname
 	// noManager (machine): no manager
 	// noEmployeeId (machine): no employee id
-	// noMail (machine): no mail address
-	// without [computerAccount noPersonName] it would be a person's
+	// without [computerAccount] it would be a person's
 }

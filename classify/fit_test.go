@@ -44,6 +44,7 @@ type example struct {
 	hits     [2]uint64
 	machine  bool
 	org      string
+	source   string // "ad" for the directory export, else the app's name
 	category string
 	id       string
 }
@@ -55,23 +56,24 @@ func (e *example) has(f feature) bool { return e.hits[f/64]&(1<<(f%64)) != 0 }
 // from the accounts that correlate).
 func corpusExamples(t testing.TB, dir string) []example {
 	t.Helper()
-	accounts := loadCorpus(t, dir)
+	accounts := append(loadCorpus(t, dir), loadCorpusApps(t, dir)...)
+	// Each source's population, learned from its accounts that correlate.
 	people := map[string][]*Account{}
 	for i := range accounts {
 		if a := &accounts[i]; a.Identity != "" {
-			people[a.Org] = append(people[a.Org], &a.Account)
+			people[a.Org+"/"+a.Source] = append(people[a.Org+"/"+a.Source], &a.Account)
 		}
 	}
 	pops := map[string]*Population{}
-	for org, p := range people {
-		pops[org] = LearnPopulation(p)
+	for src, p := range people {
+		pops[src] = LearnPopulation(p)
 	}
 	left := corpusLeavers(t, dir)
 	out := make([]example, len(accounts))
 	for i := range accounts {
 		a := &accounts[i]
 		acct := a.Account
-		acct.Population = pops[a.Org]
+		acct.Population = pops[a.Org+"/"+a.Source]
 		if os.Getenv("NOPOP") != "" {
 			acct.Population = nil
 		}
@@ -88,7 +90,8 @@ func corpusExamples(t testing.TB, dir string) []example {
 		if os.Getenv("NOCORR") != "" {
 			acct.Correlation = CorrelationUnknown
 		}
-		out[i] = example{hits: signalsOf(&acct), machine: a.Machine, org: a.Org, category: a.Category, id: a.Account.NativeIdentity}
+		out[i] = example{hits: signalsOf(&acct), machine: a.Machine, org: a.Org, source: a.Source, category: a.Category,
+			id: a.Account.NativeIdentity}
 	}
 	return out
 }
@@ -260,14 +263,19 @@ func (c tally) f1() float64 {
 type foldResult struct {
 	org      string
 	all      tally
-	category map[string]*tally // correct = tp+tn
+	source   map[string]*tally
+	category map[string]*tally // every source's accounts; correct = tp+tn
+	adCat    map[string]*tally // the directory export's only
 	misses   []string
 	probs    []float64 // held-out confidences
 	truths   []bool
 }
 
-func (r *foldResult) accuracy(cat string) float64 {
-	c := r.category[cat]
+// accuracy is the share of accounts c got right (1 when c is nil: none).
+func accuracy(c *tally) float64 {
+	if c == nil {
+		return 1
+	}
 	return ratio(c.tp+c.tn, c.fp+c.fn)
 }
 
@@ -291,7 +299,7 @@ func crossValidate(examples []example) []*foldResult {
 			}
 		}
 		m := fit(train)
-		r := &foldResult{org: held, category: map[string]*tally{}}
+		r := &foldResult{org: held, category: map[string]*tally{}, source: map[string]*tally{}, adCat: map[string]*tally{}}
 		for i := range examples {
 			e := &examples[i]
 			if e.org != held {
@@ -300,16 +308,26 @@ func crossValidate(examples []example) []*foldResult {
 			s := m.score(e)
 			machine := s >= thresholdScore
 			r.all.add(machine, e.machine)
+			if r.source[e.source] == nil {
+				r.source[e.source] = &tally{}
+			}
+			r.source[e.source].add(machine, e.machine)
 			c := r.category[e.category]
 			if c == nil {
 				c = &tally{}
 				r.category[e.category] = c
 			}
 			c.add(machine, e.machine)
+			if e.source == "ad" {
+				if r.adCat[e.category] == nil {
+					r.adCat[e.category] = &tally{}
+				}
+				r.adCat[e.category].add(machine, e.machine)
+			}
 			r.probs = append(r.probs, sigmoid(s))
 			r.truths = append(r.truths, e.machine)
 			if machine != e.machine {
-				r.misses = append(r.misses, fmt.Sprintf("%s %s %.2f %s", e.category, e.id, sigmoid(s), signalNames(e)))
+				r.misses = append(r.misses, fmt.Sprintf("%s %s %s %.2f %s", e.source, e.category, e.id, sigmoid(s), signalNames(e)))
 			}
 		}
 		out = append(out, r)
@@ -330,26 +348,36 @@ func signalNames(e *example) string {
 
 // TestDiscoveryCrossValidation fits discovery on two organisations of the
 // corpus and measures it on the third, for each, and asserts the issue's
-// lower bounds on each held-out organisation: F1 >= 0.95, precision >= 0.97,
-// accuracy >= 0.80 in every category.
+// lower bounds on each held-out organisation's directory export (the issue's
+// corpus: Active Directory): F1 >= 0.95, precision >= 0.97, accuracy >= 0.80
+// in every category. With the organisation's other sources (a cloud
+// directory, SaaS user lists) it asserts F1 >= 0.95 and precision >= 0.97
+// overall and, as a guard, accuracy >= 0.70 in every category: an account of
+// another source carries only what that source knows of it (see
+// docs/discovery.md, "What it still misses").
 func TestDiscoveryCrossValidation(t *testing.T) {
 	examples := corpusExamples(t, corpusDir)
 	results := crossValidate(examples)
 	var probs []float64
 	var truths []bool
 	for _, r := range results {
-		t.Logf("held out %s: precision %.3f recall %.3f F1 %.3f (tp %d fp %d fn %d tn %d)", r.org,
+		t.Logf("held out %s, all sources: precision %.3f recall %.3f F1 %.3f (tp %d fp %d fn %d tn %d)", r.org,
 			r.all.precision(), r.all.recall(), r.all.f1(), r.all.tp, r.all.fp, r.all.fn, r.all.tn)
-		cats := make([]string, 0, len(r.category))
-		for c := range r.category {
-			cats = append(cats, c)
+		for _, src := range sortedKeys(r.source) {
+			c := r.source[src]
+			t.Logf("  source %-10s precision %.3f recall %.3f F1 %.3f (tp %d fp %d fn %d tn %d)", src,
+				c.precision(), c.recall(), c.f1(), c.tp, c.fp, c.fn, c.tn)
 		}
-		sort.Strings(cats)
-		for _, c := range cats {
-			n := r.category[c]
-			t.Logf("  %-24s %4d accounts, accuracy %.3f", c, n.tp+n.fp+n.fn+n.tn, r.accuracy(c))
-			if a := r.accuracy(c); a < 0.80 {
-				t.Errorf("held out %s: category %s accuracy %.3f, want >= 0.80", r.org, c, a)
+		t.Logf("  %-24s %9s %9s", "category", "directory", "all")
+		for _, c := range sortedKeys(r.category) {
+			all, ad := r.category[c], r.adCat[c]
+			n := all.tp + all.fp + all.fn + all.tn
+			t.Logf("  %-24s %9.3f %9.3f (%d accounts)", c, accuracy(ad), accuracy(all), n)
+			if a := accuracy(ad); ad != nil && a < 0.80 {
+				t.Errorf("held out %s: directory category %s accuracy %.3f, want >= 0.80", r.org, c, a)
+			}
+			if a := accuracy(all); a < 0.70 {
+				t.Errorf("held out %s: category %s accuracy %.3f over all sources, want >= 0.70", r.org, c, a)
 			}
 		}
 		if testing.Verbose() {
@@ -357,8 +385,12 @@ func TestDiscoveryCrossValidation(t *testing.T) {
 				t.Logf("  miss: %s", m)
 			}
 		}
+		ad := r.source["ad"]
+		if ad.f1() < 0.95 || ad.precision() < 0.97 {
+			t.Errorf("held out %s: directory F1 %.3f precision %.3f, want >= 0.95 and >= 0.97", r.org, ad.f1(), ad.precision())
+		}
 		if r.all.f1() < 0.95 || r.all.precision() < 0.97 {
-			t.Errorf("held out %s: F1 %.3f precision %.3f, want >= 0.95 and >= 0.97", r.org, r.all.f1(), r.all.precision())
+			t.Errorf("held out %s: all sources F1 %.3f precision %.3f, want >= 0.95 and >= 0.97", r.org, r.all.f1(), r.all.precision())
 		}
 		probs = append(probs, r.probs...)
 		truths = append(truths, r.truths...)
@@ -379,6 +411,15 @@ func TestDiscoveryCrossValidation(t *testing.T) {
 			t.Logf("%-28s %6.2f (prior %5.2f) on %d accounts", featureDefs[f].name, m.w[f], featureDefs[f].prior, count[f])
 		}
 	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // reliability tabulates predicted confidence against observed frequency in ten bins.

@@ -15,7 +15,8 @@ const (
 	wcApp                         // applications and integrations: app, api, interface, connector
 	wcJob                         // automated work: batch, job, scheduler, backup, report, deploy
 	wcBot                         // bots and robotic process automation: bot, robot, rpa
-	wcMailbox                     // functional mailboxes: info, support, helpdesk, postfach
+	wcMailbox                     // mailboxes: mailbox, postfach, boite, buzon
+	wcFunction                    // functions with an address of their own: info, support, helpdesk, sales, payroll
 	wcResource                    // bookable resources: room, equipment, vehicle
 	wcTemplate                    // templates to copy users from: template, vorlage, plantilla
 	wcTest                        // test and training: test, demo, sandbox, schulung
@@ -48,7 +49,7 @@ const pairHeads = `digital digitaler digitale digitalen virtual virtueller virtu
 	system test training meeting conference teams hot car run`
 
 // machineClasses are the classes that describe what a machine does or is.
-const machineClasses = wcService | wcApp | wcJob | wcBot | wcMailbox | wcResource | wcTemplate | wcTest |
+const machineClasses = wcService | wcApp | wcJob | wcBot | wcMailbox | wcFunction | wcResource | wcTemplate | wcTest |
 	wcSystem | wcInfra | wcNoReply | wcSync
 
 var lexicon = buildLexicon(map[uint32]string{
@@ -63,7 +64,7 @@ var lexicon = buildLexicon(map[uint32]string{
 		schnittstellen interface interfaces interfaz interfaces connector connectors konnektor conector connecteur
 		connettore middleware etl elt feed feeds webhook webhooks oauth gateway esb broker adapter plugin
 		datafeed workflow workflows flow flows import imports export exports extract interfacing`,
-	wcJob: `script scripts scripting skript skripte scriptaccount automate automates automatise automatisiert powerautomate logicapp logicapps runbook runbooks orchestrator orchestration batch batches job jobs cron crontab scheduler scheduled schedule sched task tasks aufgabe aufgaben
+	wcJob: `recording recordings recorder capture transcoding meldung meldungen notificacion notificaciones alerte alertes script scripts scripting skript skripte scriptaccount automate automates automatise automatisiert powerautomate logicapp logicapps runbook runbooks orchestrator orchestration batch batches job jobs cron crontab scheduler scheduled schedule sched task tasks aufgabe aufgaben
 		tache taches tarea tareas tarefa tarefas compito taak taken nightly nachtlauf daily hourly weekly backup
 		backups sicherung datensicherung sauvegarde sauvegardes respaldo respaldos monitor monitoring
 		uberwachung surveillance supervision monitoreo monitoramento scan scans scanning report reports
@@ -77,15 +78,8 @@ var lexicon = buildLexicon(map[uint32]string{
 		exporter importer loader ingest ingestion processing verarbeitung traitement procesamiento`,
 	wcBot: `digitalworker digitalworkers digitalcolleague digitalcolleagues digitalassistant digitalemployee digitalagent virtualassistant virtualagent virtualemployee softwarerobot softwarebot digitalerassistent digitaleassistentin digitalerkollege digitalekollegin digitalermitarbeiter digitalemitarbeiterin virtuellerassistent virtuelleassistentin assistantvirtuel assistantevirtuelle collaborateurvirtuel collaboratricevirtuelle collaborateurnumerique robotlogiciel asistentevirtual trabajadordigital empleadodigital assistentevirtuale digitalemedewerker botrunner bot bots robot robots roboter robo robotic robotics rpa uipath blueprism automationanywhere
 		digitalworker virtualworker softbot chatbot chatbots botuser`,
-	wcMailbox: `partage mailbox mailboxes postfach postfacher funktionspostfach sammelpostfach gruppenpostfach
-		teampostfach bal boite boites buzon buzones caixa casella postbus brevlada postkasse inbox inboxes
-		info infos contact contacts kontakt contacto contato contatto support helpdesk servicedesk
-		hotline reception empfang accueil recepcion recepcao sales vertrieb ventes ventas vendas billing
-		invoice invoices invoicing rechnung rechnungen facturation factures facturas factura faturas payroll
-		lohn paie nomina careers jobsite recruiting recrutement press presse prensa marketing newsletter
-		postmaster hostmaster webmaster abuse enquiries inquiries feedback orders bestellung bestellungen
-		commandes pedidos kundenservice kundendienst serviceclient atencion sekretariat secretariat secretaria
-`,
+	wcMailbox: `partage mailbox mailboxes postfach postfacher funktionspostfach sammelpostfach gruppenpostfach teampostfach bal boite boites buzon buzones caixa casella postbus brevlada postkasse inbox inboxes`,
+	wcFunction: `info infos contact contacts kontakt contacto contato contatto support helpdesk servicedesk hotline reception empfang accueil recepcion recepcao sales vertrieb ventes ventas vendas billing invoice invoices invoicing rechnung rechnungen facturation factures facturas factura faturas payroll lohn paie nomina careers jobsite recruiting recrutement press presse prensa marketing newsletter postmaster hostmaster webmaster abuse enquiries inquiries feedback orders bestellung bestellungen commandes pedidos kundenservice kundendienst serviceclient atencion sekretariat secretariat secretaria`,
 	wcResource: `conf confroom room rooms raum raume besprechungsraum besprechungszimmer konferenzraum sitzungszimmer
 		meetingraum salle salles sala salas zaal vergaderzaal vergaderruimte rum motesrum konferensrum
 		moterom meeting meetingroom conference conferenceroom konferenz boardroom huddle equipment
@@ -105,7 +99,7 @@ var lexicon = buildLexicon(map[uint32]string{
 		funzionale functioneel funktionell generic generisch generische generischer generique generico generica
 		nonpersonal nonhuman impersonal unpersonlich nichtpersonlich unpersoenlich machine maschine maschinen
 		maquina machina utility anonymous anon public`,
-	wcInfra: `server servers sql mssql mysql mariadb postgres postgresql pgsql oracle ora db dbs database
+	wcInfra: `mail email smtprelay mailrelay exchange imap pop3 mx server servers sql mssql mysql mariadb postgres postgresql pgsql oracle ora db dbs database
 		databases datenbank datenbanken sap hana web www iis apache tomcat nginx jboss weblogic websphere
 		sharepoint citrix vmware vcenter esx esxi hyperv veeam commvault netbackup ldap dns dhcp smtp ftp sftp
 		ftps nas san storage cloud azure aws gcp jenkins gitlab bamboo teamcity ansible puppet chef terraform
@@ -120,7 +114,7 @@ var lexicon = buildLexicon(map[uint32]string{
 	wcAdmin: `admin admins adm administrator administrators administrateur administrador administradora
 		amministratore beheerder priv privileged privilegiert privilegie elevated root su`,
 	wcNoReply: `noreply donotreply nereply norespond`,
-	wcPerson: `employee employees mitarbeiter mitarbeiterin mitarbeitende angestellte angestellter employe
+	wcPerson: `prestataire prestataires interimaire interimaires sous-traitant soustraitant leiharbeiter zeitarbeiter leiharbeitnehmer freelance autonomo autonoma employee employees mitarbeiter mitarbeiterin mitarbeitende angestellte angestellter employe
 		employes employee salarie salariee empleado empleada empleados funcionario funcionaria colaborador
 		colaboradora dipendente medewerker medewerkster anstalld ansatt staff personnel personal persoon person
 		contractor contractors extern externer externe externo externa external freelancer freiberufler
@@ -128,7 +122,7 @@ var lexicon = buildLexicon(map[uint32]string{
 		praktikantin stagiaire becario becaria estagiario estagiaria tirocinante stagiair werkstudent student
 		students trainee trainees azubi auszubildender auszubildende apprenti apprentie apprentice aprendiz
 		human humano humaine mensch`,
-	wcRole: `administrator administrators administrateur administrateurs administrador administradora amministratore beheerder sysadmin responsable chef cheffe leiterin gestionnaire conseiller conseillere charge chargee engineer engineers ingenieur ingenieurin ingeniero ingeniera engenheiro engenheira ingegnere
+	wcRole: `testeur testeuse testerin operateur operatrice operator operatorin bediener bedienerin zeichner zeichnerin disponent disponentin koordinatorin expert experte experts experto experta esperto deskundige administrator administrators administrateur administrateurs administrador administradora amministratore beheerder sysadmin responsable chef cheffe leiterin gestionnaire conseiller conseillere charge chargee engineer engineers ingenieur ingenieurin ingeniero ingeniera engenheiro engenheira ingegnere
 		manager managerin gerente gestionnaire analyst analystin analista analyste developer developers
 		entwickler entwicklerin developpeur developpeuse desarrollador desarrolladora sviluppatore
 		ontwikkelaar specialist spezialist spezialistin especialista specialiste representative rep
@@ -201,7 +195,8 @@ var (
 		{"konto", wcAccount}, {"benutzer", wcAccount}, {"account", wcAccount}, {"svc", wcService},
 		{"vorlage", wcTemplate}, {"template", wcTemplate}, {"schnittstelle", wcApp}, {"server", wcInfra},
 		{"postfacher", wcMailbox}, {"konten", wcAccount}, {"tmpl", wcTemplate}, {"trn", wcTest}, {"test", wcTest},
-		{"vorlagen", wcTemplate},
+		{"vorlagen", wcTemplate}, {"koordinator", wcRole}, {"koordinatorin", wcRole}, {"techniker", wcRole},
+		{"leiter", wcRole}, {"leiterin", wcRole}, {"berater", wcRole}, {"manager", wcRole}, {"ingenieur", wcRole},
 	}
 )
 

@@ -75,7 +75,7 @@ func scanWords(s string, name bool, skip [2][]byte) nameInfo {
 				c |= wcService
 			}
 			if len(f) > 3 && c&wcService == 0 {
-				if isFirst && string(f[:3]) == "svc" || tokenEnd(s, end) && string(f[len(f)-3:]) == "svc" {
+				if isFirst && string(f[:3]) == "svc" || numberedEnd(s, end) && string(f[len(f)-3:]) == "svc" {
 					ni.svcAffix = true
 					c |= wcService
 				}
@@ -116,4 +116,15 @@ func firstWordOf(s string, classes uint32, name bool, skip [2][]byte) string {
 		prevStart = start
 	}
 	return ""
+}
+
+// numberedEnd reports whether only separators and digits follow position i
+// of s (sqlsvc01: "svc" still ends the name).
+func numberedEnd(s string, i int) bool {
+	for ; i < len(s); i++ {
+		if c := byteClass(s[i]); c != classSep && c != classDigit {
+			return false
+		}
+	}
+	return true
 }

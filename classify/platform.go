@@ -9,16 +9,19 @@ import (
 // well-known accounts, Entra ID applications and guests, GitHub and Slack
 // bots, Salesforce system users and profiles.
 
+// atlassianAppPrefix begins the account ids of Atlassian Cloud's app and system users.
+const atlassianAppPrefix = "557058:"
+
 // slackbotID is the fixed user id of Slack's built-in Slackbot, which the API
 // lists with is_bot false.
 const slackbotID = "USLACKBOT"
 
 // Built-in and well-known system account names (ASCII lower case).
 var (
-	builtInNames = [...]string{"krbtgt", "administrator", "guest", "defaultaccount", "wdagutilityaccount",
+	builtInNames = [...]string{"krbtgt", "administrator", "admin", "root", "guest", "defaultaccount", "wdagutilityaccount",
 		"support_388945a0", "aspnet"}
 	builtInPrefixes = [...]string{"krbtgt_", "healthmailbox", "systemmailbox{", "federatedemail.",
-		"migration.", "discoverysearchmailbox", "iusr_", "iwam_", "$duplicate-"}
+		"migration.", "discoverysearchmailbox", "iusr_", "iwam_", "$duplicate-", "sm_"}
 	syncPrefixes = [...]string{"msol_", "aad_", "sync_", "adsyncmsa", "aadsync"}
 	// Salesforce's own users live in its domain: the Chatter Expert is
 	// chatty.<org id>...@chatter.salesforce.com.
@@ -171,7 +174,7 @@ func (d *detector) application() {
 
 // bot scores the bot users of SaaS platforms: GitHub's type "Bot" and the
 // "[bot]" login of GitHub App bots, Slack's is_bot, is_workflow_bot and
-// bot_id. It reports whether the login itself says so (name[bot]), so that
+// bot_id, Atlassian's app users. It reports whether the login itself says so (name[bot]), so that
 // the name is not scored again as a naming convention.
 func (d *detector) bot() bool {
 	attrs := d.a.Attributes
@@ -180,6 +183,14 @@ func (d *detector) bot() bool {
 		loginKey, login = "name", d.a.Name
 	}
 	botLogin := hasSuffixASCIIFold(login, "[bot]")
+	// Atlassian Cloud gives its app and system users account ids in the
+	// 557058: namespace (people have 5b..., 6..., 712020:...).
+	for _, id := range [...]string{d.a.NativeIdentity, firstString(attrs["accountId"]), firstString(attrs["User id"])} {
+		if strings.HasPrefix(id, atlassianAppPrefix) {
+			d.hit(fBotAccount, func() string { return "account id " + quote(id) + ": an Atlassian app or system user" })
+			return false
+		}
+	}
 	if t := firstString(attrs["type"]); strings.EqualFold(t, "Bot") {
 		d.hit(fBotAccount, func() string { return "type \"Bot\": a GitHub App's bot account" })
 		return botLogin

@@ -91,6 +91,7 @@ const (
 	SignalPersonaName      = "personaName"
 	SignalPlaceholderName  = "placeholderName"
 	SignalTitleMachine     = "titleMachine"
+	SignalStaffUnknownToHR = "staffUnknownToHR"
 	SignalUncorrelated     = "uncorrelated"
 	SignalNoReply          = "noReply"
 )
@@ -207,6 +208,7 @@ const (
 	fPersonaName
 	fPlaceholderName
 	fTitleMachine
+	fStaffUnknownToHR
 	nFeatures
 )
 
@@ -216,11 +218,11 @@ var featureDefs = [nFeatures]featureDef{
 	fComputer: {SignalComputerAccount, +1, 6, SubtypeComputer,
 		"objectClass computer, objectCategory Computer, a trust bit of userAccountControl or a name ending in $"},
 	fBuiltIn: {SignalBuiltInAccount, +1, 6, SubtypeBuiltIn,
-		"krbtgt, Administrator, Guest, HealthMailbox..., IUSR_...; Slackbot; Salesforce's @chatter.salesforce.com users"},
+		"krbtgt, Administrator, Guest, admin, root, HealthMailbox..., SM_... (Exchange system mailboxes), IUSR_...; Slackbot; Salesforce's @chatter.salesforce.com users"},
 	fSync: {SignalSyncAccount, +1, 6, SubtypeDirectorySync, "MSOL_, AAD_, Sync_, ADSyncMSA, AADSync accounts"},
 	fServicePrincipal: {SignalServicePrincipal, +1, 6, SubtypeApplication,
 		"an Entra ID service principal, app registration or managed identity"},
-	fBotAccount: {SignalBotAccount, +1, 6, SubtypeBot, "GitHub type Bot or a [bot] login; Slack is_bot, is_workflow_bot, bot_id"},
+	fBotAccount: {SignalBotAccount, +1, 6, SubtypeBot, "GitHub type Bot or a [bot] login; Slack is_bot, is_workflow_bot, bot_id; an Atlassian app user (557058:)"},
 	fSystemUserType: {SignalSystemUserType, +1, 6, SubtypeApplication,
 		"Salesforce UserType AutomatedProcess, CloudIntegrationUser or PartnerNetwork"},
 	fIntegrationProfile: {SignalIntegrationProfile, +1, 5, SubtypeApplication,
@@ -320,6 +322,8 @@ var featureDefs = [nFeatures]featureDef{
 		"the given name or surname is a word of the lexicon (Bernd Bestellung): a persona, not a person"},
 	fPlaceholderName: {SignalPlaceholderName, +1, 3, SubtypeTest,
 		"a placeholder name (John Doe, Max Mustermann, Jean Dupont, Mario Rossi)"},
+	fStaffUnknownToHR: {SignalStaffUnknownToHR, 0, 0.5, "",
+		"presents as staff (a person's name with a department or manager, no expiry, not an external) yet correlates to no identity"},
 	fTitleMachine: {SignalTitleMachine, +1, 2, "",
 		"the job title describes a machine (Digital Colleague, Assistant virtuel, Service Account)"},
 }
