@@ -120,8 +120,12 @@ type ClassificationService interface {
 	SourcePeople(ctx context.Context, sourceID string, n int) ([]*AccountClassification, error)
 }
 
-// PeopleSample is how many of a source's people discovery learns from.
-const PeopleSample = 1000
+// PeopleSample is how many of a source's people discovery learns from, and
+// MinPeople how many it needs before it learns anything.
+const (
+	PeopleSample = 1000
+	MinPeople    = 20
+)
 
 // Pacing slows classification jobs down so that clients can observe STARTED and
 // COLLECTED and cancel a job mid-run. A zero Delay is full speed.

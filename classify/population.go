@@ -1,6 +1,10 @@
 package classify
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/micahq/mica"
+)
 
 // Population is what discovery learns of one source's people from its accounts
 // that correlate to an identity: how the source names its people (the shapes
@@ -33,7 +37,7 @@ const (
 
 // minPeople is how many correlated accounts a population needs before its
 // pattern says anything.
-const minPeople = 20
+const minPeople = mica.MinPeople
 
 // LearnPopulation learns a source's population from its people: accounts of
 // the source that correlate to an identity. The store passes a sample (a

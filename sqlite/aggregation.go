@@ -349,6 +349,12 @@ func (db *DB) ApplyAggregation(ctx context.Context, id string) (*mica.Aggregatio
 				return fmt.Errorf("count identities: %w", err)
 			}
 		}
+		// Staging decided new accounts with the people the source had then; a
+		// source that has people only now (its first correlated aggregation)
+		// is decided again with them.
+		if decided && !src.Authoritative && db.stagedPeople(id) < mica.MinPeople && correlated >= mica.MinPeople {
+			decided = false
+		}
 		if decided {
 			if changed > 0 {
 				err = db.classifyStagedChanged(ctx, tx, table, a.SourceID)

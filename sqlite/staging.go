@@ -140,6 +140,17 @@ func (db *DB) forgetStaging(id string) {
 	db.stagingMu.Unlock()
 }
 
+// stagedPeople reports how many of its source's people staging read for
+// aggregation id.
+func (db *DB) stagedPeople(id string) int {
+	db.stagingMu.Lock()
+	defer db.stagingMu.Unlock()
+	if st := db.stagings[id]; st != nil {
+		return len(st.people)
+	}
+	return 0
+}
+
 // stagedDecisions reports whether the rows staged for aggregation id carry
 // classifications made under config stamp.
 func (db *DB) stagedDecisions(id, stamp string) bool {
