@@ -345,8 +345,13 @@ func isPlaceholder(given, surname []byte) bool {
 }
 
 // splitName splits a person's name of two or three plain words into the
-// given name and the surname ("Kenji Tanaka", "Tanaka, Kenji", "kenji.tanaka").
+// given name and the surname ("Kenji Tanaka", "Tanaka, Kenji", "DURAND Marie",
+// "kenji.tanaka"). Words joined by hyphens or underscores (EDI-AGIRA) and
+// names in capitals only (SQL SERVICE) are not people's names.
 func splitName(name string) (given, surname string, ok bool) {
+	if strings.IndexByte(name, ' ') < 0 && strings.Count(name, ".") != 1 || strings.ToUpper(name) == name {
+		return "", "", false
+	}
 	words := 0
 	for i := 0; i < len(name); {
 		start, end := nextToken(name, i)
@@ -649,6 +654,9 @@ func (d *detector) description() {
 	if c&wcBot != 0 {
 		d.hit(fDescBot, mention(wcBot, "speaks of a bot"))
 	}
+	if c&(wcApp|wcSync) != 0 && !person {
+		d.hit(fDescApp, mention(wcApp|wcSync, "speaks of an application or integration"))
+	}
 	if c&(wcMailbox|wcResource|wcNoReply) != 0 && !person {
 		d.hit(fDescMailbox, mention(wcMailbox|wcResource|wcNoReply, "speaks of a mailbox or resource"))
 	}
@@ -661,8 +669,8 @@ func (d *detector) description() {
 	if c&wcOwner != 0 {
 		d.hit(fDescOwner, mention(wcOwner, "names an owner or contact"))
 	}
-	if c&wcPurpose != 0 {
-		d.hit(fDescPurpose, mention(wcPurpose, "says what it is used for"))
+	if c&wcPurpose != 0 || c&wcBusiness != 0 && !person {
+		d.hit(fDescPurpose, mention(wcPurpose|wcBusiness, "says what it is used for"))
 	}
 	if c&wcAdmin != 0 {
 		d.hit(fDescAdmin, mention(wcAdmin, "speaks of administration"))

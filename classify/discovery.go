@@ -113,15 +113,31 @@ func Discover(a *Account) Verdict {
 			}
 		}
 	}
-	v.Subtype = SubtypeUnknown
-	best := 0.0
-	for i, s := range subtypes {
-		if s != "" && bySubtype[i] > best {
-			v.Subtype, best = s, bySubtype[i]
-		}
-	}
+	v.Subtype = subtypeOf(subtypes[:], bySubtype[:])
 	v.Counterfactual = counterfactual(d.score, v.Machine, v.Signals)
 	return v
+}
+
+// subtypeOf picks the kind of machine from the machine evidence of each kind
+// (subtypes[i] has weight sum[i]): the specific kind with the most, else
+// service when there is evidence of a service at all, else unknown. Generic
+// evidence of a service (an SPN, a password that never expires) is found on
+// every kind of machine account, so a specific kind wins over it.
+func subtypeOf(subtypes []string, sum []float64) string {
+	out, best, service := SubtypeUnknown, 0.0, false
+	for i, s := range subtypes {
+		switch {
+		case s == "":
+		case s == SubtypeService:
+			service = sum[i] > 0
+		case sum[i] > best:
+			out, best = s, sum[i]
+		}
+	}
+	if out == SubtypeUnknown && service {
+		return SubtypeService
+	}
+	return out
 }
 
 // Score is [Discover] without the explanation: the confidence and whether it

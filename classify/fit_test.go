@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -267,7 +268,8 @@ type foldResult struct {
 	category map[string]*tally // every source's accounts; correct = tp+tn
 	adCat    map[string]*tally // the directory export's only
 	misses   []string
-	probs    []float64 // held-out confidences
+	subtypes map[string][2]int // per machine category: subtype right, accounts
+	probs    []float64         // held-out confidences
 	truths   []bool
 }
 
@@ -299,7 +301,8 @@ func crossValidate(examples []example) []*foldResult {
 			}
 		}
 		m := fit(train)
-		r := &foldResult{org: held, category: map[string]*tally{}, source: map[string]*tally{}, adCat: map[string]*tally{}}
+		r := &foldResult{org: held, category: map[string]*tally{}, source: map[string]*tally{}, adCat: map[string]*tally{},
+			subtypes: map[string][2]int{}}
 		for i := range examples {
 			e := &examples[i]
 			if e.org != held {
@@ -324,6 +327,14 @@ func crossValidate(examples []example) []*foldResult {
 				}
 				r.adCat[e.category].add(machine, e.machine)
 			}
+			if e.machine {
+				st := r.subtypes[e.category]
+				if subtypeOfExample(&m, e) == categorySubtype[e.category] {
+					st[0]++
+				}
+				st[1]++
+				r.subtypes[e.category] = st
+			}
 			r.probs = append(r.probs, sigmoid(s))
 			r.truths = append(r.truths, e.machine)
 			if machine != e.machine {
@@ -333,6 +344,31 @@ func crossValidate(examples []example) []*foldResult {
 		out = append(out, r)
 	}
 	return out
+}
+
+// categorySubtype is the subtype discovery should infer for each machine category of the corpus.
+var categorySubtype = map[string]string{
+	"computer": SubtypeComputer, "gmsa_smsa": SubtypeManagedServiceAccount, "service": SubtypeService,
+	"application_integration": SubtypeApplication, "bot_rpa": SubtypeBot, "shared_resource_mailbox": SubtypeMailbox,
+	"template": SubtypeTemplate, "test_training": SubtypeTest, "builtin_system": SubtypeBuiltIn,
+	"directory_sync": SubtypeDirectorySync,
+}
+
+// subtypeOf infers an example's subtype under model m as Discover does: the
+// subtype whose signals add the most.
+func subtypeOfExample(m *model, e *example) string {
+	var subtypes []string
+	var sum []float64
+	for f := range nFeatures {
+		if st := featureDefs[f].subtype; e.has(f) && st != "" && m.w[f] > 0 {
+			i := slices.Index(subtypes, st)
+			if i < 0 {
+				subtypes, sum, i = append(subtypes, st), append(sum, 0), len(subtypes)
+			}
+			sum[i] += m.w[f]
+		}
+	}
+	return subtypeOf(subtypes, sum)
 }
 
 // signalNames lists an example's signals, for a report.
@@ -396,6 +432,18 @@ func TestDiscoveryCrossValidation(t *testing.T) {
 		truths = append(truths, r.truths...)
 	}
 	t.Logf("reliability of the held-out confidences:\n%s", reliability(probs, truths))
+	subtypes := map[string][2]int{}
+	for _, r := range results {
+		for c, st := range r.subtypes {
+			x := subtypes[c]
+			subtypes[c] = [2]int{x[0] + st[0], x[1] + st[1]}
+		}
+	}
+	for _, c := range sortedKeys(subtypes) {
+		st := subtypes[c]
+		t.Logf("subtype of %-24s %-22s right for %d of %d held-out machines (%.3f)", c, categorySubtype[c], st[0], st[1],
+			float64(st[0])/float64(st[1]))
+	}
 	if testing.Verbose() {
 		m := fit(examples)
 		var count [nFeatures]int

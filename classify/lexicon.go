@@ -58,13 +58,13 @@ var lexicon = buildLexicon(map[uint32]string{
 		serviceid svcuser daemon daemons runas dienst dienste dienstkonto dienstkonten servicekonto dienstbenutzer
 		servicebenutzer servicio servicios servico servicos servizio servizi dienstaccount tjanst tjanster tjanstekonto
 		tjeneste tjenester tjenestekonto palvelu palvelutili usluga uslugi`,
-	wcApp: `app apps application applications applikation applikationen anwendung anwendungen aplicacion aplicaciones
+	wcApp: `edi hl7 fhir soap rest rfc bapi idoc webservice webservices ws ldapbind bind binding app apps application applications applikation applikationen anwendung anwendungen aplicacion aplicaciones
 		aplicacao aplicacoes applicazione applicazioni toepassing applicatie applicaties api apis integration
 		integrations integracion integraciones integracao integrazione integratie integrering schnittstelle
 		schnittstellen interface interfaces interfaz interfaces connector connectors konnektor conector connecteur
 		connettore middleware etl elt feed feeds webhook webhooks oauth gateway esb broker adapter plugin
 		datafeed workflow workflows flow flows import imports export exports extract interfacing`,
-	wcJob: `recording recordings recorder capture transcoding meldung meldungen notificacion notificaciones alerte alertes script scripts scripting skript skripte scriptaccount automate automates automatise automatisiert powerautomate logicapp logicapps runbook runbooks orchestrator orchestration batch batches job jobs cron crontab scheduler scheduled schedule sched task tasks aufgabe aufgaben
+	wcJob: `archivage archiver sauvegarde depot transfert echange recording recordings recorder capture transcoding meldung meldungen notificacion notificaciones alerte alertes script scripts scripting skript skripte scriptaccount automate automates automatise automatisiert powerautomate logicapp logicapps runbook runbooks orchestrator orchestration batch batches job jobs cron crontab scheduler scheduled schedule sched task tasks aufgabe aufgaben
 		tache taches tarea tareas tarefa tarefas compito taak taken nightly nachtlauf daily hourly weekly backup
 		backups sicherung datensicherung sauvegarde sauvegardes respaldo respaldos monitor monitoring
 		uberwachung surveillance supervision monitoreo monitoramento scan scans scanning report reports
@@ -80,7 +80,7 @@ var lexicon = buildLexicon(map[uint32]string{
 		digitalworker virtualworker softbot chatbot chatbots botuser`,
 	wcMailbox:  `partage mailbox mailboxes postfach postfacher funktionspostfach sammelpostfach gruppenpostfach teampostfach bal boite boites buzon buzones caixa casella postbus brevlada postkasse inbox inboxes`,
 	wcFunction: `info infos contact contacts kontakt contacto contato contatto support helpdesk servicedesk hotline reception empfang accueil recepcion recepcao sales vertrieb ventes ventas vendas billing invoice invoices invoicing rechnung rechnungen facturation factures facturas factura faturas payroll lohn paie nomina careers jobsite recruiting recrutement press presse prensa marketing newsletter postmaster hostmaster webmaster abuse enquiries inquiries feedback orders bestellung bestellungen commandes pedidos kundenservice kundendienst serviceclient atencion sekretariat secretariat secretaria`,
-	wcResource: `conf confroom room rooms raum raume besprechungsraum besprechungszimmer konferenzraum sitzungszimmer
+	wcResource: `camera cameras kamera webcam conf confroom room rooms raum raume besprechungsraum besprechungszimmer konferenzraum sitzungszimmer
 		meetingraum salle salles sala salas zaal vergaderzaal vergaderruimte rum motesrum konferensrum
 		moterom meeting meetingroom conference conferenceroom konferenz boardroom huddle equipment
 		ausstattung geraet geraete materiel equipo equipos equipamento attrezzatura apparatuur projector
@@ -89,11 +89,12 @@ var lexicon = buildLexicon(map[uint32]string{
 	wcTemplate: `templ modelo template templates tmpl tpl vorlage vorlagen musterbenutzer muster modele modeles gabarit
 		plantilla plantillas modelo modelos modello modelli sjabloon sjablonen skabelon malbruker wzor
 		copyuser`,
-	wcTest: `trn abnahme abnahmetest recette acceptance akzeptanz homologation homologacion aceptacion testes testpersona persona test tests tst testing testuser testkonto testaccount testbenutzer qa uat demo demos sandbox sbx
-		dummy dummies fake sample samples example beispiel exemple ejemplo exemplo esempio voorbeeld prueba
-		pruebas teste testes essai essais prova prove training trainings schulung schulungen formation
-		formations formacion capacitacion treinamento formazione opleiding utbildning lab labs poc pilot
-		trial practice ubung uebung exercice ejercicio exercicio esercizio oefening`,
+	wcTest: `trn abnahme abnahmetest recette acceptance akzeptanz homologation homologacion aceptacion testes
+		testpersona persona test tests tst testing testuser testkonto testaccount testbenutzer qa uat demo
+		demos sandbox sbx dummy dummies fake sample samples example beispiel exemple ejemplo exemplo esempio
+		voorbeeld prueba pruebas teste testes essai essais prova prove training trainings schulung
+		schulungen formation formations formacion capacitacion treinamento formazione opleiding utbildning
+		poc pilot trial practice ubung uebung exercice ejercicio exercicio esercizio oefening`,
 	wcSystem: `system systems sys technical technisch technische technischer technisches technique techniques
 		tecnica funktional funktionale funktionaler funktionales functional fonctionnel fonctionnelle funcional
 		funzionale functioneel funktionell generic generisch generische generischer generique generico generica

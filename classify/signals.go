@@ -41,6 +41,7 @@ const (
 	SignalDescriptionMachine = "descriptionMachine"
 	SignalDescriptionMixed   = "descriptionMachineAndPerson"
 	SignalDescriptionBot     = "descriptionBot"
+	SignalDescriptionApp     = "descriptionApplication"
 	SignalDescriptionMailbox = "descriptionMailbox"
 	SignalDescriptionTmpl    = "descriptionTemplate"
 	SignalDescriptionTest    = "descriptionTest"
@@ -161,6 +162,7 @@ const (
 	fDescMachine
 	fDescMixed
 	fDescBot
+	fDescApp
 	fDescMailbox
 	fDescTemplate
 	fDescTest
@@ -265,6 +267,8 @@ var featureDefs = [nFeatures]featureDef{
 		"the description speaks of both a machine and a person's role (Customer Service Representative)"},
 	fDescBot: {SignalDescriptionBot, +1, 2.5, SubtypeBot,
 		"the description speaks of a bot or RPA: robot, UiPath, Blue Prism, digital worker, assistant virtuel"},
+	fDescApp: {SignalDescriptionApp, +1, 1.5, SubtypeApplication,
+		"the description speaks of an application or integration: interface, API, connector, LDAP bind, SAP"},
 	fDescMailbox: {SignalDescriptionMailbox, +1, 1.5, SubtypeMailbox,
 		"the description speaks of a shared mailbox, a room or equipment"},
 	fDescTemplate: {SignalDescriptionTmpl, +1, 2, SubtypeTemplate, "the description speaks of a template"},
