@@ -349,7 +349,7 @@ func isPlaceholder(given, surname []byte) bool {
 // "kenji.tanaka"). Words joined by hyphens or underscores (EDI-AGIRA) and
 // names in capitals only (SQL SERVICE) are not people's names.
 func splitName(name string) (given, surname string, ok bool) {
-	if strings.IndexByte(name, ' ') < 0 && strings.Count(name, ".") != 1 || strings.ToUpper(name) == name {
+	if strings.IndexByte(name, ' ') < 0 && strings.Count(name, ".") != 1 || !hasLower(name) {
 		return "", "", false
 	}
 	words := 0
@@ -375,6 +375,16 @@ func splitName(name string) (given, surname string, ok bool) {
 		given, surname = surname, given
 	}
 	return given, surname, true
+}
+
+// hasLower reports whether s has a lower-case ASCII letter or a non-ASCII byte.
+func hasLower(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if 'a' <= s[i] && s[i] <= 'z' || s[i] >= 0x80 {
+			return true
+		}
+	}
+	return false
 }
 
 // firstToken and lastToken return the first and last token of s.

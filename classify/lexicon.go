@@ -58,7 +58,7 @@ var lexicon = buildLexicon(map[uint32]string{
 		serviceid svcuser daemon daemons runas dienst dienste dienstkonto dienstkonten servicekonto dienstbenutzer
 		servicebenutzer servicio servicios servico servicos servizio servizi dienstaccount tjanst tjanster tjanstekonto
 		tjeneste tjenester tjenestekonto palvelu palvelutili usluga uslugi`,
-	wcApp: `edi hl7 fhir soap rest rfc bapi idoc webservice webservices ws ldapbind bind binding app apps application applications applikation applikationen anwendung anwendungen aplicacion aplicaciones
+	wcApp: `edi hl7 fhir soap rest rfc bapi idoc webservice webservices ldapbind bind binding app apps application applications applikation applikationen anwendung anwendungen aplicacion aplicaciones
 		aplicacao aplicacoes applicazione applicazioni toepassing applicatie applicaties api apis integration
 		integrations integracion integraciones integracao integrazione integratie integrering schnittstelle
 		schnittstellen interface interfaces interfaz interfaces connector connectors konnektor conector connecteur
