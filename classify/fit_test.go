@@ -12,7 +12,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/micahq/mica"
 )
@@ -527,5 +529,45 @@ func TestFitWeights(t *testing.T) {
 			t.Errorf("shipped weight of %s %v, the fit gives %v: run go test ./classify -run TestFitWeights -update",
 				featureDefs[f].name, weights[f], m.w[f])
 		}
+	}
+}
+
+// BenchmarkScoreCorpus is discovery's score path over the corpus's accounts
+// as the stores give them (with their correlation and their source's
+// population): accounts/cpu-s with -cpu 1 is one core's rate.
+func BenchmarkScoreCorpus(b *testing.B) {
+	accounts := append(loadCorpus(b, corpusDir), loadCorpusApps(b, corpusDir)...)
+	people := map[string][]*Account{}
+	for i := range accounts {
+		if a := &accounts[i]; a.Identity != "" {
+			people[a.Org+"/"+a.Source] = append(people[a.Org+"/"+a.Source], &a.Account)
+		}
+	}
+	pops := map[string]*Population{}
+	for src, p := range people {
+		pops[src] = LearnPopulation(p)
+	}
+	all := make([]*Account, len(accounts))
+	for i := range accounts {
+		a := accounts[i].Account
+		a.Population = pops[accounts[i].Org+"/"+accounts[i].Source]
+		a.Correlation = Uncorrelated
+		if accounts[i].Identity != "" {
+			a.Correlation = Correlated
+		}
+		all[i] = &a
+	}
+	b.ReportAllocs()
+	var ru0, ru1 syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+	i := 0
+	for b.Loop() {
+		Score(all[i%len(all)])
+		i++
+	}
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "accounts/s")
+	if cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano()); cpu > 0 {
+		b.ReportMetric(float64(b.N)/cpu.Seconds(), "accounts/cpu-s")
 	}
 }

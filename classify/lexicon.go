@@ -228,17 +228,25 @@ func wordClasses(tok []byte) uint32 {
 	if c, ok := lexicon[string(tok)]; ok {
 		return c &^ wcPairHead
 	}
+	return compoundClasses(tok)
+}
+
+// compoundClasses returns the classes of the stems a token of seven bytes or
+// more, not in the lexicon, starts and ends with (Dienstkonto, Funktionspostfach).
+func compoundClasses(tok []byte) uint32 {
 	if len(tok) < 7 {
 		return 0
 	}
 	var c uint32
-	for _, h := range compoundHeads {
+	for _, i := range headsByFirst[tok[0]] {
+		h := &compoundHeads[i]
 		if len(tok) >= len(h.stem)+3 && string(tok[:len(h.stem)]) == h.stem {
 			c |= h.classes
 			break
 		}
 	}
-	for _, t := range compoundTails {
+	for _, i := range tailsByLast[tok[len(tok)-1]] {
+		t := &compoundTails[i]
 		if len(tok) >= len(t.stem)+3 && string(tok[len(tok)-len(t.stem):]) == t.stem {
 			c |= t.classes
 			break
@@ -246,6 +254,18 @@ func wordClasses(tok []byte) uint32 {
 	}
 	return c
 }
+
+// headsByFirst and tailsByLast index the compound stems by their first and
+// last byte, so that a token is compared with only the stems that can match.
+var headsByFirst, tailsByLast = func() (h, t [256][]uint8) {
+	for i, x := range compoundHeads {
+		h[x.stem[0]] = append(h[x.stem[0]], uint8(i))
+	}
+	for i, x := range compoundTails {
+		t[x.stem[len(x.stem)-1]] = append(t[x.stem[len(x.stem)-1]], uint8(i))
+	}
+	return h, t
+}()
 
 // foldToken writes token s lower-cased into buf, with the accents of Latin-1
 // letters removed (é to e, ß to ss, ø to o), and returns the folded bytes, or

@@ -54,11 +54,11 @@ func scanWords(s string, name bool, skip [2][]byte) nameInfo {
 			prevHead = false
 			continue
 		}
-		c, head := lexicon[string(f)]
-		if !head && len(f) >= 7 {
-			c = wordClasses(f)
+		c, found := lexicon[string(f)]
+		if !found {
+			c = compoundClasses(f)
 		}
-		head = c&wcPairHead != 0
+		head := c&wcPairHead != 0
 		c &^= wcPairHead
 		if prevHead {
 			j := append(append(pair[:0], prev[:prevLen]...), f...)
