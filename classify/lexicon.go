@@ -54,41 +54,62 @@ const machineClasses = wcService | wcApp | wcJob | wcBot | wcMailbox | wcFunctio
 
 var lexicon = buildLexicon(map[uint32]string{
 	wcPairHead: pairHeads,
-	wcService: `runtime runtimes service services svc svcs srv srvc serviceaccount serviceaccounts svcacct svcaccount serviceuser
-		serviceid svcuser daemon daemons runas dienst dienste dienstkonto dienstkonten servicekonto dienstbenutzer
-		servicebenutzer servicio servicios servico servicos servizio servizi dienstaccount tjanst tjanster tjanstekonto
-		tjeneste tjenester tjenestekonto palvelu palvelutili usluga uslugi`,
-	wcApp: `edi hl7 fhir soap rest rfc bapi idoc webservice webservices ldapbind bind binding app apps application applications applikation applikationen anwendung anwendungen aplicacion aplicaciones
-		aplicacao aplicacoes applicazione applicazioni toepassing applicatie applicaties api apis integration
-		integrations integracion integraciones integracao integrazione integratie integrering schnittstelle
-		schnittstellen interface interfaces interfaz interfaces connector connectors konnektor conector connecteur
-		connettore middleware etl elt feed feeds webhook webhooks oauth gateway esb broker adapter plugin
-		datafeed workflow workflows flow flows import imports export exports extract interfacing`,
-	wcJob: `archivage archiver sauvegarde depot transfert echange recording recordings recorder capture transcoding meldung meldungen notificacion notificaciones alerte alertes script scripts scripting skript skripte scriptaccount automate automates automatise automatisiert powerautomate logicapp logicapps runbook runbooks orchestrator orchestration batch batches job jobs cron crontab scheduler scheduled schedule sched task tasks aufgabe aufgaben
-		tache taches tarea tareas tarefa tarefas compito taak taken nightly nachtlauf daily hourly weekly backup
-		backups sicherung datensicherung sauvegarde sauvegardes respaldo respaldos monitor monitoring
-		uberwachung surveillance supervision monitoreo monitoramento scan scans scanning report reports
-		reporting bericht berichte rapport rapports informe informes relatorio deploy deployment deployer build
-		builds ci cicd pipeline pipelines release releases runner runners worker workers agent agents automation
-		automations automated automatisch automatisiert automatique automatico automatica automatizado
-		automatizada automatizzato geautomatiseerd automatiserad indexer crawler harvester poller collector
-		archiver archive archiving archivierung alert alerts alerting notify notifier notification
-		notifications benachrichtigung benachrichtigungen mailer relay transfer upload download migration
-		migrations migrate provisioning provision reconcile reconciliation replication replikation export
-		exporter importer loader ingest ingestion processing verarbeitung traitement procesamiento`,
-	wcBot: `digitalworker digitalworkers digitalcolleague digitalcolleagues digitalassistant digitalemployee digitalagent virtualassistant virtualagent virtualemployee softwarerobot softwarebot digitalerassistent digitaleassistentin digitalerkollege digitalekollegin digitalermitarbeiter digitalemitarbeiterin virtuellerassistent virtuelleassistentin assistantvirtuel assistantevirtuelle collaborateurvirtuel collaboratricevirtuelle collaborateurnumerique robotlogiciel asistentevirtual trabajadordigital empleadodigital assistentevirtuale digitalemedewerker botrunner bot bots robot robots roboter robo robotic robotics rpa uipath blueprism automationanywhere
-		digitalworker virtualworker softbot chatbot chatbots botuser`,
-	wcMailbox:  `partage mailbox mailboxes postfach postfacher funktionspostfach sammelpostfach gruppenpostfach teampostfach bal boite boites buzon buzones caixa casella postbus brevlada postkasse inbox inboxes`,
-	wcFunction: `info infos contact contacts kontakt contacto contato contatto support helpdesk servicedesk hotline reception empfang accueil recepcion recepcao sales vertrieb ventes ventas vendas billing invoice invoices invoicing rechnung rechnungen facturation factures facturas factura faturas payroll lohn paie nomina careers jobsite recruiting recrutement press presse prensa marketing newsletter postmaster hostmaster webmaster abuse enquiries inquiries feedback orders bestellung bestellungen commandes pedidos kundenservice kundendienst serviceclient atencion sekretariat secretariat secretaria`,
-	wcResource: `camera cameras kamera webcam conf confroom room rooms raum raume besprechungsraum besprechungszimmer konferenzraum sitzungszimmer
-		meetingraum salle salles sala salas zaal vergaderzaal vergaderruimte rum motesrum konferensrum
-		moterom meeting meetingroom conference conferenceroom konferenz boardroom huddle equipment
-		ausstattung geraet geraete materiel equipo equipos equipamento attrezzatura apparatuur projector
-		projektor beamer vehicle vehicles fahrzeug fahrzeuge dienstwagen poolcar vehicule vehicules vehiculo
-		vehiculos veiculo pool carpool desk hotdesk parking parkplatz mtr teamsroom`,
-	wcTemplate: `templ modelo template templates tmpl tpl vorlage vorlagen musterbenutzer muster modele modeles gabarit
-		plantilla plantillas modelo modelos modello modelli sjabloon sjablonen skabelon malbruker wzor
-		copyuser`,
+	wcService: `runtime runtimes service services svc svcs srv srvc serviceaccount serviceaccounts svcacct
+		svcaccount serviceuser serviceid svcuser daemon daemons runas dienst dienste dienstkonto
+		dienstkonten servicekonto dienstbenutzer servicebenutzer servicio servicios servico servicos
+		servizio servizi dienstaccount tjanst tjanster tjanstekonto tjeneste tjenester tjenestekonto palvelu
+		palvelutili usluga uslugi`,
+	wcApp: `edi hl7 fhir soap rest rfc bapi idoc webservice webservices ldapbind bind binding app apps
+		application applications applikation applikationen anwendung anwendungen aplicacion aplicaciones
+		aplicacao aplicacoes applicazione applicazioni toepassing applicatie applicaties api apis
+		integration integrations integracion integraciones integracao integrazione integratie integrering
+		schnittstelle schnittstellen interface interfaces interfaz interfaces connector connectors konnektor
+		conector connecteur connettore middleware etl elt feed feeds webhook webhooks oauth gateway esb
+		broker adapter plugin datafeed workflow workflows flow flows import imports export exports extract
+		interfacing`,
+	wcJob: `archivage archiver sauvegarde depot transfert echange recording recordings recorder capture
+		transcoding meldung meldungen notificacion notificaciones alerte alertes script scripts scripting
+		skript skripte scriptaccount automate automates automatise automatisiert powerautomate logicapp
+		logicapps runbook runbooks orchestrator orchestration batch batches job jobs cron crontab scheduler
+		scheduled schedule sched task tasks aufgabe aufgaben tache taches tarea tareas tarefa tarefas
+		compito taak taken nightly nachtlauf daily hourly weekly backup backups sicherung datensicherung
+		sauvegarde sauvegardes respaldo respaldos monitor monitoring uberwachung surveillance supervision
+		monitoreo monitoramento scan scans scanning report reports reporting bericht berichte rapport
+		rapports informe informes relatorio deploy deployment deployer build builds ci cicd pipeline
+		pipelines release releases runner runners worker workers agent agents automation automations
+		automated automatisch automatisiert automatique automatico automatica automatizado automatizada
+		automatizzato geautomatiseerd automatiserad indexer crawler harvester poller collector archiver
+		archive archiving archivierung alert alerts alerting notify notifier notification notifications
+		benachrichtigung benachrichtigungen mailer relay transfer upload download migration migrations
+		migrate provisioning provision reconcile reconciliation replication replikation export exporter
+		importer loader ingest ingestion processing verarbeitung traitement procesamiento`,
+	wcBot: `digitalworker digitalworkers digitalcolleague digitalcolleagues digitalassistant digitalemployee
+		digitalagent virtualassistant virtualagent virtualemployee softwarerobot softwarebot
+		digitalerassistent digitaleassistentin digitalerkollege digitalekollegin digitalermitarbeiter
+		digitalemitarbeiterin virtuellerassistent virtuelleassistentin assistantvirtuel assistantevirtuelle
+		collaborateurvirtuel collaboratricevirtuelle collaborateurnumerique robotlogiciel asistentevirtual
+		trabajadordigital empleadodigital assistentevirtuale digitalemedewerker botrunner bot bots robot
+		robots roboter robo robotic robotics rpa uipath blueprism automationanywhere digitalworker
+		virtualworker softbot chatbot chatbots botuser`,
+	wcMailbox: `partage mailbox mailboxes postfach postfacher funktionspostfach sammelpostfach gruppenpostfach
+		teampostfach bal boite boites buzon buzones caixa casella postbus brevlada postkasse inbox inboxes`,
+	wcFunction: `info infos contact contacts kontakt contacto contato contatto support helpdesk servicedesk hotline
+		reception empfang accueil recepcion recepcao sales vertrieb ventes ventas vendas billing invoice
+		invoices invoicing rechnung rechnungen facturation factures facturas factura faturas payroll lohn
+		paie nomina careers jobsite recruiting recrutement press presse prensa marketing newsletter
+		postmaster hostmaster webmaster abuse enquiries inquiries feedback orders bestellung bestellungen
+		commandes pedidos kundenservice kundendienst serviceclient atencion sekretariat secretariat
+		secretaria`,
+	wcResource: `camera cameras kamera webcam conf confroom room rooms raum raume besprechungsraum besprechungszimmer
+		konferenzraum sitzungszimmer meetingraum salle salles sala salas zaal vergaderzaal vergaderruimte
+		rum motesrum konferensrum moterom meeting meetingroom conference conferenceroom konferenz boardroom
+		huddle equipment ausstattung geraet geraete materiel equipo equipos equipamento attrezzatura
+		apparatuur projector projektor beamer vehicle vehicles fahrzeug fahrzeuge dienstwagen poolcar
+		vehicule vehicules vehiculo vehiculos veiculo pool carpool desk hotdesk parking parkplatz mtr
+		teamsroom`,
+	wcTemplate: `templ modelo template templates tmpl tpl vorlage vorlagen musterbenutzer muster modele modeles
+		gabarit plantilla plantillas modelo modelos modello modelli sjabloon sjablonen skabelon malbruker
+		wzor copyuser`,
 	wcTest: `trn abnahme abnahmetest recette acceptance akzeptanz homologation homologacion aceptacion testes
 		testpersona persona test tests tst testing testuser testkonto testaccount testbenutzer qa uat demo
 		demos sandbox sbx dummy dummies fake sample samples example beispiel exemple ejemplo exemplo esempio
@@ -96,75 +117,81 @@ var lexicon = buildLexicon(map[uint32]string{
 		schulungen formation formations formacion capacitacion treinamento formazione opleiding utbildning
 		poc pilot trial practice ubung uebung exercice ejercicio exercicio esercizio oefening`,
 	wcSystem: `system systems sys technical technisch technische technischer technisches technique techniques
-		tecnica funktional funktionale funktionaler funktionales functional fonctionnel fonctionnelle funcional
-		funzionale functioneel funktionell generic generisch generische generischer generique generico generica
-		nonpersonal nonhuman impersonal unpersonlich nichtpersonlich unpersoenlich machine maschine maschinen
-		maquina machina utility anonymous anon public`,
-	wcInfra: `mail email smtprelay mailrelay exchange imap pop3 mx server servers sql mssql mysql mariadb postgres postgresql pgsql oracle ora db dbs database
-		databases datenbank datenbanken sap hana web www iis apache tomcat nginx jboss weblogic websphere
-		sharepoint citrix vmware vcenter esx esxi hyperv veeam commvault netbackup ldap dns dhcp smtp ftp sftp
-		ftps nas san storage cloud azure aws gcp jenkins gitlab bamboo teamcity ansible puppet chef terraform
-		jira confluence splunk nagios zabbix prometheus grafana scom sccm mecm wsus intune crm erp pki vpn proxy
-		firewall cluster host hosts node nodes adfs sso kerberos printer printers drucker imprimante impresora
-		impressora stampante printer scanner scanners copier kopierer mfp fax kiosk kiosks display displays
-		signage dynamics navision salesforce servicenow workday okta tableau powerbi qlik kafka rabbitmq redis
-		elastic elasticsearch mongodb cassandra hadoop spark snowflake databricks informatica talend boomi
-		mulesoft biztalk`,
+		tecnica funktional funktionale funktionaler funktionales functional fonctionnel fonctionnelle
+		funcional funzionale functioneel funktionell generic generisch generische generischer generique
+		generico generica nonpersonal nonhuman impersonal unpersonlich nichtpersonlich unpersoenlich machine
+		maschine maschinen maquina machina utility anonymous anon public`,
+	wcInfra: `mail email smtprelay mailrelay exchange imap pop3 mx server servers sql mssql mysql mariadb postgres
+		postgresql pgsql oracle ora db dbs database databases datenbank datenbanken sap hana web www iis
+		apache tomcat nginx jboss weblogic websphere sharepoint citrix vmware vcenter esx esxi hyperv veeam
+		commvault netbackup ldap dns dhcp smtp ftp sftp ftps nas san storage cloud azure aws gcp jenkins
+		gitlab bamboo teamcity ansible puppet chef terraform jira confluence splunk nagios zabbix prometheus
+		grafana scom sccm mecm wsus intune crm erp pki vpn proxy firewall cluster host hosts node nodes adfs
+		sso kerberos printer printers drucker imprimante impresora impressora stampante printer scanner
+		scanners copier kopierer mfp fax kiosk kiosks display displays signage dynamics navision salesforce
+		servicenow workday okta tableau powerbi qlik kafka rabbitmq redis elastic elasticsearch mongodb
+		cassandra hadoop spark snowflake databricks informatica talend boomi mulesoft biztalk`,
 	wcEnv: `prod prd production produktion produktiv dev devel development entwicklung tst uat qa qas stg stage
 		staging preprod pprod preprd int sbx dr hml homolog recette rec acc acpt live nonprod np`,
 	wcAdmin: `admin admins adm administrator administrators administrateur administrador administradora
 		amministratore beheerder priv privileged privilegiert privilegie elevated root su`,
 	wcNoReply: `noreply donotreply nereply norespond`,
-	wcPerson: `prestataire prestataires interimaire interimaires sous-traitant soustraitant leiharbeiter zeitarbeiter leiharbeitnehmer freelance autonomo autonoma employee employees mitarbeiter mitarbeiterin mitarbeitende angestellte angestellter employe
-		employes employee salarie salariee empleado empleada empleados funcionario funcionaria colaborador
-		colaboradora dipendente medewerker medewerkster anstalld ansatt staff personnel personal persoon person
-		contractor contractors extern externer externe externo externa external freelancer freiberufler
-		consultant consultants berater beraterin consultor consultora consulente intern interns praktikant
-		praktikantin stagiaire becario becaria estagiario estagiaria tirocinante stagiair werkstudent student
-		students trainee trainees azubi auszubildender auszubildende apprenti apprentie apprentice aprendiz
-		human humano humaine mensch`,
-	wcRole: `testeur testeuse testerin operateur operatrice operator operatorin bediener bedienerin zeichner zeichnerin disponent disponentin koordinatorin expert experte experts experto experta esperto deskundige administrator administrators administrateur administrateurs administrador administradora amministratore beheerder sysadmin responsable chef cheffe leiterin gestionnaire conseiller conseillere charge chargee engineer engineers ingenieur ingenieurin ingeniero ingeniera engenheiro engenheira ingegnere
-		manager managerin gerente gestionnaire analyst analystin analista analyste developer developers
-		entwickler entwicklerin developpeur developpeuse desarrollador desarrolladora sviluppatore
-		ontwikkelaar specialist spezialist spezialistin especialista specialiste representative rep
-		coordinator koordinator koordinatorin coordinador coordinadora coordinateur coordinatrice assistant
-		assistent assistentin asistente assistente director direktor direktorin directeur directrice directora
-		head leiter leiterin lead officer clerk sachbearbeiter sachbearbeiterin accountant buchhalter
-		buchhalterin comptable contador contadora contable nurse doctor teacher lehrer lehrerin professor
-		architect architekt architektin arquitecto designer advisor adviser associate executive vp president
-		chief ceo cfo cto cio coo secretary sekretar sekretarin receptionist technician techniker technikerin
-		technicien technicienne supervisor scientist researcher forscher chercheur investigador planner
-		planer buyer einkaufer acheteur comprador recruiter agent tester administratorin referent referentin
-		sales`,
+	wcPerson: `prestataire prestataires interimaire interimaires sous-traitant soustraitant leiharbeiter
+		zeitarbeiter leiharbeitnehmer freelance autonomo autonoma employee employees mitarbeiter
+		mitarbeiterin mitarbeitende angestellte angestellter employe employes employee salarie salariee
+		empleado empleada empleados funcionario funcionaria colaborador colaboradora dipendente medewerker
+		medewerkster anstalld ansatt staff personnel personal persoon person contractor contractors extern
+		externer externe externo externa external freelancer freiberufler consultant consultants berater
+		beraterin consultor consultora consulente intern interns praktikant praktikantin stagiaire becario
+		becaria estagiario estagiaria tirocinante stagiair werkstudent student students trainee trainees
+		azubi auszubildender auszubildende apprenti apprentie apprentice aprendiz human humano humaine
+		mensch`,
+	wcRole: `testeur testeuse testerin operateur operatrice operator operatorin bediener bedienerin zeichner
+		zeichnerin disponent disponentin koordinatorin expert experte experts experto experta esperto
+		deskundige administrator administrators administrateur administrateurs administrador administradora
+		amministratore beheerder sysadmin responsable chef cheffe leiterin gestionnaire conseiller
+		conseillere charge chargee engineer engineers ingenieur ingenieurin ingeniero ingeniera engenheiro
+		engenheira ingegnere manager managerin gerente gestionnaire analyst analystin analista analyste
+		developer developers entwickler entwicklerin developpeur developpeuse desarrollador desarrolladora
+		sviluppatore ontwikkelaar specialist spezialist spezialistin especialista specialiste representative
+		rep coordinator koordinator koordinatorin coordinador coordinadora coordinateur coordinatrice
+		assistant assistent assistentin asistente assistente director direktor direktorin directeur
+		directrice directora head leiter leiterin lead officer clerk sachbearbeiter sachbearbeiterin
+		accountant buchhalter buchhalterin comptable contador contadora contable nurse doctor teacher lehrer
+		lehrerin professor architect architekt architektin arquitecto designer advisor adviser associate
+		executive vp president chief ceo cfo cto cio coo secretary sekretar sekretarin receptionist
+		technician techniker technikerin technicien technicienne supervisor scientist researcher forscher
+		chercheur investigador planner planer buyer einkaufer acheteur comprador recruiter agent tester
+		administratorin referent referentin sales`,
 	wcOwner: `owner owners owned ownership responsible responsibility contact steward custodian maintained
 		maintainer maintainers verantwortlich verantwortlicher verantwortliche ansprechpartner
 		ansprechpartnerin eigentumer eigentuemer besitzer zustandig zustaendig betreuer betreut proprietaire
 		responsable responsables propietario propietaria dueno encargado encargada proprietario eigenaar
 		beheerd contactpersoon agare ansvarig kontaktperson managedby`,
-	wcPurpose: `used uses use usage runs run running executes execute execution connects connect connection
-		accesses reads writes sends polls syncs synchronizes imports exports calls verwendet genutzt benutzt
-		nutzung betrieb utilise utilisee utilises utilisation usado usada utilizado utilizada uso usato
-		utilizzato gebruikt anvands brukes`,
+	wcPurpose: `used uses use usage runs run running executes execute execution connects connect connection accesses
+		reads writes sends polls syncs synchronizes imports exports calls verwendet genutzt benutzt nutzung
+		betrieb utilise utilisee utilises utilisation usado usada utilizado utilizada uso usato utilizzato
+		gebruikt anvands brukes`,
 	wcAccount: `account accounts acct konto konten compte comptes cuenta cuentas conta contas utenza user users
 		benutzer benutzerkonto nutzer utilisateur usuario usuaria utilizador utente gebruiker anvandare
 		bruker login kennung identity identitat`,
 	wcGuest: `guest guests gast gaste invite invitee invitado invitada convidado convidada ospite gastgebruiker`,
-	wcShared: `partagees partages partagés shared share gemeinsam gemeinsame gemeinsames geteilt geteilte sammel gruppe group team teams
-		partage partagee commun commune compartido compartida compartilhado compartilhada condiviso
-		condivisa gedeeld gedeelde delad delt common`,
+	wcShared: `partagees partages partagés shared share gemeinsam gemeinsame gemeinsames geteilt geteilte sammel
+		gruppe group team teams partage partagee commun commune compartido compartida compartilhado
+		compartilhada condiviso condivisa gedeeld gedeelde delad delt common`,
 	wcBusiness: `invoice invoices order orders ordering delivery deliveries shipment shipments shipping receiving
-		customer customers client clients payment payments booking bookings claim claims ticket tickets receipt
-		receipts purchase purchasing procurement supplier suppliers vendor vendors accounting payable receivable
-		quote quotes contract contracts returns complaints rechnung rechnungen bestellung bestellungen lieferung
-		lieferungen lieferschein lieferscheine wareneingang warenausgang kunde kunden kundendienst zahlung
-		zahlungen buchung buchungen einkauf verkauf versand auftrag auftrage auftragseingang beleg belege
-		mahnung mahnwesen reklamation reklamationen angebot angebote vertrag vertrage lieferant lieferanten
-		buchhaltung facture factures commande commandes livraison livraisons paiement paiements reglement
-		sinistre sinistres resiliation resiliations devis contrat contrats fournisseur fournisseurs
-		comptabilite courrier reclamation reclamations souscription adhesion adhesions pedido pedidos entrega
-		entregas pago pagos cliente clientes proveedor proveedores contabilidad reclamo factura facturas
-		fattura fatture ordine ordini consegna pagamento fornitore fornitori factuur facturen bestelling levering
-		betaling klant klanten leverancier faktura`,
+		customer customers client clients payment payments booking bookings claim claims ticket tickets
+		receipt receipts purchase purchasing procurement supplier suppliers vendor vendors accounting
+		payable receivable quote quotes contract contracts returns complaints rechnung rechnungen bestellung
+		bestellungen lieferung lieferungen lieferschein lieferscheine wareneingang warenausgang kunde kunden
+		kundendienst zahlung zahlungen buchung buchungen einkauf verkauf versand auftrag auftrage
+		auftragseingang beleg belege mahnung mahnwesen reklamation reklamationen angebot angebote vertrag
+		vertrage lieferant lieferanten buchhaltung facture factures commande commandes livraison livraisons
+		paiement paiements reglement sinistre sinistres resiliation resiliations devis contrat contrats
+		fournisseur fournisseurs comptabilite courrier reclamation reclamations souscription adhesion
+		adhesions pedido pedidos entrega entregas pago pagos cliente clientes proveedor proveedores
+		contabilidad reclamo factura facturas fattura fatture ordine ordini consegna pagamento fornitore
+		fornitori factuur facturen bestelling levering betaling klant klanten leverancier faktura`,
 	wcSync: `sync syncs synch synchronization synchronisation synchronisierung sincronizacion sincronizacao
 		sincronizzazione dirsync adsync aadsync`,
 })

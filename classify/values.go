@@ -59,16 +59,6 @@ func nextToken(s string, i int) (int, int) {
 	return start, i
 }
 
-// tokenEnd reports whether only separators follow position i of s.
-func tokenEnd(s string, i int) bool {
-	for ; i < len(s); i++ {
-		if byteClass(s[i]) != classSep {
-			return false
-		}
-	}
-	return true
-}
-
 // matchEqual reports whether s equals one of names (ASCII lower case), ignoring ASCII case.
 func matchEqual(s string, names []string) bool {
 	for _, n := range names {
