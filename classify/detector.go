@@ -103,8 +103,8 @@ func (d *detector) run() {
 	d.displayName()
 	d.description()
 	d.typeAttr()
-	d.activity(adLike)
-	d.personAttrs(adLike)
+	d.activity()
+	d.personAttrs()
 	d.context()
 }
 
@@ -713,13 +713,14 @@ func (d *detector) typeAttr() {
 	}
 }
 
-// activity reads logons and password dates: never logged on, a password
-// unchanged for years while logons go on, never set, an expiry date.
-func (d *detector) activity(adLike bool) {
+// activity reads logons and password dates: never logged on (where the
+// source's people log on), a password unchanged for years while logons go
+// on, never set, an expiry date.
+func (d *detector) activity() {
 	at := &d.at
 	logon, logonOK, logonNever := timeDays(at.val[sLastLogon])
-	if adLike && (!at.has(sLastLogon) || logonNever) {
-		d.hit(fNeverLoggedOn, func() string { return "no lastLogonTimestamp: never logged on" })
+	if (!at.has(sLastLogon) || logonNever) && d.a.Population.common(paLogon) {
+		d.hit(fNeverLoggedOn, func() string { return "no last logon, where the source's people have one: never logged on" })
 	}
 	pwd, pwdOK, pwdNever := timeDays(at.val[sPwdLastSet])
 	if at.has(sPwdLastSet) && pwdNever {
@@ -737,17 +738,14 @@ func (d *detector) activity(adLike bool) {
 }
 
 // personAttrs reads the attributes people have, both ways. A missing one
-// counts only where people have it: on directory accounts, or where most of
-// the source's correlated accounts carry it (the population).
-func (d *detector) personAttrs(adLike bool) {
+// counts only where most of the source's people (its correlated accounts, the
+// population) carry it: a source that exports no manager, or whose people
+// have none, says nothing by its absence; without a population, no absence
+// counts.
+func (d *detector) personAttrs() {
 	at := &d.at
 	pop := d.a.Population
-	expects := func(i int) bool {
-		if pop.known() {
-			return pop.common(i)
-		}
-		return adLike
-	}
+	expects := pop.common
 	g, s := at.has(sGiven), at.has(sSurname)
 	switch {
 	case g && s && d.personName:
@@ -831,7 +829,9 @@ func (d *detector) context() {
 	case Correlated:
 		d.hit(fCorrelated, func() string { return "correlated to an identity" })
 	case Uncorrelated:
-		d.hit(fUncorrelated, func() string { return "correlated to no identity" })
+		if a.Population.known() { // a source whose accounts correlate at all
+			d.hit(fUncorrelated, func() string { return "correlated to no identity, where the source's people are" })
+		}
 	case CorrelatedLeaver:
 		d.hit(fCorrelatedLeaver, func() string { return "correlated to an identity whose person left" })
 		logon, ok, _ := timeDays(d.at.val[sLastLogon])
@@ -845,7 +845,7 @@ func (d *detector) context() {
 			d.hit(fLeaverEnabled, func() string { return "enabled, though the person it correlates to left" })
 		}
 	}
-	if a.Correlation == Uncorrelated && d.personName && (d.at.has(sManager) || d.at.has(sDepartment)) &&
+	if a.Correlation == Uncorrelated && a.Population.known() && d.personName && (d.at.has(sManager) || d.at.has(sDepartment)) &&
 		!d.has(fAccountExpires) && !d.has(fTypePerson) && !d.has(fGuest) {
 		d.hit(fStaffUnknownToHR, func() string {
 			return "a person's name with a department or manager, no expiry, yet correlated to no identity"

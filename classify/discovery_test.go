@@ -31,7 +31,7 @@ var discoveryCases = []struct {
 			"lastLogonTimestamp":"133480123456789012"}`,
 		machine: true,
 		signals: []string{classify.SignalServiceContainer, classify.SignalNameService,
-			classify.SignalPasswordNeverExpires, classify.SignalDescriptionMachine, classify.SignalNoPersonName},
+			classify.SignalPasswordNeverExpires, classify.SignalDescriptionMachine},
 		absent: []string{classify.SignalNeverLoggedOn, classify.SignalComputerAccount},
 	},
 	{

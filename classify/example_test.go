@@ -41,7 +41,7 @@ func ExampleDiscover() {
 		"userAccountControl": 4096.0,
 		"lastLogonTimestamp": 133480123456789012.0,
 	}})
-	fmt.Println(v.Machine, v.Confidence > 0.99, v.Subtype)
+	fmt.Println(v.Machine, v.Confidence > 0.95, v.Subtype)
 	for _, s := range v.Signals {
 		fmt.Printf("%s (%s): %s\n", s.Name, map[bool]string{true: "machine", false: "person"}[s.Weight > 0], s.Detail)
 	}
@@ -49,8 +49,5 @@ func ExampleDiscover() {
 	// Output:
 	// true true computer
 	// computerAccount (machine): objectClass computer
-	// noPersonName (machine): no given name or surname
-	// noManager (machine): no manager
-	// noEmployeeId (machine): no employee id
 	// without [computerAccount] it would be a person's
 }

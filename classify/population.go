@@ -32,6 +32,7 @@ const (
 	paMail
 	paTitle
 	paDepartment
+	paLogon
 	nPersonAttrs
 )
 
@@ -64,7 +65,8 @@ func LearnPopulation(people []*Account) *Population {
 		for _, x := range [...]struct {
 			s slot
 			a int
-		}{{sManager, paManager}, {sEmployeeID, paEmployeeID}, {sMail, paMail}, {sTitle, paTitle}, {sDepartment, paDepartment}} {
+		}{{sManager, paManager}, {sEmployeeID, paEmployeeID}, {sMail, paMail}, {sTitle, paTitle}, {sDepartment, paDepartment},
+			{sLastLogon, paLogon}} {
 			if at.has(x.s) {
 				p.have[x.a]++
 			}
