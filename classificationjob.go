@@ -45,11 +45,22 @@ type AccountClassification struct {
 	IsMachine      bool
 	Method         string // "", SOURCE, CRITERIA, DISCOVERY, MANUAL
 	Recommendation *Recommendation
+
+	// What discovery reads beyond the account's attributes: its correlation.
+	// An account staged before correlation has no IdentityID yet.
+	IdentityID      string // the identity it correlates to, "" none
+	Authoritative   bool   // it is on an authoritative source, so its identity is its own
+	IdentityLeft    bool   // that identity's person left the organisation (PersonLeft of its attributes)
+	IdentityLeftDay int64  // when, in days since 1970-01-01; 0 when not known
 }
 
 // Decider decides an account's new classification; changed reports whether it differs.
 // It runs inside the store's write transaction and must not do I/O.
 type Decider func(a *AccountClassification) (isMachine bool, method string, rec *Recommendation, changed bool)
+
+// DeciderFor makes the decision function for a source's classification
+// config (nil when it has none) and a sample of its people (SourcePeople).
+type DeciderFor func(cfg *MachineClassificationConfig, people []*AccountClassification) Decider
 
 // ClassificationService keeps machine classification configs, account
 // classifications and source classification jobs.
@@ -63,7 +74,7 @@ type ClassificationService interface {
 
 	// ClassifyAccount decides one account's classification with the source's
 	// current config (nil when none) in one transaction.
-	ClassifyAccount(ctx context.Context, accountID string, decide func(cfg *MachineClassificationConfig) Decider) (*Account, error)
+	ClassifyAccount(ctx context.Context, accountID string, decide DeciderFor) (*Account, error)
 	// ClassifyAccounts decides the classification of the given accounts of a source
 	// in one transaction (continuous classification after an aggregation). It
 	// returns how many changed.
@@ -102,7 +113,19 @@ type ClassificationService interface {
 	UpdateMachineAccount(ctx context.Context, id string, update func(a *Account) error) (*Account, error)
 	// GetAccountForClassification returns what classification reads of one account.
 	GetAccountForClassification(ctx context.Context, id string) (*AccountClassification, error)
+	// SourcePeople returns up to n accounts of a source that correlate to an
+	// identity, the source's people, in storage order: discovery learns from
+	// them how the source names its people and which attributes they carry.
+	// An unknown source has none.
+	SourcePeople(ctx context.Context, sourceID string, n int) ([]*AccountClassification, error)
 }
+
+// PeopleSample is how many of a source's people discovery learns from, and
+// MinPeople how many it needs before it learns anything.
+const (
+	PeopleSample = 1000
+	MinPeople    = 20
+)
 
 // Pacing slows classification jobs down so that clients can observe STARTED and
 // COLLECTED and cancel a job mid-run. A zero Delay is full speed.

@@ -42,12 +42,12 @@ func BenchmarkRun(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		db.SetClassifier(func(cfg *mica.MachineClassificationConfig) mica.Decider {
+		db.SetClassifier(func(cfg *mica.MachineClassificationConfig, people []*mica.AccountClassification) mica.Decider {
 			p, err := classify.Compile(cfg)
 			if err != nil {
 				p = nil
 			}
-			return classify.Decider(classify.ModeDefault, p)
+			return classify.Decider(classify.ModeDefault, p, people)
 		})
 		owner := &mica.Identity{Name: "Bench Admin", Alias: "bench.admin", Levels: []string{mica.LevelOrgAdmin}}
 		src := &mica.Source{Name: "Bench", ConnectorAttributes: map[string]any{"mergeColumns": []any{"groups"}}}

@@ -108,12 +108,13 @@ func (s *Server) classifyAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.Store.ClassifyAccount(r.Context(), r.PathValue("id"), func(cfg *mica.MachineClassificationConfig) mica.Decider {
+	a, err := s.Store.ClassifyAccount(r.Context(), r.PathValue("id"), func(cfg *mica.MachineClassificationConfig,
+		people []*mica.AccountClassification) mica.Decider {
 		p, err := classify.Compile(cfg)
 		if err != nil {
 			p = nil // stored configs were validated; an unreadable one classifies nothing
 		}
-		return classify.Decider(mode, p)
+		return classify.Decider(mode, p, people)
 	})
 	if mica.ErrorCode(err) == mica.ENOTFOUND {
 		return mica.Errorf(mica.EREFNOTFOUND, "account %q not found", r.PathValue("id"))
@@ -220,11 +221,19 @@ func (s *Server) accountEvidence(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	acct := &classify.Account{Name: a.Name, NativeIdentity: a.NativeIdentity, Attributes: a.Attributes}
-	v := classify.Discover(acct)
+	acct, err := s.Store.GetAccount(r.Context(), a.AccountID)
+	if err != nil {
+		return err
+	}
+	people, err := s.Store.SourcePeople(r.Context(), acct.SourceID, mica.PeopleSample)
+	if err != nil {
+		return err
+	}
+	v := classify.Discover(classify.AccountOf(a, classify.PopulationOf(people)))
 	writeJSON(w, http.StatusOK, map[string]any{
 		"accountId": a.AccountID, "isMachine": a.IsMachine, "classificationMethod": nullIfEmpty(a.Method),
 		"recommendation": a.Recommendation, "discovery": v, "threshold": classify.DiscoveryThreshold,
+		"humanThreshold": classify.DiscoveryHumanThreshold,
 	})
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -206,9 +207,35 @@ func TestClassifyAccountModes(t *testing.T) {
 	if code, b := classify("ffffffffffffffffffffffffffffffff", "default"); code != 400 || !strings.Contains(b, "400.1.404") {
 		t.Fatalf("unknown account: %d %s", code, b)
 	}
-	ev := h.do("GET", "/mica/v1/accounts/"+ids[0]+"/evidence", tierAdmin, nil).object(t)
-	if ev["discovery"].(map[string]any)["signals"] == nil {
-		t.Fatalf("evidence %v", ev)
+	// Evidence: svc_sql is a service account by its name. jdoe has nothing
+	// but a login: whichever discovery decides, the evidence says why.
+	for i, id := range ids {
+		ev := h.do("GET", "/mica/v1/accounts/"+id+"/evidence", tierAdmin, nil).object(t)
+		d := ev["discovery"].(map[string]any)
+		conf, _ := d["confidence"].(float64)
+		machine := d["machine"] == true
+		if i == 0 && (!machine || d["subtype"] != "service") || d["subtype"] == nil || conf < 0 || conf > 1 ||
+			machine != (conf >= ev["threshold"].(float64)) {
+			t.Fatalf("evidence of %s: %v", id, ev)
+		}
+		signals := d["signals"].([]any)
+		sum := d["bias"].(float64)
+		for _, x := range signals {
+			sig := x.(map[string]any)
+			if sig["name"] == "" || sig["detail"] == "" || sig["weight"].(float64) == 0 {
+				t.Fatalf("signal %v", sig)
+			}
+			sum += sig["weight"].(float64)
+		}
+		if math.Abs(sum-d["score"].(float64)) > 0.05 {
+			t.Fatalf("signals sum to %v, score %v", sum, d["score"])
+		}
+		cf := d["counterfactual"].(map[string]any)
+		names := cf["signals"].([]any)
+		if i == 0 && (len(names) == 0 || names[0] != "nameService") ||
+			cf["flips"] == true && (len(names) == 0 || machine == (cf["confidence"].(float64) >= 0.5)) {
+			t.Fatalf("counterfactual of %s: %v", id, cf)
+		}
 	}
 }
 

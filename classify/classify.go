@@ -34,8 +34,9 @@
 //
 // # Discovery
 //
-// [Discover] explains why an account looks like a machine account from
-// directory signals alone, without any configuration; [Score] is its fast path.
+// [Discover] judges whether an account is a machine account from what its
+// attributes mean and from its context, without any configuration, with a
+// calibrated confidence, a subtype and an explanation; [Score] is its fast path.
 // Discovery only recommends (Account.recommendation, method DISCOVERY); it
 // never sets isMachine by itself.
 package classify
@@ -56,6 +57,13 @@ type Account struct {
 	Name           string
 	NativeIdentity string
 	Attributes     map[string]any
+
+	// What discovery knows of the account beyond its attributes, when the
+	// caller knows it: its correlation to an identity, and its source's
+	// people (see [LearnPopulation]). Criteria do not read them.
+	Correlation  Correlation
+	IdentityLeft int64 // CorrelatedLeaver: the day the person left (days since 1970-01-01), 0 when not known
+	Population   *Population
 }
 
 // Program is a compiled machine classification config. It is immutable and

@@ -2,6 +2,7 @@ package classify_test
 
 import (
 	"encoding/json"
+	"math"
 	"slices"
 	"testing"
 
@@ -17,7 +18,6 @@ var discoveryCases = []struct {
 	nativeIdentity string
 	attrs          string
 	machine        bool
-	score          float64
 	signals        []string // must all be present
 	absent         []string // must not be present
 }{
@@ -29,9 +29,9 @@ var discoveryCases = []struct {
 			"distinguishedName":"CN=svc_backup,OU=Service Accounts,OU=IT,DC=corp,DC=example,DC=com",
 			"userAccountControl":66048,"description":"Service account for Veeam backup jobs",
 			"lastLogonTimestamp":"133480123456789012"}`,
-		machine: true, score: 6.7,
-		signals: []string{classify.SignalServiceContainer, classify.SignalNamingConvention,
-			classify.SignalPasswordNeverExpires, classify.SignalDescription, classify.SignalPersonName},
+		machine: true,
+		signals: []string{classify.SignalServiceContainer, classify.SignalNameService,
+			classify.SignalPasswordNeverExpires, classify.SignalDescriptionMachine},
 		absent: []string{classify.SignalNeverLoggedOn, classify.SignalComputerAccount},
 	},
 	{
@@ -80,8 +80,8 @@ var discoveryCases = []struct {
 		nativeIdentity: "CN=krbtgt,CN=Users,DC=corp,DC=example,DC=com",
 		attrs:          `{"sAMAccountName":"krbtgt","userAccountControl":514,"description":"Key Distribution Center Service Account"}`,
 		machine:        true,
-		signals:        []string{classify.SignalBuiltInAccount, classify.SignalDescription},
-		absent:         []string{classify.SignalNamingConvention},
+		signals:        []string{classify.SignalBuiltInAccount, classify.SignalDescriptionMachine},
+		absent:         []string{classify.SignalNameService},
 	},
 	{
 		name:        "Administrator",
@@ -119,8 +119,8 @@ var discoveryCases = []struct {
 		attrs: `{"sAMAccountName":"sqlsvc","objectClass":["top","person","organizationalPerson","user"],
 			"servicePrincipalName":["MSSQLSvc/sql01.corp.example.com:1433","MSSQLSvc/sql01.corp.example.com"],
 			"userAccountControl":66048,"lastLogonTimestamp":133480123456789012}`,
-		machine: true, score: 5.7,
-		signals: []string{classify.SignalServicePrincipalName, classify.SignalNamingConvention, classify.SignalPasswordNeverExpires},
+		machine: true,
+		signals: []string{classify.SignalServicePrincipalName, classify.SignalNameService, classify.SignalPasswordNeverExpires},
 	},
 	{
 		name:        "SPN alone on a plain user object",
@@ -131,15 +131,15 @@ var discoveryCases = []struct {
 	},
 	{
 		name:           "ordinary employee",
-		accountName:    "jdoe",
-		nativeIdentity: "CN=Jane Doe,OU=Users,OU=Sales,DC=corp,DC=example,DC=com",
-		attrs: `{"sAMAccountName":"jdoe","givenName":"Jane","sn":"Doe","mail":"jane.doe@example.com",
+		accountName:    "jdolan",
+		nativeIdentity: "CN=Jane Dolan,OU=Users,OU=Sales,DC=corp,DC=example,DC=com",
+		attrs: `{"sAMAccountName":"jdolan","givenName":"Jane","sn":"Dolan","mail":"jane.dolan@example.com",
 			"manager":"CN=John Smith,OU=Users,OU=Sales,DC=corp,DC=example,DC=com","employeeID":"004211",
 			"title":"Account Executive","objectClass":["top","person","organizationalPerson","user"],
 			"userAccountControl":512,"lastLogonTimestamp":133480123456789012}`,
-		machine: false, score: -3.8,
+		machine: false,
 		signals: []string{classify.SignalPersonName, classify.SignalManager, classify.SignalEmployeeID, classify.SignalMail, classify.SignalJobTitle},
-		absent:  []string{classify.SignalNamingConvention, classify.SignalDescription},
+		absent:  []string{classify.SignalNameService, classify.SignalDescriptionMachine},
 	},
 	{
 		name:        "employee named Servicemaster",
@@ -148,8 +148,8 @@ var discoveryCases = []struct {
 			"mail":"jo.servicemaster@example.com","manager":"CN=Boss,DC=corp","employeeID":"7781",
 			"description":"Customer Service Representative","userAccountControl":512,"lastLogonTimestamp":133480123456789012}`,
 		machine: false,
-		signals: []string{classify.SignalDescription},
-		absent:  []string{classify.SignalNamingConvention},
+		signals: []string{classify.SignalDescriptionMixed},
+		absent:  []string{classify.SignalNameService},
 	},
 	{
 		name:        "employee whose password never expires and who has an SPN",
@@ -159,19 +159,19 @@ var discoveryCases = []struct {
 			"servicePrincipalName":["HTTP/dev-rservice.corp.example.com"],"lastLogonTimestamp":133480123456789012}`,
 		machine: false,
 		signals: []string{classify.SignalServicePrincipalName, classify.SignalPasswordNeverExpires},
-		absent:  []string{classify.SignalNamingConvention},
+		absent:  []string{classify.SignalNameService},
 	},
 	{
 		name:        "admin account of a person",
-		accountName: "adm-jdoe",
-		attrs:       `{"sAMAccountName":"adm-jdoe","givenName":"Jane","sn":"Doe","userAccountControl":512,"lastLogonTimestamp":133480123456789012}`,
-		machine:     false, score: 0.3,
-		signals: []string{classify.SignalNamingConvention},
+		accountName: "adm-jdolan",
+		attrs:       `{"sAMAccountName":"adm-jdolan","givenName":"Jane","sn":"Dolan","userAccountControl":512,"lastLogonTimestamp":133480123456789012}`,
+		machine:     false,
+		signals:     []string{classify.SignalNameAdmin},
 	},
 	{
 		name:        "Entra ID employee",
 		accountName: "jane.doe@contoso.com",
-		attrs: `{"userPrincipalName":"jane.doe@contoso.com","givenName":"Jane","surname":"Doe","mail":"jane.doe@contoso.com",
+		attrs: `{"userPrincipalName":"jane.doe@contoso.com","givenName":"Jane","surname":"Dolan","mail":"jane.doe@contoso.com",
 			"jobTitle":"Engineer","employeeId":"42","accountEnabled":true}`,
 		machine: false,
 	},
@@ -180,57 +180,57 @@ var discoveryCases = []struct {
 		accountName: "no-reply@contoso.com",
 		attrs:       `{"userPrincipalName":"no-reply@contoso.com","displayName":"Contoso No Reply","accountEnabled":true}`,
 		machine:     true,
-		signals:     []string{classify.SignalNamingConvention},
+		signals:     []string{classify.SignalNoReply},
 	},
 	{
 		name:        "SaaS human with only login and email",
 		accountName: "jdoe",
 		attrs:       `{"login":"jdoe","email":"jdoe@example.com"}`,
-		machine:     false, score: 0.7,
+		machine:     false,
 	},
 	{
 		name:        "SaaS account with nothing but a name",
 		accountName: "k.tanaka",
-		machine:     false, score: 1.2,
+		machine:     false,
 	},
 	{
 		name:        "SaaS bot",
 		accountName: "deploy-bot",
 		attrs:       `{"login":"deploy-bot","email":"deploy-bot@example.com"}`,
 		machine:     true,
-		signals:     []string{classify.SignalNamingConvention},
+		signals:     []string{classify.SignalNameBot, classify.SignalFunctionalMail},
 	},
 	{
 		name:        "GitHub-style [bot] account",
 		accountName: "dependabot[bot]",
 		machine:     true,
 		signals:     []string{classify.SignalBotAccount},
-		absent:      []string{classify.SignalNamingConvention}, // the same evidence, not counted twice
+		absent:      []string{classify.SignalNameBot}, // the same evidence, not counted twice
 	},
 	{
 		name:        "api integration user",
 		accountName: "api-salesforce-sync",
 		attrs:       `{"userName":"api-salesforce-sync"}`,
 		machine:     true,
-		signals:     []string{classify.SignalNamingConvention},
+		signals:     []string{classify.SignalNameApplication},
 	},
 	{
 		name:        "camelCase svc prefix",
 		accountName: "svcReporting",
 		machine:     true,
-		signals:     []string{classify.SignalNamingConvention},
+		signals:     []string{classify.SignalNameService},
 	},
 	{
 		name:        "sa- prefix",
 		accountName: "sa-jenkins",
 		machine:     true,
-		signals:     []string{classify.SignalNamingConvention},
+		signals:     []string{classify.SignalNameService},
 	},
 	{
 		name:        "sa. is a person's initials",
 		accountName: "sa.nguyen",
 		machine:     false,
-		absent:      []string{classify.SignalNamingConvention},
+		absent:      []string{classify.SignalNameService},
 	},
 	{
 		name:           "scheduled task account in a technical accounts OU",
@@ -238,7 +238,7 @@ var discoveryCases = []struct {
 		nativeIdentity: "CN=T-Reports01,OU=Technical_Accounts,DC=corp,DC=example,DC=com",
 		attrs:          `{"sAMAccountName":"T-Reports01","description":"Runs the nightly scheduled task for finance reports"}`,
 		machine:        true,
-		signals:        []string{classify.SignalServiceContainer, classify.SignalDescription},
+		signals:        []string{classify.SignalServiceContainer, classify.SignalDescriptionMachine},
 	},
 	{
 		name:        "escaped comma in the object's RDN",
@@ -268,7 +268,7 @@ var discoveryCases = []struct {
 		attrs: `{"id":"6f1c2a4e-0d5b-4e8a-9c71-3b2f6e8d9a10","objectType":"ServicePrincipal","servicePrincipalType":"Application",
 			"displayName":"Jenkins CI","appId":"0b8e2f6a-1c3d-4e5f-8a9b-7c6d5e4f3a2b","accountEnabled":true,
 			"servicePrincipalNames":["0b8e2f6a-1c3d-4e5f-8a9b-7c6d5e4f3a2b","api://0b8e2f6a-1c3d-4e5f-8a9b-7c6d5e4f3a2b"]}`,
-		machine: true, score: 5.2,
+		machine: true,
 		signals: []string{classify.SignalServicePrincipal},
 		absent:  []string{classify.SignalServicePrincipalName},
 	},
@@ -299,8 +299,8 @@ var discoveryCases = []struct {
 		accountName: "mtr-nyc-boardroom@contoso.com",
 		attrs: `{"objectType":"User","userType":"Member","userPrincipalName":"mtr-nyc-boardroom@contoso.com",
 			"mail":"mtr-nyc-boardroom@contoso.com","displayName":"mtr-nyc-boardroom","accountEnabled":true}`,
-		machine: true, score: 2.2,
-		signals: []string{classify.SignalNamingConvention, classify.SignalMail},
+		machine: true,
+		signals: []string{classify.SignalNameResource, classify.SignalFunctionalMail},
 	},
 	{
 		name:        "Entra shared alerts mailbox user",
@@ -314,7 +314,7 @@ var discoveryCases = []struct {
 		attrs: `{"objectType":"User","userType":"Guest","userPrincipalName":"maria.lopez_fabrikam.com#EXT#@contoso.onmicrosoft.com",
 			"mail":"maria.lopez@fabrikam.com","givenName":"María","surname":"López","displayName":"María López",
 			"creationType":"Invitation","externalUserState":"Accepted","accountEnabled":true}`,
-		machine: false, score: -1.7,
+		machine: false,
 		signals: []string{classify.SignalGuestUser, classify.SignalPersonName},
 	},
 	{
@@ -322,7 +322,7 @@ var discoveryCases = []struct {
 		accountName: "j.okafor_partner.com#EXT#@contoso.onmicrosoft.com",
 		attrs: `{"userPrincipalName":"j.okafor_partner.com#EXT#@contoso.onmicrosoft.com","mail":"j.okafor@partner.com",
 			"displayName":"j.okafor@partner.com","accountEnabled":true}`,
-		machine: false, score: -0.3,
+		machine: false,
 		signals: []string{classify.SignalGuestUser},
 	},
 	{
@@ -334,10 +334,10 @@ var discoveryCases = []struct {
 	},
 	{
 		name:        "Entra cloud admin account of a person",
-		accountName: "adm-jdoe@contoso.onmicrosoft.com",
-		attrs: `{"objectType":"User","userType":"Member","userPrincipalName":"adm-jdoe@contoso.onmicrosoft.com",
-			"displayName":"Jane Doe (Cloud Admin)","accountEnabled":true,"lastSignInDateTime":"2026-01-10T08:00:00Z"}`,
-		machine: false, score: 1.7,
+		accountName: "adm-jdolan@contoso.onmicrosoft.com",
+		attrs: `{"objectType":"User","userType":"Member","userPrincipalName":"adm-jdolan@contoso.onmicrosoft.com",
+			"displayName":"Jane Dolan (Cloud Admin)","accountEnabled":true,"lastSignInDateTime":"2026-01-10T08:00:00Z"}`,
+		machine: false,
 	},
 
 	// GitHub (REST users and organization members).
@@ -347,7 +347,7 @@ var discoveryCases = []struct {
 		attrs:       `{"login":"renovate[bot]","id":29139614,"type":"Bot","site_admin":false}`,
 		machine:     true,
 		signals:     []string{classify.SignalBotAccount},
-		absent:      []string{classify.SignalNamingConvention},
+		absent:      []string{classify.SignalNameBot},
 	},
 	{
 		name:        "GitHub type Bot without the [bot] suffix",
@@ -360,22 +360,22 @@ var discoveryCases = []struct {
 		name:        "GitHub machine user with a functional mail",
 		accountName: "web-release",
 		attrs:       `{"login":"web-release","type":"User","role":"member","email":"github-web-release@example.com","twoFactorEnabled":true}`,
-		machine:     true, score: 2.2,
-		signals: []string{classify.SignalNamingConvention, classify.SignalMail},
+		machine:     true,
+		signals:     []string{classify.SignalNameJob, classify.SignalFunctionalMail},
 	},
 	{
 		name:        "GitHub human whose login contains bot",
 		accountName: "abbott",
 		attrs:       `{"login":"abbott","type":"User","name":"Sam Abbott","email":"sam.abbott@example.com","twoFactorEnabled":true}`,
 		machine:     false,
-		absent:      []string{classify.SignalBotAccount, classify.SignalNamingConvention},
+		absent:      []string{classify.SignalBotAccount, classify.SignalNameBot},
 	},
 	{
 		name:        "GitHub human talbot with a numbered login",
 		accountName: "talbot42",
 		attrs:       `{"login":"talbot42","type":"User"}`,
 		machine:     false,
-		absent:      []string{classify.SignalBotAccount, classify.SignalNamingConvention},
+		absent:      []string{classify.SignalBotAccount, classify.SignalNameBot},
 	},
 
 	// Slack (users.list members).
@@ -435,7 +435,8 @@ var discoveryCases = []struct {
 		attrs: `{"Id":"0055j000000AbCdAAA","Username":"autoproc@00d5j000001abcd","FirstName":"Automated","LastName":"Process",
 			"Name":"Automated Process","Alias":"autoproc","UserType":"AutomatedProcess","IsActive":true}`,
 		machine: true,
-		signals: []string{classify.SignalSystemUserType, classify.SignalPersonName},
+		signals: []string{classify.SignalSystemUserType},
+		absent:  []string{classify.SignalPersonName},
 	},
 	{
 		name:        "Salesforce Platform Integration User",
@@ -450,9 +451,9 @@ var discoveryCases = []struct {
 		accountName: "integration@example.com",
 		attrs: `{"Username":"integration@example.com","FirstName":"Integration","LastName":"User","UserType":"Standard",
 			"ProfileName":"Salesforce API Only System Integrations","Email":"salesforce-admins@example.com","IsActive":true}`,
-		machine: true, score: 3.3,
-		signals: []string{classify.SignalIntegrationProfile, classify.SignalPersonName},
-		absent:  []string{classify.SignalSystemUserType},
+		machine: true,
+		signals: []string{classify.SignalIntegrationProfile},
+		absent:  []string{classify.SignalSystemUserType, classify.SignalPersonName},
 	},
 	{
 		name:        "Salesforce queried Profile relationship",
@@ -467,7 +468,7 @@ var discoveryCases = []struct {
 		accountName: "marketo.sync@example.com",
 		attrs:       `{"Username":"marketo.sync@example.com","LastName":"Marketo Sync","ProfileName":"Marketo Integration","UserType":"Standard"}`,
 		machine:     true,
-		signals:     []string{classify.SignalIntegrationProfile, classify.SignalNamingConvention},
+		signals:     []string{classify.SignalProfileNamed, classify.SignalNameApplication},
 	},
 	{
 		name:        "Salesforce CRM Analytics security user",
@@ -500,14 +501,15 @@ var discoveryCases = []struct {
 			"Name":"Astrid Service","Alias":"aservice","Title":"Sales Development Representative","Department":"Sales",
 			"ProfileName":"Sales User","UserType":"Standard","IsActive":true,"EmployeeNumber":"E103972",
 			"LastLoginDate":"2026-01-01T18:29:09Z"}`,
-		machine: false, score: -1.0,
-		signals: []string{classify.SignalNamingConvention, classify.SignalPersonName, classify.SignalEmployeeID, classify.SignalJobTitle},
+		machine: false,
+		signals: []string{classify.SignalPersonName, classify.SignalEmployeeID, classify.SignalJobTitle},
+		absent:  []string{classify.SignalNameService},
 	},
 	{
 		name:        "Salesforce person surnamed Service with only names and mail",
 		accountName: "rob.service@example.com",
 		attrs:       `{"Username":"rob.service@example.com","Email":"rob.service@example.com","FirstName":"Rob","LastName":"Service","UserType":"Standard"}`,
-		machine:     false, score: 0.8,
+		machine:     false,
 	},
 	{
 		name:        "Salesforce person on a profile named for a person's job",
@@ -515,7 +517,7 @@ var discoveryCases = []struct {
 		attrs: `{"Username":"li.wei@example.com","Email":"li.wei@example.com","FirstName":"Li","LastName":"Wei",
 			"ProfileName":"Integration Services Manager","UserType":"Standard","Title":"Manager, Integration Services"}`,
 		machine: false,
-		signals: []string{classify.SignalIntegrationProfile},
+		signals: []string{classify.SignalProfileNamed},
 	},
 }
 
@@ -526,15 +528,13 @@ func TestDiscover(t *testing.T) {
 			t.Parallel()
 			a := account(t, tt.accountName, tt.nativeIdentity, tt.attrs)
 			v := classify.Discover(a)
-			if v.Machine != tt.machine || (tt.score != 0 && v.Score != tt.score) {
-				t.Errorf("Discover: machine=%v score=%v, want machine=%v score=%v\nsignals: %+v",
-					v.Machine, v.Score, tt.machine, tt.score, v.Signals)
+			if v.Machine != tt.machine {
+				t.Errorf("Discover: machine=%v confidence=%.3f, want machine=%v\nsignals: %+v",
+					v.Machine, v.Confidence, tt.machine, v.Signals)
 			}
 			var names []string
-			sum := 0.0
 			for _, s := range v.Signals {
 				names = append(names, s.Name)
-				sum += s.Weight
 				if s.Detail == "" || s.Weight == 0 {
 					t.Errorf("signal %+v: empty detail or zero weight", s)
 				}
@@ -549,16 +549,61 @@ func TestDiscover(t *testing.T) {
 					t.Errorf("signal %s unexpected in %+v", notWant, v.Signals)
 				}
 			}
-			if d := sum - v.Score; d > 1e-9 || d < -1e-9 {
-				t.Errorf("signal weights sum to %v, score is %v", sum, v.Score)
-			}
-			score, machine := classify.Score(a)
-			if score != v.Score || machine != v.Machine {
-				t.Errorf("Score = %v, %v; Discover = %v, %v", score, machine, v.Score, v.Machine)
-			}
+			checkVerdict(t, a, v)
 		})
 	}
 }
+
+// checkVerdict checks what holds of every verdict: the signals add up to the
+// score (to the rounding of each weight), the confidence is the score's
+// logistic, Score agrees, the subtype is one of the list, and the
+// counterfactual flips the verdict when it says so.
+func checkVerdict(t testing.TB, a *classify.Account, v classify.Verdict) {
+	t.Helper()
+	sum := v.Bias
+	for _, s := range v.Signals {
+		sum += s.Weight
+	}
+	if d := sum - v.Score; d > 0.005*float64(len(v.Signals)+2) || d < -0.005*float64(len(v.Signals)+2) {
+		t.Errorf("bias and signal weights sum to %v, score is %v", sum, v.Score)
+	}
+	if c := 1 / (1 + math.Exp(-v.Score)); math.Abs(c-v.Confidence) > 0.01 {
+		t.Errorf("confidence %v, logistic of the score %v", v.Confidence, c)
+	}
+	if v.Machine != (v.Confidence >= classify.DiscoveryThreshold) {
+		t.Errorf("machine %v at confidence %v", v.Machine, v.Confidence)
+	}
+	conf, machine := classify.Score(a)
+	if conf != v.Confidence || machine != v.Machine {
+		t.Errorf("Score = %v, %v; Discover = %v, %v", conf, machine, v.Confidence, v.Machine)
+	}
+	if !slices.Contains(subtypes, v.Subtype) {
+		t.Errorf("subtype %q", v.Subtype)
+	}
+	cf := v.Counterfactual
+	if cf == nil {
+		t.Fatal("no counterfactual")
+	}
+	if cf.Flips {
+		rest := v.Score
+		for _, name := range cf.Signals {
+			i := slices.IndexFunc(v.Signals, func(s classify.Signal) bool { return s.Name == name })
+			if i < 0 {
+				t.Fatalf("counterfactual names %s, not a signal", name)
+			}
+			rest -= v.Signals[i].Weight
+		}
+		if (rest >= 0) == v.Machine && math.Abs(rest) > 0.01*float64(len(cf.Signals)+1) { // weights are rounded
+			t.Errorf("counterfactual %v leaves score %v: does not flip", cf.Signals, rest)
+		}
+	} else if len(cf.Signals) != 0 {
+		t.Errorf("counterfactual that does not flip names %v", cf.Signals)
+	}
+}
+
+var subtypes = []string{classify.SubtypeComputer, classify.SubtypeManagedServiceAccount, classify.SubtypeService,
+	classify.SubtypeApplication, classify.SubtypeBot, classify.SubtypeMailbox, classify.SubtypeTemplate,
+	classify.SubtypeTest, classify.SubtypeBuiltIn, classify.SubtypeDirectorySync, classify.SubtypeUnknown}
 
 func TestScoreDoesNotAllocate(t *testing.T) {
 	for _, tt := range discoveryCases {
@@ -571,9 +616,9 @@ func TestScoreDoesNotAllocate(t *testing.T) {
 
 func TestRecommend(t *testing.T) {
 	t.Parallel()
-	machine := classify.Verdict{Machine: true, Score: 4}
-	unsure := classify.Verdict{Score: 1}
-	person := classify.Verdict{Score: -3.8}
+	machine := classify.Verdict{Machine: true, Confidence: 0.98}
+	unsure := classify.Verdict{Confidence: 0.3}
+	person := classify.Verdict{Confidence: 0.01}
 	for _, tt := range []struct {
 		name string
 		cur  classify.State
@@ -609,17 +654,6 @@ func FuzzDiscover(f *testing.F) {
 		if attrs != "" && json.Unmarshal([]byte(attrs), &a.Attributes) != nil {
 			return
 		}
-		v := classify.Discover(a)
-		score, machine := classify.Score(a)
-		if score != v.Score || machine != v.Machine || machine != (score >= classify.DiscoveryThreshold) {
-			t.Fatalf("Score = %v, %v; Discover = %+v", score, machine, v)
-		}
-		sum := 0.0
-		for _, s := range v.Signals {
-			sum += s.Weight
-		}
-		if d := sum - v.Score; d > 1e-9 || d < -1e-9 {
-			t.Fatalf("signals sum to %v, score %v", sum, v.Score)
-		}
+		checkVerdict(t, a, classify.Discover(a))
 	})
 }

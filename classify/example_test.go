@@ -41,15 +41,13 @@ func ExampleDiscover() {
 		"userAccountControl": 4096.0,
 		"lastLogonTimestamp": 133480123456789012.0,
 	}})
-	fmt.Println(v.Machine, v.Score)
+	fmt.Println(v.Machine, v.Confidence > 0.95, v.Subtype)
 	for _, s := range v.Signals {
-		fmt.Printf("%+.1f %s: %s\n", s.Weight, s.Name, s.Detail)
+		fmt.Printf("%s (%s): %s\n", s.Name, map[bool]string{true: "machine", false: "person"}[s.Weight > 0], s.Detail)
 	}
+	fmt.Println("without", v.Counterfactual.Signals, "it would be a person's")
 	// Output:
-	// true 4.2
-	// +3.0 computerAccount: objectClass computer
-	// +0.4 personName: no givenName or sn
-	// +0.3 manager: no manager
-	// +0.3 employeeId: no employeeID
-	// +0.2 mail: no mail
+	// true true computer
+	// computerAccount (machine): objectClass computer
+	// without [computerAccount] it would be a person's
 }

@@ -387,7 +387,9 @@ func TestAccessProfilesAndApps(t *testing.T) {
 }
 
 // TestDiscoveryAgainstTruth measures classify.Discover against the ground truth
-// of the default tenant.
+// of the default tenant. The demo tenant is never used to fit or tune
+// discovery (it is fitted on the evaluation corpus, classify/testdata/corpus),
+// so this is a second, separate measure.
 func TestDiscoveryAgainstTruth(t *testing.T) {
 	t.Parallel()
 	tn := demo.Generate(demo.Config{})
@@ -443,8 +445,11 @@ func TestDiscoveryAgainstTruth(t *testing.T) {
 				tn.Sources[want.source].Name, p, r, want.precision, want.recall)
 		}
 	}
-	if p, r := ratio(all.tp, all.fp), ratio(all.tp, all.fn); p < 0.98 || r < 0.97 {
-		t.Errorf("all sources: discovery precision %.3f, recall %.3f; want >= 0.98 and >= 0.97", p, r)
+	p, r := ratio(all.tp, all.fp), ratio(all.tp, all.fn)
+	f1 := 2 * p * r / (p + r)
+	t.Logf("%-17s F1 %.3f", "all sources", f1)
+	if p < 0.98 || r < 0.97 || f1 < 0.98 {
+		t.Errorf("all sources: discovery precision %.3f, recall %.3f, F1 %.3f; want >= 0.98, >= 0.97 and F1 >= 0.98", p, r, f1)
 	}
 }
 

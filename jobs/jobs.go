@@ -354,7 +354,12 @@ func (w *classifyWorker) Work(ctx context.Context, job *river.Job[ClassifyArgs])
 		r.logger.Error("classification job terminated", "job", j.ID, "source", j.SourceID, "reason", err)
 		return r.store.TerminateClassificationJob(ctx, j.ID, "the job's classification config is invalid: "+mica.ErrorMessage(err))
 	}
-	decide := classify.Decider(classify.ModeDefault, prog)
+	// Discovery learns the source's people once per run of the job's worker.
+	people, err := r.store.SourcePeople(ctx, j.SourceID, mica.PeopleSample)
+	if err != nil {
+		return err
+	}
+	decide := classify.Decider(classify.ModeDefault, prog, people)
 	chunked, _ := r.store.(chunkedStore)
 	process := r.store.ProcessClassificationBatch
 	if ps, ok := r.store.(pipelinedStore); ok && chunked == nil {

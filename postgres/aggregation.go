@@ -88,9 +88,10 @@ func (db *DB) StageAccounts(ctx context.Context, aggregationID string, rows []mi
 			for i := range chunk {
 				r := &chunk[i]
 				b.Queue(`INSERT INTO aggregation_rows (aggregation_id, native_identity, name, attributes, disabled,
-					locked, hash, line) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+					locked, hash, line, left_day) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 					ON CONFLICT (aggregation_id, native_identity) DO NOTHING`,
-					aggregationID, r.NativeIdentity, r.Name, toJSON(r.Attributes), r.Disabled, r.Locked, r.Hash, r.Line)
+					aggregationID, r.NativeIdentity, r.Name, toJSON(r.Attributes), r.Disabled, r.Locked, r.Hash, r.Line,
+					leftDay(r.Attributes))
 			}
 			br := tx.SendBatch(ctx, b)
 			dup := -1
@@ -239,10 +240,10 @@ func (db *DB) ApplyAggregation(ctx context.Context, id string) (*mica.Aggregatio
 				return err
 			}
 			if _, err := exec("create identities", `INSERT INTO identities (id, name, alias, first_name, last_name,
-					email, levels, status, attributes, correlated, protected, created, modified)
+					email, levels, status, attributes, correlated, protected, created, modified, left_day)
 				SELECT r.identity_id, coalesce(`+displayExpr+`, nullif(trim(coalesce(`+firstNameExpr+`, '') || ' ' ||
 					coalesce(`+lastNameExpr+`, '')), ''), r.name), r.name, `+firstNameExpr+`, `+lastNameExpr+`,
-					`+emailExpr+`, '["USER"]', 'ACTIVE', r.attributes, true, false, $1, $1
+					`+emailExpr+`, '["USER"]', 'ACTIVE', r.attributes, true, false, $1, $1, r.left_day
 				FROM aggregation_rows r WHERE r.aggregation_id = $2 AND r.new_identity`, now, id); err != nil {
 				return err
 			}
@@ -251,7 +252,7 @@ func (db *DB) ApplyAggregation(ctx context.Context, id string) (*mica.Aggregatio
 					first_name = coalesce(`+firstNameExpr+`, identities.first_name),
 					last_name = coalesce(`+lastNameExpr+`, identities.last_name),
 					email = coalesce(`+emailExpr+`, identities.email),
-					attributes = identities.attributes || r.attributes, modified = $1
+					attributes = identities.attributes || r.attributes, left_day = r.left_day, modified = $1
 				FROM aggregation_rows r WHERE r.aggregation_id = $2 AND r.state > 0
 					AND NOT r.new_identity AND r.identity_id = identities.id`, now, id); err != nil {
 				return err

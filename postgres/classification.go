@@ -19,7 +19,7 @@ type OnClassificationJobStarted func(ctx context.Context, tx pgx.Tx, job *mica.C
 // Classifier makes the decision function for a source's config (nil when the source
 // has none). Installed, it classifies what an aggregation adds or changes in the
 // aggregation's own transaction: continuous classification.
-type Classifier func(cfg *mica.MachineClassificationConfig) mica.Decider
+type Classifier = mica.DeciderFor
 
 // SetClassifier installs the continuous classification of aggregated accounts.
 func (db *DB) SetClassifier(c Classifier) { db.classifier = c }
@@ -39,7 +39,11 @@ func (db *DB) classifyAggregated(ctx context.Context, tx *Tx, sourceID, aggID st
 	if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
 		return err
 	}
-	decide := db.classifier(cfg)
+	people, err := sourcePeople(ctx, tx, sourceID, mica.PeopleSample)
+	if err != nil {
+		return err
+	}
+	decide := db.classifier(cfg, people)
 	after := ""
 	for {
 		batch, err := readClassifications(ctx, tx, `SELECT `+classificationColumns+` FROM accounts a
@@ -154,21 +158,44 @@ func shareSource(ctx context.Context, tx *Tx, id string) error {
 	return nil
 }
 
+// classificationColumns are what classification reads of an account a: its
+// classification, and the correlation discovery reads (the identity, whether
+// the source is authoritative, whether the identity's person left).
 const classificationColumns = `a.id, a.name, a.native_identity, a.attributes, a.is_machine,
-	coalesce(a.classification_method, ''), a.recommendation_type, a.recommendation_method`
+	coalesce(a.classification_method, ''), a.recommendation_type, a.recommendation_method,
+	coalesce(a.identity_id, ''), a.authoritative, (SELECT i.left_day FROM identities i WHERE i.id = a.identity_id)`
 
 func scanClassification(s scanner) (*mica.AccountClassification, error) {
 	var a mica.AccountClassification
 	var attrs []byte
 	var recType, recMethod *string
-	if err := s.Scan(&a.AccountID, &a.Name, &a.NativeIdentity, &attrs, &a.IsMachine, &a.Method, &recType, &recMethod); err != nil {
+	var left *int64
+	if err := s.Scan(&a.AccountID, &a.Name, &a.NativeIdentity, &attrs, &a.IsMachine, &a.Method, &recType, &recMethod,
+		&a.IdentityID, &a.Authoritative, &left); err != nil {
 		return nil, err
+	}
+	if left != nil {
+		a.IdentityLeft, a.IdentityLeftDay = true, *left
 	}
 	fromJSON(attrs, &a.Attributes)
 	if recType != nil && recMethod != nil {
 		a.Recommendation = &mica.Recommendation{Type: *recType, Method: *recMethod}
 	}
 	return &a, nil
+}
+
+// SourcePeople returns up to n accounts of a source that correlate to an identity.
+func (db *DB) SourcePeople(ctx context.Context, sourceID string, n int) ([]*mica.AccountClassification, error) {
+	return sourcePeople(ctx, db.pool, sourceID, n)
+}
+
+func sourcePeople(ctx context.Context, q queryer, sourceID string, n int) ([]*mica.AccountClassification, error) {
+	out, err := readClassifications(ctx, q, `SELECT `+classificationColumns+` FROM accounts a
+		WHERE a.source_id = $1 AND a.identity_id IS NOT NULL LIMIT $2`, sourceID, n)
+	if err != nil {
+		return nil, fmt.Errorf("read source people: %w", err)
+	}
+	return out, nil
 }
 
 func readClassifications(ctx context.Context, q queryer, sql string, args ...any) ([]*mica.AccountClassification, error) {
@@ -242,7 +269,7 @@ func applyClassifications(ctx context.Context, tx *Tx, changes []change) error {
 }
 
 // ClassifyAccount decides one account's classification in one transaction.
-func (db *DB) ClassifyAccount(ctx context.Context, accountID string, decide func(*mica.MachineClassificationConfig) mica.Decider) (*mica.Account, error) {
+func (db *DB) ClassifyAccount(ctx context.Context, accountID string, decide mica.DeciderFor) (*mica.Account, error) {
 	err := db.update(ctx, func(tx *Tx) error {
 		var sourceID string
 		err := tx.QueryRow(ctx, `SELECT source_id FROM accounts WHERE id = $1 FOR UPDATE`, accountID).Scan(&sourceID)
@@ -259,7 +286,11 @@ func (db *DB) ClassifyAccount(ctx context.Context, accountID string, decide func
 		if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
 			return err
 		}
-		isMachine, method, rec, changed := decide(cfg)(a)
+		people, err := sourcePeople(ctx, tx, sourceID, mica.PeopleSample)
+		if err != nil {
+			return err
+		}
+		isMachine, method, rec, changed := decide(cfg, people)(a)
 		if !changed {
 			return nil
 		}

@@ -52,15 +52,23 @@ func createIdentity(ctx context.Context, tx *Tx, i *mica.Identity) error {
 	}
 	i.Created, i.Modified = tx.now, tx.now
 	_, err := tx.Exec(ctx, `INSERT INTO identities (id, name, alias, first_name, last_name, email, levels,
-		status, manager_id, cloud_status, attributes, protected, created, modified)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		status, manager_id, cloud_status, attributes, protected, created, modified, left_day)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		i.ID, i.Name, i.Alias, nullString(i.FirstName), nullString(i.LastName), nullString(i.Email),
 		toJSON(i.Levels), nullString(i.Status), nullString(i.ManagerID), nullString(i.CloudStatus),
-		toJSON(i.Attributes), i.Protected, i.Created, i.Modified)
+		toJSON(i.Attributes), i.Protected, i.Created, i.Modified, leftDay(i.Attributes))
 	if isUniqueViolation(err) {
 		return mica.Errorf(mica.ECONFLICT, "identity %q already exists", i.ID)
 	} else if err != nil {
 		return fmt.Errorf("insert identity: %w", err)
+	}
+	return nil
+}
+
+// leftDay is an identity's left_day: nil when its person has not left.
+func leftDay(attrs map[string]any) *int64 {
+	if left, day := mica.PersonLeft(attrs); left {
+		return &day
 	}
 	return nil
 }

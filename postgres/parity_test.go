@@ -30,6 +30,9 @@ var storeOnly = map[string]string{
 var storeOnlyColumns = map[string]string{
 	// PostgreSQL: the order jobs were started in (SQLite orders by rowid).
 	"classification_jobs.seq": "postgres",
+	// PostgreSQL stages into aggregation_rows; SQLite into a table per aggregation
+	// (sqlite/staging.go, stagingSchema), which has left_day.
+	"aggregation_rows.left_day": "postgres",
 }
 
 // TestMigrationsDefineTheSameTables: the SQLite and PostgreSQL migrations

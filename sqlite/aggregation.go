@@ -268,10 +268,10 @@ func (db *DB) ApplyAggregation(ctx context.Context, id string) (*mica.Aggregatio
 				return err
 			}
 			if _, err := exec("create identities", `INSERT INTO identities (id, name, alias, first_name, last_name,
-					email, levels, status, attributes, correlated, protected, created, modified)
+					email, levels, status, attributes, correlated, protected, created, modified, left_day)
 				SELECT identity_id, coalesce(`+displayExpr+`, nullif(trim(coalesce(`+firstNameExpr+`, '') || ' ' ||
 					coalesce(`+lastNameExpr+`, '')), ''), name), name, `+firstNameExpr+`, `+lastNameExpr+`,
-					`+emailExpr+`, '["USER"]', 'ACTIVE', attributes, 1, 0, ?, ?
+					`+emailExpr+`, '["USER"]', 'ACTIVE', attributes, 1, 0, ?, ?, left_day
 				FROM `+table+` r WHERE new_identity = 1`, now, now); err != nil {
 				return err
 			}
@@ -280,7 +280,7 @@ func (db *DB) ApplyAggregation(ctx context.Context, id string) (*mica.Aggregatio
 					first_name = coalesce(`+firstNameExpr+`, identities.first_name),
 					last_name = coalesce(`+lastNameExpr+`, identities.last_name),
 					email = coalesce(`+emailExpr+`, identities.email),
-					attributes = json_patch(identities.attributes, r.attributes), modified = ?
+					attributes = json_patch(identities.attributes, r.attributes), left_day = r.left_day, modified = ?
 				FROM `+table+` r WHERE r.state > 0 AND r.new_identity = 0 AND r.identity_id = identities.id`, now); err != nil {
 				return err
 			}
@@ -349,9 +349,18 @@ func (db *DB) ApplyAggregation(ctx context.Context, id string) (*mica.Aggregatio
 				return fmt.Errorf("count identities: %w", err)
 			}
 		}
+		// Staging decided new accounts with the people the source had then; a
+		// source that has people only now (its first correlated aggregation)
+		// is decided again with them.
+		if decided && !src.Authoritative && db.stagedPeople(id) < mica.MinPeople && correlated >= mica.MinPeople {
+			decided = false
+		}
 		if decided {
 			if changed > 0 {
 				err = db.classifyStagedChanged(ctx, tx, table, a.SourceID)
+			}
+			if err == nil && !src.Authoritative && correlated > 0 {
+				err = db.classifyStagedCorrelated(ctx, tx, a.SourceID, id)
 			}
 		} else {
 			err = db.classifyAggregated(ctx, tx, a.SourceID, id)

@@ -72,7 +72,7 @@ func TestDecodeAttributesDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	decide := classify.Decider(classify.ModeDefault, prog)
+	decide := classify.Decider(classify.ModeDefault, prog, nil)
 	var d attrDecoder
 	n := 0
 	for src := range demo.NumSources {

@@ -22,7 +22,9 @@ type OnClassificationJobStarted func(ctx context.Context, tx *sql.Tx, job *mica.
 // Classifier makes the decision function for a source's config (nil when the source
 // has none). Installed, it classifies what an aggregation adds or changes in the
 // aggregation's own transaction: continuous classification.
-type Classifier func(cfg *mica.MachineClassificationConfig) mica.Decider
+// people are a sample of the source's correlated accounts (SourcePeople), from
+// which discovery learns the source's population.
+type Classifier = mica.DeciderFor
 
 // SetClassifier installs the continuous classification of aggregated accounts.
 func (db *DB) SetClassifier(c Classifier) { db.classifier = c }
@@ -36,7 +38,11 @@ func (db *DB) classifyAggregated(ctx context.Context, tx *Tx, sourceID, aggID st
 	if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
 		return err
 	}
-	decide := db.classifier(cfg)
+	people, err := sourcePeople(ctx, tx, sourceID, mica.PeopleSample)
+	if err != nil {
+		return err
+	}
+	decide := db.classifier(cfg, people)
 	stmt, err := tx.PrepareContext(ctx, updateClassificationByRowidSQL)
 	if err != nil {
 		return fmt.Errorf("prepare classify: %w", err)
@@ -57,6 +63,32 @@ func (db *DB) classifyAggregated(ctx context.Context, tx *Tx, sourceID, aggID st
 		}
 		after = batch[len(batch)-1].acct.AccountID
 	}
+}
+
+// SourcePeople returns up to n accounts of a source that correlate to an identity.
+func (db *DB) SourcePeople(ctx context.Context, sourceID string, n int) ([]*mica.AccountClassification, error) {
+	return sourcePeople(ctx, db.read, sourceID, n)
+}
+
+func sourcePeople(ctx context.Context, q queryer, sourceID string, n int) ([]*mica.AccountClassification, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+classificationColumns+` FROM accounts a
+		WHERE a.source_id = ? AND a.identity_id IS NOT NULL LIMIT ?`, sourceID, n)
+	if err != nil {
+		return nil, fmt.Errorf("read source people: %w", err)
+	}
+	defer func() { _ = rows.Close() }()
+	var out []*mica.AccountClassification
+	for rows.Next() {
+		a, err := scanClassification(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read source people: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read source people: %w", err)
+	}
+	return out, nil
 }
 
 // SetJobHook installs the hook that enqueues classification work.
@@ -146,18 +178,25 @@ func sourceExists(ctx context.Context, q queryer, id, code string) error {
 	return nil
 }
 
+// classificationColumns are what classification reads of an account a: its
+// classification, and the correlation discovery reads (the identity, whether
+// the source is authoritative, whether the identity's person left).
 const classificationColumns = `a.id, a.name, a.native_identity, a.attributes, a.is_machine,
-	coalesce(a.classification_method, ''), a.recommendation_type, a.recommendation_method`
+	coalesce(a.classification_method, ''), a.recommendation_type, a.recommendation_method,
+	coalesce(a.identity_id, ''), a.authoritative, (SELECT i.left_day FROM identities i WHERE i.id = a.identity_id)`
 
 func scanClassification(s interface{ Scan(...any) error }) (*mica.AccountClassification, error) {
 	var a mica.AccountClassification
 	var attrs string
-	var machine int
+	var machine, authoritative int
 	var recType, recMethod sql.NullString
-	if err := s.Scan(&a.AccountID, &a.Name, &a.NativeIdentity, &attrs, &machine, &a.Method, &recType, &recMethod); err != nil {
+	var left sql.NullInt64
+	if err := s.Scan(&a.AccountID, &a.Name, &a.NativeIdentity, &attrs, &machine, &a.Method, &recType, &recMethod,
+		&a.IdentityID, &authoritative, &left); err != nil {
 		return nil, err
 	}
-	a.IsMachine = machine != 0
+	a.IsMachine, a.Authoritative = machine != 0, authoritative != 0
+	a.IdentityLeft, a.IdentityLeftDay = left.Valid, left.Int64
 	fromJSON(attrs, &a.Attributes)
 	if recType.Valid && recMethod.Valid {
 		a.Recommendation = &mica.Recommendation{Type: recType.String, Method: recMethod.String}
@@ -200,14 +239,16 @@ func readClassRows(ctx context.Context, q queryer, what, query string, args []an
 
 func scanClassRow(s interface{ Scan(...any) error }, extra ...any) (classRow, error) {
 	var r classRow
-	var machine int
+	var machine, authoritative int
 	var recType, recMethod sql.NullString
+	var left sql.NullInt64
 	dest := append(extra, &r.rowid, &r.acct.AccountID, &r.acct.Name, &r.acct.NativeIdentity, &r.attrs, &machine, &r.acct.Method,
-		&recType, &recMethod)
+		&recType, &recMethod, &r.acct.IdentityID, &authoritative, &left)
 	if err := s.Scan(dest...); err != nil {
 		return r, err
 	}
-	r.acct.IsMachine = machine != 0
+	r.acct.IsMachine, r.acct.Authoritative = machine != 0, authoritative != 0
+	r.acct.IdentityLeft, r.acct.IdentityLeftDay = left.Valid, left.Int64
 	if recType.Valid && recMethod.Valid {
 		r.acct.Recommendation = &mica.Recommendation{Type: recType.String, Method: recMethod.String}
 	}
@@ -333,7 +374,7 @@ const updateClassificationByRowidSQL = `UPDATE accounts SET is_machine = ?, clas
 	recommendation_type = ?, recommendation_method = ?, modified = ? WHERE rowid = ?`
 
 // ClassifyAccount decides one account's classification in one transaction.
-func (db *DB) ClassifyAccount(ctx context.Context, accountID string, decide func(*mica.MachineClassificationConfig) mica.Decider) (*mica.Account, error) {
+func (db *DB) ClassifyAccount(ctx context.Context, accountID string, decide mica.DeciderFor) (*mica.Account, error) {
 	var sourceID string
 	err := db.update(ctx, func(tx *Tx) error {
 		a, err := scanClassification(tx.QueryRowContext(ctx, `SELECT `+classificationColumns+` FROM accounts a WHERE a.id = ?`, accountID))
@@ -349,7 +390,11 @@ func (db *DB) ClassifyAccount(ctx context.Context, accountID string, decide func
 		if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
 			return err
 		}
-		isMachine, method, rec, changed := decide(cfg)(a)
+		people, err := sourcePeople(ctx, tx, sourceID, mica.PeopleSample)
+		if err != nil {
+			return err
+		}
+		isMachine, method, rec, changed := decide(cfg, people)(a)
 		if !changed {
 			return nil
 		}

@@ -54,13 +54,21 @@ func createIdentity(ctx context.Context, tx *Tx, i *mica.Identity) error {
 	}
 	i.Created, i.Modified = tx.now, tx.now
 	_, err := tx.ExecContext(ctx, `INSERT INTO identities (id, name, alias, first_name, last_name, email, levels,
-		status, manager_id, cloud_status, attributes, protected, created, modified)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		status, manager_id, cloud_status, attributes, protected, created, modified, left_day)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		i.ID, i.Name, i.Alias, nullString(i.FirstName), nullString(i.LastName), nullString(i.Email),
 		toJSON(i.Levels), nullString(i.Status), nullString(i.ManagerID), nullString(i.CloudStatus),
-		toJSON(i.Attributes), boolInt(i.Protected), formatTime(i.Created), formatTime(i.Modified))
+		toJSON(i.Attributes), boolInt(i.Protected), formatTime(i.Created), formatTime(i.Modified), leftDay(i.Attributes))
 	if err != nil {
 		return fmt.Errorf("insert identity: %w", err)
+	}
+	return nil
+}
+
+// leftDay is an identity's left_day: NULL when its person has not left.
+func leftDay(attrs map[string]any) any {
+	if left, day := mica.PersonLeft(attrs); left {
+		return day
 	}
 	return nil
 }

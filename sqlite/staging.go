@@ -60,7 +60,8 @@ func stagingID(table string) (string, bool) {
 // stagingSchema creates a staging table. state is 1 for a new account, 2 for
 // a changed one and 0 for an unchanged one; machine, method, rec_type and
 // rec_method are staging's classification of the row as a new account
-// (machine NULL: no change from an unclassified account).
+// (machine NULL: no change from an unclassified account); left_day is
+// mica.PersonLeft of the row, for the identity an authoritative row makes.
 const stagingSchema = ` (
 	native_identity TEXT NOT NULL UNIQUE,
 	name            TEXT NOT NULL,
@@ -76,7 +77,8 @@ const stagingSchema = ` (
 	state           INTEGER NOT NULL DEFAULT 1,
 	account_id      TEXT,
 	identity_id     TEXT,
-	new_identity    INTEGER NOT NULL DEFAULT 0
+	new_identity    INTEGER NOT NULL DEFAULT 0,
+	left_day        INTEGER
 ) STRICT`
 
 // createStaging creates a staging table unless it exists.
@@ -92,13 +94,13 @@ func createStaging(ctx context.Context, tx *Tx, table string) error {
 const stageChunk = 64
 
 // stageColumns is how many values stageInsertSQL takes per row.
-const stageColumns = 11
+const stageColumns = 12
 
 // stageInsertSQL inserts rows rows into a staging table.
 func stageInsertSQL(table string, rows int) string {
-	values := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", rows), ", ")
+	values := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", rows), ", ")
 	return `INSERT INTO ` + table + ` (native_identity, name, attributes, disabled, locked, hash, line,
-		machine, method, rec_type, rec_method) VALUES ` + values
+		machine, method, rec_type, rec_method, left_day) VALUES ` + values
 }
 
 // staging is what this process knows of an aggregation it stages: the
@@ -110,6 +112,10 @@ type staging struct {
 	batches  int    // batches staged
 	stamp    string // the config every batch was decided under
 	decided  bool   // every batch was decided under stamp
+	// What discovery reads of the source, read at the first batch: whether it
+	// is authoritative, and its people as they were before this aggregation.
+	authoritative bool
+	people        []*mica.AccountClassification
 }
 
 // staging returns what this process knows of aggregation id's staging.
@@ -132,6 +138,17 @@ func (db *DB) forgetStaging(id string) {
 	db.stagingMu.Lock()
 	delete(db.stagings, id)
 	db.stagingMu.Unlock()
+}
+
+// stagedPeople reports how many of its source's people staging read for
+// aggregation id.
+func (db *DB) stagedPeople(id string) int {
+	db.stagingMu.Lock()
+	defer db.stagingMu.Unlock()
+	if st := db.stagings[id]; st != nil {
+		return len(st.people)
+	}
+	return 0
 }
 
 // stagedDecisions reports whether the rows staged for aggregation id carry
@@ -177,7 +194,7 @@ func (p *preparedRows) wait() { p.wg.Wait() }
 // staging waits for, a core of its own with two, and the other to them and
 // the file's parser. decided is false when it does not classify them.
 func (db *DB) prepareStaged(ctx context.Context, st *staging, aggregationID string, rows []mica.StagedAccount) (p *preparedRows, decided bool) {
-	decide := db.stagingDecider(ctx, st, aggregationID)
+	decide, authoritative := db.stagingDecider(ctx, st, aggregationID)
 	chunks := (len(rows) + stageChunk - 1) / stageChunk
 	p = &preparedRows{args: make([][]any, chunks), ready: make([]chan struct{}, chunks)}
 	for c := range p.ready {
@@ -196,8 +213,10 @@ func (db *DB) prepareStaged(ctx context.Context, st *staging, aggregationID stri
 					attrs = nil
 					fromJSON(stagedAttributes(r), &attrs)
 				}
+				// Not yet correlated: decided as uncorrelated, and decided
+				// again after correlation if that could change it (apply).
 				isMachine, m, rec, changed := decide(&mica.AccountClassification{Name: r.Name,
-					NativeIdentity: r.NativeIdentity, Attributes: attrs})
+					NativeIdentity: r.NativeIdentity, Attributes: attrs, Authoritative: authoritative})
 				if changed {
 					machine, method = boolInt(isMachine), nullString(m)
 					if rec != nil {
@@ -205,7 +224,7 @@ func (db *DB) prepareStaged(ctx context.Context, st *staging, aggregationID stri
 					}
 				}
 			}
-			args = append(args, machine, method, recType, recMethod)
+			args = append(args, machine, method, recType, recMethod, leftDay(r.Attributes))
 		}
 		p.args[c] = args
 		close(p.ready[c])
@@ -227,37 +246,49 @@ func (db *DB) prepareStaged(ctx context.Context, st *staging, aggregationID stri
 // under its source's current config, nil when staging cannot decide them:
 // no classifier, the config unreadable, or a batch staged under another
 // config or undecided.
-func (db *DB) stagingDecider(ctx context.Context, st *staging, aggregationID string) mica.Decider {
+func (db *DB) stagingDecider(ctx context.Context, st *staging, aggregationID string) (mica.Decider, bool) {
 	db.stagingMu.Lock()
 	first, sourceID, decided := st.batches == 0, st.sourceID, st.decided
+	authoritative, people := st.authoritative, st.people
 	db.stagingMu.Unlock()
 	if db.classifier == nil || (!first && !decided) {
-		return nil
+		return nil, false
 	}
 	if sourceID == "" {
 		a, err := getAggregation(ctx, db.read, aggregationID)
 		if err != nil {
-			return nil
+			return nil, false
 		}
 		sourceID = a.SourceID
 	}
 	cfg, err := getConfig(ctx, db.read, sourceID)
 	if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
-		return nil
+		return nil, false
+	}
+	if first {
+		var auth int
+		if err := db.read.QueryRowContext(ctx, `SELECT authoritative FROM sources WHERE id = ?`, sourceID).Scan(&auth); err != nil {
+			return nil, false
+		}
+		if people, err = sourcePeople(ctx, db.read, sourceID, mica.PeopleSample); err != nil {
+			return nil, false
+		}
+		authoritative = auth != 0
 	}
 	stamp := configStamp(cfg)
 	db.stagingMu.Lock()
 	if first {
 		st.sourceID, st.stamp, st.decided = sourceID, stamp, true
+		st.authoritative, st.people = authoritative, people
 	} else if stamp != st.stamp {
 		st.decided = false
 	}
 	ok := st.decided
 	db.stagingMu.Unlock()
 	if !ok {
-		return nil
+		return nil, false
 	}
-	return db.classifier(cfg)
+	return db.classifier(cfg, people), authoritative
 }
 
 // jsonExact reports whether attributes decode from their JSON as they are:
@@ -474,6 +505,47 @@ func correlateStaged(ctx context.Context, tx *Tx, table string, cfg *mica.Correl
 	return touched + int(n), nil
 }
 
+// classifyStagedCorrelated decides again, in the apply transaction, the new
+// accounts of aggregation aggID that staging decided as uncorrelated and that
+// correlated to an identity, where that can change the decision: those with a
+// recommendation or classified as machines (correlation is evidence of a
+// person), and those whose identity's person left (evidence of a machine). The
+// others, people staging found to be people, stay as they are.
+func (db *DB) classifyStagedCorrelated(ctx context.Context, tx *Tx, sourceID, aggID string) error {
+	cfg, err := getConfig(ctx, tx, sourceID)
+	if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
+		return err
+	}
+	people, err := sourcePeople(ctx, tx, sourceID, mica.PeopleSample)
+	if err != nil {
+		return err
+	}
+	decide := db.classifier(cfg, people)
+	stmt, err := tx.PrepareContext(ctx, updateClassificationByRowidSQL)
+	if err != nil {
+		return fmt.Errorf("prepare classify: %w", err)
+	}
+	defer func() { _ = stmt.Close() }()
+	after := ""
+	for {
+		batch, err := readClassRows(ctx, tx, "read correlated accounts", `SELECT a.rowid, `+classificationColumns+`
+			FROM accounts a WHERE a.aggregation_id = ? AND a.id > ? AND a.identity_id IS NOT NULL
+				AND (a.recommendation_type IS NOT NULL OR a.is_machine = 1
+					OR EXISTS (SELECT 1 FROM identities i WHERE i.id = a.identity_id AND i.left_day IS NOT NULL))
+			ORDER BY a.id LIMIT 2000`, []any{aggID, after})
+		if err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		if _, err := applyDecisions(ctx, stmt, tx, batch, decideRows(batch, decide)); err != nil {
+			return err
+		}
+		after = batch[len(batch)-1].acct.AccountID
+	}
+}
+
 // classifyStagedChanged classifies, in the apply transaction, the accounts
 // that the staged rows of table change (state 2): their current
 // classification counts, so staging could not decide them.
@@ -482,7 +554,11 @@ func (db *DB) classifyStagedChanged(ctx context.Context, tx *Tx, table, sourceID
 	if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
 		return err
 	}
-	decide := db.classifier(cfg)
+	people, err := sourcePeople(ctx, tx, sourceID, mica.PeopleSample)
+	if err != nil {
+		return err
+	}
+	decide := db.classifier(cfg, people)
 	stmt, err := tx.PrepareContext(ctx, updateClassificationByRowidSQL)
 	if err != nil {
 		return fmt.Errorf("prepare classify: %w", err)

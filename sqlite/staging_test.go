@@ -34,12 +34,12 @@ func newStagingFixture(t *testing.T) *stagingFixture {
 	t.Cleanup(func() { _ = db.Close() })
 	at := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	db.Now = func() time.Time { at = at.Add(time.Second); return at }
-	db.SetClassifier(func(cfg *mica.MachineClassificationConfig) mica.Decider {
+	db.SetClassifier(func(cfg *mica.MachineClassificationConfig, people []*mica.AccountClassification) mica.Decider {
 		p, err := classify.Compile(cfg)
 		if err != nil {
 			p = nil
 		}
-		return classify.Decider(classify.ModeDefault, p)
+		return classify.Decider(classify.ModeDefault, p, people)
 	})
 	f := &stagingFixture{t: t, db: db}
 	owner := &mica.Identity{Name: "Jane Doe", Alias: "jdoe", Email: "jane@example.com"}
@@ -170,8 +170,8 @@ func TestStagedClassification(t *testing.T) {
 		// A person makes robot7 a machine account by hand: classification keeps it.
 		var robot string
 		f.must(f.db.read.QueryRow(`SELECT id FROM accounts WHERE native_identity = '5'`).Scan(&robot))
-		_, err := f.db.ClassifyAccount(ctx, robot, func(*mica.MachineClassificationConfig) mica.Decider {
-			return classify.Decider(classify.ModeForceMachine, nil)
+		_, err := f.db.ClassifyAccount(ctx, robot, func(*mica.MachineClassificationConfig, []*mica.AccountClassification) mica.Decider {
+			return classify.Decider(classify.ModeForceMachine, nil, nil)
 		})
 		f.must(err)
 		if change != nil {

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/micahq/mica"
 )
@@ -60,7 +61,7 @@ func testClassifyAccounts(t *testing.T, s mica.Store) {
 	human := &mica.Account{SourceID: src.ID, NativeIdentity: "jdoe"}
 	must(t, s.CreateAccounts(ctx, []*mica.Account{svc, human}))
 	var sawConfig *mica.MachineClassificationConfig
-	a, err := s.ClassifyAccount(ctx, svc.ID, func(cfg *mica.MachineClassificationConfig) mica.Decider {
+	a, err := s.ClassifyAccount(ctx, svc.ID, func(cfg *mica.MachineClassificationConfig, people []*mica.AccountClassification) mica.Decider {
 		sawConfig = cfg
 		return machineIfSvc
 	})
@@ -68,7 +69,9 @@ func testClassifyAccounts(t *testing.T, s mica.Store) {
 	if !a.IsMachine || a.ClassificationMethod != mica.MethodCriteria || a.ClassifiedAt == nil || sawConfig != nil {
 		t.Fatalf("classified = %+v (config %v)", a, sawConfig)
 	}
-	_, err = s.ClassifyAccount(ctx, mica.NewID(), func(*mica.MachineClassificationConfig) mica.Decider { return machineIfSvc })
+	_, err = s.ClassifyAccount(ctx, mica.NewID(), func(*mica.MachineClassificationConfig, []*mica.AccountClassification) mica.Decider {
+		return machineIfSvc
+	})
 	mustCode(t, err, mica.ENOTFOUND)
 	m, err := s.GetMachineAccount(ctx, svc.ID)
 	must(t, err)
@@ -309,4 +312,96 @@ func testUpdateMachineAccount(t *testing.T, s mica.Store) {
 	}
 	_, err = s.UpdateMachineAccount(ctx, human.ID, func(*mica.Account) error { return nil })
 	mustCode(t, err, mica.ENOTFOUND)
+}
+
+// testDiscoveryContext checks what classification reads beyond an account's
+// attributes: its identity, whether its source is authoritative, whether the
+// identity's person left (mica.PersonLeft of the HR attributes, on identities
+// created directly or by an authoritative aggregation), and a source's people.
+func testDiscoveryContext(t *testing.T, s mica.Store) {
+	ctx := context.Background()
+	owner := newIdentity(t, s, "owner")
+	hr := &mica.Source{Name: "HR", Owner: mica.Ref{ID: owner.ID}, Authoritative: true}
+	hr.MakeDelimitedFile()
+	must(t, s.CreateSource(ctx, hr))
+	agg := &mica.Aggregation{SourceID: hr.ID}
+	must(t, s.CreateAggregation(ctx, agg))
+	must(t, s.StageAccounts(ctx, agg.ID, []mica.StagedAccount{
+		{NativeIdentity: "100", Name: "ada", Line: 2, Hash: "a",
+			Attributes: map[string]any{"first_name": "Ada", "status": "Active"}},
+		{NativeIdentity: "101", Name: "bob", Line: 3, Hash: "b",
+			Attributes: map[string]any{"first_name": "Bob", "status": "Terminated", "termination_date": "2024-03-01"}},
+	}))
+	_, err := s.CollectAggregation(ctx, agg.ID)
+	must(t, err)
+	_, err = s.ApplyAggregation(ctx, agg.ID)
+	must(t, err)
+	ada, err := s.FindIdentityByName(ctx, "ada")
+	must(t, err)
+	bob, err := s.FindIdentityByName(ctx, "bob")
+	must(t, err)
+	gone := &mica.Identity{Name: "Cy", Attributes: map[string]any{"Status": "ausgetreten"}}
+	must(t, s.CreateIdentity(ctx, gone))
+
+	ad := newSource(t, s, owner, "AD")
+	accts := []*mica.Account{
+		{SourceID: ad.ID, NativeIdentity: "ada", IdentityID: ada.ID},
+		{SourceID: ad.ID, NativeIdentity: "bob", IdentityID: bob.ID},
+		{SourceID: ad.ID, NativeIdentity: "cy", IdentityID: gone.ID},
+		{SourceID: ad.ID, NativeIdentity: "svc"},
+	}
+	must(t, s.CreateAccounts(ctx, accts))
+	day := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC).Unix() / 86400
+	for _, want := range []struct {
+		id, identity string
+		left         bool
+		day          int64
+	}{
+		{accts[0].ID, ada.ID, false, 0},
+		{accts[1].ID, bob.ID, true, day},
+		{accts[2].ID, gone.ID, true, 0},
+		{accts[3].ID, "", false, 0},
+	} {
+		a, err := s.GetAccountForClassification(ctx, want.id)
+		must(t, err)
+		if a.IdentityID != want.identity || a.IdentityLeft != want.left || a.IdentityLeftDay != want.day || a.Authoritative {
+			t.Errorf("account %s: identity %q left %v day %d authoritative %v; want %q %v %d false",
+				want.id, a.IdentityID, a.IdentityLeft, a.IdentityLeftDay, a.Authoritative, want.identity, want.left, want.day)
+		}
+	}
+	var hrAccount string
+	must(t, s.EachAccount(ctx, mica.AccountFilter{SourceID: hr.ID}, func(a *mica.Account) error {
+		hrAccount = a.ID
+		return nil
+	}))
+	if a, err := s.GetAccountForClassification(ctx, hrAccount); err != nil || !a.Authoritative || a.IdentityID == "" {
+		t.Errorf("HR account: %+v, %v; want authoritative with an identity", a, err)
+	}
+
+	people, err := s.SourcePeople(ctx, ad.ID, 10)
+	must(t, err)
+	if len(people) != 3 {
+		t.Fatalf("%d people, want the 3 correlated accounts", len(people))
+	}
+	for _, p := range people {
+		if p.IdentityID == "" {
+			t.Errorf("person %+v without an identity", p)
+		}
+	}
+	if people, err = s.SourcePeople(ctx, ad.ID, 2); err != nil || len(people) != 2 {
+		t.Errorf("SourcePeople(2) = %d, %v", len(people), err)
+	}
+	if people, err = s.SourcePeople(ctx, mica.NewID(), 10); err != nil || len(people) != 0 {
+		t.Errorf("SourcePeople(unknown source) = %d, %v", len(people), err)
+	}
+	// Classifying one account hands the decider its source's people.
+	var seen int
+	_, err = s.ClassifyAccount(ctx, accts[3].ID, func(_ *mica.MachineClassificationConfig, people []*mica.AccountClassification) mica.Decider {
+		seen = len(people)
+		return machineIfSvc
+	})
+	must(t, err)
+	if seen != 3 {
+		t.Errorf("the decider saw %d people, want 3", seen)
+	}
 }

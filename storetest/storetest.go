@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"SourceAppAssignment", testSourceAppAssignment},
 		{"ClassificationConfig", testClassificationConfig},
 		{"ClassifyAccounts", testClassifyAccounts},
+		{"DiscoveryContext", testDiscoveryContext},
 		{"ClassificationJob", testClassificationJob},
 		{"ClassificationJobConcurrent", testClassificationJobConcurrent},
 		{"UpdateMachineAccount", testUpdateMachineAccount},

@@ -21,7 +21,11 @@ func classifyChanged(db mica.Store) func(ctx context.Context, sourceID string, a
 		if err != nil {
 			return err
 		}
-		_, err = db.ClassifyAccounts(ctx, sourceID, accountIDs, classify.Decider(classify.ModeDefault, p))
+		people, err := db.SourcePeople(ctx, sourceID, mica.PeopleSample)
+		if err != nil {
+			return err
+		}
+		_, err = db.ClassifyAccounts(ctx, sourceID, accountIDs, classify.Decider(classify.ModeDefault, p, people))
 		return err
 	}
 }

@@ -231,12 +231,12 @@ func openStore(ctx context.Context, dataDir string) (*sqlite.DB, *oauth.Signer, 
 		return nil, nil, err
 	}
 	// Continuous classification: aggregations classify what they add or change.
-	db.SetClassifier(func(cfg *mica.MachineClassificationConfig) mica.Decider {
+	db.SetClassifier(func(cfg *mica.MachineClassificationConfig, people []*mica.AccountClassification) mica.Decider {
 		p, err := classify.Compile(cfg)
 		if err != nil {
 			p = nil // stored configs were validated; an unreadable one classifies nothing
 		}
-		return classify.Decider(classify.ModeDefault, p)
+		return classify.Decider(classify.ModeDefault, p, people)
 	})
 	key, err := oauth.LoadOrCreateKey(filepath.Join(dataDir, "jwt-es256.pem"))
 	if err != nil {

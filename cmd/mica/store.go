@@ -31,12 +31,12 @@ func (m *Main) openStore(ctx context.Context) (mica.Store, *oauth.Signer, error)
 		return nil, nil, err
 	}
 	// Continuous classification, as on SQLite (openStore).
-	db.SetClassifier(func(cfg *mica.MachineClassificationConfig) mica.Decider {
+	db.SetClassifier(func(cfg *mica.MachineClassificationConfig, people []*mica.AccountClassification) mica.Decider {
 		p, err := classify.Compile(cfg)
 		if err != nil {
 			p = nil
 		}
-		return classify.Decider(classify.ModeDefault, p)
+		return classify.Decider(classify.ModeDefault, p, people)
 	})
 	key, err := oauth.LoadOrCreateKey(filepath.Join(m.Config.DataDir, "jwt-es256.pem"))
 	if err != nil {

@@ -119,12 +119,7 @@ function actions(id, { machine, human }) {
     evBtn.setAttribute('aria-expanded', 'true');
     try {
       const ev = (await api('GET', `/mica/v1/accounts/${encodeURIComponent(id)}/evidence`)).data;
-      const d = ev.discovery || { signals: [] };
-      fill(evidence, h('div', { class: 'evidence-body' },
-        h('p', { class: 'small' }, `Discovery: ${d.machine ? 'machine' : 'human'}, score ${d.score} (machine from ${ev.threshold}).`),
-        d.signals.length
-          ? h('ul', { class: 'signals small' }, d.signals.map((s) => h('li', {}, h('code', {}, s.name), ` ${s.weight > 0 ? '+' : ''}${s.weight}: ${s.detail}`)))
-          : h('p', { class: 'muted small' }, 'No signal.')));
+      fill(evidence, evidenceBody(ev));
     } catch (err) {
       fill(evidence, errorBox(err));
     }
@@ -144,4 +139,40 @@ function actions(id, { machine, human }) {
   if (machine) box.append(force('machine', 'Force machine'));
   if (human) box.append(force('human', 'Force human'));
   return h('div', {}, box, out, evidence);
+}
+
+// evidenceBody renders discovery's evidence for one account: the verdict with
+// its calibrated confidence and subtype, each signal's contribution (log-odds,
+// towards a machine or a person), and the counterfactual.
+export function evidenceBody(ev) {
+  const d = ev.discovery || { signals: [] };
+  const pct = (x) => `${Math.round(x * 1000) / 10} %`;
+  const verdict = h('p', { class: 'small verdict' },
+    h('strong', {}, d.machine ? 'Machine' : 'Human'),
+    ` — confidence ${pct(d.confidence)} that it is a machine account (machine from ${pct(ev.threshold)}); `,
+    'subtype ', h('code', { class: 'subtype' }, d.subtype || 'unknown'), '.');
+  const max = Math.max(0.01, ...d.signals.map((s) => Math.abs(s.weight)));
+  const signals = d.signals.length
+    ? h('table', { class: 'signals small' },
+      h('caption', { class: 'muted' }, `Contributions to the log-odds (bias ${d.bias}, score ${d.score}):`),
+      h('tbody', {}, [...d.signals].sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight)).map((s) =>
+        h('tr', { class: s.weight > 0 ? 'to-machine' : 'to-human' },
+          h('td', { class: 'num' }, `${s.weight > 0 ? '+' : ''}${s.weight.toFixed(2)}`),
+          h('td', {}, bar(Math.round(60 * Math.abs(s.weight) / max))),
+          h('td', {}, h('code', {}, s.name)),
+          h('td', {}, s.detail)))))
+    : h('p', { class: 'muted small' }, 'No signal.');
+  const cf = d.counterfactual || { signals: [], flips: false };
+  const counter = h('p', { class: 'small counterfactual' }, cf.flips
+    ? [`Without ${cf.signals.join(', ')}, discovery would call it ${d.machine ? 'human' : 'a machine'} (confidence ${pct(cf.confidence)}).`]
+    : [d.machine ? 'No set of signals flips it.' : 'No set of its person signals flips it: nothing points to a machine.']);
+  return h('div', { class: 'evidence-body' }, verdict, signals, counter);
+}
+
+// bar is a horizontal bar w pixels wide (set through the CSSOM: the console's
+// policy allows no inline style attribute).
+function bar(w) {
+  const el = h('span', { class: 'bar' });
+  el.style.width = `${w}px`;
+  return el;
 }

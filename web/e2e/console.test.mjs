@@ -269,8 +269,12 @@ test('machine accounts: evidence of a disagreeing recommendation, and force an a
   assert.ok(row, 'an account that discovery calls a machine and is classified human');
   const name = (await row.locator('td').first().innerText()).trim();
   await row.getByRole('button', { name: 'Evidence' }).click();
-  await row.locator('ul.signals li').first().waitFor();
-  assert.match(await row.locator('.evidence-body').innerText(), /score/);
+  await row.locator('table.signals tr').first().waitFor();
+  const evText = await row.locator('.evidence-body').innerText();
+  assert.match(evText, /Machine — confidence \d+(\.\d)? % that it is a machine account/);
+  assert.match(evText, /subtype \w+/);
+  assert.match(evText, /Without [\w, ]+, discovery would call it human \(confidence \d+(\.\d)? %\)/);
+  assert.match(await row.locator('table.signals tr').first().innerText(), /[+-]\d+\.\d\d/);
   await row.getByRole('button', { name: 'Force machine' }).click();
   await assertVisibleText(row.locator('.row-result'), /Now a machine account \(MANUAL\)/);
   await shot('07-machine-accounts-forced');
