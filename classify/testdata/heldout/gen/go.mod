@@ -1,0 +1,3 @@
+module heldoutgen
+
+go 1.26
