@@ -37,9 +37,10 @@ type Account struct {
 
 	// MachineAccount fields (GET/PATCH /machine-accounts): how a machine account is described.
 	Environment       string
-	Subtype           string
+	Subtype           string // the technical name of one of the source's subtypes
 	AccessType        string
 	OwnerIdentity     *Ref // IDENTITY; nil: the correlated identity, if any, owns it
+	MachineIdentity   *Ref // MACHINE_IDENTITY; nil when the account belongs to none
 	ManuallyEdited    bool
 	MachineAttributes map[string]any // the machine account's own attributes (connector attributes are Attributes)
 

@@ -34,6 +34,9 @@ const RateLimitText = "rate limit exceeded"
 type Error struct {
 	Code    string
 	Message string
+	// Detail, when set, is the ISC detailCode the API sends instead of the
+	// code's usual one (e.g. FORBIDDEN.unsupported-type).
+	Detail string
 }
 
 // Error implements the error interface.

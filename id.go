@@ -3,6 +3,8 @@ package mica
 import (
 	"crypto/rand"
 	"encoding/hex"
+
+	"github.com/google/uuid"
 )
 
 // NewID returns a fresh resource id: 32 lowercase hex characters, as ISC ids are.
@@ -25,3 +27,8 @@ func IsID(s string) bool {
 	}
 	return true
 }
+
+// NewUUID returns a fresh random (version 4) UUID in its canonical form, the id
+// form of ISC's newer services (source subtypes, machine identities, lifecycle
+// action requests).
+func NewUUID() string { return uuid.NewString() }

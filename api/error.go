@@ -92,8 +92,12 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 			msg = textInternal
 		}
 	}
+	detail := ec.detail
+	if me != nil && me.Detail != "" {
+		detail = me.Detail
+	}
 	writeJSON(w, ec.status, ErrorResponseDto{
-		DetailCode: ec.detail,
+		DetailCode: detail,
 		TrackingID: TrackingID(r.Context()),
 		Messages:   []ErrorMessageDto{{Locale: "en-US", LocaleOrigin: "DEFAULT", Text: msg}},
 		Causes:     []ErrorMessageDto{},

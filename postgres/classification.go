@@ -652,18 +652,22 @@ const machineAccountColumns = `a.id, a.source_id, a.source_name, a.native_identi
 	a.manually_correlated, a.has_entitlements, a.origin, a.description, a.is_machine, a.classification_method,
 	a.classified_at, a.recommendation_type, a.recommendation_method, a.created, a.modified,
 	a.environment, a.subtype, a.access_type, a.owner_identity_id, a.owner_identity_name, a.manually_edited,
-	a.machine_attributes`
+	a.machine_attributes, a.machine_identity_id, a.machine_identity_name`
 
 func scanMachineAccount(s scanner) (*mica.Account, error) {
 	var a mica.Account
 	var uuid, identityID, identityName, origin, desc, method, recType, recMethod *string
-	var env, subtype, access, ownerID, ownerName *string
+	var env, subtype, access, ownerID, ownerName, miID, miName *string
 	var attrs, machineAttrs []byte
 	if err := s.Scan(&a.ID, &a.SourceID, &a.SourceName, &a.NativeIdentity, &a.Name, &uuid, &identityID, &identityName,
 		&attrs, &a.Authoritative, &a.Disabled, &a.Locked, &a.SystemAccount, &a.Uncorrelated, &a.ManuallyCorrelated,
 		&a.HasEntitlements, &origin, &desc, &a.IsMachine, &method, &a.ClassifiedAt, &recType, &recMethod,
-		&a.Created, &a.Modified, &env, &subtype, &access, &ownerID, &ownerName, &a.ManuallyEdited, &machineAttrs); err != nil {
+		&a.Created, &a.Modified, &env, &subtype, &access, &ownerID, &ownerName, &a.ManuallyEdited, &machineAttrs,
+		&miID, &miName); err != nil {
 		return nil, err
+	}
+	if miID != nil {
+		a.MachineIdentity = &mica.Ref{Type: "MACHINE_IDENTITY", ID: *miID, Name: str(miName)}
 	}
 	a.Environment, a.Subtype, a.AccessType = str(env), str(subtype), str(access)
 	if ownerID != nil {
@@ -718,8 +722,14 @@ func (db *DB) UpdateMachineAccount(ctx context.Context, id string, update func(a
 		} else if err != nil {
 			return fmt.Errorf("get machine account: %w", err)
 		}
+		before := a.Subtype
 		if err := update(a); err != nil {
 			return err
+		}
+		if a.Subtype != "" && a.Subtype != before {
+			if a.Subtype, err = resolveSubtype(ctx, tx, a.SourceID, a.Subtype); err != nil {
+				return err
+			}
 		}
 		var ownerID, ownerName *string
 		if a.OwnerIdentity != nil {

@@ -36,6 +36,7 @@ type DB struct {
 	Now func() time.Time
 
 	jobHook    OnClassificationJobStarted
+	taskHook   OnMISTask
 	classifier Classifier
 }
 

@@ -127,6 +127,9 @@ func (b *builder) cond(c *Cond) (string, error) {
 	if _, ok := typeOps[f.Type]; !ok {
 		return "", fmt.Errorf("query: resource %s: field %q has invalid type %v", b.r.Name, f.Name, f.Type)
 	}
+	if f.Exists != "" {
+		return b.existsCond(f, c)
+	}
 	col := sqlExpr(f.Column)
 	switch c.Op {
 	case Pr:
@@ -167,6 +170,26 @@ func (b *builder) cond(c *Cond) (string, error) {
 		return "(" + strings.Join(parts, " AND ") + ")", nil
 	}
 	return "", fmt.Errorf("query: operator %q not compiled", c.Op)
+}
+
+// existsCond compiles a condition on a multi-valued field (Field.Exists): some
+// row of the field satisfies it, or, for isnull, no row has a value.
+func (b *builder) existsCond(f *Field, c *Cond) (string, error) {
+	single := *f
+	single.Exists = ""
+	sub := "SELECT 1 " + f.Exists + " AND "
+	switch c.Op {
+	case IsNull:
+		return "(NOT EXISTS (" + sub + "(" + sqlExpr(f.Column) + " IS NOT NULL)))", nil
+	}
+	inner := &builder{d: b.d, r: &Resource{Name: b.r.Name, Fields: []Field{single}, IDColumn: b.r.IDColumn},
+		offset: b.offset, args: b.args}
+	s, err := inner.cond(c)
+	if err != nil {
+		return "", err
+	}
+	b.args = inner.args
+	return "(EXISTS (" + sub + s + "))", nil
 }
 
 func (b *builder) compare(f *Field, col, op string, v any) string {

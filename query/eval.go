@@ -217,6 +217,17 @@ func matchExpr(r *Resource, x Expr, row Row) bool {
 }
 
 func matchCond(f *Field, c *Cond, v any) bool {
+	if vs, ok := v.([]string); ok && f.Exists != "" {
+		if c.Op == IsNull {
+			return len(vs) == 0
+		}
+		for _, x := range vs {
+			if matchCond(&Field{Name: f.Name, Column: f.Column, Type: f.Type, Ops: f.Ops}, c, x) {
+				return true
+			}
+		}
+		return false
+	}
 	if f.Type == Object {
 		eq := v != nil && v.(string) == literalOf(Object, c.Values[0])
 		return eq == (c.Op == Eq)

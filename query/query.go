@@ -141,6 +141,11 @@ type Field struct {
 	Column string    // SQL expression, e.g. "a.source_id"
 	Type   FieldType // decides literals and comparison
 	Ops    []Op      // operators this field allows
+	// Exists makes the field multi-valued: "FROM t x WHERE x.parent = p.id",
+	// the rows holding its values, of which Column is one column. A condition
+	// holds when some row satisfies it; isnull when no row has a value. Only
+	// eq, in, sw, co, pr and isnull apply.
+	Exists string
 }
 
 func (f *Field) allows(op Op) bool {
@@ -260,6 +265,9 @@ func (r *Resource) Validate() error {
 			ops[o] = true
 			if !containsOp(valid, o) {
 				return fmt.Errorf("query: resource %s: operator %q does not fit %v field %q", r.Name, o, f.Type, f.Name)
+			}
+			if f.Exists != "" && !containsOp([]Op{Eq, In, Sw, Co, Pr, IsNull}, o) {
+				return fmt.Errorf("query: resource %s: operator %q does not fit multi-valued field %q", r.Name, o, f.Name)
 			}
 		}
 	}

@@ -47,8 +47,9 @@ import (
 //     is the identity's correlated flag (null without an identity).
 //   - sources `managerCorrelationRule.*` sort as null: mica has no manager
 //     correlation rules, and every source shows null there.
-//   - machine accounts: subtype.technicalName and subtype.displayName both are
-//     the single subtype; ownerIdentity is ownerIdentity.id; ownerIdentity and
+//   - machine accounts: subtype.technicalName is the account's subtype (the
+//     technical name of one of its source's subtypes) and subtype.displayName
+//     that subtype's display name; ownerIdentity is ownerIdentity.id; ownerIdentity and
 //     enabled are what the body shows (the correlated identity when no owner
 //     was set; not disabled); attributes is a JSON object (`attributes eq
 //     "{\"app\":\"billing\"}"` compares objects, key order aside, and sorting
@@ -192,7 +193,7 @@ var MachineAccounts = &Resource{
 		fld("machineIdentity.id", "a.machine_identity_id", String, Eq, In),
 		fld("machineIdentity.name", "a.machine_identity_name", String, Eq, In, Sw),
 		fld("subtype.technicalName", "a.subtype", String, Eq, In, Sw),
-		fld("subtype.displayName", "a.subtype", String, Eq, In, Sw),
+		{Name: "subtype.displayName", Column: "st.display_name", Type: String, Ops: []Op{Eq, In, Sw}, Exists: accountSubtype},
 		fld("accessType", "a.access_type", String, Eq, In, Sw),
 		fld("environment", "a.environment", String, Eq, In, Sw),
 		fld("ownerIdentity", machineOwnerID, String, Eq, In),
@@ -218,7 +219,7 @@ var MachineAccounts = &Resource{
 		srt("machineIdentity.id", "a.machine_identity_id", String),
 		srt("machineIdentity.name", "a.machine_identity_name", String),
 		srt("subtype.technicalName", "a.subtype", String),
-		srt("subtype.displayName", "a.subtype", String),
+		srt("subtype.displayName", "(SELECT st.display_name "+accountSubtype+")", String),
 		srt("accessType", "a.access_type", String),
 		srt("environment", "a.environment", String),
 		srt("manuallyCorrelated", "a.manually_correlated", Bool),
@@ -235,6 +236,10 @@ var MachineAccounts = &Resource{
 	},
 	IDColumn: "a.id",
 }
+
+// accountSubtype is the source subtype a machine account's subtype (a
+// technical name) names.
+const accountSubtype = "FROM source_subtypes st WHERE st.source_id = a.source_id AND st.technical_name = a.subtype"
 
 // Identities is GET /identities (listIdentities). The spec spells the name
 // filters `firstname` and `lastname`, in lower case.
@@ -481,7 +486,9 @@ var Lists = map[string]*List{
 // All lists every allowlist, store and per-version, for tests and documentation.
 var All = func() []*Resource {
 	out := []*Resource{Sources, Accounts, MachineAccounts, Identities, AccessProfiles, SourceAppsAssigned,
-		SourceAppsAvailable, SourceAppsAll, SourceAppAccessProfiles, UserApps, UserAppsAll, PersonalAccessTokens}
+		SourceAppsAvailable, SourceAppsAll, SourceAppAccessProfiles, UserApps, UserAppsAll, PersonalAccessTokens,
+		Subtypes, SourceSubtypes, MachineIdentitiesV2024, MachineIdentitiesV2025, MachineIdentitiesV2026,
+		MachineIdentitiesV2, MachineIdentityEntitlements, LifecycleActions}
 	for _, l := range Lists {
 		out = append(out, l.Default)
 		for _, r := range l.Versions {

@@ -692,19 +692,22 @@ const machineAccountColumns = `a.id, a.source_id, a.source_name, a.native_identi
 	a.manually_correlated, a.has_entitlements, a.origin, a.description, a.is_machine, a.classification_method,
 	a.classified_at, a.recommendation_type, a.recommendation_method, a.created, a.modified,
 	a.environment, a.subtype, a.access_type, a.owner_identity_id, a.owner_identity_name, a.manually_edited,
-	a.machine_attributes`
+	a.machine_attributes, a.machine_identity_id, a.machine_identity_name`
 
 func scanMachineAccount(s interface{ Scan(...any) error }) (*mica.Account, error) {
 	var a mica.Account
 	var uuid, identityID, identityName, origin, desc, method, classified, recType, recMethod sql.NullString
 	var attrs, created, modified string
 	var auth, disabled, locked, system, uncorrelated, manual, ents, machine, edited int
-	var env, subtype, access, ownerID, ownerName, machineAttrs sql.NullString
+	var env, subtype, access, ownerID, ownerName, machineAttrs, miID, miName sql.NullString
 	if err := s.Scan(&a.ID, &a.SourceID, &a.SourceName, &a.NativeIdentity, &a.Name, &uuid, &identityID, &identityName,
 		&attrs, &auth, &disabled, &locked, &system, &uncorrelated, &manual, &ents, &origin, &desc, &machine, &method,
 		&classified, &recType, &recMethod, &created, &modified, &env, &subtype, &access, &ownerID, &ownerName, &edited,
-		&machineAttrs); err != nil {
+		&machineAttrs, &miID, &miName); err != nil {
 		return nil, err
+	}
+	if miID.Valid {
+		a.MachineIdentity = &mica.Ref{Type: "MACHINE_IDENTITY", ID: miID.String, Name: miName.String}
 	}
 	a.Environment, a.Subtype, a.AccessType, a.ManuallyEdited = env.String, subtype.String, access.String, edited != 0
 	if ownerID.Valid {
@@ -754,8 +757,14 @@ func (db *DB) UpdateMachineAccount(ctx context.Context, id string, update func(a
 		} else if err != nil {
 			return fmt.Errorf("get machine account: %w", err)
 		}
+		before := a.Subtype
 		if err := update(a); err != nil {
 			return err
+		}
+		if a.Subtype != "" && a.Subtype != before {
+			if a.Subtype, err = resolveSubtype(ctx, tx, a.SourceID, a.Subtype); err != nil {
+				return err
+			}
 		}
 		var ownerID, ownerName any
 		if a.OwnerIdentity != nil {

@@ -44,6 +44,7 @@ type DB struct {
 	Now func() time.Time
 
 	jobHook    OnClassificationJobStarted
+	taskHook   OnMISTask
 	classifier Classifier
 
 	vers     versionReader // the numbers the caches check (versions.go)

@@ -279,8 +279,15 @@ func testUpdateMachineAccount(t *testing.T, s mica.Store) {
 	must(t, s.CreateAccounts(ctx, []*mica.Account{svc, human}))
 	_, err := s.ClassifyAccounts(ctx, src.ID, []string{svc.ID, human.ID}, machineIfSvc)
 	must(t, err)
+	must(t, s.CreateSubtype(ctx, &mica.Subtype{SourceID: src.ID, TechnicalName: "gMSA", DisplayName: "Group MSA",
+		Description: "group managed service accounts"}))
+	_, err = s.UpdateMachineAccount(ctx, svc.ID, func(a *mica.Account) error {
+		a.Subtype = "not-a-subtype"
+		return nil
+	})
+	mustCode(t, err, mica.EREFNOTFOUND) // a subtype names one of the source's subtypes
 	got, err := s.UpdateMachineAccount(ctx, svc.ID, func(a *mica.Account) error {
-		a.Environment, a.Subtype, a.Description = "PROD", "gMSA", "SQL service"
+		a.Environment, a.Subtype, a.Description = "PROD", "gmsa", "SQL service" // technical names match case-insensitively
 		a.OwnerIdentity = &mica.Ref{Type: "IDENTITY", ID: owner.ID}
 		a.MachineAttributes = map[string]any{"team": "dba"}
 		a.ManuallyEdited = true

@@ -1,0 +1,227 @@
+package mica
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// MachineAccountRequest asks for a new machine account of a subtype
+// (createMachineAccountRequest, REFERENCE.md §15.2 "Creation"). It runs in the
+// background: an approval phase (PASSED at once when the subtype needs no
+// approval), then a provisioning phase that creates the account on the
+// subtype's source, with the subtype, owner, machine identity (a new one when
+// none is named), environment and description of the request.
+type MachineAccountRequest struct {
+	ID                string // a UUID
+	SubtypeID         string
+	FormID            string
+	OwnerIdentityID   string
+	MachineIdentityID string // the one named, else the one created by provisioning
+	Environment       string
+	Description       string
+	UserInput         map[string]any
+	EntitlementIDs    []string
+	Requester         Ref // IDENTITY
+	Status            string
+	Approval          RequestPhase
+	Provisioning      RequestPhase
+	ErrorDetails      string
+	AccountID         string // the created account, once provisioned
+	Created           time.Time
+	Completed         *time.Time
+}
+
+// RequestPhase is the state of one phase of a request, with when it started and finished.
+type RequestPhase struct {
+	State    string
+	Started  *time.Time
+	Finished *time.Time
+}
+
+// Overall statuses of a machine account request (the reference gives only the
+// example SUCCESS; the others are mica's).
+const (
+	RequestPending    = "PENDING"     // waiting for approval
+	RequestInProgress = "IN_PROGRESS" // approved, being provisioned
+	RequestSuccess    = "SUCCESS"
+	RequestFailed     = "FAILED"
+	RequestRejected   = "REJECTED"
+)
+
+// Phase states (AccountRequestPhase.state).
+const (
+	PhasePending    = "PENDING"
+	PhaseCancelled  = "CANCELLED"
+	PhaseApproved   = "APPROVED"
+	PhaseRejected   = "REJECTED"
+	PhasePassed     = "PASSED"
+	PhaseFailed     = "FAILED"
+	PhaseNotStarted = "NOT_STARTED"
+)
+
+// Limits of a machine account request.
+const (
+	MaxRequestEntitlements = 50
+	MaxRequestDescription  = 2000
+)
+
+// Validate checks what a caller sends.
+func (r *MachineAccountRequest) Validate() error {
+	switch {
+	case strings.TrimSpace(r.SubtypeID) == "":
+		return Errorf(EMISSING, "subtypeId is required")
+	case strings.TrimSpace(r.OwnerIdentityID) == "":
+		return Errorf(EMISSING, "ownerIdentityId is required")
+	case len(r.Description) > MaxRequestDescription:
+		return Errorf(EILLEGAL, "description is longer than %d characters", MaxRequestDescription)
+	case len(r.EntitlementIDs) > MaxRequestEntitlements:
+		return Errorf(EILLEGAL, "entitlementIds: at most %d are allowed", MaxRequestEntitlements)
+	}
+	for i, e := range r.EntitlementIDs {
+		if strings.TrimSpace(e) == "" {
+			return Errorf(EILLEGAL, "entitlementIds[%d] cannot be empty", i)
+		}
+	}
+	return nil
+}
+
+// Start sets the phases of a new request from its subtype's config: approval
+// PENDING when the subtype needs it, else PASSED and provisioning queued.
+func (r *MachineAccountRequest) Start(st *Subtype, now time.Time) {
+	r.Created = now
+	r.Approval = RequestPhase{State: PhasePassed, Started: &now, Finished: &now}
+	r.Provisioning = RequestPhase{State: PhasePending}
+	r.Status = RequestInProgress
+	if st.Config.Create.ApprovalRequired {
+		r.Approval = RequestPhase{State: PhasePending, Started: &now}
+		r.Provisioning = RequestPhase{State: PhaseNotStarted}
+		r.Status = RequestPending
+	}
+}
+
+// Fail ends the request in FAILED with a reason (provisioning failed).
+func (r *MachineAccountRequest) Fail(reason string, now time.Time) {
+	r.Provisioning.State, r.Provisioning.Finished = PhaseFailed, &now
+	if r.Provisioning.Started == nil {
+		r.Provisioning.Started = &now
+	}
+	r.Status, r.ErrorDetails, r.Completed = RequestFailed, reason, &now
+}
+
+// Decide records an approver's decision on a PENDING request.
+func (r *MachineAccountRequest) Decide(approve bool, now time.Time) error {
+	if r.Approval.State != PhasePending {
+		return Errorf(EILLEGAL, "the request is not waiting for approval (approval phase is %s)", r.Approval.State)
+	}
+	r.Approval.Finished = &now
+	if approve {
+		r.Approval.State, r.Provisioning.State, r.Status = PhaseApproved, PhasePending, RequestInProgress
+		return nil
+	}
+	r.Approval.State, r.Provisioning.State, r.Status, r.Completed = PhaseRejected, PhaseCancelled, RequestRejected, &now
+	return nil
+}
+
+// CanProvisionMachineAccounts reports whether mica can create accounts on s: a
+// delimited-file source (a new row) or a directory source (a new entry).
+func CanProvisionMachineAccounts(s *Source) bool {
+	if s.IsDelimitedFile() {
+		return true
+	}
+	k := strings.ToLower(s.Type + " " + s.Connector + " " + s.ConnectorID)
+	return strings.Contains(k, "active directory") || strings.Contains(k, "active-directory") ||
+		strings.Contains(k, "ldap") || strings.Contains(k, "directory")
+}
+
+// NewRequestedAccount is the machine account provisioning makes for r on
+// source src with subtype st: its native identity is userInput's
+// nativeIdentity, else the value of the source's account id column
+// (indexColumn, default "id"), else userInput's name; its name is userInput's
+// name (nameColumn), else the native identity. userInput becomes its
+// attributes. A request that names no native identity fails.
+func NewRequestedAccount(r *MachineAccountRequest, src *Source, st *Subtype) (*Account, error) {
+	pick := func(keys ...string) string {
+		for _, k := range keys {
+			if k == "" {
+				continue
+			}
+			if v := strings.TrimSpace(attrString(r.UserInput[k])); v != "" {
+				return v
+			}
+		}
+		return ""
+	}
+	indexCol, _ := src.ConnectorAttributes["indexColumn"].(string)
+	nameCol, _ := src.ConnectorAttributes["nameColumn"].(string)
+	native := pick("nativeIdentity", indexCol, "id", "name", nameCol)
+	if native == "" {
+		return nil, Errorf(EMISSING, "userInput names no account: give nativeIdentity, %s or name", orDefault(indexCol, "id"))
+	}
+	name := pick(nameCol, "name")
+	if name == "" {
+		name = native
+	}
+	attrs := map[string]any{}
+	for k, v := range r.UserInput {
+		attrs[k] = v
+	}
+	now := r.Created
+	return &Account{SourceID: src.ID, SourceName: src.Name, NativeIdentity: native, Name: name, Attributes: attrs,
+		Uncorrelated: true, Origin: "PROVISIONED", Description: r.Description, IsMachine: true,
+		ClassificationMethod: MethodManual, ClassifiedAt: &now, Environment: r.Environment, Subtype: st.TechnicalName,
+		OwnerIdentity: &Ref{Type: "IDENTITY", ID: r.OwnerIdentityID}, HasEntitlements: len(r.EntitlementIDs) > 0}, nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// CreatableSubtypes is the rule of getMachineAccountCreateAccessInfo (#57) and
+// of who may request an account (#58): a subtype whose account creation is
+// enabled, whose entitlement the identity holds through one of its access
+// profiles on the subtype's source.
+func CreatableSubtypes(subtypes []*Subtype, held []*AccessProfile) []*Subtype {
+	has := map[string]bool{}
+	for _, ap := range held {
+		for _, e := range ap.Entitlements {
+			has[ap.Source.ID+"\x00"+e.ID] = true
+		}
+	}
+	var out []*Subtype
+	for _, st := range subtypes {
+		c := st.Config.Create
+		if c.AccountCreateEnabled && c.EntitlementID != "" && has[st.SourceID+"\x00"+c.EntitlementID] {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// MachineAccountRequestService keeps machine account create requests.
+type MachineAccountRequestService interface {
+	// CreateMachineAccountRequest stores a new request (Start already called)
+	// and queues its processing in the same transaction. The subtype, owner
+	// and named machine identity must exist (EREFNOTFOUND).
+	CreateMachineAccountRequest(ctx context.Context, r *MachineAccountRequest) error
+	GetMachineAccountRequest(ctx context.Context, id string) (*MachineAccountRequest, error)
+	// DecideMachineAccountRequest approves or rejects a request waiting for
+	// approval; an approved one is queued for provisioning.
+	DecideMachineAccountRequest(ctx context.Context, id string, approve bool) (*MachineAccountRequest, error)
+	// ProvisionMachineAccountRequest carries out a request whose provisioning
+	// is PENDING, in one transaction: the account (and machine identity) are
+	// created and the request ends in SUCCESS, or nothing is created and it
+	// ends in FAILED with the reason. Requests in any other state are returned as they are.
+	ProvisionMachineAccountRequest(ctx context.Context, id string) (*MachineAccountRequest, error)
+	// PendingMachineAccountRequests lists requests whose provisioning is PENDING (to resume after a crash).
+	PendingMachineAccountRequests(ctx context.Context) ([]*MachineAccountRequest, error)
+
+	// GetDeleteApprovalConfig returns a source's machine-account delete
+	// approval config (the default one when never set); ENOTFOUND for an unknown source.
+	GetDeleteApprovalConfig(ctx context.Context, sourceID string) (*AccountDeleteConfig, error)
+	// UpdateDeleteApprovalConfig lets update change a source's config and saves it.
+	UpdateDeleteApprovalConfig(ctx context.Context, sourceID string, update func(c *AccountDeleteConfig) error) (*AccountDeleteConfig, error)
+}

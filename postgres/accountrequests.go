@@ -1,0 +1,285 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/micahq/mica"
+)
+
+// CreateMachineAccountRequest stores a new request and queues it.
+func (db *DB) CreateMachineAccountRequest(ctx context.Context, r *mica.MachineAccountRequest) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	return db.update(ctx, func(tx *Tx) error {
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM source_subtypes WHERE id = $1`, r.SubtypeID).Scan(&n); err != nil {
+			return fmt.Errorf("find subtype: %w", err)
+		} else if n == 0 {
+			return mica.Errorf(mica.EREFNOTFOUND, "subtype %q not found", r.SubtypeID)
+		}
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM identities WHERE id = $1`, r.OwnerIdentityID).Scan(&n); err != nil {
+			return fmt.Errorf("find owner: %w", err)
+		} else if n == 0 {
+			return mica.Errorf(mica.EREFNOTFOUND, "owner identity %q not found", r.OwnerIdentityID)
+		}
+		if r.MachineIdentityID != "" {
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM machine_identities WHERE id = $1`, r.MachineIdentityID).Scan(&n); err != nil {
+				return fmt.Errorf("find machine identity: %w", err)
+			} else if n == 0 {
+				return mica.Errorf(mica.EREFNOTFOUND, "machine identity %q not found", r.MachineIdentityID)
+			}
+		}
+		if r.ID == "" {
+			r.ID = mica.NewUUID()
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO machine_account_requests (id, requester_id, status, provisioning, body,
+			created) VALUES ($1, $2, $3, $4, $5, $6)`, r.ID, r.Requester.ID, r.Status, r.Provisioning.State, toJSON(r),
+			r.Created); err != nil {
+			return fmt.Errorf("insert machine account request: %w", err)
+		}
+		if r.Provisioning.State == mica.PhasePending {
+			return db.queueTask(ctx, tx, mica.TaskAccountRequest, r.ID)
+		}
+		return nil
+	})
+}
+
+func getAccountRequest(ctx context.Context, q queryer, id string, lock bool) (*mica.MachineAccountRequest, error) {
+	var raw []byte
+	sql := `SELECT body FROM machine_account_requests WHERE id = $1`
+	if lock {
+		sql += ` FOR UPDATE`
+	}
+	err := q.QueryRow(ctx, sql, id).Scan(&raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, mica.Errorf(mica.ENOTFOUND, "machine account request %q not found", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("get machine account request: %w", err)
+	}
+	var r mica.MachineAccountRequest
+	fromJSON(raw, &r)
+	return &r, nil
+}
+
+func saveAccountRequest(ctx context.Context, tx *Tx, r *mica.MachineAccountRequest) error {
+	if _, err := tx.Exec(ctx, `UPDATE machine_account_requests SET status = $1, provisioning = $2, body = $3 WHERE id = $4`,
+		r.Status, r.Provisioning.State, toJSON(r), r.ID); err != nil {
+		return fmt.Errorf("update machine account request: %w", err)
+	}
+	return nil
+}
+
+// GetMachineAccountRequest returns a request.
+func (db *DB) GetMachineAccountRequest(ctx context.Context, id string) (*mica.MachineAccountRequest, error) {
+	return getAccountRequest(ctx, db.pool, id, false)
+}
+
+// DecideMachineAccountRequest approves or rejects a request waiting for approval.
+func (db *DB) DecideMachineAccountRequest(ctx context.Context, id string, approve bool) (*mica.MachineAccountRequest, error) {
+	var out *mica.MachineAccountRequest
+	err := db.update(ctx, func(tx *Tx) error {
+		r, err := getAccountRequest(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if err := r.Decide(approve, tx.now); err != nil {
+			return err
+		}
+		if err := saveAccountRequest(ctx, tx, r); err != nil {
+			return err
+		}
+		out = r
+		if r.Provisioning.State == mica.PhasePending {
+			return db.queueTask(ctx, tx, mica.TaskAccountRequest, r.ID)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// PendingMachineAccountRequests lists requests waiting for provisioning.
+func (db *DB) PendingMachineAccountRequests(ctx context.Context) ([]*mica.MachineAccountRequest, error) {
+	rows, err := db.pool.Query(ctx, `SELECT body FROM machine_account_requests WHERE provisioning = $1 ORDER BY created`,
+		mica.PhasePending)
+	if err != nil {
+		return nil, fmt.Errorf("list pending requests: %w", err)
+	}
+	defer rows.Close()
+	var out []*mica.MachineAccountRequest
+	for rows.Next() {
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
+			return nil, fmt.Errorf("list pending requests: %w", err)
+		}
+		var r mica.MachineAccountRequest
+		fromJSON(raw, &r)
+		out = append(out, &r)
+	}
+	return out, rows.Err()
+}
+
+// ProvisionMachineAccountRequest creates the requested account, or fails the request.
+func (db *DB) ProvisionMachineAccountRequest(ctx context.Context, id string) (*mica.MachineAccountRequest, error) {
+	var out *mica.MachineAccountRequest
+	err := db.update(ctx, func(tx *Tx) error {
+		r, err := getAccountRequest(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		out = r
+		if r.Provisioning.State != mica.PhasePending {
+			return nil
+		}
+		now := tx.now
+		r.Provisioning.Started = &now
+		if reason, err := provisionAccount(ctx, tx, r); err != nil {
+			return err
+		} else if reason != "" {
+			r.Fail(reason, now)
+		} else {
+			r.Provisioning.State, r.Provisioning.Finished = mica.PhasePassed, &now
+			r.Status, r.Completed = mica.RequestSuccess, &now
+		}
+		return saveAccountRequest(ctx, tx, r)
+	})
+	return out, err
+}
+
+// provisionAccount creates the account of r (and its machine identity when r
+// names none). A reason the request cannot be carried out is returned as
+// reason, with nothing written.
+func provisionAccount(ctx context.Context, tx *Tx, r *mica.MachineAccountRequest) (reason string, err error) {
+	st, err := getSubtype(ctx, tx, `st.id = $1`, r.SubtypeID)
+	if mica.ErrorCode(err) == mica.ENOTFOUND {
+		return fmt.Sprintf("subtype %q no longer exists", r.SubtypeID), nil
+	} else if err != nil {
+		return "", err
+	}
+	src, err := scanSource(tx.QueryRow(ctx, `SELECT `+sourceColumns+` FROM sources s WHERE s.id = $1`, st.SourceID))
+	if err != nil {
+		return "", fmt.Errorf("get source: %w", err)
+	}
+	if !mica.CanProvisionMachineAccounts(src) {
+		return fmt.Sprintf("source %q (%s) does not take new accounts from mica: only delimited-file and directory sources do",
+			src.Name, src.Type), nil
+	}
+	var ownerName string
+	if err := tx.QueryRow(ctx, `SELECT name FROM identities WHERE id = $1`, r.OwnerIdentityID).Scan(&ownerName); errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Sprintf("owner identity %q no longer exists", r.OwnerIdentityID), nil
+	} else if err != nil {
+		return "", fmt.Errorf("find owner: %w", err)
+	}
+	a, err := mica.NewRequestedAccount(r, src, st)
+	if err != nil {
+		return mica.ErrorMessage(err), nil
+	}
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM accounts WHERE source_id = $1 AND native_identity = $2`,
+		src.ID, a.NativeIdentity).Scan(&n); err != nil {
+		return "", fmt.Errorf("check account: %w", err)
+	} else if n > 0 {
+		return fmt.Sprintf("source %q already has an account %q", src.Name, a.NativeIdentity), nil
+	}
+	var mi *mica.MachineIdentity
+	if r.MachineIdentityID != "" {
+		if mi, err = getMachineIdentity(ctx, tx, r.MachineIdentityID, false); mica.ErrorCode(err) == mica.ENOTFOUND {
+			return fmt.Sprintf("machine identity %q no longer exists", r.MachineIdentityID), nil
+		} else if err != nil {
+			return "", err
+		}
+	} else {
+		mi = &mica.MachineIdentity{Name: a.Name, Description: r.Description, Subtype: st.TechnicalName,
+			NativeIdentity: a.NativeIdentity, SourceID: src.ID, Environment: r.Environment,
+			PrimaryOwner: &mica.Ref{Type: "IDENTITY", ID: r.OwnerIdentityID}}
+		for _, e := range r.EntitlementIDs {
+			mi.UserEntitlements = append(mi.UserEntitlements, mica.MachineIdentityEntitlement{EntitlementID: e, SourceID: src.ID})
+		}
+		if err := mi.Validate(); err != nil {
+			return mica.ErrorMessage(err), nil
+		}
+		if err := createMachineIdentity(ctx, tx, mi); err != nil {
+			if code := mica.ErrorCode(err); code != mica.EINTERNAL {
+				return mica.ErrorMessage(err), nil
+			}
+			return "", err
+		}
+		r.MachineIdentityID = mi.ID
+	}
+	a.ID = mica.NewID()
+	if _, err := tx.Exec(ctx, `INSERT INTO accounts (id, source_id, source_name, native_identity, name, attributes,
+		uncorrelated, has_entitlements, origin, description, is_machine, classification_method, classified_at, environment,
+		subtype, owner_identity_id, owner_identity_name, machine_identity_id, machine_identity_name, created, modified)
+		VALUES ($1, $2, $3, $4, $5, $6, true, $7, $8, $9, true, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)`,
+		a.ID, src.ID, src.Name, a.NativeIdentity, a.Name, toJSON(a.Attributes),
+		a.HasEntitlements, a.Origin, nullString(a.Description), a.ClassificationMethod, tx.now,
+		nullString(a.Environment), a.Subtype, r.OwnerIdentityID, ownerName, mi.ID, mi.Name, tx.now); err != nil {
+		return "", fmt.Errorf("insert requested account: %w", err)
+	}
+	r.AccountID = a.ID
+	return "", nil
+}
+
+// GetDeleteApprovalConfig returns a source's delete approval config.
+func (db *DB) GetDeleteApprovalConfig(ctx context.Context, sourceID string) (*mica.AccountDeleteConfig, error) {
+	return getDeleteApproval(ctx, db.pool, sourceID, false)
+}
+
+func getDeleteApproval(ctx context.Context, q queryer, sourceID string, lock bool) (*mica.AccountDeleteConfig, error) {
+	var n int
+	sql := `SELECT count(*) FROM sources WHERE id = $1`
+	if lock { // concurrent updates of one source's config take turns
+		sql = `SELECT count(*) FROM (SELECT 1 FROM sources WHERE id = $1 FOR NO KEY UPDATE) s`
+	}
+	if err := q.QueryRow(ctx, sql, sourceID).Scan(&n); err != nil {
+		return nil, fmt.Errorf("find source: %w", err)
+	} else if n == 0 {
+		return nil, mica.Errorf(mica.ENOTFOUND, "source %q not found", sourceID)
+	}
+	c := mica.DefaultAccountDeleteConfig()
+	var raw []byte
+	err := q.QueryRow(ctx, `SELECT config FROM source_delete_approval WHERE source_id = $1`, sourceID).Scan(&raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("get delete approval config: %w", err)
+	}
+	fromJSON(raw, c)
+	return c, nil
+}
+
+// UpdateDeleteApprovalConfig changes a source's delete approval config.
+func (db *DB) UpdateDeleteApprovalConfig(ctx context.Context, sourceID string, update func(c *mica.AccountDeleteConfig) error) (*mica.AccountDeleteConfig, error) {
+	var out *mica.AccountDeleteConfig
+	err := db.update(ctx, func(tx *Tx) error {
+		c, err := getDeleteApproval(ctx, tx, sourceID, true)
+		if err != nil {
+			return err
+		}
+		if err := update(c); err != nil {
+			return err
+		}
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		for _, id := range c.IdentityApprovers() {
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM identities WHERE id = $1`, id).Scan(&n); err != nil {
+				return fmt.Errorf("find approver: %w", err)
+			} else if n == 0 {
+				return mica.Errorf(mica.EREFNOTFOUND, "approver identity %q not found", id)
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO source_delete_approval (source_id, config, modified) VALUES ($1, $2, $3)
+			ON CONFLICT (source_id) DO UPDATE SET config = excluded.config, modified = excluded.modified`,
+			sourceID, toJSON(c), tx.now); err != nil {
+			return fmt.Errorf("save delete approval config: %w", err)
+		}
+		out = c
+		return nil
+	})
+	return out, err
+}
