@@ -80,6 +80,21 @@ func DefaultAccountDeleteConfig() *AccountDeleteConfig {
 		EscalationConfig: EscalationConfig{EscalationChain: []ApproverRef{}}, MachineIdentityManagerAssignment: "MANAGER_OF_REQUESTER"}}
 }
 
+// Defaults fills what a patch left out: the default manager assignment and
+// empty chains.
+func (c *AccountDeleteConfig) Defaults() {
+	a := &c.ApprovalConfig
+	if a.MachineIdentityManagerAssignment == "" {
+		a.MachineIdentityManagerAssignment = "MANAGER_OF_REQUESTER"
+	}
+	if a.SerialChain == nil {
+		a.SerialChain = []ApproverRef{}
+	}
+	if a.EscalationConfig.EscalationChain == nil {
+		a.EscalationConfig.EscalationChain = []ApproverRef{}
+	}
+}
+
 // approverTypes are the 46 identityType values (REFERENCE.md §15.2).
 var approverTypes = func() map[string]bool {
 	m := map[string]bool{"IDENTITY": true, "GOVERNANCE_GROUP": true, "MANAGER_OF": true}

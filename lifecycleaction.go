@@ -57,12 +57,12 @@ const (
 	LifecycleActivate   = "ACTIVATE"
 	LifecycleDeactivate = "DEACTIVATE"
 
-	LifecycleReceived     = "RECEIVED"
+	LifecycleReceived       = "RECEIVED"
 	LifecycleInProvisioning = "PROVISIONING"
-	LifecycleCompleted    = "COMPLETED"
-	LifecycleFailed       = "FAILED"
-	LifecycleCanceling    = "CANCELING"
-	LifecycleCanceled     = "CANCELED"
+	LifecycleCompleted      = "COMPLETED"
+	LifecycleFailed         = "FAILED"
+	LifecycleCanceling      = "CANCELING"
+	LifecycleCanceled       = "CANCELED"
 
 	// LifecycleTargetType is the only machine identity type lifecycle actions support.
 	LifecycleTargetType = "AI_AGENT"

@@ -35,8 +35,15 @@ func PrincipalFrom(ctx context.Context) *Principal {
 	return p
 }
 
-// Has reports whether the principal holds the right (scope) s.
-func (p *Principal) Has(s string) bool { return p.rights[s] }
+// Has reports whether the principal holds the right (scope) s. sp:scopes:all
+// is held by tokens that carry it (an operation that names it wants the
+// token's full rights, not any one right).
+func (p *Principal) Has(s string) bool {
+	if s == ScopeAll {
+		return containsString(p.Scopes, ScopeAll)
+	}
+	return p.rights[s]
+}
 
 // HasLevel reports whether the principal holds user level l.
 func (p *Principal) HasLevel(l string) bool {

@@ -27,7 +27,22 @@ const (
 	ScopeAllPATManage       = "sp:all-personal-access-tokens:manage"
 	ScopeManagedPATRead     = "sp:managed-personal-access-tokens:read"
 	ScopeAccountAggregation = "idn:account-aggregation:read"
+
+	// Machine identity security (REFERENCE.md §15.1).
+	ScopeMISIdentityRead       = "idn:mis-identity:read"
+	ScopeMISIdentityManage     = "idn:mis-identity:manage"
+	ScopeSubtypesRead          = "idn:source-subtypes:read"
+	ScopeSubtypesManagement    = "idn:source-subtypes:management"
+	ScopeSubtypesUpdate        = "idn:source-subtypes:update"
+	ScopeSubtypesDelete        = "idn:source-subtypes:delete"
+	ScopeSourceConfigRead      = "idn:source-config:read"
+	ScopeSourceConfigWrite     = "idn:source-config:write"
+	ScopeLifecycleActionManage = "idn:machine-identity-lifecycle-action:manage"
 )
+
+// misSourceRights are the machine identity security rights of source admins and subadmins.
+var misSourceRights = []string{ScopeMISIdentityRead, ScopeMISIdentityManage, ScopeSubtypesRead, ScopeSubtypesManagement,
+	ScopeSubtypesUpdate, ScopeSubtypesDelete, ScopeSourceConfigRead, ScopeSourceConfigWrite, ScopeLifecycleActionManage}
 
 // levelRights is what each user level may do at most: the rights that
 // sp:scopes:all expands to, and the bound on any narrower scope list.
@@ -35,17 +50,19 @@ const (
 var levelRights = map[string][]string{
 	mica.LevelOrgAdmin: allRights,
 	mica.LevelAPI:      allRights,
-	mica.LevelSourceAdmin: {ScopeSourcesRead, ScopeSourcesManage, ScopeAccountsRead, ScopeAccountsManage,
+	mica.LevelSourceAdmin: append([]string{ScopeSourcesRead, ScopeSourcesManage, ScopeAccountsRead, ScopeAccountsManage,
 		ScopeAccountUpdate, ScopeIdentityRead, ScopeAccessProfileRead, ScopeAccessProfileMgmt, ScopeEntitlementRead,
 		ScopeAppRolesRead, ScopeAppRolesManage, ScopeMISAccountRead, ScopeMISAccountManage, ScopeMyPATRead, ScopeMyPATManage},
-	mica.LevelSourceSubadmin: {ScopeSourcesRead, ScopeSourcesManage, ScopeAccountsRead, ScopeAccountsManage,
+		misSourceRights...),
+	mica.LevelSourceSubadmin: append([]string{ScopeSourcesRead, ScopeSourcesManage, ScopeAccountsRead, ScopeAccountsManage,
 		ScopeAccountUpdate, ScopeIdentityRead, ScopeAccessProfileRead, ScopeAccessProfileMgmt, ScopeEntitlementRead,
-		ScopeAppRolesRead, ScopeMISAccountRead, ScopeMISAccountManage, ScopeMyPATRead, ScopeMyPATManage},
+		ScopeAppRolesRead, ScopeMISAccountRead, ScopeMISAccountManage, ScopeMyPATRead, ScopeMyPATManage}, misSourceRights...),
 	mica.LevelRoleAdmin: {ScopeSourcesRead, ScopeAccountUpdate, ScopeIdentityRead, ScopeAccessProfileRead,
 		ScopeAccessProfileMgmt, ScopeEntitlementRead, ScopeAppRolesRead, ScopeAppRolesManage, ScopeMyPATRead, ScopeMyPATManage},
 	mica.LevelRoleSubadmin: {ScopeSourcesRead, ScopeAccountUpdate, ScopeIdentityRead, ScopeAccessProfileRead,
 		ScopeAccessProfileMgmt, ScopeEntitlementRead, ScopeAppRolesRead, ScopeMyPATRead, ScopeMyPATManage},
-	mica.LevelHelpdesk:  {ScopeAccountsRead, ScopeIdentityRead, ScopeMISAccountRead, ScopeAppRolesRead, ScopeMyPATRead, ScopeMyPATManage},
+	mica.LevelHelpdesk: {ScopeAccountsRead, ScopeIdentityRead, ScopeMISAccountRead, ScopeAppRolesRead, ScopeMyPATRead,
+		ScopeMyPATManage, ScopeMISIdentityRead},
 	mica.LevelDashboard: {ScopeSourcesRead, ScopeAccountsRead, ScopeIdentityRead, ScopeAppRolesRead, ScopeMyPATRead, ScopeMyPATManage},
 	mica.LevelUser:      {ScopeAppRolesRead, ScopeMyPATRead, ScopeMyPATManage},
 }
@@ -53,7 +70,9 @@ var levelRights = map[string][]string{
 var allRights = []string{ScopeSourcesRead, ScopeSourcesManage, ScopeAccountsRead, ScopeAccountsManage,
 	ScopeAccountUpdate, ScopeIdentityRead, ScopeIdentityManage, ScopeAccessProfileRead, ScopeAccessProfileMgmt,
 	ScopeEntitlementRead, ScopeAppRolesRead, ScopeAppRolesManage, ScopeMISAccountRead, ScopeMISAccountManage,
-	ScopeMyPATRead, ScopeMyPATManage, ScopeAllPATRead, ScopeAllPATManage, ScopeManagedPATRead, ScopeAccountAggregation}
+	ScopeMyPATRead, ScopeMyPATManage, ScopeAllPATRead, ScopeAllPATManage, ScopeManagedPATRead, ScopeAccountAggregation,
+	ScopeMISIdentityRead, ScopeMISIdentityManage, ScopeSubtypesRead, ScopeSubtypesManagement, ScopeSubtypesUpdate,
+	ScopeSubtypesDelete, ScopeSourceConfigRead, ScopeSourceConfigWrite, ScopeLifecycleActionManage}
 
 // KnownScopes is every scope a client may be given.
 func KnownScopes() []string { return append([]string{ScopeAll, ScopeDefault}, allRights...) }

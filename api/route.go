@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sort"
 	"strings"
 
 	"github.com/micahq/mica"
@@ -22,6 +23,9 @@ const (
 	V2025 Version = "v2025"
 	V2026 Version = "v2026"
 	V1    Version = "v1"
+	// V2 is a service's second per-service version, /{service}/v2/...: only
+	// machine identities have one (REFERENCE.md §15, #70–74, in the v1 document).
+	V2 Version = "v2"
 	// Mica is mica's own extension API, clearly outside ISC's: /mica/v1/...
 	Mica Version = "mica"
 )
@@ -62,6 +66,12 @@ type Op struct {
 	AuthBy       map[Version]Auth // per-version exceptions to Auth
 	Experimental []Version        // versions that require X-SailPoint-Experimental: true
 	Public       bool             // no token needed
+	// Shares names a pattern (below the version) that Go's ServeMux holds for
+	// this operation and others whose own patterns it would call conflicting:
+	// each with a literal where another has a wildcard, as GET
+	// /sources/subtypes/{subtypeId} and GET /sources/{sourceId}/subtypes. The
+	// request goes to the operation whose Path matches, literal segments first.
+	Shares string
 	// NotFoundIs400 is for operations whose spec declares no 404: a missing
 	// object they name answers 400 "400.1.404 Referenced object not found".
 	NotFoundIs400 bool
@@ -74,15 +84,24 @@ func VersionPath(v Version, path string) string {
 	if v == Mica {
 		return "/mica/v1" + path
 	}
-	if v != V1 {
+	if v != V1 && v != V2 {
 		return "/" + string(v) + path
 	}
 	rest := strings.TrimPrefix(path, "/")
 	head, tail, found := strings.Cut(rest, "/")
 	if !found {
-		return "/" + head + "/v1"
+		return "/" + head + "/" + string(v)
 	}
-	return "/" + head + "/v1/" + tail
+	return "/" + head + "/" + string(v) + "/" + tail
+}
+
+// SpecVersion is the official document an operation of version v is in: the
+// per-service v2 operations are in the v1 document.
+func SpecVersion(v Version) Version {
+	if v == V2 {
+		return V1
+	}
+	return v
 }
 
 // Handle registers op under each of its versions.
@@ -94,8 +113,87 @@ func (s *Server) handle(op *Op) {
 	for _, v := range op.Versions {
 		v := v
 		h := s.wrap(op, v)
+		if op.Shares != "" {
+			s.share(op.Method+" "+VersionPath(v, op.Shares), VersionPath(v, op.Path), h)
+			continue
+		}
 		s.mux.Handle(op.Method+" "+VersionPath(v, op.Path), h)
 	}
+}
+
+// sharedRoute is the operations reached through one shared pattern (Op.Shares).
+type sharedRoute struct {
+	routes []sharedTarget
+}
+
+type sharedTarget struct {
+	segs []string // the operation's path segments; "{name}" for a wildcard
+	h    http.Handler
+}
+
+// share mounts h, the handler of the operation at path, under the shared pattern.
+func (s *Server) share(pattern, path string, h http.Handler) {
+	if s.shared == nil {
+		s.shared = map[string]*sharedRoute{}
+	}
+	sr := s.shared[pattern]
+	if sr == nil {
+		sr = &sharedRoute{}
+		s.shared[pattern] = sr
+		s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			t, vals := sr.match(r.URL.Path)
+			if t == nil {
+				s.notFound(w, r)
+				return
+			}
+			for name, v := range vals {
+				r.SetPathValue(name, v)
+			}
+			t.h.ServeHTTP(w, r)
+		})
+	}
+	sr.routes = append(sr.routes, sharedTarget{segs: strings.Split(strings.Trim(path, "/"), "/"), h: h})
+	// The most literal path first: literal segments win over wildcards.
+	sort.SliceStable(sr.routes, func(i, j int) bool { return literals(sr.routes[i].segs) > literals(sr.routes[j].segs) })
+}
+
+func literals(segs []string) int {
+	n := 0
+	for _, s := range segs {
+		if !strings.HasPrefix(s, "{") {
+			n++
+		}
+	}
+	return n
+}
+
+// match returns the operation whose path matches urlPath, with its path values.
+func (sr *sharedRoute) match(urlPath string) (*sharedTarget, map[string]string) {
+	segs := strings.Split(strings.Trim(urlPath, "/"), "/")
+	for i := range sr.routes {
+		t := &sr.routes[i]
+		if len(t.segs) != len(segs) {
+			continue
+		}
+		vals := map[string]string{}
+		ok := true
+		for k, seg := range t.segs {
+			if strings.HasPrefix(seg, "{") {
+				if segs[k] == "" {
+					ok = false
+					break
+				}
+				vals[strings.Trim(seg, "{}")] = segs[k]
+			} else if seg != segs[k] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return t, vals
+		}
+	}
+	return nil, nil
 }
 
 // handleRaw registers a versionless route (OAuth, health) with the error adapter.
@@ -267,7 +365,8 @@ func authorize(p *Principal, a Auth) error {
 	}
 	if len(a.Levels) > 0 {
 		for _, l := range a.Levels {
-			if p.HasLevel(l) {
+			// Every identity is a user: USER is the level all others build on.
+			if p.HasLevel(l) || l == mica.LevelUser {
 				return nil
 			}
 		}

@@ -69,6 +69,7 @@ type Server struct {
 	Metrics *Metrics
 
 	mux     *http.ServeMux
+	shared  map[string]*sharedRoute // patterns several operations share (Op.Shares)
 	ops     []*Op
 	signIn  *signInGuard
 	uploads uploadGate
@@ -90,6 +91,7 @@ func NewServer(store mica.Store, signer *oauth.Signer, cfg Config, logger *slog.
 	s.registerApps()
 	s.registerClassification()
 	s.registerMachineAccounts()
+	s.registerMIS()
 	s.mux.HandleFunc("/", s.notFound)
 	return s
 }
@@ -190,6 +192,11 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 		probe := r.Clone(r.Context())
 		probe.Method = m
 		if _, pattern := s.mux.Handler(probe); pattern != "/" && pattern != "" {
+			if sr := s.shared[pattern]; sr != nil {
+				if t, _ := sr.match(r.URL.Path); t == nil {
+					continue // the shared pattern matches, but none of its operations does
+				}
+			}
 			allowed = append(allowed, m)
 		}
 	}

@@ -47,6 +47,7 @@ func (ClassifyArgs) Kind() string { return "mica_classify_source" }
 type Store interface {
 	mica.ClassificationService
 	mica.SettingService
+	mica.MISService
 }
 
 // chunkedStore is a store whose jobs many workers classify at once, each batch
@@ -169,6 +170,7 @@ func newClient[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], r *
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &classifyWorker{r: r})
+	river.AddWorker(workers, &taskWorker{r: r})
 	client, err := river.NewClient(driver, &river.Config{
 		ID:                   ClientID(),
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: maxWorkers}},
@@ -251,6 +253,9 @@ func (r *Runner) Start(ctx context.Context) error {
 			return fmt.Errorf("resume classification job %s: %w", j.ID, err)
 		}
 		r.logger.Info("resuming classification job", "job", j.ID, "source", j.SourceID, "completed", j.Completed, "expected", j.Expected)
+	}
+	if err := r.resumeTasks(ctx); err != nil {
+		return err
 	}
 	if r.pgClient != nil {
 		r.sweeping = true
@@ -429,5 +434,8 @@ func (w *classifyWorker) Work(ctx context.Context, job *river.Job[ClassifyArgs])
 	r.logger.Info("classification job ended", "job", j.ID, "source", j.SourceID, "status", j.Status,
 		"completed", j.Completed, "expected", j.Expected)
 	r.jobEnded(j)
+	if j.Status == mica.JobCompleted {
+		r.OnSourceChanged(ctx, j.SourceID) // machine accounts may have come or gone: re-apply the mappings
+	}
 	return nil
 }

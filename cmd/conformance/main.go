@@ -59,10 +59,10 @@ func run(specDir, validatedLog, sdkLog, out string) error {
 				extensions = append(extensions, op.Method+" "+p)
 				continue
 			}
-			if v != api.V1 {
+			if v != api.V1 && v != api.V2 {
 				p = op.Path
 			}
-			implemented[key(string(v), op.Method, p)] = true
+			implemented[key(string(api.SpecVersion(v)), op.Method, p)] = true
 		}
 	}
 	valid := map[string]bool{}

@@ -55,6 +55,17 @@ func (m *Main) startAggregations(ctx context.Context) error {
 	if m.met != nil {
 		m.Aggs.OnEnded = m.met.aggregationEnded
 	}
+	if m.Jobs != nil { // a source's mappings are re-applied after each aggregation that completes
+		ended := m.Aggs.OnEnded
+		m.Aggs.OnEnded = func(agg *mica.Aggregation, d time.Duration) {
+			if ended != nil {
+				ended(agg, d)
+			}
+			if agg.Status == mica.AggCompleted {
+				m.Jobs.OnSourceChanged(context.WithoutCancel(ctx), agg.SourceID)
+			}
+		}
+	}
 	if err := m.Aggs.Start(ctx); err != nil {
 		return err
 	}

@@ -44,6 +44,7 @@ func runClassify(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	db.SetJobHook(runner.Enqueue)
+	db.SetTaskHook(runner.EnqueueTask)
 	job, err := db.StartClassificationJob(ctx, src.ID)
 	if err != nil {
 		return fmt.Errorf("%s", mica.ErrorMessage(err))

@@ -67,11 +67,13 @@ func (m *Main) newJobs(ctx context.Context) error {
 			return err
 		}
 		m.PG.SetJobHook(m.Jobs.EnqueuePgx)
+		m.PG.SetTaskHook(m.Jobs.EnqueueTaskPgx)
 		return nil
 	}
 	if m.Jobs, err = jobs.New(ctx, m.DB.WritePool(), m.DB, m.Config.Pacing, m.Logger); err != nil {
 		return err
 	}
 	m.DB.SetJobHook(m.Jobs.Enqueue)
+	m.DB.SetTaskHook(m.Jobs.EnqueueTask)
 	return nil
 }
