@@ -352,6 +352,18 @@ func (s *Server) patchSubtypeConfig(w http.ResponseWriter, r *http.Request) erro
 		if err != nil {
 			return err
 		}
+		// Members the response leaves out while unset are there to be replaced.
+		fill := func(member string, keys ...string) {
+			if m, ok := doc[member].(map[string]any); ok {
+				for _, k := range keys {
+					if _, ok := m[k]; !ok {
+						m[k] = nil
+					}
+				}
+			}
+		}
+		fill("machineAccountCreate", "formId", "entitlementId", "passwordSetting", "passwordAttribute", "approvalConfig")
+		fill("machineAccountDelete", "approvalConfig")
 		out, err := applyPatch(doc, ops, []string{"machineAccountCreate", "machineAccountDelete"})
 		if err != nil {
 			return err
