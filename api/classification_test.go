@@ -349,6 +349,14 @@ func TestUpdateMachineAccount(t *testing.T) {
 		return h.do("PATCH", api.VersionPath(v, "/machine-accounts/"+id), tier, body,
 			"Content-Type", "application/json-patch+json", "X-SailPoint-Experimental", "true")
 	}
+	// A machine account's subtype names one of its source's subtypes.
+	if r := patch(api.V2025, ids[0], tierAdmin, `[{"op":"replace","path":"/subType","value":"gMSA"}]`); r.status != 400 {
+		t.Fatalf("patch to an unknown subtype: %d %s", r.status, r.body)
+	}
+	if err := h.db.CreateSubtype(context.Background(), &mica.Subtype{SourceID: h.sourceID, TechnicalName: "gMSA",
+		DisplayName: "Group MSA", Description: "group managed service accounts"}); err != nil {
+		t.Fatal(err)
+	}
 	good := `[{"op":"add","path":"/environment","value":"PROD"},{"op":"replace","path":"/description","value":"backup service"},
 		{"op":"replace","path":"/subType","value":"gMSA"},{"op":"replace","path":"/ownerIdentity","value":{"type":"IDENTITY","id":"` + h.admin.ID + `"}},
 		{"op":"add","path":"/attributes/team","value":"storage"},{"op":"replace","path":"/locked","value":true}]`

@@ -75,7 +75,7 @@ func (db *DB) GetLifecycleAction(ctx context.Context, id string) (*mica.Lifecycl
 // ListLifecycleActions lists the actions an identity requested.
 func (db *DB) ListLifecycleActions(ctx context.Context, requestedBy string, opt mica.ListOptions) (mica.Page[*mica.LifecycleAction], error) {
 	return list(ctx, db.pool, query.LifecycleActions, opt, "SELECT la.body", "FROM lifecycle_actions la",
-		"la.requested_by = ?", []any{requestedBy}, func(r pgx.Rows) (*mica.LifecycleAction, error) {
+		"la.requested_by = $1", []any{requestedBy}, func(r pgx.Rows) (*mica.LifecycleAction, error) {
 			var raw []byte
 			if err := r.Scan(&raw); err != nil {
 				return nil, err

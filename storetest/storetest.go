@@ -49,6 +49,12 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ClassificationJob", testClassificationJob},
 		{"ClassificationJobConcurrent", testClassificationJobConcurrent},
 		{"UpdateMachineAccount", testUpdateMachineAccount},
+		{"Subtypes", testSubtypes},
+		{"MachineIdentities", testMachineIdentities},
+		{"Mappings", testMappings},
+		{"MachineAccountRequests", testMachineAccountRequests},
+		{"LifecycleActions", testLifecycleActions},
+		{"MISConcurrent", testMISConcurrent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
