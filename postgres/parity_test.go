@@ -33,6 +33,7 @@ var storeOnlyColumns = map[string]string{
 	// PostgreSQL stages into aggregation_rows; SQLite into a table per aggregation
 	// (sqlite/staging.go, stagingSchema), which has left_day.
 	"aggregation_rows.left_day": "postgres",
+	"mapping_jobs.seq":          "postgres",
 }
 
 // TestMigrationsDefineTheSameTables: the SQLite and PostgreSQL migrations
