@@ -161,8 +161,7 @@ func ValidateMappings(sourceID string, ms []*MachineAccountMapping) error {
 			return Errorf(EILLEGAL, "mapping %d must be an object, not null", i)
 		}
 		if err := m.Validate(sourceID); err != nil {
-			e := err.(*Error)
-			return &Error{Code: e.Code, Message: fmt.Sprintf("mapping %d: %s", i, e.Message)}
+			return &Error{Code: ErrorCode(err), Message: fmt.Sprintf("mapping %d: %s", i, ErrorMessage(err))}
 		}
 		if seen[m.Key()] {
 			return Errorf(ECONFLICT, "mapping %d: target %s %s is already mapped", i, m.Target.Type, m.Target.AttributeName)
