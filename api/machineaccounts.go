@@ -54,7 +54,7 @@ func machineAccountDto(a *mica.Account) MachineAccountDto {
 		AccessType: a.AccessType, Subtype: nullIfEmpty(a.Subtype), Environment: nullIfEmpty(a.Environment),
 		ManuallyCorrelated: a.ManuallyCorrelated, ManuallyEdited: a.ManuallyEdited || a.ClassificationMethod == mica.MethodManual,
 		Locked: a.Locked, Enabled: !a.Disabled, HasEntitlements: a.HasEntitlements,
-		Source: mica.Ref{Type: "SOURCE", ID: a.SourceID, Name: a.SourceName}}
+		Source: mica.Ref{Type: "SOURCE", ID: a.SourceID, Name: a.SourceName}, MachineIdentity: a.MachineIdentity}
 	if d.ConnectorAttributes == nil {
 		d.ConnectorAttributes = map[string]any{}
 	}

@@ -81,7 +81,22 @@ func loadSpecs() ([]specRoute, error) {
 			}
 		}
 		// Literal paths win over templated ones (/source-apps/assigned before /source-apps/{id}).
-		sort.SliceStable(specRoutes, func(i, j int) bool { return len(specRoutes[i].params) < len(specRoutes[j].params) })
+		// Among as many parameters, a literal segment wins over a parameter at the first place they differ
+		// (/sources/subtypes/{subtypeId} before /sources/{sourceId}/subtypes).
+		sort.SliceStable(specRoutes, func(i, j int) bool {
+			a, b := specRoutes[i], specRoutes[j]
+			if len(a.params) != len(b.params) {
+				return len(a.params) < len(b.params)
+			}
+			as, bs := strings.Split(a.path, "/"), strings.Split(b.path, "/")
+			for k := 0; k < len(as) && k < len(bs); k++ {
+				la, lb := !strings.HasPrefix(as[k], "{"), !strings.HasPrefix(bs[k], "{")
+				if la != lb {
+					return la
+				}
+			}
+			return false
+		})
 	})
 	return specRoutes, specErr
 }
@@ -232,6 +247,15 @@ func validateAgainst(sr specRoute, req *http.Request, r response) error {
 	return openapi3filter.ValidateResponse(context.Background(), in)
 }
 
+// notFoundSent are the operations whose documents declare no 404 where
+// REFERENCE.md §15.5 (defect 7) says mica still answers 404 with the §9 body
+// (checked by checkError): subtypes looked up by id or technical name.
+var notFoundSent = map[string]bool{
+	"PATCH /source-subtypes/{subtypeId}": true, "DELETE /source-subtypes/{subtypeId}": true,
+	"GET /sources/{sourceId}/subtypes/{technicalName}": true, "PATCH /sources/{sourceId}/subtypes/{technicalName}": true,
+	"DELETE /sources/{sourceId}/subtypes/{technicalName}": true, "GET /sources/subtypes/{subtypeId}": true,
+}
+
 // validateResponse holds a response against the official operation it answers, if any.
 func validateResponse(t *testing.T, req *http.Request, r response) {
 	t.Helper()
@@ -249,7 +273,7 @@ func validateResponse(t *testing.T, req *http.Request, r response) {
 		if op == nil {
 			continue
 		}
-		if undeclaredOK[r.status] {
+		if undeclaredOK[r.status] || r.status == http.StatusNotFound && notFoundSent[req.Method+" "+strings.Replace(sr.path, "/v1", "", 1)] {
 			return
 		}
 		params := map[string]string{}

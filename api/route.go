@@ -153,18 +153,20 @@ func (s *Server) share(pattern, path string, h http.Handler) {
 		})
 	}
 	sr.routes = append(sr.routes, sharedTarget{segs: strings.Split(strings.Trim(path, "/"), "/"), h: h})
-	// The most literal path first: literal segments win over wildcards.
-	sort.SliceStable(sr.routes, func(i, j int) bool { return literals(sr.routes[i].segs) > literals(sr.routes[j].segs) })
+	// Literal segments win over wildcards, the first segment where two paths differ deciding.
+	sort.SliceStable(sr.routes, func(i, j int) bool { return moreLiteral(sr.routes[i].segs, sr.routes[j].segs) })
 }
 
-func literals(segs []string) int {
-	n := 0
-	for _, s := range segs {
-		if !strings.HasPrefix(s, "{") {
-			n++
+// moreLiteral reports whether a has a literal where b has a wildcard, at the
+// first segment where one of them does.
+func moreLiteral(a, b []string) bool {
+	for k := 0; k < len(a) && k < len(b); k++ {
+		la, lb := !strings.HasPrefix(a[k], "{"), !strings.HasPrefix(b[k], "{")
+		if la != lb {
+			return la
 		}
 	}
-	return n
+	return false
 }
 
 // match returns the operation whose path matches urlPath, with its path values.
