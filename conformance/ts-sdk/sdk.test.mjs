@@ -926,3 +926,75 @@ describe('a direct Active Directory source on a real OpenLDAP', () => {
     await api.deleteSource({ id: src.id });
   });
 });
+
+// ---------------------------------------------------------------------------
+// Machine identity security. The pinned SDK has one class for it,
+// MachineIdentitiesV2024Api (its list takes no filters); the subtypes the
+// machine accounts refer to go through the SDK's axios (raw), and the machine
+// account's subtype through MachineAccountsV2024Api.
+describe('machine identity security', () => {
+  test('MachineIdentitiesV2024Api: create, get, list, update, delete', async (t) => {
+    const api = new sdk.MachineIdentitiesV2024Api(admin);
+    if (!(await routeAnswers(api, '/v2024/machine-identities'))) return t.skip('not implemented yet: /v2024/machine-identities');
+    const name = `SDK machine identity ${RUN}`;
+    const created = await api.createMachineIdentity({ xSailPointExperimental: 'true', machineIdentityV2024: {
+      name, businessApplication: 'Payroll', description: 'made by the SDK suite', attributes: { team: 'payroll' } } });
+    assert.equal(created.status, 200);
+    assert.equal(created.data.name, name);
+    assert.equal(created.data.businessApplication, 'Payroll');
+    assert.match(created.data.id, /^[0-9a-f-]{36}$/);
+    const id = created.data.id;
+    const got = await api.getMachineIdentity({ id });
+    assert.equal(got.data.description, 'made by the SDK suite');
+    assert.deepEqual(got.data.attributes, { team: 'payroll' });
+    const list = await api.listMachineIdentities({ sorters: '-name', count: true, limit: 250 });
+    assert.ok(Number(list.headers['x-total-count']) >= 1);
+    assert.ok(list.data.some((m) => m.id === id));
+    const up = await api.updateMachineIdentity({ id, xSailPointExperimental: 'true', requestBody: [
+      { op: 'add', path: '/attributes/securityRisk', value: 'high' },
+      { op: 'replace', path: '/businessApplication', value: 'Payroll 2' }] });
+    assert.equal(up.status, 200);
+    assert.equal(up.data.businessApplication, 'Payroll 2');
+    assert.equal(up.data.attributes.securityRisk, 'high');
+    assert.equal(up.data.manuallyEdited, true);
+    // Without its required businessApplication a create is 400.1.0.
+    assertErrorDto(await rejection(api.createMachineIdentity({ xSailPointExperimental: 'true',
+      machineIdentityV2024: { name: 'incomplete' } })), 400, { detailCode: /^400\.1\.0/, text: 'businessApplication' });
+    const del = await api.deleteMachineIdentity({ id, xSailPointExperimental: 'true' });
+    assert.equal(del.status, 204);
+    assertErrorDto(await rejection(api.getMachineIdentity({ id })), 404, { detailCode: /^404/ });
+  });
+
+  test('a machine account\'s subtype is one of its source\'s subtypes', async (t) => {
+    const accounts = new sdk.MachineAccountsV2024Api(admin);
+    if (!(await routeAnswers(accounts, '/v2026/source-subtypes'))) return t.skip('not implemented yet: /v2026/source-subtypes');
+    // A fresh CSV source with one account, made a machine account by hand.
+    const src = await createCsvSource(`SDK Subtypes ${RUN}`);
+    await loadAccounts(src.id, [['id', 'name'], ['svc-sdk', 'svc_sdk']]);
+    const acct = (await new sdk.AccountsApi(admin).listAccounts({ filters: `sourceId eq "${src.id}"` })).data[0];
+    const forced = await raw(accounts, 'POST', `/v2025/accounts/${acct.id}/classify`, { experimental: true,
+      params: { classificationMode: 'forceMachine' } });
+    assert.equal(forced.data.isMachine, true);
+    const ma = (await accounts.getMachineAccount({ id: acct.id })).data;
+    assert.equal(ma.subtype, null);
+    const patchSubtype = (value) => accounts.updateMachineAccount({ id: ma.id,
+      requestBody: [{ op: 'replace', path: '/subType', value }] });
+    // No such subtype on the account's source yet: 400.1.404.
+    const technicalName = `sdk-${RUN}`;
+    assertErrorDto(await rejection(patchSubtype(technicalName)), 400, { detailCode: /^400\.1\.404/ });
+    const st = await raw(accounts, 'POST', '/v2026/source-subtypes', { experimental: true, data: {
+      sourceId: ma.source.id, technicalName, displayName: 'SDK subtype', description: 'made by the SDK suite' } });
+    assert.equal(st.status, 201);
+    assert.equal(st.data.source.id, ma.source.id);
+    const up = await patchSubtype(technicalName.toUpperCase()); // technical names match case-insensitively
+    assert.equal(up.data.subtype, technicalName);
+    const byName = await accounts.listMachineAccounts({ filters: `subtype.displayName eq "SDK subtype"` });
+    assert.deepEqual(byName.data.map((m) => m.id), [ma.id]);
+    // In use: the subtype cannot go until the account lets it go.
+    const inUse = await rejection(raw(accounts, 'DELETE', `/v2026/source-subtypes/${st.data.id}`, { experimental: true }));
+    assertErrorDto(inUse, 400, { detailCode: /^400\.2\.1\.0/, text: '1 machine account' });
+    await accounts.updateMachineAccount({ id: ma.id, requestBody: [{ op: 'replace', path: '/subType', value: ma.subtype }] });
+    const gone = await raw(accounts, 'DELETE', `/v2026/source-subtypes/${st.data.id}`, { experimental: true });
+    assert.equal(gone.status, 204);
+  });
+});
