@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -266,6 +267,9 @@ func seedDemoData(ctx context.Context, db mica.Store, cfg demo.Config, progress 
 	if err := demoUserAccess(ctx, db, sources, t, user); err != nil {
 		return nil, err
 	}
+	if err := demoMachineIdentities(ctx, db, admin, user); err != nil {
+		return nil, err
+	}
 	if err := db.SetSetting(ctx, settingDemoAdminIdentity, admin.ID); err != nil {
 		return nil, err
 	}
@@ -273,6 +277,44 @@ func seedDemoData(ctx context.Context, db mica.Store, cfg demo.Config, progress 
 		return nil, err
 	}
 	return report, nil
+}
+
+// demoMachineIdentities creates a few machine identities owned by the demo
+// admin (with the demo user as secondary owner), one of them an AI agent, for
+// service accounts of the first source: so that the console's machine
+// identities page and the lifecycle actions have something to show. Their
+// accounts join them once classified as machine accounts and the identity is
+// next saved.
+func demoMachineIdentities(ctx context.Context, db mica.Store, admin, user *mica.Identity) error {
+	page, err := db.ListSources(ctx, mica.ListOptions{Limit: 1, Sorters: "name"})
+	if err != nil || len(page.Items) == 0 {
+		return err
+	}
+	src := page.Items[0]
+	var picked []*mica.Account
+	errEnough := errors.New("enough")
+	err = db.EachAccount(ctx, mica.AccountFilter{SourceID: src.ID}, func(a *mica.Account) error {
+		if a.GroundTruth == "MACHINE" {
+			picked = append(picked, a)
+		}
+		if len(picked) == 3 {
+			return errEnough
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errEnough) {
+		return fmt.Errorf("demo machine identities: %w", err)
+	}
+	kinds := []string{mica.LifecycleTargetType, "Application", "Service"}
+	for i, a := range picked {
+		m := &mica.MachineIdentity{Name: a.Name, Description: "The identity behind " + a.Name, Subtype: kinds[i],
+			BusinessApplication: src.Name, NativeIdentity: a.NativeIdentity, SourceID: src.ID,
+			PrimaryOwner: &mica.Ref{ID: admin.ID}, SecondaryOwners: []mica.Ref{{ID: user.ID}}, ManuallyCreated: true}
+		if err := db.CreateMachineIdentity(ctx, m); err != nil {
+			return fmt.Errorf("demo machine identity: %w", err)
+		}
+	}
+	return nil
 }
 
 // demoUserAccess gives the demo user accounts on the directory and chat sources and

@@ -213,6 +213,7 @@ const ROUTES = [
   [/^\/console\/?$/, 'overview', () => import('./overview.js')],
   [/^\/console\/sources\/([^/]+)$/, 'overview', () => import('./source.js')],
   [/^\/console\/machine-accounts$/, 'machine-accounts', () => import('./machine.js')],
+  [/^\/console\/machine-identities$/, 'machine-identities', () => import('./identities.js')],
   [/^\/console\/apps$/, 'apps', () => import('./apps.js')],
   [/^\/console\/aggregation$/, 'aggregation', () => import('./aggregation.js')],
 ];

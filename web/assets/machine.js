@@ -46,7 +46,10 @@ export async function render(main) {
         { label: 'Name', sort: 'name', cell: (a) => a.name },
         { label: 'Source', sort: 'source.name', cell: (a) => h('a', { href: '/console/sources/' + encodeURIComponent(a.source.id) }, a.source.name) },
         { label: 'Decided by', cell: (a) => h('span', { class: 'badge machine', dataset: { method: a.classificationMethod } }, a.classificationMethod || '?') },
-        { label: 'Owner', narrow: true, cell: (a) => (a.ownerIdentity && a.ownerIdentity.name) || '' },
+        { label: 'Subtype', sort: 'subtype.technicalName', narrow: true, cell: (a) => a.subtype || '' },
+        { label: 'Owner', sort: 'ownerIdentity.name', narrow: true, cell: (a) => (a.ownerIdentity && a.ownerIdentity.name) || '' },
+        { label: 'Machine identity', sort: 'machineIdentity.name', narrow: true, cell: (a) => (a.machineIdentity
+          ? h('a', { href: '/console/machine-identities?q=' + encodeURIComponent(a.machineIdentity.name) }, a.machineIdentity.name) : '') },
         { label: 'Actions', cell: (a) => actions(a.id, { human: true }) },
       ],
       rows: res.data,

@@ -289,6 +289,42 @@ test('machine accounts: evidence of a disagreeing recommendation, and force an a
   await shot('07-machine-accounts');
 });
 
+test('machine identities: owners, and the machine accounts that belong to one', async () => {
+  // A machine account of the directory gets a subtype and an owner, and a machine identity of its own.
+  const ma = (await call('GET', `/v2025/machine-accounts?limit=1&filters=${encodeURIComponent(`source.id eq "${ids['Active Directory']}"`)}`)).body[0];
+  assert.ok(ma, 'a machine account (the previous test forced one)');
+  const st = await call('POST', '/v2026/source-subtypes', { sourceId: ma.source.id, technicalName: 'console-svc',
+    displayName: 'Console service', description: 'made by the console suite' });
+  assert.equal(st.status, 201);
+  const patched = await fetch(base + '/v2025/machine-accounts/' + ma.id, { method: 'PATCH', headers: {
+    Authorization: 'Bearer ' + adminToken, 'Content-Type': 'application/json-patch+json' },
+  body: JSON.stringify([{ op: 'replace', path: '/subType', value: 'console-svc' }]) });
+  assert.equal(patched.status, 200);
+  const mi = await call('POST', '/v2026/machine-identities', { name: 'Console agent', subtype: 'AI_AGENT',
+    nativeIdentity: ma.nativeIdentity, sourceId: ma.source.id,
+    owners: { primaryIdentity: { type: 'IDENTITY', id: 'de000000000040008000000000000a01' },
+      secondaryIdentities: [{ type: 'IDENTITY', id: 'de000000000040008000000000000a02' }] } });
+  assert.equal(mi.status, 200);
+
+  await page.goto(base + '/console/machine-identities?q=Console');
+  await page.getByRole('heading', { name: 'Machine identities', level: 1 }).waitFor();
+  const row = page.locator('#main tbody tr', { hasText: 'Console agent' });
+  await row.waitFor();
+  assert.match(await row.innerText(), /AI_AGENT[\s\S]*Demo Admin[\s\S]*Demo User/, 'subtype, primary then secondary owner');
+  await row.getByRole('button', { name: 'Show' }).click();
+  const accounts = page.locator('tr.mi-accounts');
+  await accounts.locator('table').waitFor();
+  assert.match(await accounts.innerText(), new RegExp(`${ma.name}[\\s\\S]*console-svc`), 'the account and its subtype');
+  await shot('07-machine-identities');
+
+  await page.goto(base + '/console/machine-accounts?q=' + encodeURIComponent(ma.name));
+  const maRow = page.locator('section:has(#ma-h) tbody tr', { hasText: ma.name });
+  await maRow.waitFor();
+  assert.match(await maRow.innerText(), /console-svc[\s\S]*Console agent/, 'subtype and machine identity on the machine accounts page');
+  await maRow.getByRole('link', { name: 'Console agent' }).click();
+  await page.locator('#main tbody tr', { hasText: 'Console agent' }).waitFor();
+});
+
 test('upload a CSV to the delimited-file source and watch the aggregation', async () => {
   await page.goto(base + '/console/aggregation');
   await page.getByLabel('Delimited-file source').selectOption({ label: 'Service Accounts CSV' });
