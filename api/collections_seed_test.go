@@ -77,6 +77,8 @@ type collTenant struct {
 	admin      *mica.Identity
 	identities map[string]*mica.Identity
 	appWithAPs string // a source app with several access profiles
+	// subtypeSource is a source with subtypes.
+	subtypeSource string
 }
 
 // newCollTenant seeds a tenant on store and serves it. Everything is created
@@ -185,7 +187,21 @@ func newCollTenant(t *testing.T, cs collStore) *collTenant {
 			}
 		}
 	}
-	// Machine-account fields, each with a few values and some left empty.
+	// Machine-account fields, each with a few values and some left empty. A
+	// subtype names one of the source's subtypes (technical names match
+	// case-insensitively); their display names are their technical names, so
+	// subtype.displayName filters as the body's subtype shows.
+	subtyped := map[string]bool{}
+	for _, m := range machines {
+		if subtyped[m.SourceID] {
+			continue
+		}
+		subtyped[m.SourceID] = true
+		for _, name := range []string{"service", "bot"} {
+			must(store.CreateSubtype(ctx, &mica.Subtype{SourceID: m.SourceID, TechnicalName: name, DisplayName: name,
+				Description: name + " accounts"}))
+		}
+	}
 	for i, m := range machines {
 		_, err := store.UpdateMachineAccount(ctx, m.ID, func(a *mica.Account) error {
 			a.Environment = []string{"production", "test", "", "Production"}[i%4]
@@ -244,6 +260,46 @@ func newCollTenant(t *testing.T, cs collStore) *collTenant {
 		must(store.CreateSourceApp(ctx, sa))
 		if i == 0 {
 			ct.appWithAPs = sa.ID
+		}
+	}
+
+	// Machine identity security: subtypes on two sources (above, for the machine
+	// accounts), machine identities with at most one secondary owner and one
+	// user entitlement each (the checker reads those lists as one value), and
+	// lifecycle actions the admin submitted.
+	ct.subtypeSource = srcs[0].ID
+	for _, name := range []string{"Gmsa", "vm"} {
+		must(store.CreateSubtype(ctx, &mica.Subtype{SourceID: srcs[0].ID, TechnicalName: name, DisplayName: name + " kind",
+			Description: name + " accounts"}))
+	}
+	type mident struct {
+		name, subtype, ba, native string
+		src, owner, second, ap    int // -1: none
+	}
+	for _, m := range []mident{{"Payroll bot", "AI_AGENT", "Payroll", "CN=svc-backup", 0, 0, 1, 0},
+		{"billing app", "Application", "billing", "CN=app-billing", 1, 3, -1, 3},
+		{"Replicator", "AI_AGENT", "", "CN=replicator", 2, 2, 4, -1}, {"orphan", "Service", "Ops", "", -1, -1, -1, -1}} {
+		mi := &mica.MachineIdentity{Name: m.name, Subtype: m.subtype, BusinessApplication: m.ba, NativeIdentity: m.native,
+			Attributes: map[string]any{"tier": m.subtype}}
+		if m.src >= 0 {
+			mi.SourceID = srcs[m.src].ID
+		}
+		if m.owner >= 0 {
+			mi.PrimaryOwner = &mica.Ref{ID: idents[m.owner].ID}
+		}
+		if m.second >= 0 {
+			mi.SecondaryOwners = []mica.Ref{{ID: idents[m.second].ID}}
+		}
+		if m.ap >= 0 {
+			mi.UserEntitlements = []mica.MachineIdentityEntitlement{{EntitlementID: aps[m.ap].Entitlements[0].ID,
+				SourceID: aps[m.ap].Source.ID}}
+		}
+		must(store.CreateMachineIdentity(ctx, mi))
+		if m.subtype == "AI_AGENT" {
+			for _, action := range []string{mica.LifecycleDeactivate, mica.LifecycleActivate} {
+				must(store.SubmitLifecycleAction(ctx, &mica.LifecycleAction{Action: action, TargetID: mi.ID, TargetName: mi.Name,
+					TargetType: mi.Subtype, SourceID: mi.SourceID, RequestedBy: mica.Ref{Type: "IDENTITY", ID: idents[0].ID}}))
+			}
 		}
 	}
 
@@ -367,4 +423,14 @@ func TestAccountBodiesByVersion(t *testing.T) {
 			t.Errorf("%s isMachine filter: %d %s", v, status, body)
 		}
 	}
+}
+
+// miName is the name of the machine identity with id, nil when there is none.
+func (ct *collTenant) miName(id any) any {
+	s, _ := id.(string)
+	m, err := ct.store.GetMachineIdentity(context.Background(), s)
+	if err != nil {
+		return nil
+	}
+	return m.Name
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/micahq/mica"
+	"github.com/micahq/mica/query"
 )
 
 // lifecycleLevels are the user levels of the lifecycle action operations (#77–80).
@@ -19,16 +20,16 @@ func (s *Server) registerLifecycleActions() {
 	// submitter and a machine identity's owners in without it: the handlers
 	// check the rights (lifecycleAllowed).
 	any := Auth{Levels: lifecycleLevels}
-	s.handle(&Op{ID: "submitMachineIdentityLifecycleActionV1", Method: http.MethodPost,
+	s.handle(&Op{ID: "submitMachineIdentityLifecycleAction", Method: http.MethodPost,
 		Path: "/machine-identities/{id}/lifecycle-actions", Versions: v1, Auth: any, Experimental: v1,
 		Handle: s.submitLifecycleAction})
-	s.handle(&Op{ID: "listMachineIdentityLifecycleActionsV1", Method: http.MethodGet,
+	s.handle(&Op{ID: "listMachineIdentityLifecycleActions", Method: http.MethodGet,
 		Path: "/machine-identities/lifecycle-actions", Versions: v1, Experimental: v1,
 		Auth: Auth{User: []string{ScopeAll}, Levels: lifecycleLevels}, Handle: s.listLifecycleActions})
-	s.handle(&Op{ID: "getMachineIdentityLifecycleActionV1", Method: http.MethodGet,
+	s.handle(&Op{ID: "getMachineIdentityLifecycleAction", Method: http.MethodGet,
 		Path: "/machine-identities/lifecycle-actions/{requestId}", Versions: v1, Auth: any, Experimental: v1,
 		Handle: s.getLifecycleAction})
-	s.handle(&Op{ID: "cancelMachineIdentityLifecycleActionV1", Method: http.MethodPost,
+	s.handle(&Op{ID: "cancelMachineIdentityLifecycleAction", Method: http.MethodPost,
 		Path: "/machine-identities/lifecycle-actions/{requestId}/cancel", Versions: v1, Auth: any, Experimental: v1,
 		Handle: s.cancelLifecycleAction})
 }
@@ -114,7 +115,7 @@ type LifecycleReceipt struct {
 }
 
 func (s *Server) listLifecycleActions(w http.ResponseWriter, r *http.Request) error {
-	opt, err := listOptions(r)
+	opt, err := listOptions(r, query.ListLifecycleActions)
 	if err != nil {
 		return err
 	}

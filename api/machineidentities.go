@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/micahq/mica"
+	"github.com/micahq/mica/query"
 )
 
 func (s *Server) registerMachineIdentities() {
@@ -265,7 +266,7 @@ func (in *machineIdentityInput) apply(v Version, m *mica.MachineIdentity, creati
 }
 
 func (s *Server) listMachineIdentities(w http.ResponseWriter, r *http.Request) error {
-	opt, err := listOptions(r)
+	opt, err := listOptions(r, query.ListMachineIdentities)
 	if err != nil {
 		return err
 	}
@@ -406,7 +407,7 @@ type MachineIdentityEntitlementDto struct {
 }
 
 func (s *Server) listMachineIdentityEntitlements(w http.ResponseWriter, r *http.Request) error {
-	opt, err := listOptions(r)
+	opt, err := listOptions(r, query.ListMachineIdentityUserEntitlements)
 	if err != nil {
 		return err
 	}

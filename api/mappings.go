@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/micahq/mica"
+	"github.com/micahq/mica/query"
 )
 
 func (s *Server) registerMappings() {
@@ -27,7 +28,7 @@ func (s *Server) registerMappings() {
 }
 
 func (s *Server) listMappings(w http.ResponseWriter, r *http.Request) error {
-	opt, err := listOptions(r)
+	opt, err := listOptions(r, query.ListMachineAccountMappings)
 	if err != nil {
 		return err
 	}

@@ -283,18 +283,18 @@ func misCases() []misCase {
 			return p, patch(map[string]any{"op": "replace", "path": "/environment", "value": "TEST"})
 		}},
 		{op: "deleteMachineIdentityV2", ok: 204, prep: miPath},
-		{op: "submitMachineIdentityLifecycleActionV1", ok: 202, prep: func(t *testing.T, f *misFixture, _ api.Version) (string, any) {
+		{op: "submitMachineIdentityLifecycleAction", ok: 202, prep: func(t *testing.T, f *misFixture, _ api.Version) (string, any) {
 			return "/machine-identities/" + f.machineIdentity(t).ID + "/lifecycle-actions", map[string]any{"action": "DEACTIVATE",
 				"comments": []any{map[string]any{"comment": "retired agent"}}}
 		}, tiers: map[string]int{tierHelpdesk: 202, tierWrongLevel: 202}}, // helpdesk and user own the fixture's agents
-		{op: "listMachineIdentityLifecycleActionsV1", ok: 200, prep: func(t *testing.T, f *misFixture, _ api.Version) (string, any) {
+		{op: "listMachineIdentityLifecycleActions", ok: 200, prep: func(t *testing.T, f *misFixture, _ api.Version) (string, any) {
 			f.lifecycleAction(t)
 			return "/machine-identities/lifecycle-actions?count=true", nil
 		}, tiers: map[string]int{tierWrongLevel: 200, tierHelpdesk: 200}},
-		{op: "getMachineIdentityLifecycleActionV1", ok: 200, prep: func(t *testing.T, f *misFixture, _ api.Version) (string, any) {
+		{op: "getMachineIdentityLifecycleAction", ok: 200, prep: func(t *testing.T, f *misFixture, _ api.Version) (string, any) {
 			return "/machine-identities/lifecycle-actions/" + f.lifecycleAction(t).ID, nil
 		}, tiers: map[string]int{tierWrongScope: 200}},
-		{op: "cancelMachineIdentityLifecycleActionV1", ok: 202, prep: func(t *testing.T, f *misFixture, _ api.Version) (string, any) {
+		{op: "cancelMachineIdentityLifecycleAction", ok: 202, prep: func(t *testing.T, f *misFixture, _ api.Version) (string, any) {
 			return "/machine-identities/lifecycle-actions/" + f.lifecycleAction(t).ID + "/cancel", map[string]any{"comment": "not now"}
 		}, tiers: map[string]int{tierWrongScope: 202}},
 	}

@@ -138,7 +138,7 @@ func (req *subtypeRequest) subtype(sourceID string) (*mica.Subtype, error) {
 }
 
 func (s *Server) listSourceSubtypes(w http.ResponseWriter, r *http.Request) error {
-	opt, err := listOptions(r)
+	opt, err := listOptions(r, query.ListSourceSubtypes)
 	if err != nil {
 		return err
 	}
@@ -252,7 +252,7 @@ func (s *Server) deleteSourceSubtype(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) listMachineAccountSubtypes(w http.ResponseWriter, r *http.Request) error {
-	opt, err := listOptions(r)
+	opt, err := listOptions(r, query.ListMachineAccountSubtypes)
 	if err != nil {
 		return err
 	}

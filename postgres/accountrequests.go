@@ -159,7 +159,7 @@ func provisionAccount(ctx context.Context, tx *Tx, r *mica.MachineAccountRequest
 	} else if err != nil {
 		return "", err
 	}
-	src, err := scanSource(tx.QueryRow(ctx, `SELECT `+sourceColumns+` FROM sources s WHERE s.id = $1`, st.SourceID))
+	src, err := scanSource(tx.QueryRow(ctx, `SELECT `+sourceSelect+` FROM sources s WHERE s.id = $1`, st.SourceID))
 	if err != nil {
 		return "", fmt.Errorf("get source: %w", err)
 	}

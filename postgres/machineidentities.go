@@ -146,8 +146,9 @@ func machineIdentityRow(m *mica.MachineIdentity, tx *Tx) []any {
 	if m.ConnectorAttributes == nil {
 		m.ConnectorAttributes = map[string]any{}
 	}
-	return []any{m.ID, m.Name, nullString(m.Description), nullString(m.Subtype), nullString(m.BusinessApplication),
-		nullString(m.NativeIdentity), nullString(m.UUID), nullString(m.SourceID), nullString(m.SourceName),
+	// businessApplication and nativeIdentity are shown as "" when unset (they
+	// are required members), so they are stored so and filter so.
+	return []any{m.ID, m.Name, nullString(m.Description), nullString(m.Subtype), m.BusinessApplication, m.NativeIdentity, nullString(m.UUID), nullString(m.SourceID), nullString(m.SourceName),
 		nullString(m.DatasetID), nullString(m.Environment), nullString(m.ExistsOnSource), nullString(m.Status()),
 		toJSON(m.Attributes), toJSON(m.ConnectorAttributes), toJSONOrNull(m.Resource), ownerID, ownerName,
 		m.ManuallyEdited, m.ManuallyCreated, m.Created, tx.now}

@@ -276,7 +276,7 @@ func applyMappings(ctx context.Context, tx *Tx, ms []*mica.MachineAccountMapping
 		if m != nil && p.ApplyToIdentity(m) {
 			if _, err := tx.Exec(ctx, `UPDATE machine_identities SET description = $1, business_application = $2,
 				subtype = $3, environment = $4, attributes = $5, status = $6, modified = $7 WHERE id = $8`,
-				nullString(m.Description), nullString(m.BusinessApplication), nullString(m.Subtype), nullString(m.Environment),
+				nullString(m.Description), m.BusinessApplication, nullString(m.Subtype), nullString(m.Environment),
 				toJSON(m.Attributes), nullString(m.Status()), tx.now, m.ID); err != nil {
 				return false, fmt.Errorf("apply mappings to machine identity: %w", err)
 			}

@@ -14,10 +14,11 @@ package query
 //
 // Documented fields left out, or mapped, because mica holds nothing for them
 // (REFERENCE.md §15.5 defect 9):
-//   - listMachineIdentities `cisIdentityId` and `attributes` (a JSON object)
-//     are left out, as are the v2026 business application filters
-//     (businessApplicationRefs.id, effectiveSanctionedStatus), which answer 400
-//     while business applications are off, as they always are in mica;
+//   - listMachineIdentities `cisIdentityId` is the identity's id (mica has no
+//     separate CIS identity); `attributes` compares JSON objects; the v2026
+//     business application filters (businessApplicationRefs.id,
+//     effectiveSanctionedStatus) are left out: they answer 400 while business
+//     applications are off, as they always are in mica;
 //   - `displayName` is the machine identity's name; `owners.secondaryIdentity.*`
 //     are its secondary owners (the field is secondaryIdentities);
 //     `entitlement.*` its user entitlements;
@@ -66,6 +67,7 @@ func machineIdentityFields(v2025 bool) []Field {
 	f := []Field{
 		fld("id", "mi.id", String, Eq, In, Sw),
 		fld("displayName", "mi.name", String, Eq, In, Sw),
+		fld("attributes", "mi.attributes", Object, Eq),
 		fld("manuallyEdited", "mi.manually_edited", Bool, Eq),
 	}
 	if !v2025 {
@@ -89,10 +91,13 @@ func machineIdentitySorters(first Sorter) []Sorter {
 		srt("source.name", "mi.source_name", String), srt("created", "mi.created", Time), srt("modified", "mi.modified", Time)}
 }
 
+// cisIdentityId is the machine identity's own id: mica has no separate CIS identity.
+var cisIdentityID = fld("cisIdentityId", "mi.id", String, Eq, In, Sw)
+
 // MachineIdentitiesV2024 is GET /v2024/machine-identities (#64).
 var MachineIdentitiesV2024 = &Resource{
 	Name:        "machine-identities",
-	Fields:      append(machineIdentityFields(false), fld("businessApplication", "mi.business_application", String, Eq, In, Sw)),
+	Fields:      append(machineIdentityFields(false), cisIdentityID, fld("businessApplication", "mi.business_application", String, Eq, In, Sw)),
 	Sorters:     machineIdentitySorters(srt("businessApplication", "mi.business_application", String)),
 	IDColumn:    "mi.id",
 	DefaultSort: "name",
@@ -101,7 +106,7 @@ var MachineIdentitiesV2024 = &Resource{
 // MachineIdentitiesV2025 is GET /v2025/machine-identities (#64).
 var MachineIdentitiesV2025 = &Resource{
 	Name:        "machine-identities",
-	Fields:      append(machineIdentityFields(true), fld("businessApplication", "mi.business_application", String, Eq, In, Sw)),
+	Fields:      append(machineIdentityFields(true), cisIdentityID, fld("businessApplication", "mi.business_application", String, Eq, In, Sw)),
 	Sorters:     machineIdentitySorters(srt("businessApplication", "mi.business_application", String)),
 	IDColumn:    "mi.id",
 	DefaultSort: "name",
@@ -110,7 +115,7 @@ var MachineIdentitiesV2025 = &Resource{
 // MachineIdentitiesV2026 is GET /machine-identities in v2026 and /v1 (#64).
 var MachineIdentitiesV2026 = &Resource{
 	Name:        "machine-identities",
-	Fields:      append(machineIdentityFields(true), fld("nativeIdentity", "mi.native_identity", String, Eq, In, Sw)),
+	Fields:      append(machineIdentityFields(true), cisIdentityID, fld("nativeIdentity", "mi.native_identity", String, Eq, In, Sw)),
 	Sorters:     machineIdentitySorters(srt("nativeIdentity", "mi.native_identity", String)),
 	IDColumn:    "mi.id",
 	DefaultSort: "name",
@@ -162,3 +167,16 @@ var LifecycleActions = &Resource{
 	IDColumn:    "la.id",
 	DefaultSort: "-created",
 }
+
+// The list operations of machine identity security, as the API checks them
+// before the store compiles its form's allowlist.
+var (
+	ListSourceSubtypes         = same(Subtypes)
+	ListMachineAccountSubtypes = same(SourceSubtypes)
+	ListMachineIdentities      = &List{Store: MachineIdentitiesV2026, Default: MachineIdentitiesV2026,
+		Versions: map[string]*Resource{"v2024": MachineIdentitiesV2024, "v2025": MachineIdentitiesV2025, "v2": MachineIdentitiesV2}}
+	ListMachineIdentityUserEntitlements = same(MachineIdentityEntitlements)
+	ListLifecycleActions                = same(LifecycleActions)
+	// ListMachineAccountMappings has paging only: no filters, no sorters.
+	ListMachineAccountMappings = same(&Resource{Name: "machine-account-mappings", IDColumn: "source_id"})
+)

@@ -155,7 +155,7 @@ func provisionAccount(ctx context.Context, tx *Tx, r *mica.MachineAccountRequest
 	} else if err != nil {
 		return "", err
 	}
-	src, err := scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources s WHERE s.id = ?`, st.SourceID))
+	src, err := scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceSelect+` FROM sources s WHERE s.id = ?`, st.SourceID))
 	if err != nil {
 		return "", fmt.Errorf("get source: %w", err)
 	}

@@ -265,7 +265,7 @@ func applyMappings(ctx context.Context, tx *Tx, ms []*mica.MachineAccountMapping
 		if m != nil && p.ApplyToIdentity(m) {
 			if _, err := tx.ExecContext(ctx, `UPDATE machine_identities SET description = ?, business_application = ?,
 				subtype = ?, environment = ?, attributes = ?, status = ?, modified = ? WHERE id = ?`,
-				nullString(m.Description), nullString(m.BusinessApplication), nullString(m.Subtype), nullString(m.Environment),
+				nullString(m.Description), m.BusinessApplication, nullString(m.Subtype), nullString(m.Environment),
 				toJSON(m.Attributes), nullString(m.Status()), formatTime(tx.now), m.ID); err != nil {
 				return false, fmt.Errorf("apply mappings to machine identity: %w", err)
 			}

@@ -12,8 +12,8 @@ CREATE TABLE source_subtypes (
 	type           text,
 	system_managed boolean NOT NULL DEFAULT false,
 	config         jsonb NOT NULL DEFAULT '{}', -- SubtypeConfig (#53)
-	created        timestamptz NOT NULL,
-	modified       timestamptz NOT NULL
+	created        timestamptz(3) NOT NULL,
+	modified       timestamptz(3) NOT NULL
 );
 CREATE UNIQUE INDEX source_subtypes_name ON source_subtypes (source_id, lower(technical_name));
 
@@ -47,8 +47,8 @@ CREATE TABLE machine_identities (
 	primary_owner_name   text,
 	manually_edited      boolean NOT NULL DEFAULT false,
 	manually_created     boolean NOT NULL DEFAULT false,
-	created              timestamptz NOT NULL,
-	modified             timestamptz NOT NULL
+	created              timestamptz(3) NOT NULL,
+	modified             timestamptz(3) NOT NULL
 );
 CREATE INDEX machine_identities_name ON machine_identities (lower(name));
 CREATE INDEX machine_identities_source ON machine_identities (source_id, native_identity);
@@ -71,14 +71,14 @@ CREATE TABLE machine_identity_entitlements (
 	source_name         text NOT NULL,
 	entitlement_id      text NOT NULL,
 	display_name        text NOT NULL,
-	created             timestamptz NOT NULL,
+	created             timestamptz(3) NOT NULL,
 	UNIQUE (machine_identity_id, source_id, entitlement_id)
 );
 
 CREATE TABLE machine_account_mappings (
 	source_id text PRIMARY KEY REFERENCES sources (id) ON DELETE CASCADE,
 	mappings  jsonb NOT NULL DEFAULT '[]',
-	modified  timestamptz NOT NULL
+	modified  timestamptz(3) NOT NULL
 );
 
 CREATE TABLE mapping_jobs (
@@ -91,8 +91,8 @@ CREATE TABLE mapping_jobs (
 	changed   bigint NOT NULL DEFAULT 0,
 	cursor    text NOT NULL DEFAULT '', -- the last account id applied
 	reason    text NOT NULL DEFAULT '',
-	started   timestamptz NOT NULL,
-	updated   timestamptz
+	started   timestamptz(3) NOT NULL,
+	updated   timestamptz(3)
 );
 CREATE INDEX mapping_jobs_source ON mapping_jobs (source_id, started);
 CREATE UNIQUE INDEX mapping_jobs_running ON mapping_jobs (source_id) WHERE status = 'STARTED';
@@ -105,14 +105,14 @@ CREATE TABLE machine_account_requests (
 	status       text NOT NULL,
 	provisioning text NOT NULL, -- the provisioning phase's state
 	body         jsonb NOT NULL, -- the request as JSON
-	created      timestamptz NOT NULL
+	created      timestamptz(3) NOT NULL
 );
 CREATE INDEX machine_account_requests_pending ON machine_account_requests (provisioning) WHERE provisioning = 'PENDING';
 
 CREATE TABLE source_delete_approval (
 	source_id text PRIMARY KEY REFERENCES sources (id) ON DELETE CASCADE,
 	config    jsonb NOT NULL,
-	modified  timestamptz NOT NULL
+	modified  timestamptz(3) NOT NULL
 );
 
 CREATE TABLE lifecycle_actions (
@@ -126,8 +126,8 @@ CREATE TABLE lifecycle_actions (
 	status       text NOT NULL,
 	completed    boolean NOT NULL DEFAULT false,
 	body         jsonb NOT NULL, -- the action as JSON
-	created      timestamptz NOT NULL,
-	modified     timestamptz NOT NULL
+	created      timestamptz(3) NOT NULL,
+	modified     timestamptz(3) NOT NULL
 );
 CREATE INDEX lifecycle_actions_requester ON lifecycle_actions (requested_by, created);
 CREATE INDEX lifecycle_actions_open ON lifecycle_actions (completed) WHERE NOT completed;
