@@ -124,15 +124,10 @@ func (r *MachineAccountRequest) Decide(approve bool, now time.Time) error {
 }
 
 // CanProvisionMachineAccounts reports whether mica can create accounts on s: a
-// delimited-file source (a new row) or a directory source (a new entry).
-func CanProvisionMachineAccounts(s *Source) bool {
-	if s.IsDelimitedFile() {
-		return true
-	}
-	k := strings.ToLower(s.Type + " " + s.Connector + " " + s.ConnectorID)
-	return strings.Contains(k, "active directory") || strings.Contains(k, "active-directory") ||
-		strings.Contains(k, "ldap") || strings.Contains(k, "directory")
-}
+// delimited-file source or a directory (Active Directory, LDAP) source. The
+// account is created in mica's store; the source's next aggregation, which
+// reads the whole file or directory, keeps only the accounts it finds there.
+func CanProvisionMachineAccounts(s *Source) bool { return s.IsDelimitedFile() || s.IsDirectory() }
 
 // NewRequestedAccount is the machine account provisioning makes for r on
 // source src with subtype st: its native identity is userInput's
@@ -146,7 +141,7 @@ func NewRequestedAccount(r *MachineAccountRequest, src *Source, st *Subtype) (*A
 			if k == "" {
 				continue
 			}
-			if v := strings.TrimSpace(attrString(r.UserInput[k])); v != "" {
+			if v := strings.TrimSpace(mappingValue(r.UserInput[k])); v != "" {
 				return v
 			}
 		}

@@ -178,14 +178,14 @@ func (m *MachineAccountMapping) Value(attrs map[string]any) (string, bool) {
 	if !found {
 		return "", false
 	}
-	s := attrString(v)
+	s := mappingValue(v)
 	if m.Transform.Type == "reference" {
 		s = mappingTransforms[m.Transform.ID](s)
 	}
 	return s, s != ""
 }
 
-func attrString(v any) string {
+func mappingValue(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
@@ -195,7 +195,7 @@ func attrString(v any) string {
 		if len(x) == 0 {
 			return ""
 		}
-		return attrString(x[0])
+		return mappingValue(x[0])
 	case []string:
 		if len(x) == 0 {
 			return ""
