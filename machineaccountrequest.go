@@ -2,6 +2,7 @@ package mica
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -219,4 +220,83 @@ type MachineAccountRequestService interface {
 	GetDeleteApprovalConfig(ctx context.Context, sourceID string) (*AccountDeleteConfig, error)
 	// UpdateDeleteApprovalConfig lets update change a source's config and saves it.
 	UpdateDeleteApprovalConfig(ctx context.Context, sourceID string, update func(c *AccountDeleteConfig) error) (*AccountDeleteConfig, error)
+}
+
+// ProvisionReads is what provisioning reads, in the store's transaction.
+type ProvisionReads interface {
+	Subtype(id string) (*Subtype, error)    // ENOTFOUND when gone
+	Source(id string) (*Source, error)      // ENOTFOUND when gone
+	IdentityName(id string) (string, error) // ENOTFOUND when gone
+	AccountExists(sourceID, nativeIdentity string) (bool, error)
+	MachineIdentity(id string) (*MachineIdentity, error) // ENOTFOUND when gone
+}
+
+// Provision is what carrying out a request writes: the account (with its
+// owner, and its machine identity when the request names one) and the
+// machine identity to create (nil when the request names one).
+type Provision struct {
+	Account     *Account
+	NewIdentity *MachineIdentity
+}
+
+// PlanProvision decides what provisioning r writes, reading through rd, or
+// why it cannot be carried out (reason, with nothing to write). err is a
+// failure to read.
+func PlanProvision(r *MachineAccountRequest, rd ProvisionReads) (p *Provision, reason string, err error) {
+	gone := func(err error, format string, args ...any) (string, error) {
+		if ErrorCode(err) == ENOTFOUND {
+			return fmt.Sprintf(format, args...), nil
+		}
+		return "", err
+	}
+	st, err := rd.Subtype(r.SubtypeID)
+	if err != nil {
+		reason, err := gone(err, "subtype %q no longer exists", r.SubtypeID)
+		return nil, reason, err
+	}
+	src, err := rd.Source(st.SourceID)
+	if err != nil {
+		reason, err := gone(err, "source %q no longer exists", st.SourceID)
+		return nil, reason, err
+	}
+	if !CanProvisionMachineAccounts(src) {
+		return nil, fmt.Sprintf("source %q (%s) does not take new accounts from mica: only delimited-file and directory sources do",
+			src.Name, src.Type), nil
+	}
+	ownerName, err := rd.IdentityName(r.OwnerIdentityID)
+	if err != nil {
+		reason, err := gone(err, "owner identity %q no longer exists", r.OwnerIdentityID)
+		return nil, reason, err
+	}
+	a, err := NewRequestedAccount(r, src, st)
+	if err != nil {
+		return nil, ErrorMessage(err), nil
+	}
+	a.OwnerIdentity.Name = ownerName
+	if exists, err := rd.AccountExists(src.ID, a.NativeIdentity); err != nil {
+		return nil, "", err
+	} else if exists {
+		return nil, fmt.Sprintf("source %q already has an account %q", src.Name, a.NativeIdentity), nil
+	}
+	p = &Provision{Account: a}
+	if r.MachineIdentityID != "" {
+		mi, err := rd.MachineIdentity(r.MachineIdentityID)
+		if err != nil {
+			reason, err := gone(err, "machine identity %q no longer exists", r.MachineIdentityID)
+			return nil, reason, err
+		}
+		a.MachineIdentity = &Ref{Type: "MACHINE_IDENTITY", ID: mi.ID, Name: mi.Name}
+		return p, "", nil
+	}
+	mi := &MachineIdentity{Name: a.Name, Description: r.Description, Subtype: st.TechnicalName,
+		NativeIdentity: a.NativeIdentity, SourceID: src.ID, Environment: r.Environment,
+		PrimaryOwner: &Ref{Type: "IDENTITY", ID: r.OwnerIdentityID}}
+	for _, e := range r.EntitlementIDs {
+		mi.UserEntitlements = append(mi.UserEntitlements, MachineIdentityEntitlement{EntitlementID: e, SourceID: src.ID})
+	}
+	if err := mi.Validate(); err != nil {
+		return nil, ErrorMessage(err), nil
+	}
+	p.NewIdentity = mi
+	return p, "", nil
 }

@@ -387,3 +387,54 @@ type MappingService interface {
 	// UnfinishedMappingJobs lists running jobs (to resume after a crash).
 	UnfinishedMappingJobs(ctx context.Context) ([]*MappingJob, error)
 }
+
+// MappingReads is what applying mappings reads, in the store's transaction.
+type MappingReads interface {
+	// Subtype resolves a technical name or id to the source's technical name; ok is false when none.
+	Subtype(sourceID, name string) (technicalName string, ok bool, err error)
+	// Owner finds the single identity an OWNER_IDENTITY or OWNER_ACCOUNT plan names, nil when none or several.
+	Owner(p *MappingPlan) (*Ref, error)
+	MachineIdentity(id string) (*MachineIdentity, error) // ENOTFOUND when gone
+}
+
+// ApplyMappings works out what a source's mappings change on one machine
+// account: a is changed in place (accountChanged tells whether), and mi is
+// the account's machine identity when the mappings changed it. A machine
+// account edited by hand is left alone.
+func ApplyMappings(ms []*MachineAccountMapping, a *Account, rd MappingReads) (accountChanged bool, mi *MachineIdentity, err error) {
+	if a.ManuallyEdited {
+		return false, nil, nil
+	}
+	p := PlanMappings(a.SourceID, ms, a.Attributes)
+	if p.Empty() {
+		return false, nil, nil
+	}
+	var readErr error
+	accountChanged = p.ApplyToAccount(a, func(v string) (string, bool) {
+		tn, ok, err := rd.Subtype(a.SourceID, v)
+		if err != nil {
+			readErr = err
+		}
+		return tn, ok && err == nil
+	})
+	if readErr != nil {
+		return false, nil, readErr
+	}
+	owner, err := rd.Owner(&p)
+	if err != nil {
+		return false, nil, err
+	}
+	if owner != nil && (a.OwnerIdentity == nil || a.OwnerIdentity.ID != owner.ID) {
+		a.OwnerIdentity, accountChanged = owner, true
+	}
+	if len(p.Identity) > 0 && a.MachineIdentity != nil {
+		m, err := rd.MachineIdentity(a.MachineIdentity.ID)
+		if err != nil && ErrorCode(err) != ENOTFOUND {
+			return false, nil, err
+		}
+		if m != nil && p.ApplyToIdentity(m) {
+			mi = m
+		}
+	}
+	return accountChanged, mi, nil
+}

@@ -15,16 +15,16 @@ func (s *Server) registerMachineIdentities() {
 	list := Auth{User: []string{ScopeMISIdentityRead, ScopeMISIdentityManage}, Levels: readLevels}
 	read := Auth{User: []string{ScopeMISIdentityRead}, Levels: readLevels}
 	manage := Auth{User: []string{ScopeMISIdentityManage}, App: []string{ScopeMISIdentityManage}, Levels: orgAdmin}
-	s.handle(&Op{ID: "listMachineIdentities", Method: http.MethodGet, Path: "/machine-identities", Versions: AllYearly,
-		Auth: list, Experimental: AllYearly, Handle: s.listMachineIdentities})
-	s.handle(&Op{ID: "createMachineIdentity", Method: http.MethodPost, Path: "/machine-identities", Versions: AllYearly,
-		Auth: manage, Experimental: AllYearly, Handle: s.createMachineIdentity})
-	s.handle(&Op{ID: "getMachineIdentity", Method: http.MethodGet, Path: "/machine-identities/{id}", Versions: AllYearly,
-		Auth: read, Experimental: AllYearly, Handle: s.getMachineIdentity})
-	s.handle(&Op{ID: "updateMachineIdentity", Method: http.MethodPatch, Path: "/machine-identities/{id}", Versions: AllYearly,
-		Auth: manage, Experimental: AllYearly, Handle: s.updateMachineIdentity})
-	s.handle(&Op{ID: "deleteMachineIdentity", Method: http.MethodDelete, Path: "/machine-identities/{id}", Versions: AllYearly,
-		Auth: manage, Experimental: AllYearly, Handle: s.deleteMachineIdentity})
+	s.handle(&Op{ID: "listMachineIdentities", Method: http.MethodGet, Path: "/machine-identities", Versions: Yearly2024Plus,
+		Auth: list, Experimental: Yearly2024Plus, Handle: s.listMachineIdentities})
+	s.handle(&Op{ID: "createMachineIdentity", Method: http.MethodPost, Path: "/machine-identities", Versions: Yearly2024Plus,
+		Auth: manage, Experimental: Yearly2024Plus, Handle: s.createMachineIdentity})
+	s.handle(&Op{ID: "getMachineIdentity", Method: http.MethodGet, Path: "/machine-identities/{id}", Versions: Yearly2024Plus,
+		Auth: read, Experimental: Yearly2024Plus, Handle: s.getMachineIdentity})
+	s.handle(&Op{ID: "updateMachineIdentity", Method: http.MethodPatch, Path: "/machine-identities/{id}", Versions: Yearly2024Plus,
+		Auth: manage, Experimental: Yearly2024Plus, Handle: s.updateMachineIdentity})
+	s.handle(&Op{ID: "deleteMachineIdentity", Method: http.MethodDelete, Path: "/machine-identities/{id}", Versions: Yearly2024Plus,
+		Auth: manage, Experimental: Yearly2024Plus, Handle: s.deleteMachineIdentity})
 	s.handle(&Op{ID: "listMachineIdentityUserEntitlements", Method: http.MethodGet, Path: "/machine-identity-user-entitlements",
 		Versions: Yearly2025Plus, Auth: read, Experimental: Yearly2025Plus, Handle: s.listMachineIdentityEntitlements})
 

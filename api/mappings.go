@@ -12,16 +12,16 @@ import (
 func (s *Server) registerMappings() {
 	createLevels := append(append([]string{}, sourceAdminLevels...), mica.LevelRoleAdmin, mica.LevelRoleSubadmin)
 	path := "/sources/{sourceId}/machine-account-mappings"
-	s.handle(&Op{ID: "listMachineAccountMappings", Method: http.MethodGet, Path: path, Versions: AllYearly,
-		Auth: sourcesRead, Experimental: AllYearly, Handle: s.listMappings})
-	s.handle(&Op{ID: "createMachineAccountMappings", Method: http.MethodPost, Path: path, Versions: AllYearly,
-		Auth: Auth{User: sourcesManage.User, App: sourcesManage.App, Levels: createLevels}, Experimental: AllYearly,
+	s.handle(&Op{ID: "listMachineAccountMappings", Method: http.MethodGet, Path: path, Versions: Yearly2024Plus,
+		Auth: sourcesRead, Experimental: Yearly2024Plus, Handle: s.listMappings})
+	s.handle(&Op{ID: "createMachineAccountMappings", Method: http.MethodPost, Path: path, Versions: Yearly2024Plus,
+		Auth: Auth{User: sourcesManage.User, App: sourcesManage.App, Levels: createLevels}, Experimental: Yearly2024Plus,
 		NotFoundIs400: true, Handle: s.createMappings})
-	s.handle(&Op{ID: "deleteMachineAccountMappings", Method: http.MethodDelete, Path: path, Versions: AllYearly,
-		Auth: sourcesManage, Experimental: AllYearly, Handle: s.deleteMappings})
+	s.handle(&Op{ID: "deleteMachineAccountMappings", Method: http.MethodDelete, Path: path, Versions: Yearly2024Plus,
+		Auth: sourcesManage, Experimental: Yearly2024Plus, Handle: s.deleteMappings})
 	// PUT lives at /machine-mappings (sic) and declares no experimental header (defects 2, 6).
 	s.handle(&Op{ID: "setMachineAccountMappings", Method: http.MethodPut, Path: "/sources/{sourceId}/machine-mappings",
-		Versions: AllYearly, Auth: sourcesManage, Handle: s.setMappings})
+		Versions: Yearly2024Plus, Auth: sourcesManage, Handle: s.setMappings})
 	// mica extension: the state of the job that re-applies a source's mappings.
 	s.handle(&Op{ID: "micaGetMachineAccountMappingsJob", Method: http.MethodGet, Path: path + "/job",
 		Versions: []Version{Mica}, Auth: sourcesRead, Handle: s.getMappingJob})

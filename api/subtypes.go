@@ -9,11 +9,8 @@ import (
 	"github.com/micahq/mica/query"
 )
 
-// Versions of the machine identity security operations (REFERENCE.md §15.1).
-var (
-	V2026Plus = []Version{V2026, V1}
-	AllYearly = []Version{V2024, V2025, V2026, V1}
-)
+// V2026Plus are the versions of the newer machine identity security operations (REFERENCE.md §15.1).
+var V2026Plus = []Version{V2026, V1}
 
 // sourcesRead and sourcesManage are the rights of the subtype and mapping operations.
 var (

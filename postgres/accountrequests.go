@@ -149,77 +149,66 @@ func (db *DB) ProvisionMachineAccountRequest(ctx context.Context, id string) (*m
 	return out, err
 }
 
-// provisionAccount creates the account of r (and its machine identity when r
-// names none). A reason the request cannot be carried out is returned as
-// reason, with nothing written.
+// provisionReads reads what provisioning needs in a write transaction.
+type provisionReads struct {
+	ctx context.Context
+	tx  *Tx
+}
+
+func (rd provisionReads) Subtype(id string) (*mica.Subtype, error) {
+	return getSubtype(rd.ctx, rd.tx, `st.id = $1`, id)
+}
+
+func (rd provisionReads) Source(id string) (*mica.Source, error) {
+	return getSource(rd.ctx, rd.tx, id, false)
+}
+
+func (rd provisionReads) IdentityName(id string) (string, error) {
+	return identityName(rd.ctx, rd.tx, id, mica.ENOTFOUND, "owner")
+}
+
+func (rd provisionReads) AccountExists(sourceID, nativeIdentity string) (bool, error) {
+	var exists bool
+	if err := rd.tx.QueryRow(rd.ctx, `SELECT EXISTS (SELECT 1 FROM accounts WHERE source_id = $1 AND native_identity = $2)`,
+		sourceID, nativeIdentity).Scan(&exists); err != nil {
+		return false, fmt.Errorf("check account: %w", err)
+	}
+	return exists, nil
+}
+
+func (rd provisionReads) MachineIdentity(id string) (*mica.MachineIdentity, error) {
+	return getMachineIdentity(rd.ctx, rd.tx, id, false)
+}
+
+// provisionAccount writes what mica.PlanProvision decides for r: the account
+// (and its machine identity when r names none). A reason the request cannot
+// be carried out is returned as reason, with nothing written.
 func provisionAccount(ctx context.Context, tx *Tx, r *mica.MachineAccountRequest) (reason string, err error) {
-	st, err := getSubtype(ctx, tx, `st.id = $1`, r.SubtypeID)
-	if mica.ErrorCode(err) == mica.ENOTFOUND {
-		return fmt.Sprintf("subtype %q no longer exists", r.SubtypeID), nil
-	} else if err != nil {
-		return "", err
+	p, reason, err := mica.PlanProvision(r, provisionReads{ctx, tx})
+	if err != nil || reason != "" {
+		return reason, err
 	}
-	src, err := scanSource(tx.QueryRow(ctx, `SELECT `+sourceSelect+` FROM sources s WHERE s.id = $1`, st.SourceID))
-	if err != nil {
-		return "", fmt.Errorf("get source: %w", err)
-	}
-	if !mica.CanProvisionMachineAccounts(src) {
-		return fmt.Sprintf("source %q (%s) does not take new accounts from mica: only delimited-file and directory sources do",
-			src.Name, src.Type), nil
-	}
-	var ownerName string
-	if err := tx.QueryRow(ctx, `SELECT name FROM identities WHERE id = $1`, r.OwnerIdentityID).Scan(&ownerName); errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Sprintf("owner identity %q no longer exists", r.OwnerIdentityID), nil
-	} else if err != nil {
-		return "", fmt.Errorf("find owner: %w", err)
-	}
-	a, err := mica.NewRequestedAccount(r, src, st)
-	if err != nil {
-		return mica.ErrorMessage(err), nil
-	}
-	var n int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM accounts WHERE source_id = $1 AND native_identity = $2`,
-		src.ID, a.NativeIdentity).Scan(&n); err != nil {
-		return "", fmt.Errorf("check account: %w", err)
-	} else if n > 0 {
-		return fmt.Sprintf("source %q already has an account %q", src.Name, a.NativeIdentity), nil
-	}
-	var mi *mica.MachineIdentity
-	if r.MachineIdentityID != "" {
-		if mi, err = getMachineIdentity(ctx, tx, r.MachineIdentityID, false); mica.ErrorCode(err) == mica.ENOTFOUND {
-			return fmt.Sprintf("machine identity %q no longer exists", r.MachineIdentityID), nil
-		} else if err != nil {
-			return "", err
-		}
-	} else {
-		mi = &mica.MachineIdentity{Name: a.Name, Description: r.Description, Subtype: st.TechnicalName,
-			NativeIdentity: a.NativeIdentity, SourceID: src.ID, Environment: r.Environment,
-			PrimaryOwner: &mica.Ref{Type: "IDENTITY", ID: r.OwnerIdentityID}}
-		for _, e := range r.EntitlementIDs {
-			mi.UserEntitlements = append(mi.UserEntitlements, mica.MachineIdentityEntitlement{EntitlementID: e, SourceID: src.ID})
-		}
-		if err := mi.Validate(); err != nil {
-			return mica.ErrorMessage(err), nil
-		}
+	a := p.Account
+	if mi := p.NewIdentity; mi != nil {
 		if err := createMachineIdentity(ctx, tx, mi); err != nil {
-			if code := mica.ErrorCode(err); code != mica.EINTERNAL {
+			if mica.ErrorCode(err) != mica.EINTERNAL {
 				return mica.ErrorMessage(err), nil
 			}
 			return "", err
 		}
-		r.MachineIdentityID = mi.ID
+		a.MachineIdentity = &mica.Ref{Type: "MACHINE_IDENTITY", ID: mi.ID, Name: mi.Name}
 	}
 	a.ID = mica.NewID()
 	if _, err := tx.Exec(ctx, `INSERT INTO accounts (id, source_id, source_name, native_identity, name, attributes,
 		uncorrelated, has_entitlements, origin, description, is_machine, classification_method, classified_at, environment,
 		subtype, owner_identity_id, owner_identity_name, machine_identity_id, machine_identity_name, created, modified)
-		VALUES ($1, $2, $3, $4, $5, $6, true, $7, $8, $9, true, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)`,
-		a.ID, src.ID, src.Name, a.NativeIdentity, a.Name, toJSON(a.Attributes),
-		a.HasEntitlements, a.Origin, nullString(a.Description), a.ClassificationMethod, tx.now,
-		nullString(a.Environment), a.Subtype, r.OwnerIdentityID, ownerName, mi.ID, mi.Name, tx.now); err != nil {
+		VALUES ($1, $2, $3, $4, $5, $6, true, $7, $8, $9, true, $10, $11, $12, $13, $14, $15, $16, $17, $11, $11)`,
+		a.ID, a.SourceID, a.SourceName, a.NativeIdentity, a.Name, toJSON(a.Attributes), a.HasEntitlements, a.Origin,
+		nullString(a.Description), a.ClassificationMethod, tx.now, nullString(a.Environment), a.Subtype, a.OwnerIdentity.ID,
+		a.OwnerIdentity.Name, a.MachineIdentity.ID, a.MachineIdentity.Name); err != nil {
 		return "", fmt.Errorf("insert requested account: %w", err)
 	}
-	r.AccountID = a.ID
+	r.AccountID, r.MachineIdentityID = a.ID, a.MachineIdentity.ID
 	return "", nil
 }
 

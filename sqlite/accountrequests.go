@@ -145,77 +145,79 @@ func (db *DB) ProvisionMachineAccountRequest(ctx context.Context, id string) (*m
 	return out, err
 }
 
-// provisionAccount creates the account of r (and its machine identity when r
-// names none). A reason the request cannot be carried out is returned as
-// reason, with nothing written.
-func provisionAccount(ctx context.Context, tx *Tx, r *mica.MachineAccountRequest) (reason string, err error) {
-	st, err := getSubtype(ctx, tx, `st.id = ?`, r.SubtypeID)
-	if mica.ErrorCode(err) == mica.ENOTFOUND {
-		return fmt.Sprintf("subtype %q no longer exists", r.SubtypeID), nil
+// provisionReads reads what provisioning needs in a write transaction.
+type provisionReads struct {
+	ctx context.Context
+	tx  *Tx
+}
+
+func (rd provisionReads) Subtype(id string) (*mica.Subtype, error) {
+	return getSubtype(rd.ctx, rd.tx, `st.id = ?`, id)
+}
+
+func (rd provisionReads) Source(id string) (*mica.Source, error) {
+	src, err := scanSource(rd.tx.QueryRowContext(rd.ctx, `SELECT `+sourceSelect+` FROM sources s WHERE s.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, mica.Errorf(mica.ENOTFOUND, "source %q not found", id)
 	} else if err != nil {
-		return "", err
+		return nil, fmt.Errorf("get source: %w", err)
 	}
-	src, err := scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceSelect+` FROM sources s WHERE s.id = ?`, st.SourceID))
-	if err != nil {
-		return "", fmt.Errorf("get source: %w", err)
-	}
-	if !mica.CanProvisionMachineAccounts(src) {
-		return fmt.Sprintf("source %q (%s) does not take new accounts from mica: only delimited-file and directory sources do",
-			src.Name, src.Type), nil
-	}
-	var ownerName string
-	if err := tx.QueryRowContext(ctx, `SELECT name FROM identities WHERE id = ?`, r.OwnerIdentityID).Scan(&ownerName); errors.Is(err, sql.ErrNoRows) {
-		return fmt.Sprintf("owner identity %q no longer exists", r.OwnerIdentityID), nil
+	return src, nil
+}
+
+func (rd provisionReads) IdentityName(id string) (string, error) {
+	var name string
+	err := rd.tx.QueryRowContext(rd.ctx, `SELECT name FROM identities WHERE id = ?`, id).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", mica.Errorf(mica.ENOTFOUND, "identity %q not found", id)
 	} else if err != nil {
-		return "", fmt.Errorf("find owner: %w", err)
+		return "", fmt.Errorf("find identity: %w", err)
 	}
-	a, err := mica.NewRequestedAccount(r, src, st)
-	if err != nil {
-		return mica.ErrorMessage(err), nil
-	}
+	return name, nil
+}
+
+func (rd provisionReads) AccountExists(sourceID, nativeIdentity string) (bool, error) {
 	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM accounts WHERE source_id = ? AND native_identity = ?`,
-		src.ID, a.NativeIdentity).Scan(&n); err != nil {
-		return "", fmt.Errorf("check account: %w", err)
-	} else if n > 0 {
-		return fmt.Sprintf("source %q already has an account %q", src.Name, a.NativeIdentity), nil
+	if err := rd.tx.QueryRowContext(rd.ctx, `SELECT count(*) FROM accounts WHERE source_id = ? AND native_identity = ?`,
+		sourceID, nativeIdentity).Scan(&n); err != nil {
+		return false, fmt.Errorf("check account: %w", err)
 	}
-	var mi *mica.MachineIdentity
-	if r.MachineIdentityID != "" {
-		if mi, err = getMachineIdentity(ctx, tx, r.MachineIdentityID); mica.ErrorCode(err) == mica.ENOTFOUND {
-			return fmt.Sprintf("machine identity %q no longer exists", r.MachineIdentityID), nil
-		} else if err != nil {
-			return "", err
-		}
-	} else {
-		mi = &mica.MachineIdentity{Name: a.Name, Description: r.Description, Subtype: st.TechnicalName,
-			NativeIdentity: a.NativeIdentity, SourceID: src.ID, Environment: r.Environment,
-			PrimaryOwner: &mica.Ref{Type: "IDENTITY", ID: r.OwnerIdentityID}}
-		for _, e := range r.EntitlementIDs {
-			mi.UserEntitlements = append(mi.UserEntitlements, mica.MachineIdentityEntitlement{EntitlementID: e, SourceID: src.ID})
-		}
-		if err := mi.Validate(); err != nil {
-			return mica.ErrorMessage(err), nil
-		}
+	return n > 0, nil
+}
+
+func (rd provisionReads) MachineIdentity(id string) (*mica.MachineIdentity, error) {
+	return getMachineIdentity(rd.ctx, rd.tx, id)
+}
+
+// provisionAccount writes what mica.PlanProvision decides for r: the account
+// (and its machine identity when r names none). A reason the request cannot
+// be carried out is returned as reason, with nothing written.
+func provisionAccount(ctx context.Context, tx *Tx, r *mica.MachineAccountRequest) (reason string, err error) {
+	p, reason, err := mica.PlanProvision(r, provisionReads{ctx, tx})
+	if err != nil || reason != "" {
+		return reason, err
+	}
+	a := p.Account
+	if mi := p.NewIdentity; mi != nil {
 		if err := createMachineIdentity(ctx, tx, mi); err != nil {
-			if code := mica.ErrorCode(err); code != mica.EINTERNAL {
+			if mica.ErrorCode(err) != mica.EINTERNAL {
 				return mica.ErrorMessage(err), nil
 			}
 			return "", err
 		}
-		r.MachineIdentityID = mi.ID
+		a.MachineIdentity = &mica.Ref{Type: "MACHINE_IDENTITY", ID: mi.ID, Name: mi.Name}
 	}
 	a.ID = mica.NewID()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO accounts (id, source_id, source_name, native_identity, name, attributes,
 		uncorrelated, has_entitlements, origin, description, is_machine, classification_method, classified_at, environment,
 		subtype, owner_identity_id, owner_identity_name, machine_identity_id, machine_identity_name, created, modified)
-		VALUES (`+placeholders(21)+`)`, a.ID, src.ID, src.Name, a.NativeIdentity, a.Name, toJSON(a.Attributes), 1,
+		VALUES (`+placeholders(21)+`)`, a.ID, a.SourceID, a.SourceName, a.NativeIdentity, a.Name, toJSON(a.Attributes), 1,
 		boolInt(a.HasEntitlements), a.Origin, nullString(a.Description), 1, a.ClassificationMethod, formatTime(tx.now),
-		nullString(a.Environment), a.Subtype, r.OwnerIdentityID, ownerName, mi.ID, mi.Name, formatTime(tx.now),
-		formatTime(tx.now)); err != nil {
+		nullString(a.Environment), a.Subtype, a.OwnerIdentity.ID, a.OwnerIdentity.Name, a.MachineIdentity.ID,
+		a.MachineIdentity.Name, formatTime(tx.now), formatTime(tx.now)); err != nil {
 		return "", fmt.Errorf("insert requested account: %w", err)
 	}
-	r.AccountID = a.ID
+	r.AccountID, r.MachineIdentityID = a.ID, a.MachineIdentity.ID
 	return "", nil
 }
 

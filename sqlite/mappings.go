@@ -224,26 +224,34 @@ func (db *DB) ApplyMappingBatch(ctx context.Context, jobID string, n int) (*mica
 	return job, err
 }
 
-// applyMappings applies mappings to one machine account (not one edited by
-// hand) and, through it, to its machine identity; it reports whether anything changed.
+// mappingReads reads what applying mappings needs in a write transaction.
+type mappingReads struct {
+	ctx context.Context
+	tx  *Tx
+}
+
+func (rd mappingReads) Subtype(sourceID, name string) (string, bool, error) {
+	tn, err := resolveSubtype(rd.ctx, rd.tx, sourceID, name)
+	if mica.ErrorCode(err) == mica.EREFNOTFOUND {
+		return "", false, nil
+	}
+	return tn, err == nil, err
+}
+
+func (rd mappingReads) Owner(p *mica.MappingPlan) (*mica.Ref, error) {
+	return mappedOwner(rd.ctx, rd.tx, p)
+}
+
+func (rd mappingReads) MachineIdentity(id string) (*mica.MachineIdentity, error) {
+	return getMachineIdentity(rd.ctx, rd.tx, id)
+}
+
+// applyMappings writes what mica.ApplyMappings changes on one machine account
+// and its machine identity; it reports whether anything changed.
 func applyMappings(ctx context.Context, tx *Tx, ms []*mica.MachineAccountMapping, a *mica.Account) (bool, error) {
-	if a.ManuallyEdited {
-		return false, nil
-	}
-	p := mica.PlanMappings(a.SourceID, ms, a.Attributes)
-	if p.Empty() {
-		return false, nil
-	}
-	changed := p.ApplyToAccount(a, func(v string) (string, bool) {
-		tn, err := resolveSubtype(ctx, tx, a.SourceID, v)
-		return tn, err == nil
-	})
-	owner, err := mappedOwner(ctx, tx, &p)
+	changed, m, err := mica.ApplyMappings(ms, a, mappingReads{ctx, tx})
 	if err != nil {
 		return false, err
-	}
-	if owner != nil && (a.OwnerIdentity == nil || a.OwnerIdentity.ID != owner.ID) {
-		a.OwnerIdentity, changed = owner, true
 	}
 	if changed {
 		var ownerID, ownerName any
@@ -257,22 +265,15 @@ func applyMappings(ctx context.Context, tx *Tx, ms []*mica.MachineAccountMapping
 			return false, fmt.Errorf("apply mappings to account: %w", err)
 		}
 	}
-	if len(p.Identity) > 0 && a.MachineIdentity != nil {
-		m, err := getMachineIdentity(ctx, tx, a.MachineIdentity.ID)
-		if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
-			return false, err
-		}
-		if m != nil && p.ApplyToIdentity(m) {
-			if _, err := tx.ExecContext(ctx, `UPDATE machine_identities SET description = ?, business_application = ?,
-				subtype = ?, environment = ?, attributes = ?, status = ?, modified = ? WHERE id = ?`,
-				nullString(m.Description), m.BusinessApplication, nullString(m.Subtype), nullString(m.Environment),
-				toJSON(m.Attributes), nullString(m.Status()), formatTime(tx.now), m.ID); err != nil {
-				return false, fmt.Errorf("apply mappings to machine identity: %w", err)
-			}
-			changed = true
+	if m != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE machine_identities SET description = ?, business_application = ?,
+			subtype = ?, environment = ?, attributes = ?, status = ?, modified = ? WHERE id = ?`,
+			nullString(m.Description), m.BusinessApplication, nullString(m.Subtype), nullString(m.Environment),
+			toJSON(m.Attributes), nullString(m.Status()), formatTime(tx.now), m.ID); err != nil {
+			return false, fmt.Errorf("apply mappings to machine identity: %w", err)
 		}
 	}
-	return changed, nil
+	return changed || m != nil, nil
 }
 
 // mappedOwner finds the identity an OWNER_IDENTITY or OWNER_ACCOUNT mapping
