@@ -230,11 +230,29 @@ func (s *Server) accountEvidence(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := classify.Discover(classify.AccountOf(a, classify.PopulationOf(people)))
-	writeJSON(w, http.StatusOK, map[string]any{
+	body := map[string]any{
 		"accountId": a.AccountID, "isMachine": a.IsMachine, "classificationMethod": nullIfEmpty(a.Method),
 		"recommendation": a.Recommendation, "discovery": v, "threshold": classify.DiscoveryThreshold,
-		"humanThreshold": classify.DiscoveryHumanThreshold,
-	})
+		"humanThreshold": classify.DiscoveryHumanThreshold, "recommendedSubtype": nil,
+	}
+	// The kind of machine discovery infers is offered as the account's subtype
+	// when the source has a subtype of that technical name.
+	if v.Machine && v.Subtype != "" && v.Subtype != classify.SubtypeUnknown {
+		current := ""
+		if a.IsMachine {
+			if ma, err := s.Store.GetMachineAccount(r.Context(), a.AccountID); err == nil {
+				current = ma.Subtype
+			}
+		}
+		st, err := s.Store.GetSubtypeByName(r.Context(), acct.SourceID, v.Subtype)
+		if err == nil && st.TechnicalName != current {
+			body["recommendedSubtype"] = map[string]string{"id": st.ID, "technicalName": st.TechnicalName,
+				"displayName": st.DisplayName}
+		} else if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, body)
 	return nil
 }
 

@@ -443,3 +443,34 @@ func TestLifecycleBehaviour(t *testing.T) {
 	}
 	_ = f
 }
+
+// TestDiscoveryRecommendsSubtype: the kind of machine discovery infers is
+// offered as the account's subtype when its source has a subtype of that name.
+func TestDiscoveryRecommendsSubtype(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	acct := h.addAccounts(t, "svc_sql")[0]
+	evidence := func() map[string]any {
+		return h.do("GET", "/mica/v1/accounts/"+acct+"/evidence", tierAdmin, nil).object(t)
+	}
+	ev := evidence()
+	if d := ev["discovery"].(map[string]any); d["subtype"] != "service" || ev["recommendedSubtype"] != nil {
+		t.Fatalf("before the source has the subtype: %v", ev)
+	}
+	st := &mica.Subtype{SourceID: h.sourceID, TechnicalName: "Service", DisplayName: "Service account", Description: "services"}
+	if err := h.db.CreateSubtype(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := evidence()["recommendedSubtype"].(map[string]any)
+	if rec == nil || rec["id"] != st.ID || rec["technicalName"] != "Service" {
+		t.Fatalf("recommended subtype = %v", rec)
+	}
+	h.do("POST", "/v2025/accounts/"+acct+"/classify?classificationMode=forceMachine", tierAdmin, nil, expHeader...)
+	if r := h.do("PATCH", "/v2026/machine-accounts/"+acct, tierAdmin, `[{"op":"replace","path":"/subType","value":"`+st.ID+`"}]`,
+		expHeader...); r.status != 200 || r.object(t)["subtype"] != "Service" {
+		t.Fatalf("take the recommendation: %d %s", r.status, r.body)
+	}
+	if ev := evidence(); ev["recommendedSubtype"] != nil {
+		t.Fatalf("an account that has the subtype is still offered it: %v", ev)
+	}
+}

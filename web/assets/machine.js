@@ -153,7 +153,9 @@ export function evidenceBody(ev) {
   const verdict = h('p', { class: 'small verdict' },
     h('strong', {}, d.machine ? 'Machine' : 'Human'),
     ` — confidence ${pct(d.confidence)} that it is a machine account (machine from ${pct(ev.threshold)}); `,
-    'subtype ', h('code', { class: 'subtype' }, d.subtype || 'unknown'), '.');
+    'subtype ', h('code', { class: 'subtype' }, d.subtype || 'unknown'), '.',
+    ev.recommendedSubtype ? [' Recommended source subtype: ', h('strong', { class: 'recommended-subtype' },
+      ev.recommendedSubtype.displayName), ` (${ev.recommendedSubtype.technicalName}).`] : null);
   const max = Math.max(0.01, ...d.signals.map((s) => Math.abs(s.weight)));
   const signals = d.signals.length
     ? h('table', { class: 'signals small' },
