@@ -40,6 +40,11 @@ type Config struct {
 	Pacing                    mica.Pacing // classification job pacing when the tenant settings hold none
 	// SignIn throttles failed sign-ins at the token endpoint (zero: the defaults).
 	SignIn SignInLimits
+	// Controls turns on the emulator controls under /mica/v1 (controls.go);
+	// JournalEntries and JournalBodyBytes size their request journal (0: the defaults).
+	Controls         bool
+	JournalEntries   int
+	JournalBodyBytes int
 }
 
 // DefaultConfig returns ISC's defaults.
@@ -68,10 +73,11 @@ type Server struct {
 	// Metrics, when set, records requests, refusals and authentication failures (Prometheus).
 	Metrics *Metrics
 
-	mux     *http.ServeMux
-	ops     []*Op
-	signIn  *signInGuard
-	uploads uploadGate
+	mux      *http.ServeMux
+	ops      []*Op
+	signIn   *signInGuard
+	uploads  uploadGate
+	controls *controls // nil when Config.Controls is off
 }
 
 // NewServer builds the server and mounts every operation.
@@ -82,6 +88,13 @@ func NewServer(store mica.Store, signer *oauth.Signer, cfg Config, logger *slog.
 	s := &Server{Store: store, Signer: signer, Config: cfg, Logger: logger, Now: time.Now, mux: http.NewServeMux()}
 	s.RateLimiter = NewMemoryRateLimiter(cfg.RateLimit, cfg.RateWindow)
 	s.signIn = newSignInGuard(cfg.SignIn, func() time.Time { return s.Now() })
+	if cfg.Controls {
+		bodyCap := cfg.JournalBodyBytes
+		if bodyCap == 0 {
+			bodyCap = DefaultJournalBodyBytes
+		}
+		s.controls = &controls{journal: NewJournal(cfg.JournalEntries, bodyCap), opPatterns: map[string]bool{}}
+	}
 	s.registerOAuth()
 	s.registerHealth()
 	s.registerPATs()
@@ -90,6 +103,11 @@ func NewServer(store mica.Store, signer *oauth.Signer, cfg Config, logger *slog.
 	s.registerApps()
 	s.registerClassification()
 	s.registerMachineAccounts()
+	s.registerExtensionsDocument()
+	if s.controls != nil {
+		s.registerControls()
+		s.controls.coverage = newCoverage(s.ops, s.Now())
+	}
 	s.mux.HandleFunc("/", s.notFound)
 	return s
 }
@@ -101,6 +119,7 @@ func (s *Server) Handler() http.Handler {
 	h = s.limitBody(h)
 	h = s.recoverPanics(h)
 	h = s.logRequests(h)
+	h = s.recordRequests(h) // emulator controls only (controls.go)
 	h = s.observe(h)
 	h = s.trackRequests(h)
 	return h

@@ -60,6 +60,16 @@ type Config struct {
 	MaxQueued      int   // account files waiting per source
 	MaxQueuedBytes int64 // bytes of waiting files and uploads in progress
 	SignIn         api.SignInLimits
+	// Memory keeps the tenant only while the server runs: the SQLite store and
+	// the signing key live in a temporary directory (on /dev/shm, memory, where
+	// there is one) removed at Close; DataDir is not used.
+	Memory bool
+	// Controls turns on the emulator controls under /mica/v1 (default: on with
+	// Demo or Memory, off otherwise); JournalEntries and JournalBodyBytes size
+	// their request journal.
+	Controls         bool
+	JournalEntries   int
+	JournalBodyBytes int
 }
 
 // Main is the mica server program, separate from main() so tests can boot it on
@@ -87,6 +97,7 @@ type Main struct {
 	// connector reaches the directories of direct sources with it.
 	secrets   *secrets.Box
 	connector *directory.Connector
+	tempDir   string // the data directory of Config.Memory, removed at Close
 }
 
 // NewMain returns a Main with default configuration.
@@ -98,7 +109,8 @@ func NewMain() *Main {
 		UploadTimeout: api.DefaultUploadTimeout, MaxUploads: api.DefaultMaxConcurrentUploads,
 		MaxQueued: api.DefaultMaxQueuedUploadsPerSrc, MaxQueuedBytes: api.DefaultMaxQueuedUploadBytes,
 		SignIn: api.SignInLimits{FailuresPerClient: api.DefaultSignInFailuresPerClient,
-			FailuresPerAddr: api.DefaultSignInFailuresPerAddr, Window: api.DefaultSignInWindow}}, Stdout: os.Stdout}
+			FailuresPerAddr: api.DefaultSignInFailuresPerAddr, Window: api.DefaultSignInWindow},
+		JournalEntries: api.DefaultJournalEntries, JournalBodyBytes: api.DefaultJournalBodyBytes}, Stdout: os.Stdout}
 }
 
 // envOr returns the environment variable name, or def when unset.
@@ -159,6 +171,20 @@ func (m *Main) ParseFlags(args []string) error {
 	for i, d := range ints {
 		intText[i] = fs.String(d.name, envOr(d.env, strconv.Itoa(*d.dst)), d.help+" ("+d.env+")")
 	}
+	memory := &boolFlag{name: "memory"}
+	if err := memory.Set(envOr("MICA_MEMORY", "false")); err != nil {
+		return fmt.Errorf("invalid MICA_MEMORY: %w", err)
+	}
+	fs.Var(memory, "memory", "keep the tenant only while the server runs: no data dir, nothing left behind (MICA_MEMORY)")
+	controls := &boolFlag{name: "controls"}
+	if v, ok := os.LookupEnv("MICA_CONTROLS"); ok {
+		if err := controls.Set(v); err != nil {
+			return fmt.Errorf("invalid MICA_CONTROLS: %w", err)
+		}
+	}
+	fs.Var(controls, "controls", "emulator controls under /mica/v1 (snapshots, faults, journal, ...); default on with --demo or --memory (MICA_CONTROLS)")
+	entries := fs.Int("journal-entries", c.JournalEntries, "requests the controls' journal keeps")
+	bodyBytes := fs.Int("journal-body-bytes", c.JournalBodyBytes, "bytes of each request and response body the journal keeps")
 	queuedBytes := fs.String("max-queued-upload-bytes", envOr("MICA_MAX_QUEUED_UPLOAD_BYTES", strconv.FormatInt(c.MaxQueuedBytes, 10)),
 		"bytes of account files waiting for aggregation and uploads in progress (more: 429) (MICA_MAX_QUEUED_UPLOAD_BYTES)")
 	if err := fs.Parse(args); err != nil {
@@ -186,6 +212,26 @@ func (m *Main) ParseFlags(args []string) error {
 	if c.MaxHeaderBytes < 4096 {
 		return fmt.Errorf("invalid --max-header-bytes %d: at least 4096", c.MaxHeaderBytes)
 	}
+	dataDirSet := false
+	fs.Visit(func(f *flag.Flag) { dataDirSet = dataDirSet || f.Name == "data-dir" })
+	c.Memory = memory.v
+	switch {
+	case c.Memory && c.Database != "":
+		return fmt.Errorf("--memory and --database exclude each other: --memory keeps the tenant in a SQLite store of its own")
+	case c.Memory && dataDirSet:
+		return fmt.Errorf("--memory and --data-dir exclude each other: --memory writes no data dir")
+	}
+	c.Controls = c.Demo || c.Memory
+	if controls.set {
+		c.Controls = controls.v
+	}
+	if *entries < 1 || *entries > api.MaxJournalEntries {
+		return fmt.Errorf("invalid --journal-entries %d: 1 to %d", *entries, api.MaxJournalEntries)
+	}
+	if *bodyBytes < 0 || *bodyBytes > api.MaxJournalBodyBytes {
+		return fmt.Errorf("invalid --journal-body-bytes %d: 0 to %d", *bodyBytes, api.MaxJournalBodyBytes)
+	}
+	c.JournalEntries, c.JournalBodyBytes = *entries, *bodyBytes
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
@@ -219,6 +265,50 @@ func (m *Main) ParseFlags(args []string) error {
 	}
 	m.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	return nil
+}
+
+// boolFlag is a boolean flag that knows whether it was set (so that its
+// default can depend on other flags): --name, --name=true, --name=false.
+type boolFlag struct {
+	name   string
+	v, set bool
+}
+
+func (b *boolFlag) String() string {
+	if b == nil {
+		return "false"
+	}
+	return strconv.FormatBool(b.v)
+}
+
+func (b *boolFlag) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("%q is not true or false", s)
+	}
+	b.v, b.set = v, true
+	return nil
+}
+
+// IsBoolFlag lets the flag be given without a value.
+func (b *boolFlag) IsBoolFlag() bool { return true }
+
+// memoryDir makes the temporary data directory of --memory: on /dev/shm (a
+// memory file system) when the machine has one, else in the system temp dir.
+func memoryDir() (string, error) {
+	parent := ""
+	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
+		if f, err := os.CreateTemp("/dev/shm", "mica-probe-*"); err == nil {
+			_ = f.Close()
+			_ = os.Remove(f.Name())
+			parent = "/dev/shm"
+		}
+	}
+	dir, err := os.MkdirTemp(parent, "mica-memory-*")
+	if err != nil {
+		return "", fmt.Errorf("--memory: %w", err)
+	}
+	return dir, nil
 }
 
 // openStore opens the data directory's database and signing key.
@@ -292,6 +382,13 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Logger == nil {
 		m.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
+	if m.Config.Memory {
+		dir, err := memoryDir()
+		if err != nil {
+			return err
+		}
+		m.tempDir, m.Config.DataDir = dir, dir
+	}
 	db, signer, err := m.openStore(ctx)
 	if err != nil {
 		return err
@@ -325,6 +422,7 @@ func (m *Main) Run(ctx context.Context) error {
 	cfg.UploadDir, cfg.MaxUploadBytes = m.uploadDir(), m.Config.MaxUpload
 	cfg.MaxConcurrentUploads, cfg.MaxQueuedUploadsPerSource = m.Config.MaxUploads, m.Config.MaxQueued
 	cfg.MaxQueuedUploadBytes, cfg.UploadTimeout, cfg.SignIn = m.Config.MaxQueuedBytes, m.Config.UploadTimeout, m.Config.SignIn
+	cfg.Controls, cfg.JournalEntries, cfg.JournalBodyBytes = m.Config.Controls, m.Config.JournalEntries, m.Config.JournalBodyBytes
 	m.Server = api.NewServer(db, signer, cfg, m.Logger)
 	m.Server.Aggregator = m.Aggs
 	m.Server.Secrets, m.Server.Connector = m.secrets, m.connector
@@ -348,7 +446,11 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	// What the server prints about itself is out before it answers its first
 	// request: whoever waits for /health/ready finds the banner written.
-	m.Logger.Info("mica is listening", "addr", ln.Addr().String(), "base", base, "dataDir", m.Config.DataDir)
+	where := m.Config.DataDir
+	if m.Config.Memory {
+		where = "memory (" + m.tempDir + ", removed at exit)"
+	}
+	m.Logger.Info("mica is listening", "addr", ln.Addr().String(), "base", base, "dataDir", where, "controls", m.Config.Controls)
 	if m.Config.Demo {
 		printDemo(m.Stdout, base)
 	}
@@ -390,6 +492,10 @@ func (m *Main) Close() error {
 	}
 	if m.PG != nil {
 		errs = append(errs, m.PG.Close())
+	}
+	if m.tempDir != "" {
+		errs = append(errs, os.RemoveAll(m.tempDir))
+		m.tempDir = ""
 	}
 	return errors.Join(errs...)
 }
