@@ -14,6 +14,7 @@ type Store interface {
 	AggregationService
 	SourceAppService
 	ClassificationService
+	SnapshotService
 
 	// Ping reports whether the store is reachable (readiness).
 	Ping(ctx context.Context) error

@@ -218,6 +218,7 @@ func (s *Server) registerControls() {
 	control("micaDeleteFault", http.MethodDelete, "/faults/{id}", s.deleteFault)
 	control("micaGetCoverage", http.MethodGet, "/coverage", s.getCoverage)
 	control("micaResetCoverage", http.MethodDelete, "/coverage", s.deleteCoverage)
+	s.registerSnapshots(control)
 }
 
 // journalFilter reads the journal's filters from the query.

@@ -18,16 +18,49 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/micahq/mica"
 	"github.com/micahq/mica/api"
+	"github.com/micahq/mica/sqlite"
 )
 
 func withControls(c *api.Config) { c.Controls = true }
+
+// storeSnapshots gives the harness's server the store's snapshots (the
+// server program adds stopping and starting its background work around them).
+type storeSnapshots struct{ db *sqlite.DB }
+
+func (s storeSnapshots) Save(ctx context.Context, name string) (*mica.Snapshot, error) {
+	return s.db.SaveSnapshot(ctx, name)
+}
+func (s storeSnapshots) Restore(ctx context.Context, name string) error {
+	return s.db.RestoreSnapshot(ctx, name)
+}
+func (s storeSnapshots) List(ctx context.Context) ([]*mica.Snapshot, error) {
+	return s.db.ListSnapshots(ctx)
+}
+func (s storeSnapshots) Delete(ctx context.Context, name string) error {
+	return s.db.DeleteSnapshot(ctx, name)
+}
+
+// controlsHarness is a harness with the controls on and the store's snapshots,
+// its start snapshot saved.
+func controlsHarness(t *testing.T, mutate ...func(*api.Config)) *harness {
+	t.Helper()
+	h := newHarness(t, append([]func(*api.Config){withControls}, mutate...)...)
+	h.api.Snapshots = storeSnapshots{h.db}
+	if _, err := h.db.SaveSnapshot(context.Background(), mica.StartSnapshot); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
 
 // controlPaths is one request to each control operation.
 var controlPaths = []struct{ method, path string }{
 	{"GET", "/mica/v1/requests"}, {"GET", "/mica/v1/requests/count"}, {"DELETE", "/mica/v1/requests"},
 	{"GET", "/mica/v1/faults"}, {"DELETE", "/mica/v1/faults"}, {"GET", "/mica/v1/faults/x"},
 	{"DELETE", "/mica/v1/faults/x"}, {"GET", "/mica/v1/coverage"}, {"DELETE", "/mica/v1/coverage"},
+	{"GET", "/mica/v1/snapshots"}, {"POST", "/mica/v1/snapshots/x/restore"}, {"DELETE", "/mica/v1/snapshots/x"},
+	{"POST", "/mica/v1/reset"},
 }
 
 // The controls are 404 when off, and for ORG_ADMIN only when on: every tier.
@@ -41,7 +74,7 @@ func TestControlsGating(t *testing.T) {
 		t.Fatalf("POST /faults with the controls off: %d", r.status)
 	}
 
-	h := newHarness(t, withControls)
+	h := controlsHarness(t)
 	want := map[string]int{tierNone: 401, tierGarbage: 401, tierExpired: 401, tierDeleted: 401,
 		tierWrongScope: 403, tierWrongLevel: 403, tierAPI: 403, tierHelpdesk: 403}
 	for _, c := range controlPaths {
@@ -49,7 +82,7 @@ func TestControlsGating(t *testing.T) {
 			checkError(t, h.do(c.method, c.path, tier, nil), status)
 		}
 		r := h.do(c.method, c.path, tierAdmin, nil)
-		if c.path == "/mica/v1/faults/x" {
+		if strings.HasSuffix(c.path, "/x") || strings.HasSuffix(c.path, "/x/restore") {
 			checkError(t, r, http.StatusNotFound)
 		} else if r.status != 200 && r.status != 204 {
 			t.Fatalf("%s %s as admin: %d %s", c.method, c.path, r.status, r.body)
@@ -543,5 +576,69 @@ func TestExtensionsDocument(t *testing.T) {
 	sort.Strings(diff)
 	if len(diff) > 0 {
 		t.Fatalf("the extensions document and the server differ:\n%s", strings.Join(diff, "\n"))
+	}
+}
+
+// Snapshots through the API: save, list, restore (a client made after the
+// save loses its token, the others keep theirs), delete, reset.
+func TestSnapshotsAPI(t *testing.T) {
+	h := controlsHarness(t)
+	for _, body := range []any{map[string]any{}, map[string]any{"name": "_start"}, map[string]any{"name": "a b"}, `{"name": 3}`} {
+		checkError(t, h.do("POST", "/mica/v1/snapshots", tierAdmin, body), 400)
+	}
+	r := h.do("POST", "/mica/v1/snapshots", tierAdmin, map[string]any{"name": "base"})
+	if r.status != 201 || r.object(t)["name"] != "base" || r.object(t)["bytes"].(float64) <= 0 {
+		t.Fatalf("save: %d %s", r.status, r.body)
+	}
+	src := h.do("POST", "/v3/sources", tierAdmin, map[string]any{"name": "Later", "owner": map[string]any{"type": "IDENTITY", "id": h.admin.ID},
+		"connector": "active-directory"})
+	if src.status != 201 {
+		t.Fatalf("create source: %d %s", src.status, src.body)
+	}
+	laterID, laterSecret := h.client(h.admin, "sp:scopes:all")
+	later := h.token(laterID, laterSecret)
+	h.do("GET", "/v3/sources", later, nil)
+
+	list := h.do("GET", "/mica/v1/snapshots", tierAdmin, nil).array(t)
+	if len(list) != 1 || list[0].(map[string]any)["name"] != "base" {
+		t.Fatalf("list (the start snapshot is not shown): %v", list)
+	}
+	if r := h.do("POST", "/mica/v1/snapshots/base/restore", tierAdmin, nil); r.status != 204 {
+		t.Fatalf("restore: %d %s", r.status, r.body)
+	}
+	checkError(t, h.do("GET", "/v3/sources/"+src.object(t)["id"].(string), tierAdmin, nil), 404)
+	checkError(t, h.do("GET", "/v3/sources", later, nil), 401) // its client is not in the snapshot
+	if r := h.do("GET", "/v3/sources", tierAdmin, nil); r.status != 200 || len(r.array(t)) != 1 {
+		t.Fatalf("admin after restore: %d %s", r.status, r.body)
+	}
+	checkError(t, h.do("POST", "/mica/v1/snapshots/nope/restore", tierAdmin, nil), 404)
+	checkError(t, h.do("POST", "/mica/v1/snapshots/..%2Fup/restore", tierAdmin, nil), 404)
+	if r := h.do("DELETE", "/mica/v1/snapshots/base", tierAdmin, nil); r.status != 204 {
+		t.Fatalf("delete: %d", r.status)
+	}
+	checkError(t, h.do("DELETE", "/mica/v1/snapshots/base", tierAdmin, nil), 404)
+
+	// Reset: the start tenant, the start fault rules, an empty journal, zero coverage.
+	h.do("POST", "/v3/sources", tierAdmin, map[string]any{"name": "Again", "owner": map[string]any{"type": "IDENTITY", "id": h.admin.ID},
+		"connector": "active-directory"})
+	h.fault(t, map[string]any{"match": map[string]any{"path": "/nowhere"}, "effect": map[string]any{"status": 500}})
+	h.api.StartFaults = []api.FaultRule{{ID: "seeded", Match: api.FaultMatch{Path: "/v9/x"}, Effect: api.FaultEffect{Status: 503}}}
+	if r := h.do("POST", "/mica/v1/reset", tierAdmin, nil); r.status != 204 {
+		t.Fatalf("reset: %d %s", r.status, r.body)
+	}
+	if r := h.do("GET", "/v3/sources", tierAdmin, nil); len(r.array(t)) != 1 {
+		t.Fatalf("sources after reset: %s", r.body)
+	}
+	faults := h.do("GET", "/mica/v1/faults", tierAdmin, nil).array(t)
+	if len(faults) != 1 || faults[0].(map[string]any)["id"] != "seeded" {
+		t.Fatalf("faults after reset: %v", faults)
+	}
+	if j := h.journal(t, ""); len(j) != 1 { // the GET /v3/sources since
+		t.Fatalf("journal after reset: %+v", j)
+	}
+	var rep api.CoverageReport
+	_ = json.Unmarshal(h.do("GET", "/mica/v1/coverage", tierAdmin, nil).body, &rep)
+	if rep.Called != 1 {
+		t.Fatalf("coverage after reset: %d called", rep.Called)
 	}
 }

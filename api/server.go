@@ -72,6 +72,10 @@ type Server struct {
 	RateLimiter RateLimiter
 	// Metrics, when set, records requests, refusals and authentication failures (Prometheus).
 	Metrics *Metrics
+	// Snapshots saves and restores the tenant for the emulator controls; nil
+	// answers 503. StartFaults are the fault rules a reset brings back.
+	Snapshots   Snapshots
+	StartFaults []FaultRule
 
 	mux      *http.ServeMux
 	ops      []*Op

@@ -88,10 +88,12 @@ type Runner struct {
 	pgClient  *river.Client[pgx.Tx]  // PostgreSQL
 	logger    *slog.Logger
 	pacing    mica.Pacing // defaults when the settings hold none
-	stopped   sync.Once
+	migrate   func(ctx context.Context) error
+
+	mu        sync.Mutex // Start and Stop, which may alternate (a snapshot restore)
+	running   bool
 	sweepStop chan struct{} // closed by Stop (PostgreSQL)
 	sweepDone chan struct{} // closed when the sweep returns, if Start started it
-	sweeping  bool
 
 	// OnClassified, when set before Start, is told how many accounts each
 	// batch this server ran classified (metrics).
@@ -124,6 +126,7 @@ func (r *Runner) jobEnded(j *mica.ClassificationJob) {
 type riverClient interface {
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
+	StopAndCancel(ctx context.Context) error
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 }
 
@@ -142,7 +145,7 @@ func New(ctx context.Context, pool *sql.DB, store Store, defaults mica.Pacing, l
 // builds a runner. River's migrations take their own lock, so servers starting
 // together do not race.
 func NewPostgres(ctx context.Context, pool *pgxpool.Pool, store Store, defaults mica.Pacing, logger *slog.Logger) (*Runner, error) {
-	r := &Runner{store: store, logger: logger, pacing: defaults, sweepStop: make(chan struct{}), sweepDone: make(chan struct{})}
+	r := &Runner{store: store, logger: logger, pacing: defaults}
 	client, err := newClient(ctx, riverpgxv5.New(pool), r, PerServerWorkers())
 	if err != nil {
 		return nil, err
@@ -164,8 +167,14 @@ func newClient[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], r *
 	if err != nil {
 		return nil, fmt.Errorf("river migrator: %w", err)
 	}
-	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return nil, fmt.Errorf("river migrate: %w", err)
+	r.migrate = func(ctx context.Context) error {
+		if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+			return fmt.Errorf("river migrate: %w", err)
+		}
+		return nil
+	}
+	if err := r.migrate(ctx); err != nil {
+		return nil, err
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &classifyWorker{r: r})
@@ -234,11 +243,31 @@ func (r *Runner) EnqueuePgx(ctx context.Context, tx pgx.Tx, job *mica.Classifica
 	return nil
 }
 
-// Start starts working jobs and resumes the ones a previous process left unfinished.
+// Start starts working jobs and resumes the ones a previous process (or the
+// tenant a snapshot restored) left unfinished. A stopped runner may start again.
 func (r *Runner) Start(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.running {
+		return nil
+	}
 	if err := r.client.Start(ctx); err != nil {
 		return fmt.Errorf("start river: %w", err)
 	}
+	r.running = true
+	if err := r.Resume(ctx); err != nil {
+		return err
+	}
+	if r.pgClient != nil {
+		r.sweepStop, r.sweepDone = make(chan struct{}), make(chan struct{})
+		go r.sweep(r.sweepStop, r.sweepDone) //nolint:gosec // G118: the sweeper outlives Start's context by design; Stop ends it
+	}
+	return nil
+}
+
+// Resume gives every unfinished job a fresh worker: after a start, and when
+// stepping is switched off (the workers of stepped jobs have returned).
+func (r *Runner) Resume(ctx context.Context) error {
 	unfinished, err := r.store.UnfinishedClassificationJobs(ctx)
 	if err != nil {
 		return err
@@ -252,36 +281,53 @@ func (r *Runner) Start(ctx context.Context) error {
 		}
 		r.logger.Info("resuming classification job", "job", j.ID, "source", j.SourceID, "completed", j.Completed, "expected", j.Expected)
 	}
-	if r.pgClient != nil {
-		r.sweeping = true
-		go r.sweep() //nolint:gosec // G118: the sweeper outlives Start's context by design; Stop ends it
-	}
 	return nil
 }
 
+// Migrate brings River's tables up to date: after a snapshot restore, which
+// may bring back a database saved before them.
+func (r *Runner) Migrate(ctx context.Context) error { return r.migrate(ctx) }
+
 // Stop stops River, waiting for running batches to commit. It is idempotent.
 func (r *Runner) Stop(ctx context.Context) error {
-	var err error
-	r.stopped.Do(func() {
-		if r.sweeping {
-			close(r.sweepStop)
-			select {
-			case <-r.sweepDone:
-			case <-ctx.Done():
-			}
+	return r.stop(ctx, false)
+}
+
+// Cancel stops River at once: running batches roll back, and their jobs
+// resume from their last committed batch when the runner starts again (a
+// snapshot restore, which replaces them anyway).
+func (r *Runner) Cancel(ctx context.Context) error {
+	return r.stop(ctx, true)
+}
+
+func (r *Runner) stop(ctx context.Context, cancel bool) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.running {
+		return nil
+	}
+	r.running = false
+	if r.sweepStop != nil {
+		close(r.sweepStop)
+		select {
+		case <-r.sweepDone:
+		case <-ctx.Done():
 		}
-		err = r.client.Stop(ctx)
-	})
-	return err
+		r.sweepStop, r.sweepDone = nil, nil
+	}
+	if cancel {
+		return r.client.StopAndCancel(ctx)
+	}
+	return r.client.Stop(ctx)
 }
 
 // sweep resumes, every SweepEvery, the running jobs that nobody advances.
-func (r *Runner) sweep() {
-	defer close(r.sweepDone)
+func (r *Runner) sweep(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
-		<-r.sweepStop
+		<-stop
 		cancel()
 	}()
 	tick := time.NewTicker(SweepEvery)

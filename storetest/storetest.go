@@ -49,6 +49,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ClassificationJob", testClassificationJob},
 		{"ClassificationJobConcurrent", testClassificationJobConcurrent},
 		{"UpdateMachineAccount", testUpdateMachineAccount},
+		{"Snapshots", testSnapshots},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

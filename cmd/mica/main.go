@@ -33,6 +33,8 @@ Usage:
   mica export accounts --source S [flags]     write a source's accounts as CSV or JSON (--machine-only)
   mica classify --source NAME [--watch] start a source classification job (and watch it)
   mica demo [flags]                   generate a demo tenant into an empty data dir and report it
+  mica snapshot save|restore|delete NAME   save or restore the whole tenant of a stopped server's data dir
+  mica snapshot list                  list the snapshots of a data dir
   mica version                        print the version
 
 Run "mica COMMAND -h" for the flags of a command. Every flag can also be set
@@ -65,6 +67,8 @@ func run(ctx context.Context, args []string) error {
 		return runImport(ctx, args[1:], os.Stdout)
 	case "export":
 		return runExport(ctx, args[1:], os.Stdout)
+	case "snapshot":
+		return runSnapshot(ctx, args[1:], os.Stdout)
 	case "version":
 		fmt.Println("mica", Version)
 		return nil

@@ -98,6 +98,9 @@ type Main struct {
 	secrets   *secrets.Box
 	connector *directory.Connector
 	tempDir   string // the data directory of Config.Memory, removed at Close
+	// runCtx is Run's context: background work restarted later (after a
+	// snapshot restore) lives as long as it.
+	runCtx context.Context
 }
 
 // NewMain returns a Main with default configuration.
@@ -382,6 +385,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Logger == nil {
 		m.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
+	m.runCtx = ctx
 	if m.Config.Memory {
 		dir, err := memoryDir()
 		if err != nil {
@@ -402,6 +406,11 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.initMetrics()
+	if m.Config.Controls { // what POST /mica/v1/reset returns to, River's tables included
+		if _, err := db.SaveSnapshot(ctx, mica.StartSnapshot); err != nil {
+			return fmt.Errorf("save the start snapshot: %w", err)
+		}
+	}
 	if err := m.Jobs.Start(ctx); err != nil {
 		return err
 	}
@@ -426,6 +435,9 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Server = api.NewServer(db, signer, cfg, m.Logger)
 	m.Server.Aggregator = m.Aggs
 	m.Server.Secrets, m.Server.Connector = m.secrets, m.connector
+	if m.Config.Controls {
+		m.Server.Snapshots = &tenantSnapshots{m: m}
+	}
 	if m.PG != nil { // several servers may share the database: share the rate limit too
 		m.Server.RateLimiter = api.NewSharedRateLimiter(m.PG, m.Config.RateLimit, m.Config.RateWindow, m.Logger)
 	}
