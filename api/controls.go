@@ -219,6 +219,7 @@ func (s *Server) registerControls() {
 	control("micaGetCoverage", http.MethodGet, "/coverage", s.getCoverage)
 	control("micaResetCoverage", http.MethodDelete, "/coverage", s.deleteCoverage)
 	s.registerSnapshots(control)
+	s.registerStepping(control)
 }
 
 // journalFilter reads the journal's filters from the query.

@@ -60,7 +60,7 @@ var controlPaths = []struct{ method, path string }{
 	{"GET", "/mica/v1/faults"}, {"DELETE", "/mica/v1/faults"}, {"GET", "/mica/v1/faults/x"},
 	{"DELETE", "/mica/v1/faults/x"}, {"GET", "/mica/v1/coverage"}, {"DELETE", "/mica/v1/coverage"},
 	{"GET", "/mica/v1/snapshots"}, {"POST", "/mica/v1/snapshots/x/restore"}, {"DELETE", "/mica/v1/snapshots/x"},
-	{"POST", "/mica/v1/reset"},
+	{"POST", "/mica/v1/reset"}, {"POST", "/mica/v1/classification/jobs/x/step"}, {"POST", "/mica/v1/account-aggregations/x/step"},
 }
 
 // The controls are 404 when off, and for ORG_ADMIN only when on: every tier.
@@ -82,7 +82,7 @@ func TestControlsGating(t *testing.T) {
 			checkError(t, h.do(c.method, c.path, tier, nil), status)
 		}
 		r := h.do(c.method, c.path, tierAdmin, nil)
-		if strings.HasSuffix(c.path, "/x") || strings.HasSuffix(c.path, "/x/restore") {
+		if strings.HasSuffix(c.path, "/x") || strings.HasSuffix(c.path, "/x/restore") || strings.HasSuffix(c.path, "/x/step") {
 			checkError(t, r, http.StatusNotFound)
 		} else if r.status != 200 && r.status != 204 {
 			t.Fatalf("%s %s as admin: %d %s", c.method, c.path, r.status, r.body)
@@ -640,5 +640,22 @@ func TestSnapshotsAPI(t *testing.T) {
 	_ = json.Unmarshal(h.do("GET", "/mica/v1/coverage", tierAdmin, nil).body, &rep)
 	if rep.Called != 1 {
 		t.Fatalf("coverage after reset: %d called", rep.Called)
+	}
+}
+
+// Stepping is an emulator control: a server without the controls refuses it.
+func TestSteppingNeedsControls(t *testing.T) {
+	off := newHarness(t)
+	r := off.do("PUT", "/mica/v1/classification/pacing", tierAdmin, map[string]any{"batchSize": 10, "delayMs": 0, "stepping": true})
+	checkError(t, r, 400)
+	if !strings.Contains(errorText(t, r), "--controls") {
+		t.Fatalf("message: %s", r.body)
+	}
+	on := controlsHarness(t)
+	if r := on.do("PUT", "/mica/v1/classification/pacing", tierAdmin, map[string]any{"batchSize": 10, "delayMs": 0, "stepping": true}); r.status != 200 {
+		t.Fatalf("stepping with the controls: %d %s", r.status, r.body)
+	}
+	if r := on.do("GET", "/mica/v1/classification/pacing", tierAdmin, nil); r.object(t)["stepping"] != true {
+		t.Fatalf("pacing: %s", r.body)
 	}
 }

@@ -76,6 +76,8 @@ type Server struct {
 	// answers 503. StartFaults are the fault rules a reset brings back.
 	Snapshots   Snapshots
 	StartFaults []FaultRule
+	// Jobs steps classification jobs (emulator controls); nil answers 503.
+	Jobs JobStepper
 
 	mux      *http.ServeMux
 	ops      []*Op

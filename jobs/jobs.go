@@ -417,6 +417,11 @@ func (w *classifyWorker) Work(ctx context.Context, job *river.Job[ClassifyArgs])
 	}
 	for j.Running() {
 		p := mica.GetPacing(ctx, r.store, r.pacing)
+		if p.Stepping {
+			// The client steps the job (Step); Resume gives it a worker again
+			// when stepping ends.
+			return nil
+		}
 		var next *mica.ClassificationJob
 		switch {
 		case j.Status == mica.JobStarted && job.Args.Worker > 0:
@@ -476,4 +481,61 @@ func (w *classifyWorker) Work(ctx context.Context, job *river.Job[ClassifyArgs])
 		"completed", j.Completed, "expected", j.Expected)
 	r.jobEnded(j)
 	return nil
+}
+
+// terminatedByControls is the reason of a job a client ended through the
+// emulator controls.
+const terminatedByControls = "terminated through the emulator controls"
+
+// Step advances a running job while the pacing is in stepping mode: batches
+// batches (collecting while it is STARTED, classifying once COLLECTED), or as
+// many as it takes to reach target (COLLECTED or COMPLETED). Target
+// TERMINATED ends the job at once, stepping or not. It returns the job as
+// the last batch left it.
+func (r *Runner) Step(ctx context.Context, jobID string, batches int, target string) (*mica.ClassificationJob, error) {
+	j, err := r.store.GetClassificationJobByID(ctx, jobID)
+	if err != nil {
+		return nil, err
+	}
+	if !j.Running() {
+		return nil, mica.Errorf(mica.EILLEGAL, "the classification job has ended (%s)", j.Status)
+	}
+	if target == mica.JobTerminated {
+		if err := r.store.TerminateClassificationJob(ctx, j.ID, terminatedByControls); err != nil {
+			return nil, err
+		}
+		return r.store.GetClassificationJobByID(ctx, j.ID)
+	}
+	p := mica.GetPacing(ctx, r.store, r.pacing)
+	if !p.Stepping {
+		return nil, mica.Errorf(mica.EILLEGAL, "stepping is off: PUT /mica/v1/classification/pacing with \"stepping\": true first")
+	}
+	prog, err := classify.Compile(j.Config)
+	if err != nil {
+		return nil, mica.Errorf(mica.EILLEGAL, "the job's classification config is invalid: %s", mica.ErrorMessage(err))
+	}
+	decide := classify.Decider(classify.ModeDefault, prog)
+	chunked, _ := r.store.(chunkedStore)
+	for n := 0; j.Running(); n++ {
+		if (target == "" && n >= batches) || (target != "" && mica.JobReached(j.Status, target)) {
+			break
+		}
+		var next *mica.ClassificationJob
+		switch {
+		case j.Status == mica.JobStarted:
+			next, err = r.store.CollectClassificationBatch(ctx, j.ID, p.BatchSize)
+		case chunked != nil:
+			next, _, err = chunked.ClassifyNextBatch(ctx, j.ID, p.BatchSize, decide)
+		default:
+			next, err = r.store.ProcessClassificationBatch(ctx, j.ID, p.BatchSize, decide)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if next.Status == j.Status && next.Received == j.Received && next.Completed == j.Completed {
+			return next, nil // no progress (another worker holds the rest): stop rather than spin
+		}
+		j = next
+	}
+	return j, nil
 }

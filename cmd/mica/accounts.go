@@ -52,6 +52,10 @@ func (m *Main) startAggregations(ctx context.Context) error {
 	m.Aggs = newAggregationRunner(m.store, m.connector, m.Logger)
 	m.Aggs.MaxFileBytes = m.Config.MaxUpload
 	m.Aggs.Exclusive = m.PG == nil
+	if m.Config.Controls {
+		store := m.store
+		m.Aggs.Stepping = func(ctx context.Context) bool { return mica.GetPacing(ctx, store, m.Config.Pacing).Stepping }
+	}
 	if m.met != nil {
 		m.Aggs.OnEnded = m.met.aggregationEnded
 	}

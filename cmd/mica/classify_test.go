@@ -80,6 +80,7 @@ func (c *client) do(method, path string, body any) (int, []byte) {
 	}
 	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
+	validateExtension(c.t, req, resp, b)
 	return resp.StatusCode, b
 }
 

@@ -402,6 +402,17 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if !m.Config.Controls {
+		// Stepping is an emulator control: without the controls nobody could
+		// step what it holds, so a tenant that had it on goes at full pace.
+		if p := mica.GetPacing(ctx, db, m.Config.Pacing); p.Stepping {
+			p.Stepping = false
+			if err := mica.SetPacing(ctx, db, p); err != nil {
+				return err
+			}
+			m.Logger.Warn("classification stepping switched off: it needs the emulator controls (--controls)")
+		}
+	}
 	if err := m.newJobs(ctx); err != nil {
 		return err
 	}
@@ -436,7 +447,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Server.Aggregator = m.Aggs
 	m.Server.Secrets, m.Server.Connector = m.secrets, m.connector
 	if m.Config.Controls {
-		m.Server.Snapshots = &tenantSnapshots{m: m}
+		m.Server.Snapshots, m.Server.Jobs = &tenantSnapshots{m: m}, m.Jobs
 	}
 	if m.PG != nil { // several servers may share the database: share the rate limit too
 		m.Server.RateLimiter = api.NewSharedRateLimiter(m.PG, m.Config.RateLimit, m.Config.RateWindow, m.Logger)
