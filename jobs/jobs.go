@@ -514,7 +514,11 @@ func (r *Runner) Step(ctx context.Context, jobID string, batches int, target str
 	if err != nil {
 		return nil, mica.Errorf(mica.EILLEGAL, "the job's classification config is invalid: %s", mica.ErrorMessage(err))
 	}
-	decide := classify.Decider(classify.ModeDefault, prog)
+	people, err := r.store.SourcePeople(ctx, j.SourceID, mica.PeopleSample)
+	if err != nil {
+		return nil, err
+	}
+	decide := classify.Decider(classify.ModeDefault, prog, people)
 	chunked, _ := r.store.(chunkedStore)
 	for n := 0; j.Running(); n++ {
 		if (target == "" && n >= batches) || (target != "" && mica.JobReached(j.Status, target)) {

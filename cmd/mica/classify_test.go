@@ -13,8 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/micahq/mica/query"
 	_ "modernc.org/sqlite"
+
+	"github.com/micahq/mica/query"
 )
 
 // seedAccounts writes n accounts into the source named source, straight into the

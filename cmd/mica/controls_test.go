@@ -52,7 +52,7 @@ func TestMemoryMode(t *testing.T) {
 	if err := m.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
-	dir := m.tempDir
+	dir := m.MemoryDir()
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		t.Fatalf("memory dir %q: %v", dir, err)
 	}

@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/micahq/mica/internal/serve"
 )
 
 func main() {
@@ -35,6 +37,7 @@ Usage:
   mica demo [flags]                   generate a demo tenant into an empty data dir and report it
   mica snapshot save|restore|delete NAME   save or restore the whole tenant of a stopped server's data dir
   mica snapshot list                  list the snapshots of a data dir
+  mica healthcheck [--url URL]        exit 0 when the server answers /health/ready (the image's HEALTHCHECK)
   mica version                        print the version
 
 Run "mica COMMAND -h" for the flags of a command. Every flag can also be set
@@ -47,7 +50,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	switch args[0] {
 	case "serve":
-		m := NewMain()
+		m := serve.NewMain()
 		if err := m.ParseFlags(args[1:]); err != nil {
 			return err
 		}
@@ -69,6 +72,8 @@ func run(ctx context.Context, args []string) error {
 		return runExport(ctx, args[1:], os.Stdout)
 	case "snapshot":
 		return runSnapshot(ctx, args[1:], os.Stdout)
+	case "healthcheck":
+		return runHealthcheck(ctx, args[1:])
 	case "version":
 		fmt.Println("mica", Version)
 		return nil

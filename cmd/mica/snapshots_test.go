@@ -113,7 +113,7 @@ func TestSnapshotCLI(t *testing.T) {
 	dir := t.TempDir()
 	m, c := bootDemo(t, dir)
 	if code, b := c.do(http.MethodPost, "/v3/sources", map[string]any{"name": "Kept", "connector": "active-directory",
-		"owner": map[string]any{"type": "IDENTITY", "id": demoAdminIdentityID}}); code != 201 {
+		"owner": map[string]any{"type": "IDENTITY", "id": DemoAdminIdentityID}}); code != 201 {
 		t.Fatalf("create source: %d %s", code, b)
 	}
 	if err := m.Close(); err != nil {

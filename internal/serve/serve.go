@@ -1,4 +1,8 @@
-package main
+// Package serve is the mica server program: its configuration and flags, and
+// Main, which opens the store, prepares the tenant, runs the background work
+// and serves the API and the console. cmd/mica runs it; micatest runs it in
+// process for Go test suites.
+package serve
 
 import (
 	"context"
@@ -70,6 +74,8 @@ type Config struct {
 	Controls         bool
 	JournalEntries   int
 	JournalBodyBytes int
+	// DemoIdentities sizes a new demo tenant (0: MICA_DEMO_IDENTITIES, or 2,000).
+	DemoIdentities int
 }
 
 // Main is the mica server program, separate from main() so tests can boot it on
@@ -98,6 +104,11 @@ type Main struct {
 	secrets   *secrets.Box
 	connector *directory.Connector
 	tempDir   string // the data directory of Config.Memory, removed at Close
+	// Prepare, when set, runs after the tenant is set up (demo or seed) and
+	// before the start snapshot is saved: what it writes is part of the state
+	// a reset returns to (micatest's client).
+	Prepare func(ctx context.Context, db mica.Store) error
+
 	// runCtx is Run's context: background work restarted later (after a
 	// snapshot restore) lives as long as it.
 	runCtx context.Context
@@ -116,8 +127,8 @@ func NewMain() *Main {
 		JournalEntries: api.DefaultJournalEntries, JournalBodyBytes: api.DefaultJournalBodyBytes}, Stdout: os.Stdout}
 }
 
-// envOr returns the environment variable name, or def when unset.
-func envOr(name, def string) string {
+// EnvOr returns the environment variable name, or def when unset.
+func EnvOr(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok {
 		return v
 	}
@@ -128,25 +139,25 @@ func envOr(name, def string) string {
 func (m *Main) ParseFlags(args []string) error {
 	fs := flag.NewFlagSet("mica serve", flag.ContinueOnError)
 	c := &m.Config
-	fs.StringVar(&c.Addr, "addr", envOr("MICA_ADDR", c.Addr), "listen address (MICA_ADDR)")
-	fs.StringVar(&c.DataDir, "data-dir", envOr("MICA_DATA_DIR", c.DataDir), "data directory (MICA_DATA_DIR)")
-	fs.StringVar(&c.BaseURL, "base-url", envOr("MICA_BASE_URL", ""), "public base URL; default http://ADDR (MICA_BASE_URL)")
-	ttl := fs.String("token-ttl", envOr("MICA_TOKEN_TTL", c.TokenTTL.String()), "access token lifetime (MICA_TOKEN_TTL)")
-	rate := fs.String("rate-limit", envOr("MICA_RATE_LIMIT", strconv.Itoa(c.RateLimit)), "requests per window per client per API version; 0 disables (MICA_RATE_LIMIT)")
-	window := fs.String("rate-window", envOr("MICA_RATE_WINDOW", c.RateWindow.String()), "rate limit window (MICA_RATE_WINDOW)")
-	body := fs.String("max-body", envOr("MICA_MAX_BODY", strconv.FormatInt(c.MaxBody, 10)), "request body cap in bytes (MICA_MAX_BODY)")
-	demoEnv, err := strconv.ParseBool(envOr("MICA_DEMO", "false"))
+	fs.StringVar(&c.Addr, "addr", EnvOr("MICA_ADDR", c.Addr), "listen address (MICA_ADDR)")
+	fs.StringVar(&c.DataDir, "data-dir", EnvOr("MICA_DATA_DIR", c.DataDir), "data directory (MICA_DATA_DIR)")
+	fs.StringVar(&c.BaseURL, "base-url", EnvOr("MICA_BASE_URL", ""), "public base URL; default http://ADDR (MICA_BASE_URL)")
+	ttl := fs.String("token-ttl", EnvOr("MICA_TOKEN_TTL", c.TokenTTL.String()), "access token lifetime (MICA_TOKEN_TTL)")
+	rate := fs.String("rate-limit", EnvOr("MICA_RATE_LIMIT", strconv.Itoa(c.RateLimit)), "requests per window per client per API version; 0 disables (MICA_RATE_LIMIT)")
+	window := fs.String("rate-window", EnvOr("MICA_RATE_WINDOW", c.RateWindow.String()), "rate limit window (MICA_RATE_WINDOW)")
+	body := fs.String("max-body", EnvOr("MICA_MAX_BODY", strconv.FormatInt(c.MaxBody, 10)), "request body cap in bytes (MICA_MAX_BODY)")
+	demoEnv, err := strconv.ParseBool(EnvOr("MICA_DEMO", "false"))
 	if err != nil {
 		return fmt.Errorf("invalid MICA_DEMO %q: true or false", os.Getenv("MICA_DEMO"))
 	}
 	fs.BoolVar(&c.Demo, "demo", demoEnv, "serve the demo tenant (created on first start) and its well-known clients (MICA_DEMO)")
-	batch := fs.String("classify-batch", envOr("MICA_CLASSIFY_BATCH", strconv.Itoa(c.Pacing.BatchSize)), "accounts per classification batch (MICA_CLASSIFY_BATCH)")
-	delay := fs.String("classify-delay", envOr("MICA_CLASSIFY_DELAY", c.Pacing.Delay.String()), "pause after each classification batch, for tests (MICA_CLASSIFY_DELAY)")
-	fs.StringVar(&c.LogLevel, "log-level", envOr("MICA_LOG_LEVEL", c.LogLevel), "debug, info, warn or error (MICA_LOG_LEVEL)")
-	fs.StringVar(&c.PprofAddr, "pprof", envOr("MICA_PPROF", ""), "serve net/http/pprof on this separate address, e.g. 127.0.0.1:6060; off by default (MICA_PPROF)")
-	fs.StringVar(&c.Database, "database", envOr("MICA_DATABASE", ""), "postgres:// URL: store data in PostgreSQL instead of SQLite in the data dir (MICA_DATABASE)")
-	upload := fs.String("max-upload", envOr("MICA_MAX_UPLOAD", strconv.FormatInt(c.MaxUpload, 10)), "account file upload cap in bytes (MICA_MAX_UPLOAD)")
-	fs.StringVar(&c.MetricsAddr, "metrics-addr", envOr("MICA_METRICS_ADDR", c.MetricsAddr), "serve Prometheus /metrics on this separate address; off switches them off (MICA_METRICS_ADDR)")
+	batch := fs.String("classify-batch", EnvOr("MICA_CLASSIFY_BATCH", strconv.Itoa(c.Pacing.BatchSize)), "accounts per classification batch (MICA_CLASSIFY_BATCH)")
+	delay := fs.String("classify-delay", EnvOr("MICA_CLASSIFY_DELAY", c.Pacing.Delay.String()), "pause after each classification batch, for tests (MICA_CLASSIFY_DELAY)")
+	fs.StringVar(&c.LogLevel, "log-level", EnvOr("MICA_LOG_LEVEL", c.LogLevel), "debug, info, warn or error (MICA_LOG_LEVEL)")
+	fs.StringVar(&c.PprofAddr, "pprof", EnvOr("MICA_PPROF", ""), "serve net/http/pprof on this separate address, e.g. 127.0.0.1:6060; off by default (MICA_PPROF)")
+	fs.StringVar(&c.Database, "database", EnvOr("MICA_DATABASE", ""), "postgres:// URL: store data in PostgreSQL instead of SQLite in the data dir (MICA_DATABASE)")
+	upload := fs.String("max-upload", EnvOr("MICA_MAX_UPLOAD", strconv.FormatInt(c.MaxUpload, 10)), "account file upload cap in bytes (MICA_MAX_UPLOAD)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", EnvOr("MICA_METRICS_ADDR", c.MetricsAddr), "serve Prometheus /metrics on this separate address; off switches them off (MICA_METRICS_ADDR)")
 	durations := []struct {
 		name, env, help string
 		dst             *time.Duration
@@ -158,7 +169,7 @@ func (m *Main) ParseFlags(args []string) error {
 	}
 	durationText := make([]*string, len(durations))
 	for i, d := range durations {
-		durationText[i] = fs.String(d.name, envOr(d.env, d.dst.String()), d.help+" ("+d.env+")")
+		durationText[i] = fs.String(d.name, EnvOr(d.env, d.dst.String()), d.help+" ("+d.env+")")
 	}
 	ints := []struct {
 		name, env, help string
@@ -172,10 +183,10 @@ func (m *Main) ParseFlags(args []string) error {
 	}
 	intText := make([]*string, len(ints))
 	for i, d := range ints {
-		intText[i] = fs.String(d.name, envOr(d.env, strconv.Itoa(*d.dst)), d.help+" ("+d.env+")")
+		intText[i] = fs.String(d.name, EnvOr(d.env, strconv.Itoa(*d.dst)), d.help+" ("+d.env+")")
 	}
 	memory := &boolFlag{name: "memory"}
-	if err := memory.Set(envOr("MICA_MEMORY", "false")); err != nil {
+	if err := memory.Set(EnvOr("MICA_MEMORY", "false")); err != nil {
 		return fmt.Errorf("invalid MICA_MEMORY: %w", err)
 	}
 	fs.Var(memory, "memory", "keep the tenant only while the server runs: no data dir, nothing left behind (MICA_MEMORY)")
@@ -188,7 +199,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.Var(controls, "controls", "emulator controls under /mica/v1 (snapshots, faults, journal, ...); default on with --demo or --memory (MICA_CONTROLS)")
 	entries := fs.Int("journal-entries", c.JournalEntries, "requests the controls' journal keeps")
 	bodyBytes := fs.Int("journal-body-bytes", c.JournalBodyBytes, "bytes of each request and response body the journal keeps")
-	queuedBytes := fs.String("max-queued-upload-bytes", envOr("MICA_MAX_QUEUED_UPLOAD_BYTES", strconv.FormatInt(c.MaxQueuedBytes, 10)),
+	queuedBytes := fs.String("max-queued-upload-bytes", EnvOr("MICA_MAX_QUEUED_UPLOAD_BYTES", strconv.FormatInt(c.MaxQueuedBytes, 10)),
 		"bytes of account files waiting for aggregation and uploads in progress (more: 429) (MICA_MAX_QUEUED_UPLOAD_BYTES)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -314,9 +325,9 @@ func memoryDir() (string, error) {
 	return dir, nil
 }
 
-// openStore opens the data directory's database and signing key.
-func openStore(ctx context.Context, dataDir string) (*sqlite.DB, *oauth.Signer, error) {
-	if err := ensureDataDir(dataDir); err != nil {
+// OpenSQLite opens the data directory's SQLite database and signing key.
+func OpenSQLite(ctx context.Context, dataDir string) (*sqlite.DB, *oauth.Signer, error) {
+	if err := EnsureDataDir(dataDir); err != nil {
 		return nil, nil, err
 	}
 	db, err := sqlite.Open(ctx, filepath.Join(dataDir, "mica.db"))
@@ -344,11 +355,11 @@ func openStore(ctx context.Context, dataDir string) (*sqlite.DB, *oauth.Signer, 
 	return db, signer, nil
 }
 
-// ensureDataDir creates the data directory readable by its owner only (0700).
+// EnsureDataDir creates the data directory readable by its owner only (0700).
 // An existing directory keeps its mode (it may be shared, such as /tmp): one
 // that others can read gets a warning; the files mica writes in it are 0600
 // whatever the directory's mode.
-func ensureDataDir(dir string) error {
+func EnsureDataDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
@@ -393,11 +404,11 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		m.tempDir, m.Config.DataDir = dir, dir
 	}
-	db, signer, err := m.openStore(ctx)
+	db, signer, err := m.OpenStore(ctx)
 	if err != nil {
 		return err
 	}
-	m.secrets, m.connector = newConnector(m.Config.DataDir)
+	m.secrets, m.connector = NewConnector(m.Config.DataDir)
 	tid, tname, err := m.setupTenant(ctx, db)
 	if err != nil {
 		return err
@@ -439,7 +450,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	cfg := api.Config{TokenTTL: m.Config.TokenTTL, RateLimit: m.Config.RateLimit, RateWindow: m.Config.RateWindow,
 		MaxBodyBytes: m.Config.MaxBody, BaseURL: base, TenantID: tid, TenantName: tname, Pacing: m.Config.Pacing}
-	cfg.UploadDir, cfg.MaxUploadBytes = m.uploadDir(), m.Config.MaxUpload
+	cfg.UploadDir, cfg.MaxUploadBytes = m.UploadDir(), m.Config.MaxUpload
 	cfg.MaxConcurrentUploads, cfg.MaxQueuedUploadsPerSource = m.Config.MaxUploads, m.Config.MaxQueued
 	cfg.MaxQueuedUploadBytes, cfg.UploadTimeout, cfg.SignIn = m.Config.MaxQueuedBytes, m.Config.UploadTimeout, m.Config.SignIn
 	cfg.Controls, cfg.JournalEntries, cfg.JournalBodyBytes = m.Config.Controls, m.Config.JournalEntries, m.Config.JournalBodyBytes
@@ -487,6 +498,13 @@ func (m *Main) Run(ctx context.Context) error {
 
 // URL is the base URL the server listens on.
 func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
+
+// Addr is the address the server listens on.
+func (m *Main) Addr() net.Addr { return m.listener.Addr() }
+
+// MemoryDir is the temporary data directory of Config.Memory while the
+// server runs ("" otherwise).
+func (m *Main) MemoryDir() string { return m.tempDir }
 
 // Close shuts the server down gracefully and closes the store.
 func (m *Main) Close() error {
