@@ -108,3 +108,29 @@ func TestControlsOff(t *testing.T) {
 		t.Fatalf("reset with the controls off: %d", code)
 	}
 }
+
+// A tenant file: its clients log in with their fixed secrets, its fault rules
+// are in force, and a reset brings them back.
+func TestStartSeed(t *testing.T) {
+	t.Parallel()
+	srv := micatest.Start(t, micatest.Options{Seed: "../seed/testdata/tenant.yaml", Memory: true})
+	resp, err := http.PostForm(srv.URL+"/oauth/token", url.Values{"grant_type": {"client_credentials"},
+		"client_id": {"5eed0000-0000-4000-8000-000000000001"}, "client_secret": {"ci-admin-secret"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("the seed's client: %d", resp.StatusCode)
+	}
+	for round := 0; round < 2; round++ {
+		if code, _ := srv.Do(t, http.MethodGet, "/v3/sources", nil); code != 503 {
+			t.Fatalf("round %d: the seed's fault: %d", round, code)
+		}
+		code, b := srv.Do(t, http.MethodGet, "/v3/sources", nil)
+		if code != 200 || !strings.Contains(string(b), "HR CSV") {
+			t.Fatalf("round %d: after the fault: %d %s", round, code, b)
+		}
+		srv.Reset(t)
+	}
+}

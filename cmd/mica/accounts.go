@@ -173,8 +173,11 @@ func (p *progress) finish() {
 
 // runExport is "mica export accounts --source NAME_OR_ID [--machine-only] [--format csv|json]".
 func runExport(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "tenant" {
+		return runExportTenant(ctx, args[1:], stdout)
+	}
 	if len(args) == 0 || args[0] != "accounts" {
-		return fmt.Errorf("usage: mica export accounts --source NAME_OR_ID [--machine-only] [--format csv|json] [--out FILE]")
+		return fmt.Errorf("usage: mica export accounts --source NAME_OR_ID [--machine-only] [--format csv|json] [--out FILE], or mica export tenant [--format yaml|json] [--out FILE]")
 	}
 	fs := flag.NewFlagSet("mica export accounts", flag.ContinueOnError)
 	dataDir := fs.String("data-dir", serve.EnvOr("MICA_DATA_DIR", "./mica-data"), "data directory (MICA_DATA_DIR)")

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -234,4 +236,48 @@ func benchToken(b *testing.B, base string) string {
 		b.Fatal(err)
 	}
 	return body.AccessToken
+}
+
+// TestExportTenantCLI: mica export tenant writes the demo tenant as a tenant
+// file, which mica serve --seed loads into an empty server with the same
+// sources, and which exports the same again.
+func TestExportTenantCLI(t *testing.T) {
+	t.Setenv("MICA_DEMO_IDENTITIES", "10")
+	ctx := context.Background()
+	dir := t.TempDir()
+	m, _ := bootDemo(t, dir)
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "tenant.yaml")
+	if err := run(ctx, []string{"export", "tenant", "--data-dir", dir, "--out", out}); err != nil {
+		t.Fatal(err)
+	}
+	m2 := NewMain()
+	m2.Stdout = io.Discard
+	if err := m2.ParseFlags([]string{"--addr", "127.0.0.1:0", "--memory", "--seed", out, "--log-level", "error"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m2.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = m2.Close() }()
+	c := &client{t: t, base: m2.URL(), tok: getToken(t, m2.URL(), DemoAdminClientID, DemoAdminClientSecret, 200)}
+	sourceID(t, c, "Service Accounts CSV")
+	var again bytes.Buffer
+	if err := runExportTenant(ctx, []string{"--data-dir", m2.MemoryDir()}, &again); err != nil {
+		t.Fatal(err)
+	}
+	first, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(first, again.Bytes()) {
+		t.Fatal("the tenant exported from the loaded file differs from the file")
+	}
+	for _, args := range [][]string{{"export", "tenant", "--format", "xml", "--data-dir", dir}, {"export", "tenant", "extra"}} {
+		if err := run(ctx, args); err == nil {
+			t.Errorf("%v succeeded", args)
+		}
+	}
 }

@@ -8,8 +8,10 @@ import (
 	"strconv"
 
 	"github.com/micahq/mica"
+	"github.com/micahq/mica/api"
 	"github.com/micahq/mica/demo"
 	"github.com/micahq/mica/oauth"
+	"github.com/micahq/mica/seed"
 )
 
 // Demo clients: like the well-known keys of cloud emulators, fixed and documented
@@ -77,6 +79,12 @@ func (m *Main) setupTenant(ctx context.Context, db mica.Store) (id, name string,
 			}
 		} else if err := removeDemoClients(ctx, db); err != nil {
 			return err
+		}
+		if m.seed != nil {
+			if err := seed.Load(ctx, db, m.seed, seed.Options{HashSecret: oauth.HashSecret, CheckSecret: oauth.CheckSecret,
+				Classify: ClassifyChanged(db), KnownScope: api.IsKnownScope}); err != nil {
+				return err
+			}
 		}
 		if m.Prepare != nil {
 			if err := m.Prepare(ctx, db); err != nil {
@@ -216,7 +224,7 @@ func SeedDemoData(ctx context.Context, db mica.Store, cfg demo.Config, progress 
 			for i, a := range batch {
 				ids[i] = a.ID
 			}
-			if err := classifyChanged(db)(ctx, sources[src].ID, ids); err != nil {
+			if err := ClassifyChanged(db)(ctx, sources[src].ID, ids); err != nil {
 				return fmt.Errorf("demo discovery of %s: %w", sources[src].Name, err)
 			}
 			written += len(batch)

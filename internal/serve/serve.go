@@ -29,6 +29,7 @@ import (
 	"github.com/micahq/mica/oauth"
 	"github.com/micahq/mica/postgres"
 	"github.com/micahq/mica/secrets"
+	"github.com/micahq/mica/seed"
 	"github.com/micahq/mica/sqlite"
 	"github.com/micahq/mica/web"
 )
@@ -76,6 +77,9 @@ type Config struct {
 	JournalBodyBytes int
 	// DemoIdentities sizes a new demo tenant (0: MICA_DEMO_IDENTITIES, or 2,000).
 	DemoIdentities int
+	// Seed is a tenant file to load at start (package seed), after the demo
+	// tenant when Demo is set too.
+	Seed string
 }
 
 // Main is the mica server program, separate from main() so tests can boot it on
@@ -108,6 +112,8 @@ type Main struct {
 	// before the start snapshot is saved: what it writes is part of the state
 	// a reset returns to (micatest's client).
 	Prepare func(ctx context.Context, db mica.Store) error
+
+	seed *seed.File // Config.Seed, parsed
 
 	// runCtx is Run's context: background work restarted later (after a
 	// snapshot restore) lives as long as it.
@@ -156,6 +162,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&c.LogLevel, "log-level", EnvOr("MICA_LOG_LEVEL", c.LogLevel), "debug, info, warn or error (MICA_LOG_LEVEL)")
 	fs.StringVar(&c.PprofAddr, "pprof", EnvOr("MICA_PPROF", ""), "serve net/http/pprof on this separate address, e.g. 127.0.0.1:6060; off by default (MICA_PPROF)")
 	fs.StringVar(&c.Database, "database", EnvOr("MICA_DATABASE", ""), "postgres:// URL: store data in PostgreSQL instead of SQLite in the data dir (MICA_DATABASE)")
+	fs.StringVar(&c.Seed, "seed", EnvOr("MICA_SEED", ""), "a tenant file (YAML or JSON) to load at start: what the tenant lacks is created (MICA_SEED)")
 	upload := fs.String("max-upload", EnvOr("MICA_MAX_UPLOAD", strconv.FormatInt(c.MaxUpload, 10)), "account file upload cap in bytes (MICA_MAX_UPLOAD)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", EnvOr("MICA_METRICS_ADDR", c.MetricsAddr), "serve Prometheus /metrics on this separate address; off switches them off (MICA_METRICS_ADDR)")
 	durations := []struct {
@@ -397,6 +404,16 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
 	m.runCtx = ctx
+	if m.Config.Seed != "" { // a bad file fails the start before anything is written
+		f, err := seed.ParseFile(m.Config.Seed)
+		if err != nil {
+			return err
+		}
+		if len(f.Faults) > 0 && !m.Config.Controls {
+			return fmt.Errorf("%s: fault rules are emulator controls: start the server with --controls", m.Config.Seed)
+		}
+		m.seed = f
+	}
 	if m.Config.Memory {
 		dir, err := memoryDir()
 		if err != nil {
@@ -459,6 +476,9 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Server.Secrets, m.Server.Connector = m.secrets, m.connector
 	if m.Config.Controls {
 		m.Server.Snapshots, m.Server.Jobs = &tenantSnapshots{m: m}, m.Jobs
+		if err := m.startFaults(); err != nil {
+			return err
+		}
 	}
 	if m.PG != nil { // several servers may share the database: share the rate limit too
 		m.Server.RateLimiter = api.NewSharedRateLimiter(m.PG, m.Config.RateLimit, m.Config.RateWindow, m.Logger)
