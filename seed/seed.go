@@ -56,7 +56,7 @@ type Identity struct {
 	Status     string         `yaml:"status,omitempty" json:"status,omitempty"`
 	Manager    string         `yaml:"manager,omitempty" json:"manager,omitempty"` // an identity's id or name
 	Attributes map[string]any `yaml:"attributes,omitempty" json:"attributes,omitempty"`
-	pos `yaml:"-" json:"-"`
+	pos        `yaml:"-" json:"-"`
 }
 
 // Source is a source with its configs and accounts.
@@ -89,7 +89,7 @@ type Source struct {
 	// (default "name") connector attributes naming the identity and name
 	// columns, every column an attribute.
 	AccountsFile string `yaml:"accountsFile,omitempty" json:"accountsFile,omitempty"`
-	pos `yaml:"-" json:"-"`
+	pos          `yaml:"-" json:"-"`
 }
 
 // Account is an account of a source.
@@ -105,7 +105,7 @@ type Account struct {
 	// GroundTruth is what a generated account really is (MACHINE or HUMAN),
 	// kept for measuring classification; the API never shows it.
 	GroundTruth string `yaml:"groundTruth,omitempty" json:"groundTruth,omitempty"`
-	pos `yaml:"-" json:"-"`
+	pos         `yaml:"-" json:"-"`
 }
 
 // AccessProfile is an access profile and the identities that hold it.
@@ -119,7 +119,7 @@ type AccessProfile struct {
 	Requestable  *bool         `yaml:"requestable,omitempty" json:"requestable,omitempty"`
 	Entitlements []Entitlement `yaml:"entitlements,omitempty" json:"entitlements,omitempty"`
 	Holders      []string      `yaml:"holders,omitempty" json:"holders,omitempty"` // identities' ids or names
-	pos `yaml:"-" json:"-"`
+	pos          `yaml:"-" json:"-"`
 }
 
 // Entitlement is an entitlement of an access profile: its name, or an id and a name.
@@ -153,7 +153,7 @@ type App struct {
 	ProvisionRequestEnabled bool     `yaml:"provisionRequestEnabled,omitempty" json:"provisionRequestEnabled,omitempty"`
 	AppCenterEnabled        bool     `yaml:"appCenterEnabled,omitempty" json:"appCenterEnabled,omitempty"`
 	AccessProfiles          []string `yaml:"accessProfiles,omitempty" json:"accessProfiles,omitempty"` // ids or names
-	pos `yaml:"-" json:"-"`
+	pos                     `yaml:"-" json:"-"`
 }
 
 // Client is an OAuth client with a fixed id and secret: a personal access
@@ -168,7 +168,7 @@ type Client struct {
 	SecretHash string   `yaml:"secretHash,omitempty" json:"secretHash,omitempty"`
 	Scopes     []string `yaml:"scopes,omitempty" json:"scopes,omitempty"` // default sp:scopes:all
 	Disabled   bool     `yaml:"disabled,omitempty" json:"disabled,omitempty"`
-	pos `yaml:"-" json:"-"`
+	pos        `yaml:"-" json:"-"`
 }
 
 // pos is where an entry is in its file, for errors.
