@@ -479,7 +479,7 @@ func TestCoverage(t *testing.T) {
 		got[it.Version+" "+it.Method+" "+normPath(it.Path)] = it.OperationID
 	}
 	for k, id := range want {
-		if got[k] != id && !(mis[k] && got[k] == "") {
+		if got[k] != id && (!mis[k] || got[k] != "") {
 			t.Errorf("reference %s (%s): coverage has %q", k, id, got[k])
 		}
 	}

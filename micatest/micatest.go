@@ -77,7 +77,7 @@ func Start(t testing.TB, opts Options) *Server {
 		args = append(args, "--memory")
 	} else {
 		dir := t.TempDir()
-		if err := os.Chmod(dir, 0o700); err != nil { // a data dir others cannot read, as mica wants
+		if err := os.Chmod(dir, 0o700); err != nil { //nolint:gosec // G302: a directory; 0700 is what mica asks of a data dir
 			t.Fatalf("micatest: %v", err)
 		}
 		args = append(args, "--data-dir", dir)

@@ -185,7 +185,7 @@ func fail(p pos, field string, err error) error {
 	if errors.As(err, &me) {
 		return p.errorf(field, "%s", me.Message)
 	}
-	return fmt.Errorf("%s: %w", p.errorf(field, "could not be loaded"), err)
+	return fmt.Errorf("%w: %w", p.errorf(field, "could not be loaded"), err)
 }
 
 // identity resolves an identity's id or name, from the file or the store.

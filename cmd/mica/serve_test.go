@@ -11,7 +11,6 @@ type (
 
 var (
 	NewMain       = serve.NewMain
-	envOr         = serve.EnvOr
 	OpenSQLite    = serve.OpenSQLite
 	DemoConfig    = serve.DemoConfig
 	ensureDataDir = serve.EnsureDataDir

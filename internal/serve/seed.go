@@ -19,7 +19,7 @@ func (m *Main) startFaults() error {
 		dec := json.NewDecoder(bytes.NewReader(r.JSON))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&rule); err != nil {
-			return fmt.Errorf("%s: %v", r.Where, err)
+			return fmt.Errorf("%s: %w", r.Where, err)
 		}
 		keep := rule
 		if err := m.Server.Faults().Add(&rule, m.Server.Now()); err != nil {
