@@ -76,6 +76,9 @@ const Workers = 4
 const (
 	SweepEvery = 2 * time.Second
 	StaleAfter = 8 * time.Second
+	// WaitForCollector is how long workers other than 0 wait for a job's
+	// collection to move before collecting themselves.
+	WaitForCollector = 2 * time.Second
 )
 
 // Runner runs classification jobs through River over the store's database:
@@ -415,6 +418,7 @@ func (w *classifyWorker) Work(ctx context.Context, job *river.Job[ClassifyArgs])
 			return next(ctx, n)
 		}
 	}
+	var idleSince time.Time // since when a waiting worker saw no collection
 	for j.Running() {
 		p := mica.GetPacing(ctx, r.store, r.pacing)
 		if p.Stepping {
@@ -426,12 +430,25 @@ func (w *classifyWorker) Work(ctx context.Context, job *river.Job[ClassifyArgs])
 		switch {
 		case j.Status == mica.JobStarted && job.Args.Worker > 0:
 			// Worker 0 collects; the others wait for it (or for its resumption).
+			// A job nobody collects for WaitForCollector (its worker 0 returned
+			// while stepping held the job, and its resumption waits for a slot
+			// these workers hold) is collected by whoever waits.
 			select {
 			case <-ctx.Done():
 				return ctx.Err()
 			case <-time.After(max(p.Delay, 100*time.Millisecond)):
 			}
 			next, err = r.store.GetClassificationJobByID(ctx, j.ID)
+			if err == nil && next.Status == mica.JobStarted && next.Received == j.Received {
+				if idleSince.IsZero() {
+					idleSince = time.Now()
+				}
+				if time.Since(idleSince) < max(WaitForCollector, 3*p.Delay) {
+					continue
+				}
+				next, err = r.store.CollectClassificationBatch(ctx, j.ID, p.BatchSize)
+			}
+			idleSince = time.Time{}
 			if err == nil {
 				j = next
 				continue
