@@ -2,6 +2,7 @@ package micatest_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -132,5 +133,31 @@ func TestStartSeed(t *testing.T) {
 			t.Fatalf("round %d: after the fault: %d %s", round, code, b)
 		}
 		srv.Reset(t)
+	}
+}
+
+// BenchmarkControlsOverhead: GET /v3/sources (an empty tenant) through HTTP
+// with the emulator controls on (journal, coverage, fault check) and off.
+func BenchmarkControlsOverhead(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		args []string
+	}{{"on", nil}, {"off", []string{"--controls=false"}}} {
+		b.Run(c.name, func(b *testing.B) {
+			srv := micatest.Start(b, micatest.Options{Memory: true, Args: c.args})
+			tok := srv.Token(b)
+			client := &http.Client{}
+			b.ReportAllocs()
+			for b.Loop() {
+				req, _ := http.NewRequest(http.MethodGet, srv.URL+"/v3/sources", nil)
+				req.Header.Set("Authorization", "Bearer "+tok)
+				resp, err := client.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				_ = resp.Body.Close()
+			}
+		})
 	}
 }
