@@ -25,6 +25,13 @@ test-postgres: ## run the PostgreSQL store's tests against a throwaway PostgreSQ
 sdk-test: ## run the official TypeScript SDK against a real server (needs Node 20+ and npm)
 	./conformance/ts-sdk/run.sh
 
+.PHONY: image-test image
+image-test: ## test what the container image runs without a container engine: the Dockerfile, the static binary as the image's user, its health check
+	MICA_IMAGE_TEST=1 $(GO) test -count=1 -run TestImageBinary -v ./cmd/mica
+
+image: ## build the container image (needs docker or podman)
+	docker build -t mica .
+
 .PHONY: console-test
 console-test: ## browser tests of the web console in headless Chromium (installs Debian's chromium when missing; screenshots in artifacts/console/)
 	./web/e2e/run.sh

@@ -132,6 +132,9 @@ const (
 type Pacing struct {
 	BatchSize int           // accounts per batch (one transaction each)
 	Delay     time.Duration // pause after each batch
+	// Stepping (an emulator control) holds classification jobs and
+	// aggregations: they advance only when a client steps them.
+	Stepping bool
 }
 
 // Pacing limits and defaults.
@@ -145,6 +148,7 @@ const (
 const (
 	SettingClassifyBatchSize = "classify.batchSize"
 	SettingClassifyDelayMs   = "classify.delayMs"
+	SettingStepping          = "classify.stepping"
 )
 
 // Validate checks the pacing's bounds.
@@ -171,6 +175,9 @@ func GetPacing(ctx context.Context, s SettingService, def Pacing) Pacing {
 			p.Delay = time.Duration(n) * time.Millisecond
 		}
 	}
+	if v, err := s.GetSetting(ctx, SettingStepping); err == nil {
+		p.Stepping = v == "true"
+	}
 	if p.BatchSize < 1 {
 		p.BatchSize = DefaultBatchSize
 	}
@@ -185,5 +192,21 @@ func SetPacing(ctx context.Context, s SettingService, p Pacing) error {
 	if err := s.SetSetting(ctx, SettingClassifyBatchSize, strconv.Itoa(p.BatchSize)); err != nil {
 		return err
 	}
+	if err := s.SetSetting(ctx, SettingStepping, strconv.FormatBool(p.Stepping)); err != nil {
+		return err
+	}
 	return s.SetSetting(ctx, SettingClassifyDelayMs, strconv.FormatInt(p.Delay.Milliseconds(), 10))
+}
+
+// Classification job statuses in the order a job passes them, for stepping to one.
+var jobStatusOrder = map[string]int{JobStarted: 0, JobCollected: 1, JobCompleted: 2}
+
+// JobReached reports whether a job in status has reached target (a status
+// it passes: COLLECTED or COMPLETED), or ended otherwise.
+func JobReached(status, target string) bool {
+	s, ok := jobStatusOrder[status]
+	if !ok {
+		return true // CANCELLED or TERMINATED: it goes no further
+	}
+	return s >= jobStatusOrder[target]
 }

@@ -15,6 +15,7 @@ type Store interface {
 	SourceAppService
 	ClassificationService
 	MISService
+	SnapshotService
 
 	// Ping reports whether the store is reachable (readiness).
 	Ping(ctx context.Context) error

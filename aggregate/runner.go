@@ -71,6 +71,10 @@ type Runner struct {
 	Exclusive bool
 	// Now is the clock (time.Now).
 	Now func() time.Time
+	// Stepping, when set and true, holds each aggregation before it moves to
+	// ACCOUNTS_COLLECTED and before COMPLETED until Step releases it (an
+	// emulator control).
+	Stepping func(ctx context.Context) bool
 
 	once    sync.Once
 	mu      sync.Mutex
@@ -79,6 +83,19 @@ type Runner struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	started bool
+	// The aggregation running now and how to end it (Terminate).
+	current       string
+	cancelCurrent context.CancelCauseFunc
+	// Stepping: the aggregations held at a step, and a channel closed (and
+	// replaced) whenever one is held or ends.
+	held    map[string]*hold
+	changed chan struct{}
+}
+
+// hold is an aggregation held at a step.
+type hold struct {
+	next    string        // the status it moves to when released
+	release chan struct{} // receives the release
 }
 
 func (r *Runner) defaults() {
@@ -288,6 +305,17 @@ func removeFiles(files []string) {
 }
 
 func (r *Runner) runQueued(ctx context.Context, id string) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	r.mu.Lock()
+	r.current, r.cancelCurrent = id, cancel
+	r.mu.Unlock()
+	defer func() {
+		cancel(nil)
+		r.mu.Lock()
+		r.current, r.cancelCurrent = "", nil
+		r.mu.Unlock()
+		r.unhold(id)
+	}()
 	// Without ctx's cancel: a shutdown now still ends the aggregation (in Run).
 	agg, err := r.Store.GetAggregation(context.WithoutCancel(ctx), id)
 	if err != nil {
@@ -358,7 +386,9 @@ func (r *Runner) ended(agg *mica.Aggregation, d time.Duration) {
 func (r *Runner) fail(ctx context.Context, id string, err error) {
 	status := mica.CompletionError
 	msg := mica.ErrorMessage(err)
-	if errors.Is(err, context.Canceled) {
+	if errors.Is(context.Cause(ctx), errTerminated) {
+		status, msg = mica.CompletionTerminated, terminatedMessage
+	} else if errors.Is(err, context.Canceled) {
 		status, msg = mica.CompletionTerminated, "the aggregation was stopped (server shutdown); nothing of it was applied"
 	} else if mica.ErrorCode(err) == mica.EINTERNAL {
 		r.Logger.Error("aggregation failed", "aggregation", id, "error", err)
@@ -501,7 +531,13 @@ func (r *Runner) run(ctx context.Context, agg *mica.Aggregation, file io.Reader)
 		}
 		return nil, parseErr
 	}
+	if err := r.step(ctx, agg.ID, mica.AggAccountsCollected); err != nil {
+		return nil, err
+	}
 	if _, err := r.Store.CollectAggregation(ctx, agg.ID); err != nil {
+		return nil, err
+	}
+	if err := r.step(ctx, agg.ID, mica.AggCompleted); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {

@@ -195,11 +195,14 @@ func (s *Server) deleteClassificationConfig(w http.ResponseWriter, r *http.Reque
 type pacingDto struct {
 	BatchSize int   `json:"batchSize"`
 	DelayMs   int64 `json:"delayMs"`
+	// Stepping holds jobs and aggregations until a client steps them (an
+	// emulator control: only with the controls on).
+	Stepping bool `json:"stepping"`
 }
 
 func (s *Server) getPacing(w http.ResponseWriter, r *http.Request) error {
 	p := mica.GetPacing(r.Context(), s.Store, s.Config.Pacing)
-	writeJSON(w, http.StatusOK, pacingDto{BatchSize: p.BatchSize, DelayMs: p.Delay.Milliseconds()})
+	writeJSON(w, http.StatusOK, pacingDto{BatchSize: p.BatchSize, DelayMs: p.Delay.Milliseconds(), Stepping: p.Stepping})
 	return nil
 }
 
@@ -208,9 +211,23 @@ func (s *Server) putPacing(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &body); err != nil {
 		return err
 	}
-	p := mica.Pacing{BatchSize: body.BatchSize, Delay: time.Duration(body.DelayMs) * time.Millisecond}
+	if body.Stepping && s.controls == nil {
+		return mica.Errorf(mica.EILLEGAL, "stepping is an emulator control: start the server with --controls")
+	}
+	was := mica.GetPacing(r.Context(), s.Store, s.Config.Pacing)
+	p := mica.Pacing{BatchSize: body.BatchSize, Delay: time.Duration(body.DelayMs) * time.Millisecond, Stepping: body.Stepping}
 	if err := mica.SetPacing(r.Context(), s.Store, p); err != nil {
 		return err
+	}
+	if was.Stepping && !p.Stepping { // what stepping held goes on by itself again
+		if st, ok := s.Aggregator.(AggregationStepper); ok {
+			st.ReleaseAll()
+		}
+		if s.Jobs != nil {
+			if err := s.Jobs.Resume(r.Context()); err != nil {
+				return err
+			}
+		}
 	}
 	writeJSON(w, http.StatusOK, body)
 	return nil

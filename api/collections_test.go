@@ -81,7 +81,7 @@ func documentedListOps(t *testing.T) []*listOp {
 	var ops []*listOp
 	for _, sr := range routes {
 		op := sr.item.Get
-		if op == nil {
+		if op == nil || sr.file == "mica-openapi.yaml" { // the official documents' operations only
 			continue
 		}
 		base := strings.TrimSuffix(sr.file, ".yaml")

@@ -47,6 +47,11 @@ type requestInfo struct {
 	op       string
 	version  Version
 	clientID string
+	// What the emulator controls learn too (controls.go): the operation,
+	// the fault rule that answered, whether the connection was dropped.
+	route   *Op
+	fault   string
+	dropped bool
 }
 
 const requestInfoKey ctxKey = 101

@@ -75,7 +75,24 @@ type Op struct {
 	// NotFoundIs400 is for operations whose spec declares no 404: a missing
 	// object they name answers 400 "400.1.404 Referenced object not found".
 	NotFoundIs400 bool
-	Handle        func(w http.ResponseWriter, r *http.Request) error
+	// Control marks an emulator control (controls.go): never journaled,
+	// counted in coverage or faulted, and not held back by a restore.
+	Control bool
+	// IDs are the operationIds the reference gives the operation in versions
+	// where it is not ID (v1 adds "V1" to ID unless listed here).
+	IDs    map[Version]string
+	Handle func(w http.ResponseWriter, r *http.Request) error
+}
+
+// VersionID is the operationId of op in v, as the reference names it.
+func (op *Op) VersionID(v Version) string {
+	if id, ok := op.IDs[v]; ok {
+		return id
+	}
+	if v == V1 {
+		return op.ID + "V1"
+	}
+	return op.ID
 }
 
 // VersionPath is where op is mounted under v: /v2025/sources/{id}, or
@@ -113,11 +130,16 @@ func (s *Server) handle(op *Op) {
 	for _, v := range op.Versions {
 		v := v
 		h := s.wrap(op, v)
+		pattern := op.Method + " " + VersionPath(v, op.Path)
 		if op.Shares != "" {
-			s.share(op.Method+" "+VersionPath(v, op.Shares), VersionPath(v, op.Path), h)
-			continue
+			pattern = op.Method + " " + VersionPath(v, op.Shares)
+			s.share(pattern, VersionPath(v, op.Path), h)
+		} else {
+			s.mux.Handle(pattern, h)
 		}
-		s.mux.Handle(op.Method+" "+VersionPath(v, op.Path), h)
+		if s.controls != nil {
+			s.controls.opPatterns[pattern] = true
+		}
 	}
 }
 
@@ -226,9 +248,14 @@ func (s *Server) wrap(op *Op, v Version) http.Handler {
 		r = r.WithContext(ctx)
 		ri := requestInfoFrom(ctx)
 		if ri != nil {
-			ri.op, ri.version = op.ID, v
+			ri.op, ri.version, ri.route = op.ID, v, op
+		}
+		if s.controls != nil && !op.Control { // a restore waits for this request, and this one for a restore
+			s.controls.gate.RLock()
+			defer s.controls.gate.RUnlock()
 		}
 		err := func() error {
+			clientID := ""
 			if !op.Public {
 				p, err := s.authenticate(r)
 				if err != nil {
@@ -240,11 +267,18 @@ func (s *Server) wrap(op *Op, v Version) http.Handler {
 				if ri != nil {
 					ri.clientID = p.ClientID
 				}
+				clientID = p.ClientID
 				if err := s.allow(w, r, p.ClientID+"|"+string(v)); err != nil {
 					s.Metrics.rateLimitRefusal(v)
 					return err
 				}
 				r = r.WithContext(context.WithValue(r.Context(), principalKey, p))
+			}
+			if s.controls != nil && !op.Control && s.controls.inject(w, r, op, v, clientID) {
+				return errAnswered
+			}
+			if !op.Public {
+				p := PrincipalFrom(r.Context())
 				if experimental && !strings.EqualFold(strings.TrimSpace(r.Header.Get("X-SailPoint-Experimental")), "true") {
 					return errExperimental
 				}
@@ -258,6 +292,9 @@ func (s *Server) wrap(op *Op, v Version) http.Handler {
 			}
 			return err
 		}()
+		if errors.Is(err, errAnswered) {
+			return
+		}
 		if errors.Is(err, errExperimental) {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "Experimental Header is missing or invalid."})
 			return
@@ -268,7 +305,10 @@ func (s *Server) wrap(op *Op, v Version) http.Handler {
 	})
 }
 
-var errExperimental = errors.New("experimental header missing")
+var (
+	errExperimental = errors.New("experimental header missing")
+	errAnswered     = errors.New("answered by a fault rule")
+)
 
 // authenticate verifies the bearer token and that its client still exists and is enabled.
 func (s *Server) authenticate(r *http.Request) (*Principal, error) {

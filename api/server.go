@@ -40,6 +40,11 @@ type Config struct {
 	Pacing                    mica.Pacing // classification job pacing when the tenant settings hold none
 	// SignIn throttles failed sign-ins at the token endpoint (zero: the defaults).
 	SignIn SignInLimits
+	// Controls turns on the emulator controls under /mica/v1 (controls.go);
+	// JournalEntries and JournalBodyBytes size their request journal (0: the defaults).
+	Controls         bool
+	JournalEntries   int
+	JournalBodyBytes int
 }
 
 // DefaultConfig returns ISC's defaults.
@@ -67,12 +72,19 @@ type Server struct {
 	RateLimiter RateLimiter
 	// Metrics, when set, records requests, refusals and authentication failures (Prometheus).
 	Metrics *Metrics
+	// Snapshots saves and restores the tenant for the emulator controls; nil
+	// answers 503. StartFaults are the fault rules a reset brings back.
+	Snapshots   Snapshots
+	StartFaults []FaultRule
+	// Jobs steps classification jobs (emulator controls); nil answers 503.
+	Jobs JobStepper
 
-	mux     *http.ServeMux
-	shared  map[string]*sharedRoute // patterns several operations share (Op.Shares)
-	ops     []*Op
-	signIn  *signInGuard
-	uploads uploadGate
+	mux      *http.ServeMux
+	shared   map[string]*sharedRoute // patterns several operations share (Op.Shares)
+	ops      []*Op
+	signIn   *signInGuard
+	uploads  uploadGate
+	controls *controls // nil when Config.Controls is off
 }
 
 // NewServer builds the server and mounts every operation.
@@ -83,6 +95,13 @@ func NewServer(store mica.Store, signer *oauth.Signer, cfg Config, logger *slog.
 	s := &Server{Store: store, Signer: signer, Config: cfg, Logger: logger, Now: time.Now, mux: http.NewServeMux()}
 	s.RateLimiter = NewMemoryRateLimiter(cfg.RateLimit, cfg.RateWindow)
 	s.signIn = newSignInGuard(cfg.SignIn, func() time.Time { return s.Now() })
+	if cfg.Controls {
+		bodyCap := cfg.JournalBodyBytes
+		if bodyCap == 0 {
+			bodyCap = DefaultJournalBodyBytes
+		}
+		s.controls = &controls{journal: NewJournal(cfg.JournalEntries, bodyCap), opPatterns: map[string]bool{}}
+	}
 	s.registerOAuth()
 	s.registerHealth()
 	s.registerPATs()
@@ -92,6 +111,11 @@ func NewServer(store mica.Store, signer *oauth.Signer, cfg Config, logger *slog.
 	s.registerClassification()
 	s.registerMachineAccounts()
 	s.registerMIS()
+	s.registerExtensionsDocument()
+	if s.controls != nil {
+		s.registerControls()
+		s.controls.coverage = newCoverage(s.ops, s.Now())
+	}
 	s.mux.HandleFunc("/", s.notFound)
 	return s
 }
@@ -103,6 +127,7 @@ func (s *Server) Handler() http.Handler {
 	h = s.limitBody(h)
 	h = s.recoverPanics(h)
 	h = s.logRequests(h)
+	h = s.recordRequests(h) // emulator controls only (controls.go)
 	h = s.observe(h)
 	h = s.trackRequests(h)
 	return h

@@ -16,7 +16,7 @@ func (s *Server) registerSourceWrites() {
 		AuthBy: map[Version]Auth{Beta: betaManage}, Handle: s.putSource})
 	s.handle(&Op{ID: "updateSource", Method: http.MethodPatch, Path: "/sources/{id}", Versions: AllVersions, Auth: manage,
 		AuthBy: map[Version]Auth{Beta: betaManage}, Handle: s.patchSource})
-	s.handle(&Op{ID: "deleteSource", Method: http.MethodDelete, Path: "/sources/{id}", Versions: AllVersions, Auth: manage,
+	s.handle(&Op{ID: "deleteSource", IDs: map[Version]string{Beta: "delete"}, Method: http.MethodDelete, Path: "/sources/{id}", Versions: AllVersions, Auth: manage,
 		AuthBy: map[Version]Auth{Beta: betaManage}, Handle: s.deleteSource})
 }
 

@@ -77,6 +77,9 @@ const Workers = 4
 const (
 	SweepEvery = 2 * time.Second
 	StaleAfter = 8 * time.Second
+	// WaitForCollector is how long workers other than 0 wait for a job's
+	// collection to move before collecting themselves.
+	WaitForCollector = 2 * time.Second
 )
 
 // Runner runs classification jobs through River over the store's database:
@@ -89,10 +92,12 @@ type Runner struct {
 	pgClient  *river.Client[pgx.Tx]  // PostgreSQL
 	logger    *slog.Logger
 	pacing    mica.Pacing // defaults when the settings hold none
-	stopped   sync.Once
+	migrate   func(ctx context.Context) error
+
+	mu        sync.Mutex // Start and Stop, which may alternate (a snapshot restore)
+	running   bool
 	sweepStop chan struct{} // closed by Stop (PostgreSQL)
 	sweepDone chan struct{} // closed when the sweep returns, if Start started it
-	sweeping  bool
 
 	// OnClassified, when set before Start, is told how many accounts each
 	// batch this server ran classified (metrics).
@@ -125,6 +130,7 @@ func (r *Runner) jobEnded(j *mica.ClassificationJob) {
 type riverClient interface {
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
+	StopAndCancel(ctx context.Context) error
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 }
 
@@ -143,7 +149,7 @@ func New(ctx context.Context, pool *sql.DB, store Store, defaults mica.Pacing, l
 // builds a runner. River's migrations take their own lock, so servers starting
 // together do not race.
 func NewPostgres(ctx context.Context, pool *pgxpool.Pool, store Store, defaults mica.Pacing, logger *slog.Logger) (*Runner, error) {
-	r := &Runner{store: store, logger: logger, pacing: defaults, sweepStop: make(chan struct{}), sweepDone: make(chan struct{})}
+	r := &Runner{store: store, logger: logger, pacing: defaults}
 	client, err := newClient(ctx, riverpgxv5.New(pool), r, PerServerWorkers())
 	if err != nil {
 		return nil, err
@@ -165,8 +171,14 @@ func newClient[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], r *
 	if err != nil {
 		return nil, fmt.Errorf("river migrator: %w", err)
 	}
-	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return nil, fmt.Errorf("river migrate: %w", err)
+	r.migrate = func(ctx context.Context) error {
+		if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+			return fmt.Errorf("river migrate: %w", err)
+		}
+		return nil
+	}
+	if err := r.migrate(ctx); err != nil {
+		return nil, err
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &classifyWorker{r: r})
@@ -236,11 +248,34 @@ func (r *Runner) EnqueuePgx(ctx context.Context, tx pgx.Tx, job *mica.Classifica
 	return nil
 }
 
-// Start starts working jobs and resumes the ones a previous process left unfinished.
+// Start starts working jobs and resumes the ones a previous process (or the
+// tenant a snapshot restored) left unfinished. A stopped runner may start again.
 func (r *Runner) Start(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.running {
+		return nil
+	}
 	if err := r.client.Start(ctx); err != nil {
 		return fmt.Errorf("start river: %w", err)
 	}
+	r.running = true
+	if err := r.Resume(ctx); err != nil {
+		return err
+	}
+	if err := r.resumeTasks(ctx); err != nil { // machine identity security's tasks (mis.go)
+		return err
+	}
+	if r.pgClient != nil {
+		r.sweepStop, r.sweepDone = make(chan struct{}), make(chan struct{})
+		go r.sweep(r.sweepStop, r.sweepDone) //nolint:gosec // G118: the sweeper outlives Start's context by design; Stop ends it
+	}
+	return nil
+}
+
+// Resume gives every unfinished job a fresh worker: after a start, and when
+// stepping is switched off (the workers of stepped jobs have returned).
+func (r *Runner) Resume(ctx context.Context) error {
 	unfinished, err := r.store.UnfinishedClassificationJobs(ctx)
 	if err != nil {
 		return err
@@ -254,39 +289,53 @@ func (r *Runner) Start(ctx context.Context) error {
 		}
 		r.logger.Info("resuming classification job", "job", j.ID, "source", j.SourceID, "completed", j.Completed, "expected", j.Expected)
 	}
-	if err := r.resumeTasks(ctx); err != nil {
-		return err
-	}
-	if r.pgClient != nil {
-		r.sweeping = true
-		go r.sweep() //nolint:gosec // G118: the sweeper outlives Start's context by design; Stop ends it
-	}
 	return nil
 }
 
+// Migrate brings River's tables up to date: after a snapshot restore, which
+// may bring back a database saved before them.
+func (r *Runner) Migrate(ctx context.Context) error { return r.migrate(ctx) }
+
 // Stop stops River, waiting for running batches to commit. It is idempotent.
 func (r *Runner) Stop(ctx context.Context) error {
-	var err error
-	r.stopped.Do(func() {
-		if r.sweeping {
-			close(r.sweepStop)
-			select {
-			case <-r.sweepDone:
-			case <-ctx.Done():
-			}
+	return r.stop(ctx, false)
+}
+
+// Cancel stops River at once: running batches roll back, and their jobs
+// resume from their last committed batch when the runner starts again (a
+// snapshot restore, which replaces them anyway).
+func (r *Runner) Cancel(ctx context.Context) error {
+	return r.stop(ctx, true)
+}
+
+func (r *Runner) stop(ctx context.Context, cancel bool) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.running {
+		return nil
+	}
+	r.running = false
+	if r.sweepStop != nil {
+		close(r.sweepStop)
+		select {
+		case <-r.sweepDone:
+		case <-ctx.Done():
 		}
-		err = r.client.Stop(ctx)
-	})
-	return err
+		r.sweepStop, r.sweepDone = nil, nil
+	}
+	if cancel {
+		return r.client.StopAndCancel(ctx)
+	}
+	return r.client.Stop(ctx)
 }
 
 // sweep resumes, every SweepEvery, the running jobs that nobody advances.
-func (r *Runner) sweep() {
-	defer close(r.sweepDone)
+func (r *Runner) sweep(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
-		<-r.sweepStop
+		<-stop
 		cancel()
 	}()
 	tick := time.NewTicker(SweepEvery)
@@ -374,18 +423,37 @@ func (w *classifyWorker) Work(ctx context.Context, job *river.Job[ClassifyArgs])
 			return next(ctx, n)
 		}
 	}
+	var idleSince time.Time // since when a waiting worker saw no collection
 	for j.Running() {
 		p := mica.GetPacing(ctx, r.store, r.pacing)
+		if p.Stepping {
+			// The client steps the job (Step); Resume gives it a worker again
+			// when stepping ends.
+			return nil
+		}
 		var next *mica.ClassificationJob
 		switch {
 		case j.Status == mica.JobStarted && job.Args.Worker > 0:
 			// Worker 0 collects; the others wait for it (or for its resumption).
+			// A job nobody collects for WaitForCollector (its worker 0 returned
+			// while stepping held the job, and its resumption waits for a slot
+			// these workers hold) is collected by whoever waits.
 			select {
 			case <-ctx.Done():
 				return ctx.Err()
 			case <-time.After(max(p.Delay, 100*time.Millisecond)):
 			}
 			next, err = r.store.GetClassificationJobByID(ctx, j.ID)
+			if err == nil && next.Status == mica.JobStarted && next.Received == j.Received {
+				if idleSince.IsZero() {
+					idleSince = time.Now()
+				}
+				if time.Since(idleSince) < max(WaitForCollector, 3*p.Delay) {
+					continue
+				}
+				next, err = r.store.CollectClassificationBatch(ctx, j.ID, p.BatchSize)
+			}
+			idleSince = time.Time{}
 			if err == nil {
 				j = next
 				continue
@@ -438,4 +506,65 @@ func (w *classifyWorker) Work(ctx context.Context, job *river.Job[ClassifyArgs])
 		r.OnSourceChanged(ctx, j.SourceID) // machine accounts may have come or gone: re-apply the mappings
 	}
 	return nil
+}
+
+// terminatedByControls is the reason of a job a client ended through the
+// emulator controls.
+const terminatedByControls = "terminated through the emulator controls"
+
+// Step advances a running job while the pacing is in stepping mode: batches
+// batches (collecting while it is STARTED, classifying once COLLECTED), or as
+// many as it takes to reach target (COLLECTED or COMPLETED). Target
+// TERMINATED ends the job at once, stepping or not. It returns the job as
+// the last batch left it.
+func (r *Runner) Step(ctx context.Context, jobID string, batches int, target string) (*mica.ClassificationJob, error) {
+	j, err := r.store.GetClassificationJobByID(ctx, jobID)
+	if err != nil {
+		return nil, err
+	}
+	if !j.Running() {
+		return nil, mica.Errorf(mica.EILLEGAL, "the classification job has ended (%s)", j.Status)
+	}
+	if target == mica.JobTerminated {
+		if err := r.store.TerminateClassificationJob(ctx, j.ID, terminatedByControls); err != nil {
+			return nil, err
+		}
+		return r.store.GetClassificationJobByID(ctx, j.ID)
+	}
+	p := mica.GetPacing(ctx, r.store, r.pacing)
+	if !p.Stepping {
+		return nil, mica.Errorf(mica.EILLEGAL, "stepping is off: PUT /mica/v1/classification/pacing with \"stepping\": true first")
+	}
+	prog, err := classify.Compile(j.Config)
+	if err != nil {
+		return nil, mica.Errorf(mica.EILLEGAL, "the job's classification config is invalid: %s", mica.ErrorMessage(err))
+	}
+	people, err := r.store.SourcePeople(ctx, j.SourceID, mica.PeopleSample)
+	if err != nil {
+		return nil, err
+	}
+	decide := classify.Decider(classify.ModeDefault, prog, people)
+	chunked, _ := r.store.(chunkedStore)
+	for n := 0; j.Running(); n++ {
+		if (target == "" && n >= batches) || (target != "" && mica.JobReached(j.Status, target)) {
+			break
+		}
+		var next *mica.ClassificationJob
+		switch {
+		case j.Status == mica.JobStarted:
+			next, err = r.store.CollectClassificationBatch(ctx, j.ID, p.BatchSize)
+		case chunked != nil:
+			next, _, err = chunked.ClassifyNextBatch(ctx, j.ID, p.BatchSize, decide)
+		default:
+			next, err = r.store.ProcessClassificationBatch(ctx, j.ID, p.BatchSize, decide)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if next.Status == j.Status && next.Received == j.Received && next.Completed == j.Completed {
+			return next, nil // no progress (another worker holds the rest): stop rather than spin
+		}
+		j = next
+	}
+	return j, nil
 }

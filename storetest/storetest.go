@@ -55,6 +55,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"MachineAccountRequests", testMachineAccountRequests},
 		{"LifecycleActions", testLifecycleActions},
 		{"MISConcurrent", testMISConcurrent},
+		{"Snapshots", testSnapshots},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

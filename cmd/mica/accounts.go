@@ -11,72 +11,16 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/micahq/mica/internal/serve"
+
 	"github.com/micahq/mica"
 	"github.com/micahq/mica/aggregate"
-	"github.com/micahq/mica/api"
-	"github.com/micahq/mica/directory"
-	"github.com/micahq/mica/secrets"
 	"github.com/micahq/mica/sqlite"
 )
-
-// newAggregationRunner is the one place aggregation runners are built, for
-// `mica serve` and `mica import accounts` alike (wire OnAccountsChanged here).
-func newAggregationRunner(db aggregate.Store, conn mica.Connector, logger *slog.Logger) *aggregate.Runner {
-	// Classification runs in the apply transaction (openStore).
-	return &aggregate.Runner{Store: db, Connector: conn, Logger: logger}
-}
-
-// newConnector returns the data dir's secrets box (its key file is created on
-// first need) and the directory connector that opens bind passwords with it.
-func newConnector(dataDir string) (*secrets.Box, *directory.Connector) {
-	box := secrets.New(filepath.Join(dataDir, secrets.KeyFile))
-	return box, &directory.Connector{Secrets: box}
-}
-
-// uploadDir is where uploaded account files wait for their aggregation.
-func (m *Main) uploadDir() string { return filepath.Join(m.Config.DataDir, "uploads") }
-
-// startAggregations starts the background aggregation runner; it ends the
-// aggregations a killed server left unfinished (their sources keep their
-// accounts): on SQLite all of them at once, since this server is the only one;
-// on PostgreSQL those whose lease has passed, at start and every few seconds.
-func (m *Main) startAggregations(ctx context.Context) error {
-	if err := os.MkdirAll(m.uploadDir(), 0o700); err != nil {
-		return fmt.Errorf("create upload dir: %w", err)
-	}
-	m.Aggs = newAggregationRunner(m.store, m.connector, m.Logger)
-	m.Aggs.MaxFileBytes = m.Config.MaxUpload
-	m.Aggs.Exclusive = m.PG == nil
-	if m.met != nil {
-		m.Aggs.OnEnded = m.met.aggregationEnded
-	}
-	if m.Jobs != nil { // a source's mappings are re-applied after each aggregation that completes
-		ended := m.Aggs.OnEnded
-		m.Aggs.OnEnded = func(agg *mica.Aggregation, d time.Duration) {
-			if ended != nil {
-				ended(agg, d)
-			}
-			if agg.Status == mica.AggCompleted {
-				m.Jobs.OnSourceChanged(context.WithoutCancel(ctx), agg.SourceID)
-			}
-		}
-	}
-	if err := m.Aggs.Start(ctx); err != nil {
-		return err
-	}
-	// Files a crash left mid-upload, which no aggregation will read: on SQLite
-	// (one server owns the data dir) all that Start left; on PostgreSQL those
-	// untouched for a day, since servers may share a data dir.
-	if n := api.SweepUploads(m.uploadDir(), m.Aggs.Exclusive, 24*time.Hour, time.Now()); n > 0 {
-		m.Logger.Warn("removed upload files no aggregation will read", "count", n)
-	}
-	return nil
-}
 
 const importUsage = "usage: mica import accounts --source NAME_OR_ID [--disable-optimization] [FILE.csv]\n" +
 	"  (a delimited-file source takes FILE.csv; an Active Directory or LDAP source is read from its directory)"
@@ -88,7 +32,7 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 		return errors.New(importUsage)
 	}
 	fs := flag.NewFlagSet("mica import accounts", flag.ContinueOnError)
-	dataDir := fs.String("data-dir", envOr("MICA_DATA_DIR", "./mica-data"), "data directory (MICA_DATA_DIR)")
+	dataDir := fs.String("data-dir", serve.EnvOr("MICA_DATA_DIR", "./mica-data"), "data directory (MICA_DATA_DIR)")
 	source := fs.String("source", "", "the delimited-file source (id or name) to load the accounts into")
 	disable := fs.Bool("disable-optimization", false, "reprocess unchanged accounts too (re-correlate them)")
 	if err := parseInterspersed(fs, args[1:]); err != nil {
@@ -97,7 +41,7 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 	if *source == "" || fs.NArg() > 1 {
 		return errors.New(importUsage)
 	}
-	db, _, err := openStore(ctx, *dataDir)
+	db, _, err := serve.OpenSQLite(ctx, *dataDir)
 	if err != nil {
 		return err
 	}
@@ -138,8 +82,8 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	bar := newProgress(stdout, size, counter)
-	_, conn := newConnector(*dataDir)
-	runner := newAggregationRunner(db, conn, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	_, conn := serve.NewConnector(*dataDir)
+	runner := serve.NewAggregationRunner(db, conn, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	runner.Progress = func(_ string, n int) { bar.update(n) }
 	start := time.Now()
 	out, err := runner.Run(ctx, agg, file)
@@ -229,11 +173,14 @@ func (p *progress) finish() {
 
 // runExport is "mica export accounts --source NAME_OR_ID [--machine-only] [--format csv|json]".
 func runExport(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "tenant" {
+		return runExportTenant(ctx, args[1:], stdout)
+	}
 	if len(args) == 0 || args[0] != "accounts" {
-		return fmt.Errorf("usage: mica export accounts --source NAME_OR_ID [--machine-only] [--format csv|json] [--out FILE]")
+		return fmt.Errorf("usage: mica export accounts --source NAME_OR_ID [--machine-only] [--format csv|json] [--out FILE], or mica export tenant [--format yaml|json] [--out FILE]")
 	}
 	fs := flag.NewFlagSet("mica export accounts", flag.ContinueOnError)
-	dataDir := fs.String("data-dir", envOr("MICA_DATA_DIR", "./mica-data"), "data directory (MICA_DATA_DIR)")
+	dataDir := fs.String("data-dir", serve.EnvOr("MICA_DATA_DIR", "./mica-data"), "data directory (MICA_DATA_DIR)")
 	source := fs.String("source", "", "the source (id or name) whose accounts to export")
 	machine := fs.Bool("machine-only", false, "only accounts classified as machine accounts")
 	format := fs.String("format", "csv", "csv (the delimited-file layout, importable again) or json (an array of accounts)")
@@ -248,7 +195,7 @@ func runExport(ctx context.Context, args []string, stdout io.Writer) error {
 	if *format != "csv" && *format != "json" {
 		return fmt.Errorf("invalid --format %q: csv or json", *format)
 	}
-	db, _, err := openStore(ctx, *dataDir)
+	db, _, err := serve.OpenSQLite(ctx, *dataDir)
 	if err != nil {
 		return err
 	}

@@ -13,8 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/micahq/mica/query"
 	_ "modernc.org/sqlite"
+
+	"github.com/micahq/mica/query"
 )
 
 // seedAccounts writes n accounts into the source named source, straight into the
@@ -80,6 +81,7 @@ func (c *client) do(method, path string, body any) (int, []byte) {
 	}
 	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
+	validateExtension(c.t, req, resp, b)
 	return resp.StatusCode, b
 }
 

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/micahq/mica/internal/serve"
+
 	"github.com/micahq/mica"
 	"github.com/micahq/mica/jobs"
 )
@@ -20,7 +22,7 @@ import (
 // and shows the counts live until the job ends.
 func runClassify(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("mica classify", flag.ContinueOnError)
-	dataDir := fs.String("data-dir", envOr("MICA_DATA_DIR", "./mica-data"), "data directory (MICA_DATA_DIR)")
+	dataDir := fs.String("data-dir", serve.EnvOr("MICA_DATA_DIR", "./mica-data"), "data directory (MICA_DATA_DIR)")
 	source := fs.String("source", "", "the source (id or name) whose accounts to classify")
 	watch := fs.Bool("watch", false, "work the job here and show its progress until it ends")
 	if err := fs.Parse(args); err != nil {
@@ -29,7 +31,7 @@ func runClassify(ctx context.Context, args []string, out io.Writer) error {
 	if *source == "" || fs.NArg() > 0 {
 		return fmt.Errorf("usage: mica classify --source NAME_OR_ID [--watch] [--data-dir DIR]")
 	}
-	db, _, err := openStore(ctx, *dataDir)
+	db, _, err := serve.OpenSQLite(ctx, *dataDir)
 	if err != nil {
 		return err
 	}

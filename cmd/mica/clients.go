@@ -9,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/micahq/mica/internal/serve"
+
 	"github.com/micahq/mica"
 	"github.com/micahq/mica/api"
 	"github.com/micahq/mica/oauth"
@@ -20,7 +22,7 @@ func runClients(ctx context.Context, args []string) error {
 		return fmt.Errorf("usage: mica clients create|list|delete [flags]")
 	}
 	fs := flag.NewFlagSet("mica clients "+args[0], flag.ContinueOnError)
-	dataDir := fs.String("data-dir", envOr("MICA_DATA_DIR", "./mica-data"), "data directory (MICA_DATA_DIR)")
+	dataDir := fs.String("data-dir", serve.EnvOr("MICA_DATA_DIR", "./mica-data"), "data directory (MICA_DATA_DIR)")
 	switch args[0] {
 	case "create":
 		identity := fs.String("identity", "", "identity (id, alias or name) the client acts as; created if missing")
@@ -75,7 +77,7 @@ func clientsCreate(ctx context.Context, dataDir, identity, levels, scopes, name 
 			return fmt.Errorf("unknown user level %q; known: %s", l, strings.Join(mica.UserLevels, ", "))
 		}
 	}
-	db, _, err := openStore(ctx, dataDir)
+	db, _, err := serve.OpenSQLite(ctx, dataDir)
 	if err != nil {
 		return err
 	}
@@ -113,7 +115,7 @@ func clientsCreate(ctx context.Context, dataDir, identity, levels, scopes, name 
 }
 
 func clientsList(ctx context.Context, dataDir string) error {
-	db, _, err := openStore(ctx, dataDir)
+	db, _, err := serve.OpenSQLite(ctx, dataDir)
 	if err != nil {
 		return err
 	}
@@ -132,7 +134,7 @@ func clientsList(ctx context.Context, dataDir string) error {
 }
 
 func clientsDelete(ctx context.Context, dataDir, id string) error {
-	db, _, err := openStore(ctx, dataDir)
+	db, _, err := serve.OpenSQLite(ctx, dataDir)
 	if err != nil {
 		return err
 	}

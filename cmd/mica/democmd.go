@@ -7,6 +7,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/micahq/mica/internal/serve"
+
 	"github.com/micahq/mica"
 	"github.com/micahq/mica/demo"
 )
@@ -15,7 +17,7 @@ import (
 // and report its machine/human proportions per source.
 func runDemo(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("mica demo", flag.ContinueOnError)
-	dataDir := fs.String("data-dir", envOr("MICA_DATA_DIR", "./mica-data"), "data directory, which must hold no tenant yet (MICA_DATA_DIR)")
+	dataDir := fs.String("data-dir", serve.EnvOr("MICA_DATA_DIR", "./mica-data"), "data directory, which must hold no tenant yet (MICA_DATA_DIR)")
 	seed := fs.Uint64("seed", 0, "generator seed: the same seed makes the same tenant")
 	identities := fs.Int("identities", 0, "number of people (default 2000, or derived from --ad-accounts)")
 	adAccounts := fs.Int("ad-accounts", 0, "total Active Directory accounts, people and machines (up to 1000000)")
@@ -26,8 +28,8 @@ func runDemo(ctx context.Context, args []string) error {
 	if *identities < 0 || *identities > 1_000_000 || *adAccounts < 0 || *adAccounts > 1_000_000 {
 		return fmt.Errorf("--identities and --ad-accounts must be between 0 and 1000000")
 	}
-	m := &Main{Config: Config{DataDir: *dataDir, Database: *database}}
-	db, _, err := m.openStore(ctx)
+	m := &serve.Main{Config: serve.Config{DataDir: *dataDir, Database: *database}}
+	db, _, err := m.OpenStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -36,14 +38,14 @@ func runDemo(ctx context.Context, args []string) error {
 	if *database != "" {
 		where = "the database"
 	}
-	if _, err := db.GetSetting(ctx, settingDemoSeeded); err == nil {
+	if _, err := db.GetSetting(ctx, serve.SettingDemoSeeded); err == nil {
 		return fmt.Errorf("%s already holds a demo tenant; use an empty --data-dir or database", where)
 	} else if mica.ErrorCode(err) != mica.ENOTFOUND {
 		return err
 	}
 	start := time.Now()
 	tty := isTerminal(os.Stderr)
-	report, err := seedDemoData(ctx, db, demo.Config{Seed: *seed, Identities: *identities, ADAccounts: *adAccounts},
+	report, err := serve.SeedDemoData(ctx, db, demo.Config{Seed: *seed, Identities: *identities, ADAccounts: *adAccounts},
 		func(n int) {
 			if tty {
 				fmt.Fprintf(os.Stderr, "\r%d accounts written", n)
@@ -55,7 +57,7 @@ func runDemo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := db.SetSetting(ctx, settingDemoSeeded, "true"); err != nil {
+	if err := db.SetSetting(ctx, serve.SettingDemoSeeded, "true"); err != nil {
 		return err
 	}
 	fmt.Printf("demo tenant (seed %d) written to %s in %s\n\n%s", *seed, where, time.Since(start).Round(time.Millisecond), report)

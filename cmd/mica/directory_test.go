@@ -18,6 +18,7 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 	"github.com/jackc/pgx/v5"
+
 	"github.com/micahq/mica/internal/slapd"
 	"github.com/micahq/mica/secrets"
 )

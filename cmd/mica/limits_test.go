@@ -97,7 +97,7 @@ func (s *limitServer) upload(t *testing.T, csv string) (int, string) {
 func TestHTTPServerLimits(t *testing.T) {
 	t.Parallel()
 	s := bootLimits(t, t.TempDir(), "--read-timeout", "1s", "--idle-timeout", "1s", "--max-header-bytes", "8192")
-	addr := s.m.listener.Addr().String()
+	addr := s.m.Addr().String()
 
 	// A token request whose 100-byte body comes one byte every 100 ms would take 10 s.
 	conn, err := net.Dial("tcp", addr)

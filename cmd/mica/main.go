@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/micahq/mica/internal/serve"
 )
 
 func main() {
@@ -31,8 +33,12 @@ Usage:
   mica clients delete [flags] ID      delete an OAuth client
   mica import accounts --source S FILE.csv    load a CSV of accounts into a delimited-file source
   mica export accounts --source S [flags]     write a source's accounts as CSV or JSON (--machine-only)
+  mica export tenant [--format yaml|json]     write the whole tenant as a tenant file (mica serve --seed loads it)
   mica classify --source NAME [--watch] start a source classification job (and watch it)
   mica demo [flags]                   generate a demo tenant into an empty data dir and report it
+  mica snapshot save|restore|delete NAME   save or restore the whole tenant of a stopped server's data dir
+  mica snapshot list                  list the snapshots of a data dir
+  mica healthcheck [--url URL]        exit 0 when the server answers /health/ready (the image's HEALTHCHECK)
   mica version                        print the version
 
 Run "mica COMMAND -h" for the flags of a command. Every flag can also be set
@@ -45,7 +51,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	switch args[0] {
 	case "serve":
-		m := NewMain()
+		m := serve.NewMain()
 		if err := m.ParseFlags(args[1:]); err != nil {
 			return err
 		}
@@ -65,6 +71,10 @@ func run(ctx context.Context, args []string) error {
 		return runImport(ctx, args[1:], os.Stdout)
 	case "export":
 		return runExport(ctx, args[1:], os.Stdout)
+	case "snapshot":
+		return runSnapshot(ctx, args[1:], os.Stdout)
+	case "healthcheck":
+		return runHealthcheck(ctx, args[1:])
 	case "version":
 		fmt.Println("mica", Version)
 		return nil

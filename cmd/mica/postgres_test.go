@@ -2,54 +2,20 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/http"
-	"net/url"
-	"os"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/micahq/mica/internal/pgtest"
+
 	"github.com/micahq/mica"
 )
 
 // postgresDSN returns MICA_TEST_POSTGRES with a fresh schema as its search_path
-// (dropped at the end), skipping the test when the variable is unset outside CI.
-func postgresDSN(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("MICA_TEST_POSTGRES")
-	if dsn == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("MICA_TEST_POSTGRES is not set in CI: run the tests through scripts/with-postgres (make test does)")
-		}
-		t.Skip("MICA_TEST_POSTGRES is not set: skipping the PostgreSQL test (scripts/with-postgres starts a server)")
-	}
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	schema := "mica_e2e_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_, _ = admin.Exec(ctx, `DROP SCHEMA `+schema+` CASCADE`)
-		_ = admin.Close(ctx)
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+// (dropped at the end, with the snapshots of the store in it), skipping the
+// test when the variable is unset outside CI.
+func postgresDSN(t *testing.T) string { return pgtest.DSN(t) }
 
 // TestPostgresTwoServers: two mica serve processes on one PostgreSQL database
 // (sharing the data dir's signing key). A classification job started through one

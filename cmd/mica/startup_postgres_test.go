@@ -68,7 +68,7 @@ func TestPostgresServersStartTogether(t *testing.T) {
 	if a.Server.Config.TenantID == "" || a.Server.Config.TenantID != b.Server.Config.TenantID {
 		t.Fatalf("tenant ids %q and %q", a.Server.Config.TenantID, b.Server.Config.TenantID)
 	}
-	cfg, err := demoConfig()
+	cfg, err := DemoConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestPostgresServersStartTogether(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	held := &mica.Aggregation{SourceID: csv.ID, FilePath: filepath.Join(a.uploadDir(), "upload-held.csv")}
+	held := &mica.Aggregation{SourceID: csv.ID, FilePath: filepath.Join(a.UploadDir(), "upload-held.csv")}
 	orphan := &mica.Aggregation{SourceID: csv.ID, FilePath: "/nonexistent/upload-orphan.csv"}
 	for _, agg := range []*mica.Aggregation{held, orphan} {
 		if err := a.PG.CreateAggregation(ctx, agg); err != nil {

@@ -18,5 +18,13 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 	echo "$want" >"$stamp"
 fi
 
+# One build of mica for both files (each boots its own server).
+if [ -z "${MICA_BIN:-}" ]; then
+	bindir=$(mktemp -d)
+	trap 'rm -rf "$bindir"' EXIT
+	(cd ../.. && go build -o "$bindir/mica" ./cmd/mica)
+	export MICA_BIN="$bindir/mica"
+fi
+
 # TAP: node's runner ends the output with its summary (# tests, # pass, # fail, ...).
-exec timeout --kill-after=10s "${SDK_TEST_TIMEOUT:-600}" node --test --test-reporter=tap sdk.test.mjs
+timeout --kill-after=10s "${SDK_TEST_TIMEOUT:-600}" node --test --test-reporter=tap sdk.test.mjs controls.test.mjs

@@ -439,7 +439,7 @@ describe('accounts, load-accounts and classification lifecycle', () => {
     // mica extension: slow the job so the intermediate states are observable.
     // 12 batches of 25, 100 ms apart, in each phase: long enough for polling to see both.
     const slow = await raw(api, 'PUT', '/mica/v1/classification/pacing', { data: { batchSize: 25, delayMs: 100 } });
-    assert.deepEqual(slow.data, { batchSize: 25, delayMs: 100 });
+    assert.deepEqual(slow.data, { batchSize: 25, delayMs: 100, stepping: false });
     // The pinned SDK has no v2025 classes: the SDK's axios and token.
     const start = await raw(api, 'POST', `/v2025/sources/${src.id}/classify`);
     assert.equal(start.status, 200);

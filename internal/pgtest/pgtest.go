@@ -51,10 +51,36 @@ func DSN(t testing.TB) string {
 		if _, err := admin.Exec(ctx, `DROP SCHEMA `+schema+` CASCADE`); err != nil {
 			t.Errorf("drop test schema: %v", err)
 		}
+		dropSnapshots(ctx, t, admin, schema)
 		_ = admin.Close(ctx)
 	})
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// dropSnapshots drops the snapshot schemas (postgres/snapshot.go) of the store
+// that lived in schema: they are outside it.
+func dropSnapshots(ctx context.Context, t testing.TB, conn *pgx.Conn, schema string) {
+	rows, err := conn.Query(ctx, `SELECT n.nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid
+		WHERE n.nspname LIKE 'mica\_snap\_%' AND c.relname = 'mica_snapshot'`)
+	if err != nil {
+		t.Errorf("list snapshot schemas: %v", err)
+		return
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Errorf("list snapshot schemas: %v", err)
+		return
+	}
+	for _, n := range names {
+		var source string
+		if err := conn.QueryRow(ctx, `SELECT source_schema FROM `+pgx.Identifier{n, "mica_snapshot"}.Sanitize()).Scan(&source); err != nil || source != schema {
+			continue
+		}
+		if _, err := conn.Exec(ctx, `DROP SCHEMA `+pgx.Identifier{n}.Sanitize()+` CASCADE`); err != nil {
+			t.Errorf("drop snapshot schema %s: %v", n, err)
+		}
+	}
 }

@@ -1,4 +1,4 @@
-package main
+package serve
 
 import (
 	"context"
@@ -11,26 +11,26 @@ import (
 	"github.com/micahq/mica/postgres"
 )
 
-// openStore opens the store mica serve runs on: PostgreSQL when Config.Database
+// OpenStore opens the store mica serve runs on: PostgreSQL when Config.Database
 // is set, else SQLite in the data directory. The token signing key is the data
 // directory's either way (servers sharing a database need the same key file).
-func (m *Main) openStore(ctx context.Context) (mica.Store, *oauth.Signer, error) {
+func (m *Main) OpenStore(ctx context.Context) (mica.Store, *oauth.Signer, error) {
 	if m.Config.Database == "" {
-		db, signer, err := openStore(ctx, m.Config.DataDir)
+		db, signer, err := OpenSQLite(ctx, m.Config.DataDir)
 		if err != nil {
 			return nil, nil, err
 		}
 		m.DB, m.store = db, db
 		return db, signer, nil
 	}
-	if err := ensureDataDir(m.Config.DataDir); err != nil {
+	if err := EnsureDataDir(m.Config.DataDir); err != nil {
 		return nil, nil, err
 	}
 	db, err := postgres.Open(ctx, m.Config.Database)
 	if err != nil {
 		return nil, nil, err
 	}
-	// Continuous classification, as on SQLite (openStore).
+	// Continuous classification, as on SQLite (OpenSQLite).
 	db.SetClassifier(func(cfg *mica.MachineClassificationConfig, people []*mica.AccountClassification) mica.Decider {
 		p, err := classify.Compile(cfg)
 		if err != nil {

@@ -1,4 +1,8 @@
-package main
+// Package serve is the mica server program: its configuration and flags, and
+// Main, which opens the store, prepares the tenant, runs the background work
+// and serves the API and the console. cmd/mica runs it; micatest runs it in
+// process for Go test suites.
+package serve
 
 import (
 	"context"
@@ -25,6 +29,7 @@ import (
 	"github.com/micahq/mica/oauth"
 	"github.com/micahq/mica/postgres"
 	"github.com/micahq/mica/secrets"
+	"github.com/micahq/mica/seed"
 	"github.com/micahq/mica/sqlite"
 	"github.com/micahq/mica/web"
 )
@@ -60,6 +65,21 @@ type Config struct {
 	MaxQueued      int   // account files waiting per source
 	MaxQueuedBytes int64 // bytes of waiting files and uploads in progress
 	SignIn         api.SignInLimits
+	// Memory keeps the tenant only while the server runs: the SQLite store and
+	// the signing key live in a temporary directory (on /dev/shm, memory, where
+	// there is one) removed at Close; DataDir is not used.
+	Memory bool
+	// Controls turns on the emulator controls under /mica/v1 (default: on with
+	// Demo or Memory, off otherwise); JournalEntries and JournalBodyBytes size
+	// their request journal.
+	Controls         bool
+	JournalEntries   int
+	JournalBodyBytes int
+	// DemoIdentities sizes a new demo tenant (0: MICA_DEMO_IDENTITIES, or 2,000).
+	DemoIdentities int
+	// Seed is a tenant file to load at start (package seed), after the demo
+	// tenant when Demo is set too.
+	Seed string
 }
 
 // Main is the mica server program, separate from main() so tests can boot it on
@@ -87,6 +107,17 @@ type Main struct {
 	// connector reaches the directories of direct sources with it.
 	secrets   *secrets.Box
 	connector *directory.Connector
+	tempDir   string // the data directory of Config.Memory, removed at Close
+	// Prepare, when set, runs after the tenant is set up (demo or seed) and
+	// before the start snapshot is saved: what it writes is part of the state
+	// a reset returns to (micatest's client).
+	Prepare func(ctx context.Context, db mica.Store) error
+
+	seed *seed.File // Config.Seed, parsed
+
+	// runCtx is Run's context: background work restarted later (after a
+	// snapshot restore) lives as long as it.
+	runCtx context.Context
 }
 
 // NewMain returns a Main with default configuration.
@@ -98,11 +129,12 @@ func NewMain() *Main {
 		UploadTimeout: api.DefaultUploadTimeout, MaxUploads: api.DefaultMaxConcurrentUploads,
 		MaxQueued: api.DefaultMaxQueuedUploadsPerSrc, MaxQueuedBytes: api.DefaultMaxQueuedUploadBytes,
 		SignIn: api.SignInLimits{FailuresPerClient: api.DefaultSignInFailuresPerClient,
-			FailuresPerAddr: api.DefaultSignInFailuresPerAddr, Window: api.DefaultSignInWindow}}, Stdout: os.Stdout}
+			FailuresPerAddr: api.DefaultSignInFailuresPerAddr, Window: api.DefaultSignInWindow},
+		JournalEntries: api.DefaultJournalEntries, JournalBodyBytes: api.DefaultJournalBodyBytes}, Stdout: os.Stdout}
 }
 
-// envOr returns the environment variable name, or def when unset.
-func envOr(name, def string) string {
+// EnvOr returns the environment variable name, or def when unset.
+func EnvOr(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok {
 		return v
 	}
@@ -113,25 +145,26 @@ func envOr(name, def string) string {
 func (m *Main) ParseFlags(args []string) error {
 	fs := flag.NewFlagSet("mica serve", flag.ContinueOnError)
 	c := &m.Config
-	fs.StringVar(&c.Addr, "addr", envOr("MICA_ADDR", c.Addr), "listen address (MICA_ADDR)")
-	fs.StringVar(&c.DataDir, "data-dir", envOr("MICA_DATA_DIR", c.DataDir), "data directory (MICA_DATA_DIR)")
-	fs.StringVar(&c.BaseURL, "base-url", envOr("MICA_BASE_URL", ""), "public base URL; default http://ADDR (MICA_BASE_URL)")
-	ttl := fs.String("token-ttl", envOr("MICA_TOKEN_TTL", c.TokenTTL.String()), "access token lifetime (MICA_TOKEN_TTL)")
-	rate := fs.String("rate-limit", envOr("MICA_RATE_LIMIT", strconv.Itoa(c.RateLimit)), "requests per window per client per API version; 0 disables (MICA_RATE_LIMIT)")
-	window := fs.String("rate-window", envOr("MICA_RATE_WINDOW", c.RateWindow.String()), "rate limit window (MICA_RATE_WINDOW)")
-	body := fs.String("max-body", envOr("MICA_MAX_BODY", strconv.FormatInt(c.MaxBody, 10)), "request body cap in bytes (MICA_MAX_BODY)")
-	demoEnv, err := strconv.ParseBool(envOr("MICA_DEMO", "false"))
+	fs.StringVar(&c.Addr, "addr", EnvOr("MICA_ADDR", c.Addr), "listen address (MICA_ADDR)")
+	fs.StringVar(&c.DataDir, "data-dir", EnvOr("MICA_DATA_DIR", c.DataDir), "data directory (MICA_DATA_DIR)")
+	fs.StringVar(&c.BaseURL, "base-url", EnvOr("MICA_BASE_URL", ""), "public base URL; default http://ADDR (MICA_BASE_URL)")
+	ttl := fs.String("token-ttl", EnvOr("MICA_TOKEN_TTL", c.TokenTTL.String()), "access token lifetime (MICA_TOKEN_TTL)")
+	rate := fs.String("rate-limit", EnvOr("MICA_RATE_LIMIT", strconv.Itoa(c.RateLimit)), "requests per window per client per API version; 0 disables (MICA_RATE_LIMIT)")
+	window := fs.String("rate-window", EnvOr("MICA_RATE_WINDOW", c.RateWindow.String()), "rate limit window (MICA_RATE_WINDOW)")
+	body := fs.String("max-body", EnvOr("MICA_MAX_BODY", strconv.FormatInt(c.MaxBody, 10)), "request body cap in bytes (MICA_MAX_BODY)")
+	demoEnv, err := strconv.ParseBool(EnvOr("MICA_DEMO", "false"))
 	if err != nil {
 		return fmt.Errorf("invalid MICA_DEMO %q: true or false", os.Getenv("MICA_DEMO"))
 	}
 	fs.BoolVar(&c.Demo, "demo", demoEnv, "serve the demo tenant (created on first start) and its well-known clients (MICA_DEMO)")
-	batch := fs.String("classify-batch", envOr("MICA_CLASSIFY_BATCH", strconv.Itoa(c.Pacing.BatchSize)), "accounts per classification batch (MICA_CLASSIFY_BATCH)")
-	delay := fs.String("classify-delay", envOr("MICA_CLASSIFY_DELAY", c.Pacing.Delay.String()), "pause after each classification batch, for tests (MICA_CLASSIFY_DELAY)")
-	fs.StringVar(&c.LogLevel, "log-level", envOr("MICA_LOG_LEVEL", c.LogLevel), "debug, info, warn or error (MICA_LOG_LEVEL)")
-	fs.StringVar(&c.PprofAddr, "pprof", envOr("MICA_PPROF", ""), "serve net/http/pprof on this separate address, e.g. 127.0.0.1:6060; off by default (MICA_PPROF)")
-	fs.StringVar(&c.Database, "database", envOr("MICA_DATABASE", ""), "postgres:// URL: store data in PostgreSQL instead of SQLite in the data dir (MICA_DATABASE)")
-	upload := fs.String("max-upload", envOr("MICA_MAX_UPLOAD", strconv.FormatInt(c.MaxUpload, 10)), "account file upload cap in bytes (MICA_MAX_UPLOAD)")
-	fs.StringVar(&c.MetricsAddr, "metrics-addr", envOr("MICA_METRICS_ADDR", c.MetricsAddr), "serve Prometheus /metrics on this separate address; off switches them off (MICA_METRICS_ADDR)")
+	batch := fs.String("classify-batch", EnvOr("MICA_CLASSIFY_BATCH", strconv.Itoa(c.Pacing.BatchSize)), "accounts per classification batch (MICA_CLASSIFY_BATCH)")
+	delay := fs.String("classify-delay", EnvOr("MICA_CLASSIFY_DELAY", c.Pacing.Delay.String()), "pause after each classification batch, for tests (MICA_CLASSIFY_DELAY)")
+	fs.StringVar(&c.LogLevel, "log-level", EnvOr("MICA_LOG_LEVEL", c.LogLevel), "debug, info, warn or error (MICA_LOG_LEVEL)")
+	fs.StringVar(&c.PprofAddr, "pprof", EnvOr("MICA_PPROF", ""), "serve net/http/pprof on this separate address, e.g. 127.0.0.1:6060; off by default (MICA_PPROF)")
+	fs.StringVar(&c.Database, "database", EnvOr("MICA_DATABASE", ""), "postgres:// URL: store data in PostgreSQL instead of SQLite in the data dir (MICA_DATABASE)")
+	fs.StringVar(&c.Seed, "seed", EnvOr("MICA_SEED", ""), "a tenant file (YAML or JSON) to load at start: what the tenant lacks is created (MICA_SEED)")
+	upload := fs.String("max-upload", EnvOr("MICA_MAX_UPLOAD", strconv.FormatInt(c.MaxUpload, 10)), "account file upload cap in bytes (MICA_MAX_UPLOAD)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", EnvOr("MICA_METRICS_ADDR", c.MetricsAddr), "serve Prometheus /metrics on this separate address; off switches them off (MICA_METRICS_ADDR)")
 	durations := []struct {
 		name, env, help string
 		dst             *time.Duration
@@ -143,7 +176,7 @@ func (m *Main) ParseFlags(args []string) error {
 	}
 	durationText := make([]*string, len(durations))
 	for i, d := range durations {
-		durationText[i] = fs.String(d.name, envOr(d.env, d.dst.String()), d.help+" ("+d.env+")")
+		durationText[i] = fs.String(d.name, EnvOr(d.env, d.dst.String()), d.help+" ("+d.env+")")
 	}
 	ints := []struct {
 		name, env, help string
@@ -157,9 +190,23 @@ func (m *Main) ParseFlags(args []string) error {
 	}
 	intText := make([]*string, len(ints))
 	for i, d := range ints {
-		intText[i] = fs.String(d.name, envOr(d.env, strconv.Itoa(*d.dst)), d.help+" ("+d.env+")")
+		intText[i] = fs.String(d.name, EnvOr(d.env, strconv.Itoa(*d.dst)), d.help+" ("+d.env+")")
 	}
-	queuedBytes := fs.String("max-queued-upload-bytes", envOr("MICA_MAX_QUEUED_UPLOAD_BYTES", strconv.FormatInt(c.MaxQueuedBytes, 10)),
+	memory := &boolFlag{name: "memory"}
+	if err := memory.Set(EnvOr("MICA_MEMORY", "false")); err != nil {
+		return fmt.Errorf("invalid MICA_MEMORY: %w", err)
+	}
+	fs.Var(memory, "memory", "keep the tenant only while the server runs: no data dir, nothing left behind (MICA_MEMORY)")
+	controls := &boolFlag{name: "controls"}
+	if v, ok := os.LookupEnv("MICA_CONTROLS"); ok {
+		if err := controls.Set(v); err != nil {
+			return fmt.Errorf("invalid MICA_CONTROLS: %w", err)
+		}
+	}
+	fs.Var(controls, "controls", "emulator controls under /mica/v1 (snapshots, faults, journal, ...); default on with --demo or --memory (MICA_CONTROLS)")
+	entries := fs.Int("journal-entries", c.JournalEntries, "requests the controls' journal keeps")
+	bodyBytes := fs.Int("journal-body-bytes", c.JournalBodyBytes, "bytes of each request and response body the journal keeps")
+	queuedBytes := fs.String("max-queued-upload-bytes", EnvOr("MICA_MAX_QUEUED_UPLOAD_BYTES", strconv.FormatInt(c.MaxQueuedBytes, 10)),
 		"bytes of account files waiting for aggregation and uploads in progress (more: 429) (MICA_MAX_QUEUED_UPLOAD_BYTES)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -186,6 +233,26 @@ func (m *Main) ParseFlags(args []string) error {
 	if c.MaxHeaderBytes < 4096 {
 		return fmt.Errorf("invalid --max-header-bytes %d: at least 4096", c.MaxHeaderBytes)
 	}
+	dataDirSet := false
+	fs.Visit(func(f *flag.Flag) { dataDirSet = dataDirSet || f.Name == "data-dir" })
+	c.Memory = memory.v
+	switch {
+	case c.Memory && c.Database != "":
+		return fmt.Errorf("--memory and --database exclude each other: --memory keeps the tenant in a SQLite store of its own")
+	case c.Memory && dataDirSet:
+		return fmt.Errorf("--memory and --data-dir exclude each other: --memory writes no data dir")
+	}
+	c.Controls = c.Demo || c.Memory
+	if controls.set {
+		c.Controls = controls.v
+	}
+	if *entries < 1 || *entries > api.MaxJournalEntries {
+		return fmt.Errorf("invalid --journal-entries %d: 1 to %d", *entries, api.MaxJournalEntries)
+	}
+	if *bodyBytes < 0 || *bodyBytes > api.MaxJournalBodyBytes {
+		return fmt.Errorf("invalid --journal-body-bytes %d: 0 to %d", *bodyBytes, api.MaxJournalBodyBytes)
+	}
+	c.JournalEntries, c.JournalBodyBytes = *entries, *bodyBytes
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
@@ -221,9 +288,53 @@ func (m *Main) ParseFlags(args []string) error {
 	return nil
 }
 
-// openStore opens the data directory's database and signing key.
-func openStore(ctx context.Context, dataDir string) (*sqlite.DB, *oauth.Signer, error) {
-	if err := ensureDataDir(dataDir); err != nil {
+// boolFlag is a boolean flag that knows whether it was set (so that its
+// default can depend on other flags): --name, --name=true, --name=false.
+type boolFlag struct {
+	name   string
+	v, set bool
+}
+
+func (b *boolFlag) String() string {
+	if b == nil {
+		return "false"
+	}
+	return strconv.FormatBool(b.v)
+}
+
+func (b *boolFlag) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("%q is not true or false", s)
+	}
+	b.v, b.set = v, true
+	return nil
+}
+
+// IsBoolFlag lets the flag be given without a value.
+func (b *boolFlag) IsBoolFlag() bool { return true }
+
+// memoryDir makes the temporary data directory of --memory: on /dev/shm (a
+// memory file system) when the machine has one, else in the system temp dir.
+func memoryDir() (string, error) {
+	parent := ""
+	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
+		if f, err := os.CreateTemp("/dev/shm", "mica-probe-*"); err == nil {
+			_ = f.Close()
+			_ = os.Remove(f.Name())
+			parent = "/dev/shm"
+		}
+	}
+	dir, err := os.MkdirTemp(parent, "mica-memory-*")
+	if err != nil {
+		return "", fmt.Errorf("--memory: %w", err)
+	}
+	return dir, nil
+}
+
+// OpenSQLite opens the data directory's SQLite database and signing key.
+func OpenSQLite(ctx context.Context, dataDir string) (*sqlite.DB, *oauth.Signer, error) {
+	if err := EnsureDataDir(dataDir); err != nil {
 		return nil, nil, err
 	}
 	db, err := sqlite.Open(ctx, filepath.Join(dataDir, "mica.db"))
@@ -251,11 +362,11 @@ func openStore(ctx context.Context, dataDir string) (*sqlite.DB, *oauth.Signer, 
 	return db, signer, nil
 }
 
-// ensureDataDir creates the data directory readable by its owner only (0700).
+// EnsureDataDir creates the data directory readable by its owner only (0700).
 // An existing directory keeps its mode (it may be shared, such as /tmp): one
 // that others can read gets a warning; the files mica writes in it are 0600
 // whatever the directory's mode.
-func ensureDataDir(dir string) error {
+func EnsureDataDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
@@ -292,19 +403,53 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Logger == nil {
 		m.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	db, signer, err := m.openStore(ctx)
+	m.runCtx = ctx
+	if m.Config.Seed != "" { // a bad file fails the start before anything is written
+		f, err := seed.ParseFile(m.Config.Seed)
+		if err != nil {
+			return err
+		}
+		if len(f.Faults) > 0 && !m.Config.Controls {
+			return fmt.Errorf("%s: fault rules are emulator controls: start the server with --controls", m.Config.Seed)
+		}
+		m.seed = f
+	}
+	if m.Config.Memory {
+		dir, err := memoryDir()
+		if err != nil {
+			return err
+		}
+		m.tempDir, m.Config.DataDir = dir, dir
+	}
+	db, signer, err := m.OpenStore(ctx)
 	if err != nil {
 		return err
 	}
-	m.secrets, m.connector = newConnector(m.Config.DataDir)
+	m.secrets, m.connector = NewConnector(m.Config.DataDir)
 	tid, tname, err := m.setupTenant(ctx, db)
 	if err != nil {
 		return err
+	}
+	if !m.Config.Controls {
+		// Stepping is an emulator control: without the controls nobody could
+		// step what it holds, so a tenant that had it on goes at full pace.
+		if p := mica.GetPacing(ctx, db, m.Config.Pacing); p.Stepping {
+			p.Stepping = false
+			if err := mica.SetPacing(ctx, db, p); err != nil {
+				return err
+			}
+			m.Logger.Warn("classification stepping switched off: it needs the emulator controls (--controls)")
+		}
 	}
 	if err := m.newJobs(ctx); err != nil {
 		return err
 	}
 	m.initMetrics()
+	if m.Config.Controls { // what POST /mica/v1/reset returns to, River's tables included
+		if _, err := db.SaveSnapshot(ctx, mica.StartSnapshot); err != nil {
+			return fmt.Errorf("save the start snapshot: %w", err)
+		}
+	}
 	if err := m.Jobs.Start(ctx); err != nil {
 		return err
 	}
@@ -322,12 +467,19 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	cfg := api.Config{TokenTTL: m.Config.TokenTTL, RateLimit: m.Config.RateLimit, RateWindow: m.Config.RateWindow,
 		MaxBodyBytes: m.Config.MaxBody, BaseURL: base, TenantID: tid, TenantName: tname, Pacing: m.Config.Pacing}
-	cfg.UploadDir, cfg.MaxUploadBytes = m.uploadDir(), m.Config.MaxUpload
+	cfg.UploadDir, cfg.MaxUploadBytes = m.UploadDir(), m.Config.MaxUpload
 	cfg.MaxConcurrentUploads, cfg.MaxQueuedUploadsPerSource = m.Config.MaxUploads, m.Config.MaxQueued
 	cfg.MaxQueuedUploadBytes, cfg.UploadTimeout, cfg.SignIn = m.Config.MaxQueuedBytes, m.Config.UploadTimeout, m.Config.SignIn
+	cfg.Controls, cfg.JournalEntries, cfg.JournalBodyBytes = m.Config.Controls, m.Config.JournalEntries, m.Config.JournalBodyBytes
 	m.Server = api.NewServer(db, signer, cfg, m.Logger)
 	m.Server.Aggregator = m.Aggs
 	m.Server.Secrets, m.Server.Connector = m.secrets, m.connector
+	if m.Config.Controls {
+		m.Server.Snapshots, m.Server.Jobs = &tenantSnapshots{m: m}, m.Jobs
+		if err := m.startFaults(); err != nil {
+			return err
+		}
+	}
 	if m.PG != nil { // several servers may share the database: share the rate limit too
 		m.Server.RateLimiter = api.NewSharedRateLimiter(m.PG, m.Config.RateLimit, m.Config.RateWindow, m.Logger)
 	}
@@ -348,7 +500,11 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	// What the server prints about itself is out before it answers its first
 	// request: whoever waits for /health/ready finds the banner written.
-	m.Logger.Info("mica is listening", "addr", ln.Addr().String(), "base", base, "dataDir", m.Config.DataDir)
+	where := m.Config.DataDir
+	if m.Config.Memory {
+		where = "memory (" + m.tempDir + ", removed at exit)"
+	}
+	m.Logger.Info("mica is listening", "addr", ln.Addr().String(), "base", base, "dataDir", where, "controls", m.Config.Controls)
 	if m.Config.Demo {
 		printDemo(m.Stdout, base)
 	}
@@ -362,6 +518,13 @@ func (m *Main) Run(ctx context.Context) error {
 
 // URL is the base URL the server listens on.
 func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
+
+// Addr is the address the server listens on.
+func (m *Main) Addr() net.Addr { return m.listener.Addr() }
+
+// MemoryDir is the temporary data directory of Config.Memory while the
+// server runs ("" otherwise).
+func (m *Main) MemoryDir() string { return m.tempDir }
 
 // Close shuts the server down gracefully and closes the store.
 func (m *Main) Close() error {
@@ -390,6 +553,10 @@ func (m *Main) Close() error {
 	}
 	if m.PG != nil {
 		errs = append(errs, m.PG.Close())
+	}
+	if m.tempDir != "" {
+		errs = append(errs, os.RemoveAll(m.tempDir))
+		m.tempDir = ""
 	}
 	return errors.Join(errs...)
 }

@@ -1,4 +1,4 @@
-package main
+package serve
 
 import (
 	"context"
@@ -9,8 +9,10 @@ import (
 	"strconv"
 
 	"github.com/micahq/mica"
+	"github.com/micahq/mica/api"
 	"github.com/micahq/mica/demo"
 	"github.com/micahq/mica/oauth"
+	"github.com/micahq/mica/seed"
 )
 
 // Demo clients: like the well-known keys of cloud emulators, fixed and documented
@@ -24,10 +26,10 @@ const (
 
 	// The demo clients act as two fixed identities, beside the generated people:
 	// Demo Admin (ORG_ADMIN) and Demo User (USER, with accounts and an access profile).
-	demoAdminIdentityID = "de000000000040008000000000000a01"
-	demoUserIdentityID  = "de000000000040008000000000000a02"
+	DemoAdminIdentityID = "de000000000040008000000000000a01"
+	DemoUserIdentityID  = "de000000000040008000000000000a02"
 
-	settingDemoSeeded        = "demo.seeded"
+	SettingDemoSeeded        = "demo.seeded"
 	settingDemoAdminIdentity = "demo.adminIdentity"
 	settingDemoUserIdentity  = "demo.userIdentity"
 	demoAccountBatch         = 5000
@@ -37,16 +39,16 @@ type demoClient struct{ id, secret, setting, name string }
 
 func demoClients() []demoClient {
 	return []demoClient{
-		{envOr("MICA_DEMO_CLIENT_ID", DemoAdminClientID), envOr("MICA_DEMO_CLIENT_SECRET", DemoAdminClientSecret),
+		{EnvOr("MICA_DEMO_CLIENT_ID", DemoAdminClientID), EnvOr("MICA_DEMO_CLIENT_SECRET", DemoAdminClientSecret),
 			settingDemoAdminIdentity, "demo admin"},
-		{envOr("MICA_DEMO_USER_CLIENT_ID", DemoUserClientID), envOr("MICA_DEMO_USER_CLIENT_SECRET", DemoUserClientSecret),
+		{EnvOr("MICA_DEMO_USER_CLIENT_ID", DemoUserClientID), EnvOr("MICA_DEMO_USER_CLIENT_SECRET", DemoUserClientSecret),
 			settingDemoUserIdentity, "demo user"},
 	}
 }
 
-// demoConfig is the generator configuration of the demo tenant: MICA_DEMO_SEED and
+// DemoConfig is the generator configuration of the demo tenant: MICA_DEMO_SEED and
 // MICA_DEMO_IDENTITIES size it (default seed 0, 2,000 identities).
-func demoConfig() (demo.Config, error) {
+func DemoConfig() (demo.Config, error) {
 	var cfg demo.Config
 	if v := os.Getenv("MICA_DEMO_SEED"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
@@ -73,11 +75,22 @@ func demoConfig() (demo.Config, error) {
 func (m *Main) setupTenant(ctx context.Context, db mica.Store) (id, name string, err error) {
 	setup := func(ctx context.Context) error {
 		if m.Config.Demo {
-			if err := seedDemo(ctx, db, m.Stdout); err != nil {
+			if err := seedDemo(ctx, db, m.Config.DemoIdentities); err != nil {
 				return fmt.Errorf("demo tenant: %w", err)
 			}
 		} else if err := removeDemoClients(ctx, db); err != nil {
 			return err
+		}
+		if m.seed != nil {
+			if err := seed.Load(ctx, db, m.seed, seed.Options{HashSecret: oauth.HashSecret, CheckSecret: oauth.CheckSecret,
+				Classify: ClassifyChanged(db), KnownScope: api.IsKnownScope}); err != nil {
+				return err
+			}
+		}
+		if m.Prepare != nil {
+			if err := m.Prepare(ctx, db); err != nil {
+				return err
+			}
 		}
 		id, name, err = tenant(ctx, db)
 		return err
@@ -94,16 +107,19 @@ func (m *Main) setupTenant(ctx context.Context, db mica.Store) (id, name string,
 // are missing or differ from the documented ones. Clients that match are kept,
 // so that a --demo start leaves the tokens other servers minted valid.
 // Concurrent servers must not run it at once (setupTenant serializes them).
-func seedDemo(ctx context.Context, db mica.Store, out io.Writer) error {
-	if _, err := db.GetSetting(ctx, settingDemoSeeded); mica.ErrorCode(err) == mica.ENOTFOUND {
-		cfg, err := demoConfig()
+func seedDemo(ctx context.Context, db mica.Store, identities int) error {
+	if _, err := db.GetSetting(ctx, SettingDemoSeeded); mica.ErrorCode(err) == mica.ENOTFOUND {
+		cfg, err := DemoConfig()
 		if err != nil {
 			return err
 		}
-		if _, err := seedDemoData(ctx, db, cfg, nil); err != nil {
+		if identities > 0 {
+			cfg.Identities = identities
+		}
+		if _, err := SeedDemoData(ctx, db, cfg, nil); err != nil {
 			return err
 		}
-		if err := db.SetSetting(ctx, settingDemoSeeded, "true"); err != nil {
+		if err := db.SetSetting(ctx, SettingDemoSeeded, "true"); err != nil {
 			return err
 		}
 	} else if err != nil {
@@ -158,17 +174,17 @@ func removeDemoClients(ctx context.Context, db mica.Store) error {
 	return nil
 }
 
-// seedDemoData writes a generated tenant into an empty store: identities, sources
+// SeedDemoData writes a generated tenant into an empty store: identities, sources
 // (plus a delimited-file source for uploads), accounts with their ground truth,
 // access profiles and who holds them, and source apps. progress, when set, is
 // told how many accounts were written so far. It returns the tenant's report.
-func seedDemoData(ctx context.Context, db mica.Store, cfg demo.Config, progress func(n int)) (*demo.Report, error) {
+func SeedDemoData(ctx context.Context, db mica.Store, cfg demo.Config, progress func(n int)) (*demo.Report, error) {
 	if err := db.SetSetting(ctx, mica.SettingTenantName, "mica-demo"); err != nil {
 		return nil, err
 	}
-	admin := &mica.Identity{ID: demoAdminIdentityID, Name: "Demo Admin", Alias: "demo.admin", FirstName: "Demo",
+	admin := &mica.Identity{ID: DemoAdminIdentityID, Name: "Demo Admin", Alias: "demo.admin", FirstName: "Demo",
 		LastName: "Admin", Email: "demo.admin@example.com", Levels: []string{mica.LevelOrgAdmin}}
-	user := &mica.Identity{ID: demoUserIdentityID, Name: "Demo User", Alias: "demo.user", FirstName: "Demo",
+	user := &mica.Identity{ID: DemoUserIdentityID, Name: "Demo User", Alias: "demo.user", FirstName: "Demo",
 		LastName: "User", Email: "demo.user@example.com", Levels: []string{mica.LevelUser}}
 	for _, i := range []*mica.Identity{admin, user} {
 		if err := db.CreateIdentity(ctx, i); err != nil {
@@ -209,7 +225,7 @@ func seedDemoData(ctx context.Context, db mica.Store, cfg demo.Config, progress 
 			for i, a := range batch {
 				ids[i] = a.ID
 			}
-			if err := classifyChanged(db)(ctx, sources[src].ID, ids); err != nil {
+			if err := ClassifyChanged(db)(ctx, sources[src].ID, ids); err != nil {
 				return fmt.Errorf("demo discovery of %s: %w", sources[src].Name, err)
 			}
 			written += len(batch)

@@ -1,4 +1,4 @@
-package main
+package serve
 
 import (
 	"context"
@@ -7,11 +7,11 @@ import (
 	"github.com/micahq/mica/classify"
 )
 
-// classifyChanged is continuous classification: accounts that an aggregation (or
+// ClassifyChanged is continuous classification: accounts that an aggregation (or
 // the demo generator) added or changed are classified with their source's config
 // in mode default, and get their discovery recommendation, whether or not the
 // source has a config. Saving a config alone changes no account.
-func classifyChanged(db mica.Store) func(ctx context.Context, sourceID string, accountIDs []string) error {
+func ClassifyChanged(db mica.Store) func(ctx context.Context, sourceID string, accountIDs []string) error {
 	return func(ctx context.Context, sourceID string, accountIDs []string) error {
 		cfg, err := db.GetMachineClassificationConfig(ctx, sourceID)
 		if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
