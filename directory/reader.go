@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"strings"
 
@@ -41,7 +42,7 @@ func (c *Connector) ReadAccounts(ctx context.Context, src *mica.Source) (mica.Ac
 	if err != nil {
 		return nil, err
 	}
-	r := &reader{cfg: cfg, conn: conn, seen: map[string]struct{}{}, pageSize: cfg.PageSize}
+	r := &reader{ctx: ctx, cfg: cfg, conn: conn, seen: map[string]struct{}{}, pageSize: cfg.PageSize}
 	r.stop = context.AfterFunc(ctx, func() { _ = conn.Close() }) // a cancelled aggregation ends a blocked read
 	if r.pageSize == 0 {
 		r.pageSize = DefaultPageSizeLDAP
@@ -72,6 +73,7 @@ func (c *Connector) ReadAccounts(ctx context.Context, src *mica.Source) (mica.Ac
 }
 
 type reader struct {
+	ctx      context.Context // the aggregation's: once it ends, Next returns its error
 	cfg      *mica.DirectoryConfig
 	conn     *ldap.Conn
 	stop     func() bool
@@ -98,6 +100,11 @@ type pageResult struct {
 // that an earlier search DN returned already (overlapping containers) is skipped.
 func (r *reader) Next() (*mica.StagedAccount, error) {
 	for {
+		// A cancelled aggregation reads nothing more, not even the pages
+		// already in; and its closed connection is not reported as lost.
+		if err := r.ctx.Err(); err != nil {
+			return nil, fmt.Errorf("read the directory: %w", err)
+		}
 		for r.pos < len(r.page) {
 			e := r.page[r.pos]
 			r.page[r.pos] = nil
