@@ -505,6 +505,8 @@ func normPath(p string) string { return paramRe.ReplaceAllString(p, "{}") }
 // referenceOperations reads every operation × version of the official documents:
 // "version METHOD path" to the operationId, and which of them are machine
 // identity security's (isc-mis-*).
+var serviceV2 = regexp.MustCompile(`^/[^/]+/v2(/|$)`)
+
 func referenceOperations(t *testing.T) (ops map[string]string, mis map[string]bool) {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(specDir, "*.yaml"))
@@ -524,8 +526,12 @@ func referenceOperations(t *testing.T) (ops map[string]string, mis map[string]bo
 			prefix = ""
 		}
 		for path, item := range doc.Paths.Map() {
+			v := version
+			if version == "v1" && serviceV2.MatchString(path) {
+				v = "v2" // the per-service documents also hold a few /{service}/v2 paths
+			}
 			for method, op := range item.Operations() {
-				k := version + " " + method + " " + normPath(prefix+path)
+				k := v + " " + method + " " + normPath(prefix+path)
 				out[k] = op.OperationID
 				mis[k] = strings.HasPrefix(filepath.Base(f), "isc-mis-")
 			}

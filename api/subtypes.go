@@ -49,9 +49,11 @@ func (s *Server) registerSubtypes() {
 		Path: "/sources/{sourceId}/subtypes/{technicalName}", Versions: Yearly2025Plus, Auth: sourcesRead,
 		Experimental: Yearly2025Plus, Handle: s.getSubtypeByName})
 	s.handle(&Op{ID: "patchMachineAccountSubtypeByTechnicalName", Method: http.MethodPatch,
+		IDs:  map[Version]string{V2025: "patchMachineAccountSubtype"}, // v2025 names it as v2026 names /source-subtypes/{id}'s
 		Path: "/sources/{sourceId}/subtypes/{technicalName}", Versions: Yearly2025Plus, Auth: sourcesManage,
 		Experimental: Yearly2025Plus, Handle: s.patchSubtypeByName})
 	s.handle(&Op{ID: "deleteMachineAccountSubtypeByTechnicalName", Method: http.MethodDelete,
+		IDs:  map[Version]string{V2025: "deleteMachineAccountSubtype"},
 		Path: "/sources/{sourceId}/subtypes/{technicalName}", Versions: Yearly2025Plus, Auth: sourcesManage,
 		Experimental: Yearly2025Plus, Handle: s.deleteSubtypeByName})
 	s.handle(&Op{ID: "getMachineAccountSubtypeById", Method: http.MethodGet, Path: "/sources/subtypes/{subtypeId}",
