@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/mica
 
-.PHONY: help run build test test-go test-postgres sdk-test vet lint fmt fuzz clean bench bench-classify bench-list bench-import bench-ldap bench-classify-pg bench-list-pg bench-pg conformance
+.PHONY: help run build test test-go test-postgres sdk-test vet lint fmt fuzz clean bench bench-classify bench-list bench-list-peer bench-import bench-ldap bench-classify-pg bench-list-pg bench-pg conformance
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-15s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ bench-classify: build ## classify a 1,000,000-account AD source (3-level criteri
 
 bench-list: build ## 32 connections on GET /v2025/source-apps/assigned for 20 s: req/s, p50/p99/max, errors
 	$(MICABENCH) list -mica $(BIN) -work $(MICABENCH_WORK) $(BENCHFLAGS)
+
+bench-list-peer: build ## bench-list, then the same load on Stoplight Prism mocking the reference (pinned in cmd/micabench/peer): both and the ratio
+	$(MICABENCH) list -peer prism -mica $(BIN) -work $(MICABENCH_WORK) $(BENCHFLAGS)
 
 bench-import: build ## load-accounts of a 1,000,000-row CSV: wall time, peak RSS
 	$(MICABENCH) import -mica $(BIN) -work $(MICABENCH_WORK) $(BENCHFLAGS)

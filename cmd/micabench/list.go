@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 )
@@ -19,6 +20,9 @@ type listBench struct {
 	conns    int
 	duration time.Duration
 	warmup   time.Duration
+	// peer, when "prism", drives Stoplight Prism mocking peerSpec with the
+	// same load after mica, in the same run, and reports both and the ratio.
+	peer, peerDir, peerSpec string
 }
 
 func (b *listBench) flags(fs *flag.FlagSet) {
@@ -26,6 +30,10 @@ func (b *listBench) flags(fs *flag.FlagSet) {
 	fs.IntVar(&b.conns, "conns", 32, "concurrent connections")
 	fs.DurationVar(&b.duration, "duration", 20*time.Second, "measured time")
 	fs.DurationVar(&b.warmup, "warmup", 2*time.Second, "unmeasured warm-up before it")
+	fs.StringVar(&b.peer, "peer", "", "prism: after mica, drive Stoplight Prism (the pinned cmd/micabench/peer) mocking -peer-spec "+
+		"with the same load, and print both and the ratio")
+	fs.StringVar(&b.peerDir, "peer-dir", "cmd/micabench/peer", "where the peer's package.json and lock file are")
+	fs.StringVar(&b.peerSpec, "peer-spec", "../shared/reference/openapi/isc-v2025.yaml", "the reference document Prism mocks")
 }
 
 func (b *listBench) prepare(ctx context.Context, o *options) (err error) {
@@ -62,9 +70,46 @@ func listQueries(sourceIDs []string) []url.Values {
 }
 
 func (b *listBench) run(ctx context.Context, o *options, run int) (result, error) {
-	f, err := startFleet(ctx, o, b.pristine, filepath.Join(o.work, "run-list"))
+	if b.peer != "" && b.peer != "prism" {
+		return result{}, fmt.Errorf("-peer %q: prism is the only peer", b.peer)
+	}
+	res, tokens, paths, err := b.runMica(ctx, o, run)
+	if err != nil || b.peer == "" {
+		return res, err
+	}
+	// The same load on Prism, mica stopped: the same paths (Prism serves the
+	// document's paths without the version prefix), tokens, connections and time.
+	p, err := startPrism(ctx, b.peerDir, b.peerSpec, filepath.Join(o.work, "prism.log"))
 	if err != nil {
 		return result{}, err
+	}
+	defer p.stop()
+	var peerPaths []string
+	for _, path := range paths {
+		peerPaths = append(peerPaths, strings.TrimPrefix(path, "/v2025"))
+	}
+	l := &load{bases: []string{p.base}, paths: peerPaths, tokens: tokens, conns: b.conns, duration: b.duration,
+		warmup: b.warmup, maxRequests: 10_000_000, timeout: 30 * time.Second}
+	var cpu0 time.Duration
+	warm := time.AfterFunc(b.warmup, func() { cpu0 = p.cpu() })
+	st, err := l.run(ctx)
+	warm.Stop()
+	if err != nil {
+		return result{}, err
+	}
+	cpu := p.cpu() - cpu0
+	res.line += fmt.Sprintf("; prism %s, CPU %.1f s; mica/prism %.1f×", st, cpu.Seconds(), res.value/st.rps())
+	if st.firstError != "" {
+		res.line += " (prism's first error: " + st.firstError + ")"
+	}
+	return res, nil
+}
+
+// runMica measures mica once and returns what the peer is driven with too.
+func (b *listBench) runMica(ctx context.Context, o *options, run int) (result, []string, []string, error) {
+	f, err := startFleet(ctx, o, b.pristine, filepath.Join(o.work, "run-list"))
+	if err != nil {
+		return result{}, nil, nil, err
 	}
 	defer f.stop()
 	srv := f.servers[0] // mints the tokens, good on every server (one signing key)
@@ -84,7 +129,7 @@ func (b *listBench) run(ctx context.Context, o *options, run int) (result, error
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return result{}, err
+			return result{}, nil, nil, err
 		}
 	}
 	var paths []string
@@ -103,15 +148,15 @@ func (b *listBench) run(ctx context.Context, o *options, run int) (result, error
 	st, err := l.run(ctx)
 	if err != nil {
 		warm.Stop()
-		return result{}, err
+		return result{}, nil, nil, err
 	}
 	res, err := f.usage(<-marks)
 	if err != nil {
-		return result{}, err
+		return result{}, nil, nil, err
 	}
 	if prof != nil {
 		if err := <-prof; err != nil {
-			return result{}, fmt.Errorf("cpu profile: %w", err)
+			return result{}, nil, nil, fmt.Errorf("cpu profile: %w", err)
 		}
 	}
 	line := fmt.Sprintf("%d conns, %d tokens, %s", b.conns, len(tokens), st)
@@ -121,5 +166,5 @@ func (b *listBench) run(ctx context.Context, o *options, run int) (result, error
 	if st.firstError != "" {
 		line += " (first error: " + st.firstError + ")"
 	}
-	return result{value: st.rps(), higherBetter: true, res: res, line: line}, nil
+	return result{value: st.rps(), higherBetter: true, res: res, line: line}, tokens, paths, nil
 }
