@@ -7,8 +7,8 @@ BIN := bin/mica
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-15s %s\n", $$1, $$2}'
 
-run: ## run the server with the demo tenant on the embedded SQLite store (./mica-data)
-	$(GO) run ./cmd/mica serve --demo
+run: ## build bin/mica (saying what it does) and run the server with the demo tenant on the embedded SQLite store (./mica-data)
+	./scripts/run
 
 build: ## build bin/mica
 	$(GO) build -o $(BIN) ./cmd/mica

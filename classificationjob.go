@@ -25,15 +25,45 @@ type ClassificationJob struct {
 	Expected  int64
 	Received  int64
 	Completed int64
-	Started   time.Time
-	Updated   *time.Time
-	Reason    string                       // why a job was TERMINATED
-	Config    *MachineClassificationConfig // snapshot taken at start
+	// Machines and Changed sum up what the job's batches decided: how many of
+	// the Completed accounts are machine accounts after the job, and how many
+	// of them it turned from human to machine or back. Completed - Machines
+	// are human.
+	Machines int64
+	Changed  int64
+	Started  time.Time
+	Updated  *time.Time
+	Reason   string                       // why a job was TERMINATED
+	Config   *MachineClassificationConfig // snapshot taken at start
 }
 
 // Running reports whether the job is still collecting or classifying.
 func (j *ClassificationJob) Running() bool {
 	return j.Status == JobStarted || j.Status == JobCollected
+}
+
+// ErrClassificationNotEnabled is why a classification job cannot start on a
+// source without an enabled config, with what to do about it.
+func ErrClassificationNotEnabled(sourceID string) error {
+	return Errorf(EILLEGAL, "machine classification is not enabled for source %q: give it a machine classification config "+
+		"first (PUT /v2025/sources/%s/machine-classification-config with \"enabled\": true and a classificationMethod)",
+		sourceID, sourceID)
+}
+
+// Outcome is what one account adds to a job's Machines and Changed counts:
+// whether it is a machine after the batch, and whether that differs from
+// before. changed is the Decider's answer; an unchanged decision keeps before.
+func Outcome(before, after, changed bool) (machine, flipped int64) {
+	if !changed {
+		after = before
+	}
+	if after {
+		machine = 1
+	}
+	if after != before {
+		flipped = 1
+	}
+	return machine, flipped
 }
 
 // AccountClassification is what classification reads and writes of one account.

@@ -55,10 +55,14 @@ func (db *DB) classifyAggregated(ctx context.Context, tx *Tx, sourceID, aggID st
 			return nil
 		}
 		var changes []change
+		var machines, changed int64
 		for _, a := range batch {
-			if isMachine, method, rec, ok := decide(a); ok {
+			isMachine, method, rec, ok := decide(a)
+			if ok {
 				changes = append(changes, change{a.AccountID, isMachine, method, rec})
 			}
+			m, c := mica.Outcome(a.IsMachine, isMachine, ok)
+			machines, changed = machines+m, changed+c
 		}
 		if err := applyClassifications(ctx, tx, changes); err != nil {
 			return err
@@ -354,13 +358,16 @@ func (db *DB) Declassify(ctx context.Context, sourceID string) (int, error) {
 	return int(n), err
 }
 
-const jobColumns = `id, source_id, status, expected, received, completed, config, reason, started, updated`
+const jobColumns = `id, source_id, status, expected, received, completed, config, reason, started, updated, machines, changed`
+
+// jobInsertColumns are the columns a new job is written with (machines and changed start at 0).
+const jobInsertColumns = `id, source_id, status, expected, received, completed, config, reason, started, updated`
 
 func scanJob(s scanner) (*mica.ClassificationJob, error) {
 	var j mica.ClassificationJob
 	var cfg []byte
 	if err := s.Scan(&j.ID, &j.SourceID, &j.Status, &j.Expected, &j.Received, &j.Completed, &cfg, &j.Reason,
-		&j.Started, &j.Updated); err != nil {
+		&j.Started, &j.Updated, &j.Machines, &j.Changed); err != nil {
 		return nil, err
 	}
 	fromJSON(cfg, &j.Config)
@@ -396,7 +403,7 @@ func (db *DB) StartClassificationJob(ctx context.Context, sourceID string) (*mic
 		}
 		cfg, err := getConfig(ctx, tx, sourceID)
 		if mica.ErrorCode(err) == mica.ENOTFOUND || (err == nil && (!cfg.Enabled || cfg.ClassificationMethod == "")) {
-			return mica.Errorf(mica.EILLEGAL, "machine classification is not enabled for source %q", sourceID)
+			return mica.ErrClassificationNotEnabled(sourceID)
 		} else if err != nil {
 			return err
 		}
@@ -405,7 +412,7 @@ func (db *DB) StartClassificationJob(ctx context.Context, sourceID string) (*mic
 		}
 		job = &mica.ClassificationJob{ID: mica.NewID(), SourceID: sourceID, Status: mica.JobStarted, Started: tx.now,
 			Updated: &tx.now, Config: cfg}
-		_, err = tx.Exec(ctx, `INSERT INTO classification_jobs (`+jobColumns+`) VALUES ($1, $2, $3, 0, 0, 0, $4, '', $5, $5)`,
+		_, err = tx.Exec(ctx, `INSERT INTO classification_jobs (`+jobInsertColumns+`) VALUES ($1, $2, $3, 0, 0, 0, $4, '', $5, $5)`,
 			job.ID, sourceID, job.Status, toJSON(cfg), tx.now)
 		if isUniqueViolation(err) {
 			return mica.Errorf(mica.ECONFLICT, "a classification job is already running for source %q", sourceID)
@@ -575,10 +582,14 @@ func (db *DB) ClassifyNextBatch(ctx context.Context, jobID string, n int, decide
 			return fmt.Errorf("read classification batch: %w", err)
 		}
 		var changes []change
+		var machines, changed int64
 		for _, a := range batch {
-			if isMachine, method, rec, ok := decide(a); ok {
+			isMachine, method, rec, ok := decide(a)
+			if ok {
 				changes = append(changes, change{a.AccountID, isMachine, method, rec})
 			}
+			m, c := mica.Outcome(a.IsMachine, isMachine, ok)
+			machines, changed = machines+m, changed+c
 		}
 		if err := applyClassifications(ctx, tx, changes); err != nil {
 			return err
@@ -588,8 +599,9 @@ func (db *DB) ClassifyNextBatch(ctx context.Context, jobID string, n int, decide
 			return fmt.Errorf("record chunk: %w", err)
 		}
 		next, err := scanJob(tx.QueryRow(ctx, `UPDATE classification_jobs SET completed = completed + $1,
-			status = CASE WHEN completed + $1 = expected THEN 'COMPLETED' ELSE status END, updated = $2
-			WHERE id = $3 AND status IN ('STARTED', 'COLLECTED') RETURNING `+jobColumns, to-from, tx.now, j.ID))
+			status = CASE WHEN completed + $1 = expected THEN 'COMPLETED' ELSE status END, updated = $2,
+			machines = machines + $4, changed = changed + $5
+			WHERE id = $3 AND status IN ('STARTED', 'COLLECTED') RETURNING `+jobColumns, to-from, tx.now, j.ID, machines, changed))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return errJobEnded
 		} else if err != nil {

@@ -483,14 +483,17 @@ func (db *DB) Declassify(ctx context.Context, sourceID string) (int, error) {
 	return int(n), err
 }
 
-const jobColumns = `id, source_id, status, expected, received, completed, config, reason, started, updated`
+const jobColumns = `id, source_id, status, expected, received, completed, config, reason, started, updated, machines, changed`
+
+// jobInsertColumns are the columns a new job is written with (machines and changed start at 0).
+const jobInsertColumns = `id, source_id, status, expected, received, completed, config, reason, started, updated`
 
 func scanJob(s interface{ Scan(...any) error }) (*mica.ClassificationJob, error) {
 	var j mica.ClassificationJob
 	var cfg, started string
 	var updated sql.NullString
 	if err := s.Scan(&j.ID, &j.SourceID, &j.Status, &j.Expected, &j.Received, &j.Completed, &cfg, &j.Reason,
-		&started, &updated); err != nil {
+		&started, &updated, &j.Machines, &j.Changed); err != nil {
 		return nil, err
 	}
 	fromJSON(cfg, &j.Config)
@@ -519,7 +522,7 @@ func (db *DB) StartClassificationJob(ctx context.Context, sourceID string) (*mic
 		}
 		cfg, err := getConfig(ctx, tx, sourceID)
 		if mica.ErrorCode(err) == mica.ENOTFOUND || (err == nil && (!cfg.Enabled || cfg.ClassificationMethod == "")) {
-			return mica.Errorf(mica.EILLEGAL, "machine classification is not enabled for source %q", sourceID)
+			return mica.ErrClassificationNotEnabled(sourceID)
 		} else if err != nil {
 			return err
 		}
@@ -528,7 +531,7 @@ func (db *DB) StartClassificationJob(ctx context.Context, sourceID string) (*mic
 		}
 		job = &mica.ClassificationJob{ID: mica.NewID(), SourceID: sourceID, Status: mica.JobStarted, Started: tx.now,
 			Updated: &tx.now, Config: cfg}
-		_, err = tx.ExecContext(ctx, `INSERT INTO classification_jobs (`+jobColumns+`) VALUES (?, ?, ?, 0, 0, 0, ?, '', ?, ?)`,
+		_, err = tx.ExecContext(ctx, `INSERT INTO classification_jobs (`+jobInsertColumns+`) VALUES (?, ?, ?, 0, 0, 0, ?, '', ?, ?)`,
 			job.ID, sourceID, job.Status, toJSON(cfg), formatTime(tx.now), formatTime(tx.now))
 		if err != nil {
 			return fmt.Errorf("insert classification job: %w", err)

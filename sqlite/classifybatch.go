@@ -190,8 +190,15 @@ func classifyBatch(ctx context.Context, tx *Tx, jobID string, n int, decide mica
 		j.Status = mica.JobCompleted
 	}
 	j.Updated = &tx.now
-	if _, err := tx.ExecContext(ctx, `UPDATE classification_jobs SET completed = ?, status = ?, updated = ? WHERE id = ?`,
-		j.Completed, j.Status, formatTime(tx.now), j.ID); err != nil {
+	machines, changed := int64(0), int64(0)
+	for i, d := range ds {
+		m, c := mica.Outcome(rows[i].acct.IsMachine, d.isMachine, d.changed)
+		machines, changed = machines+m, changed+c
+	}
+	j.Machines, j.Changed = j.Machines+machines, j.Changed+changed
+	if _, err := tx.ExecContext(ctx, `UPDATE classification_jobs SET completed = ?, status = ?, updated = ?,
+		machines = machines + ?, changed = changed + ? WHERE id = ?`,
+		j.Completed, j.Status, formatTime(tx.now), machines, changed, j.ID); err != nil {
 		return nil, fmt.Errorf("record classification batch: %w", err)
 	}
 	if j.Status == mica.JobCompleted {

@@ -170,6 +170,10 @@ func testClassificationJob(t *testing.T, s mica.Store) {
 	if latest.ID != job.ID || latest.Status != mica.JobCompleted || byID.Completed != 6 {
 		t.Fatalf("latest = %+v by id = %+v", latest, byID)
 	}
+	// The summary: five svc accounts became machines, jdoe stayed human.
+	if byID.Machines != 5 || byID.Changed != 5 || latest.Machines != 5 {
+		t.Fatalf("summary: machines %d changed %d (latest %d), want 5 and 5", byID.Machines, byID.Changed, latest.Machines)
+	}
 	p, err := s.ListMachineAccounts(ctx, mica.ListOptions{Limit: 10, Count: true})
 	must(t, err)
 	if p.Total != 5 {
@@ -257,7 +261,8 @@ func testClassificationJobConcurrent(t *testing.T, s mica.Store) {
 	}
 	j, err := s.GetClassificationJobByID(ctx, job.ID)
 	must(t, err)
-	if j.Status != mica.JobCompleted || j.Expected != total || j.Received != total || j.Completed != total {
+	if j.Status != mica.JobCompleted || j.Expected != total || j.Received != total || j.Completed != total ||
+		j.Machines != total || j.Changed != total {
 		t.Fatalf("job after concurrent workers = %+v", j)
 	}
 	if decided.Load() != total {

@@ -41,14 +41,24 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 	if *source == "" || fs.NArg() > 1 {
 		return errors.New(importUsage)
 	}
-	db, _, err := serve.OpenSQLite(ctx, *dataDir)
+	db, err := openDataDir(ctx, *dataDir)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = db.Close() }()
-	src, err := db.FindSourceByName(ctx, *source)
+	src, err := findSource(ctx, db, *source)
 	if err != nil {
-		return fmt.Errorf("%s", mica.ErrorMessage(err))
+		return err
+	}
+	fileSources := func() (string, error) {
+		files, err := sourceNames(ctx, db, (*mica.Source).IsDelimitedFile)
+		if err != nil {
+			return "", err
+		}
+		if len(files) == 0 {
+			return "create one with POST /v2025/sources?provisionAsCsv=true", nil
+		}
+		return "the delimited-file sources here are " + strings.Join(files, ", "), nil
 	}
 	var (
 		file    io.Reader
@@ -58,7 +68,12 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 	switch {
 	case src.IsDirectory():
 		if fs.NArg() != 0 {
-			return fmt.Errorf("source %q is a directory source: its accounts are read from the directory, give no file", src.Name)
+			hint, err := fileSources()
+			if err != nil {
+				return err
+			}
+			return fmt.Errorf("source %q is a directory source: its accounts are read from the directory, so give no file "+
+				"(mica import accounts --source %q); account files go to delimited-file sources (%s)", src.Name, src.Name, hint)
 		}
 	case src.IsDelimitedFile():
 		if fs.NArg() != 1 {
@@ -75,7 +90,12 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		counter.r, size, file = f, info.Size(), counter
 	default:
-		return fmt.Errorf("source %q is neither a delimited-file nor a directory source (type %q)", src.Name, src.Type)
+		hint, err := fileSources()
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("source %q is a %s source, which mica cannot read from its system: only delimited-file sources "+
+			"take account files (%s), and only directory sources are read directly", src.Name, src.Type, hint)
 	}
 	agg := &mica.Aggregation{SourceID: src.ID, DisableOptimization: *disable, Launcher: "mica import"}
 	if err := db.CreateAggregation(ctx, agg); err != nil {
@@ -195,14 +215,14 @@ func runExport(ctx context.Context, args []string, stdout io.Writer) error {
 	if *format != "csv" && *format != "json" {
 		return fmt.Errorf("invalid --format %q: csv or json", *format)
 	}
-	db, _, err := serve.OpenSQLite(ctx, *dataDir)
+	db, err := openDataDir(ctx, *dataDir)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = db.Close() }()
-	src, err := db.FindSourceByName(ctx, *source)
+	src, err := findSource(ctx, db, *source)
 	if err != nil {
-		return fmt.Errorf("%s", mica.ErrorMessage(err))
+		return err
 	}
 	w := stdout
 	var file *os.File

@@ -102,7 +102,7 @@ func TestClassificationSurvivesKill(t *testing.T) {
 			if s.Status != "COMPLETED" || s.Counts["EXPECTED"] != 3000 || s.Counts["RECEIVED"] != 3000 || s.Counts["COMPLETED"] != 3000 {
 				t.Fatalf("after restart: %+v (before the kill: %+v)", s, before)
 			}
-			if n := countMachines(t, c); n != machines {
+			if n := countMachines(t, c, srcID); n != machines {
 				t.Fatalf("machine accounts = %d, want %d", n, machines)
 			}
 			if n := misclassified(t, dir, srcID); n != 0 {

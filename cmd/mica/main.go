@@ -20,7 +20,7 @@ func main() {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "mica:", err)
 		}
-		os.Exit(1)
+		os.Exit(asExit(err))
 	}
 }
 
@@ -31,16 +31,20 @@ Usage:
   mica clients create [flags]         create an OAuth client and print its id and secret once
   mica clients list [flags]           list OAuth clients
   mica clients delete [flags] ID      delete an OAuth client
+  mica sources list [flags]           list the sources: ids, accounts, machines, classification
   mica import accounts --source S FILE.csv    load a CSV of accounts into a delimited-file source
   mica export accounts --source S [flags]     write a source's accounts as CSV or JSON (--machine-only)
   mica export tenant [--format yaml|json]     write the whole tenant as a tenant file (mica serve --seed loads it)
-  mica classify --source NAME [--watch] start a source classification job (and watch it)
+  mica classify --source S [--watch]  start a source classification job (and watch it)
   mica demo [flags]                   generate a demo tenant into an empty data dir and report it
   mica snapshot save|restore|delete NAME   save or restore the whole tenant of a stopped server's data dir
   mica snapshot list                  list the snapshots of a data dir
   mica healthcheck [--url URL]        exit 0 when the server answers /health/ready (the image's HEALTHCHECK)
   mica version                        print the version
 
+S is a source's name (any case) or id. The commands that read or change a
+tenant work on the SQLite data dir (--data-dir, default ./mica-data: where
+"make run" keeps the demo tenant), beside a running server or without one.
 Run "mica COMMAND -h" for the flags of a command. Every flag can also be set
 through the environment variable shown in its help.`
 
@@ -61,6 +65,8 @@ func run(ctx context.Context, args []string) error {
 		}
 		<-ctx.Done()
 		return m.Close()
+	case "sources":
+		return runSources(ctx, args[1:], os.Stdout)
 	case "classify":
 		return runClassify(ctx, args[1:], os.Stdout)
 	case "demo":

@@ -147,7 +147,7 @@ func TestPostgresThreeServersSurviveKill(t *testing.T) {
 	}
 	for i, s := range servers {
 		if !s.dead {
-			if n := countMachines(t, s.c); n < machines {
+			if n := countMachines(t, s.c, srcID); n < machines {
 				t.Fatalf("server %d: %d machine accounts, want at least %d", i, n, machines)
 			}
 		}

@@ -72,7 +72,7 @@ func TestPostgresTwoServers(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if n := countMachines(t, cb); n != want {
+	if n := countMachines(t, cb, src.ID); n != want {
 		t.Fatalf("machine accounts = %d, want %d", n, want)
 	}
 }

@@ -7,9 +7,11 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/micahq/mica"
 	"github.com/micahq/mica/api"
+	"github.com/micahq/mica/classify"
 	"github.com/micahq/mica/demo"
 	"github.com/micahq/mica/oauth"
 	"github.com/micahq/mica/seed"
@@ -75,7 +77,7 @@ func DemoConfig() (demo.Config, error) {
 func (m *Main) setupTenant(ctx context.Context, db mica.Store) (id, name string, err error) {
 	setup := func(ctx context.Context) error {
 		if m.Config.Demo {
-			if err := seedDemo(ctx, db, m.Config.DemoIdentities); err != nil {
+			if err := seedDemo(ctx, db, m.Config.DemoIdentities, m.Stdout); err != nil {
 				return fmt.Errorf("demo tenant: %w", err)
 			}
 		} else if err := removeDemoClients(ctx, db); err != nil {
@@ -107,7 +109,10 @@ func (m *Main) setupTenant(ctx context.Context, db mica.Store) (id, name string,
 // are missing or differ from the documented ones. Clients that match are kept,
 // so that a --demo start leaves the tokens other servers minted valid.
 // Concurrent servers must not run it at once (setupTenant serializes them).
-func seedDemo(ctx context.Context, db mica.Store, identities int) error {
+func seedDemo(ctx context.Context, db mica.Store, identities int, out io.Writer) error {
+	if out == nil {
+		out = io.Discard
+	}
 	if _, err := db.GetSetting(ctx, SettingDemoSeeded); mica.ErrorCode(err) == mica.ENOTFOUND {
 		cfg, err := DemoConfig()
 		if err != nil {
@@ -116,9 +121,14 @@ func seedDemo(ctx context.Context, db mica.Store, identities int) error {
 		if identities > 0 {
 			cfg.Identities = identities
 		}
-		if _, err := SeedDemoData(ctx, db, cfg, nil); err != nil {
+		start := time.Now()
+		_, _ = fmt.Fprintln(out, "== generating the demo tenant (first start only): identities, sources, accounts, a first classification")
+		report, err := SeedDemoData(ctx, db, cfg, nil)
+		if err != nil {
 			return err
 		}
+		_, _ = fmt.Fprintf(out, "== demo tenant ready in %s: %d accounts\n", time.Since(start).Round(100*time.Millisecond),
+			report.Total().Accounts)
 		if err := db.SetSetting(ctx, SettingDemoSeeded, "true"); err != nil {
 			return err
 		}
@@ -286,6 +296,9 @@ func SeedDemoData(ctx context.Context, db mica.Store, cfg demo.Config, progress 
 	if err := demoMachineIdentities(ctx, db, admin, user); err != nil {
 		return nil, err
 	}
+	if err := classifyDemo(ctx, db, sources); err != nil {
+		return nil, err
+	}
 	if err := db.SetSetting(ctx, settingDemoAdminIdentity, admin.ID); err != nil {
 		return nil, err
 	}
@@ -356,6 +369,57 @@ func demoUserAccess(ctx context.Context, db mica.Store, sources []*mica.Source, 
 		}
 	}
 	return nil
+}
+
+// classifyDemo gives the demo's directory sources their classification
+// configs (demo.Configs) and runs a first classification job on each, to the
+// end, as a server would: the tenant starts with results on every page.
+func classifyDemo(ctx context.Context, db mica.Store, sources []*mica.Source) error {
+	cfgs := demo.Configs()
+	for i, src := range sources {
+		cfg, ok := cfgs[i]
+		if !ok {
+			continue
+		}
+		cfg.SourceID = src.ID
+		if err := db.PutMachineClassificationConfig(ctx, cfg); err != nil {
+			return fmt.Errorf("demo classification config of %s: %w", src.Name, err)
+		}
+		job, err := db.StartClassificationJob(ctx, src.ID)
+		if err != nil {
+			return fmt.Errorf("demo classification of %s: %w", src.Name, err)
+		}
+		if _, err := workJob(ctx, db, job); err != nil {
+			return fmt.Errorf("demo classification of %s: %w", src.Name, err)
+		}
+	}
+	return nil
+}
+
+// workJob works a classification job in this goroutine until it ends, with
+// the store's batches (as the job runner does, without River): for the demo
+// tenant, which is seeded before the runner starts.
+func workJob(ctx context.Context, db mica.Store, j *mica.ClassificationJob) (*mica.ClassificationJob, error) {
+	p, err := classify.Compile(j.Config)
+	if err != nil {
+		return nil, err
+	}
+	people, err := db.SourcePeople(ctx, j.SourceID, mica.PeopleSample)
+	if err != nil {
+		return nil, err
+	}
+	decide := classify.Decider(classify.ModeDefault, p, people)
+	for j.Running() {
+		if j.Status == mica.JobStarted {
+			j, err = db.CollectClassificationBatch(ctx, j.ID, mica.DefaultBatchSize)
+		} else {
+			j, err = db.ProcessClassificationBatch(ctx, j.ID, mica.DefaultBatchSize, decide)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return j, nil
 }
 
 func printDemo(out io.Writer, base string) {
