@@ -88,4 +88,17 @@ type AccountService interface {
 	ListAccounts(ctx context.Context, f AccountFilter, opt ListOptions) (Page[*Account], error)
 	// EachAccount streams a source's accounts in nativeIdentity order (export).
 	EachAccount(ctx context.Context, f AccountFilter, fn func(*Account) error) error
+	// CountAccountsBySource counts the accounts of every source that has any,
+	// in one pass (the console's overview and `mica sources list`).
+	CountAccountsBySource(ctx context.Context) ([]SourceAccountCounts, error)
+}
+
+// SourceAccountCounts counts one source's accounts: all of them, the machine
+// accounts, and those whose discovery recommendation disagrees with their
+// classification.
+type SourceAccountCounts struct {
+	SourceID    string `json:"sourceId"`
+	Accounts    int    `json:"accounts"`
+	Machines    int    `json:"machines"`
+	Recommended int    `json:"recommended"`
 }

@@ -18,6 +18,7 @@ func (s *Server) registerIdentityData() {
 	s.registerAccessProfiles()
 	s.registerAggregations()
 	s.registerMicaExtensions()
+	s.registerSummary()
 }
 
 // isUpload reports whether r is an account-file upload, which streams its body

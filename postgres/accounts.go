@@ -208,3 +208,26 @@ func (db *DB) EachAccount(ctx context.Context, f mica.AccountFilter, fn func(*mi
 	}
 	return nil
 }
+
+// CountAccountsBySource counts every source's accounts, machines and
+// recommendations in one scan.
+func (db *DB) CountAccountsBySource(ctx context.Context) ([]mica.SourceAccountCounts, error) {
+	rows, err := db.pool.Query(ctx, `SELECT source_id, count(*), count(*) FILTER (WHERE is_machine), count(recommendation_type)
+		FROM accounts GROUP BY source_id`)
+	if err != nil {
+		return nil, fmt.Errorf("count accounts: %w", err)
+	}
+	defer rows.Close()
+	var out []mica.SourceAccountCounts
+	for rows.Next() {
+		var c mica.SourceAccountCounts
+		if err := rows.Scan(&c.SourceID, &c.Accounts, &c.Machines, &c.Recommended); err != nil {
+			return nil, fmt.Errorf("count accounts: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count accounts: %w", err)
+	}
+	return out, nil
+}

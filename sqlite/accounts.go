@@ -194,3 +194,28 @@ func (db *DB) EachAccount(ctx context.Context, f mica.AccountFilter, fn func(*mi
 	}
 	return nil
 }
+
+// CountAccountsBySource counts every source's accounts, machines and
+// recommendations in one scan.
+func (db *DB) CountAccountsBySource(ctx context.Context) ([]mica.SourceAccountCounts, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT source_id, count(*), total(is_machine), count(recommendation_type)
+		FROM accounts GROUP BY source_id`)
+	if err != nil {
+		return nil, fmt.Errorf("count accounts: %w", err)
+	}
+	defer func() { _ = rows.Close() }()
+	var out []mica.SourceAccountCounts
+	for rows.Next() {
+		var c mica.SourceAccountCounts
+		var machines float64
+		if err := rows.Scan(&c.SourceID, &c.Accounts, &machines, &c.Recommended); err != nil {
+			return nil, fmt.Errorf("count accounts: %w", err)
+		}
+		c.Machines = int(machines)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count accounts: %w", err)
+	}
+	return out, nil
+}

@@ -417,3 +417,44 @@ func testDiscoveryContext(t *testing.T, s mica.Store) {
 		t.Errorf("the decider saw %d people, want 3", seen)
 	}
 }
+
+// testCountAccountsBySource: every source with accounts, counted in one pass:
+// all, machines, and those with a discovery recommendation.
+func testCountAccountsBySource(t *testing.T, s mica.Store) {
+	ctx := context.Background()
+	owner := newIdentity(t, s, "owner")
+	a := newSource(t, s, owner, "A")
+	b := newSource(t, s, owner, "B")
+	newSource(t, s, owner, "Empty")
+	var accounts []*mica.Account
+	for _, n := range []string{"svc-1", "svc-2", "bot-1", "jdoe"} {
+		accounts = append(accounts, &mica.Account{SourceID: a.ID, NativeIdentity: n, Name: n})
+	}
+	accounts = append(accounts, &mica.Account{SourceID: b.ID, NativeIdentity: "x", Name: "x"})
+	must(t, s.CreateAccounts(ctx, accounts))
+	ids := make([]string, 4)
+	for i := range ids {
+		ids[i] = accounts[i].ID
+	}
+	// svc-* become machines; bot-1 stays human with a MACHINE recommendation.
+	_, err := s.ClassifyAccounts(ctx, a.ID, ids, func(c *mica.AccountClassification) (bool, string, *mica.Recommendation, bool) {
+		switch {
+		case c.Name[:3] == "svc":
+			return true, mica.MethodCriteria, nil, true
+		case c.Name == "bot-1":
+			return false, "", &mica.Recommendation{Type: "MACHINE", Method: mica.MethodDiscovery}, true
+		}
+		return false, "", nil, false
+	})
+	must(t, err)
+	counts, err := s.CountAccountsBySource(ctx)
+	must(t, err)
+	got := map[string]mica.SourceAccountCounts{}
+	for _, c := range counts {
+		got[c.SourceID] = c
+	}
+	if len(got) != 2 || got[a.ID] != (mica.SourceAccountCounts{SourceID: a.ID, Accounts: 4, Machines: 2, Recommended: 1}) ||
+		got[b.ID] != (mica.SourceAccountCounts{SourceID: b.ID, Accounts: 1}) {
+		t.Fatalf("counts = %+v", counts)
+	}
+}

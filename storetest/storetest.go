@@ -56,6 +56,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"LifecycleActions", testLifecycleActions},
 		{"MISConcurrent", testMISConcurrent},
 		{"Snapshots", testSnapshots},
+		{"CountAccountsBySource", testCountAccountsBySource},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -136,19 +136,18 @@ func runSources(ctx context.Context, args []string, out io.Writer) error {
 		}
 		return nil
 	}
+	counts, err := db.CountAccountsBySource(ctx)
+	if err != nil {
+		return err
+	}
+	bySource := make(map[string]mica.SourceAccountCounts, len(counts))
+	for _, c := range counts {
+		bySource[c.SourceID] = c
+	}
 	rows := make([]sourceRow, 0, len(sources))
 	for _, s := range sources {
 		r := sourceRow{ID: s.ID, Name: s.Name, Type: s.Type, Classification: "none", DeleteThreshold: s.DeleteThreshold,
-			DelimitedFile: s.IsDelimitedFile()}
-		all, err := db.ListAccounts(ctx, mica.AccountFilter{SourceID: s.ID}, mica.ListOptions{Count: true})
-		if err != nil {
-			return err
-		}
-		machines, err := db.ListAccounts(ctx, mica.AccountFilter{SourceID: s.ID, MachineOnly: true}, mica.ListOptions{Count: true})
-		if err != nil {
-			return err
-		}
-		r.Accounts, r.Machines = all.Total, machines.Total
+			DelimitedFile: s.IsDelimitedFile(), Accounts: bySource[s.ID].Accounts, Machines: bySource[s.ID].Machines}
 		switch cfg, err := db.GetMachineClassificationConfig(ctx, s.ID); {
 		case err == nil && cfg.Enabled:
 			r.Classification = cfg.ClassificationMethod

@@ -26,21 +26,31 @@ export function errorText(status, body) {
     return body.messages.map((m) => m.text).join(' ');
   }
   if (body && typeof body.error === 'string') return body.error;
-  if (body && typeof body.message === 'string') {
-    return status === 429 ? 'Too many requests; wait a moment and try again.' : body.message.trim();
+  if (status === 429) {
+    return 'Too many requests (HTTP 429): the API\'s rate limit for your client is reached. Wait a few seconds and try again.';
   }
+  if (body && typeof body.message === 'string') return body.message.trim();
   if (body && body.detailCode) return body.detailCode;
   return `The server answered ${status}.`;
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** How long a 429 answer asks to wait, in seconds (Retry-After; 1 when absent). */
+function retryAfter(res) {
+  const n = Number(res.headers.get('Retry-After'));
+  return Number.isFinite(n) && n > 0 ? Math.min(60, n) : 1;
+}
+
 /**
  * Calls the API as the signed-in identity. path is the API path (/v2025/sources).
  * Returns {data, total, status}; throws ApiError on an error answer. A 401 means
- * the session ended: the user is sent to sign in and comes back here.
+ * the session ended: the user is sent to sign in and comes back here. A 429 (the
+ * API's rate limit) is retried after its Retry-After up to `retries` times;
+ * `onWait(seconds)` is told before each wait, so that a page can say so instead
+ * of looking stalled. The last 429 is thrown with its wait in err.retryAfter.
  */
-export async function api(method, path, { query, body, form, retries = 2 } = {}) {
+export async function api(method, path, { query, body, form, retries = 2, onWait } = {}) {
   const headers = { Accept: 'application/json', 'X-SailPoint-Experimental': 'true' };
   if (method !== 'GET' && method !== 'HEAD') headers['X-CSRF-Token'] = session.csrf;
   let payload;
@@ -67,10 +77,16 @@ export async function api(method, path, { query, body, form, retries = 2 } = {})
       signIn();
       throw new ApiError(401, 'Your session has ended; signing in again…', data);
     }
-    if (res.status === 429 && attempt < retries) {
-      const wait = Math.min(10, Number(res.headers.get('Retry-After')) || 1);
-      await sleep(wait * 1000);
-      continue;
+    if (res.status === 429) {
+      const wait = retryAfter(res);
+      if (attempt < retries) {
+        if (onWait) onWait(wait);
+        await sleep(wait * 1000);
+        continue;
+      }
+      const err = new ApiError(429, `Too many requests (HTTP 429): the API's rate limit for your client is reached; it accepts requests again in ${wait} s.`, data);
+      err.retryAfter = wait;
+      throw err;
     }
     if (!res.ok) throw new ApiError(res.status, errorText(res.status, data), data);
     const total = res.headers.get('X-Total-Count');
@@ -132,6 +148,26 @@ export const fmt = new Intl.NumberFormat('en-US');
 /** A readable error paragraph, announced to screen readers. */
 export function errorBox(err, id) {
   return h('p', { class: 'error', role: 'alert', id }, err instanceof Error ? err.message : String(err));
+}
+
+/** A loading placeholder for a card's body, announced to screen readers. */
+export function loading(text = 'Loading…') {
+  return h('p', { class: 'loading muted', role: 'status' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), text);
+}
+
+/**
+ * Marks a card busy while work runs (aria-busy) and shows a loading state in
+ * its body; done() clears the busy mark.
+ */
+export function busy(section, body, text) {
+  section.setAttribute('aria-busy', 'true');
+  fill(body, loading(text));
+  return () => section.removeAttribute('aria-busy');
+}
+
+/** The message a card shows while a 429 makes it wait. */
+export function waitingText(seconds) {
+  return `The API's rate limit for your client is reached (HTTP 429); retrying in ${seconds} s…`;
 }
 
 /** Formats an ISO time as a short local date and time. */

@@ -1,149 +1,170 @@
-// Overview: the sources (one page at a time) with their account counts, machine
-// against human per source as a bar chart, and the classification jobs running.
-import { api, ApiError, q, and, h, fill, fmt, errorBox, params, setParams, table, pager } from './app.js';
+// Overview: the tenant's totals, the classification jobs running, machine
+// against human accounts per source, and the sources (one page at a time). All
+// of it comes from one request, mica's summary (GET /mica/v1/summary), so an
+// overview stays far within the API's rate limit; while a job runs, the same
+// request is repeated every two seconds.
+import { api, ApiError, h, fill, fmt, errorBox, params, setParams, table, pager, busy, waitingText, when } from './app.js';
 
 const LIMIT = 20;
+const POLL_MS = 2000;
 
 export async function render(main) {
   document.title = 'Overview · mica console';
-  const chart = h('div', { class: 'chart' });
-  const list = h('div');
-  const jobs = h('div', { 'aria-live': 'polite' });
+  const cards = {};
+  const card = (id, title) => {
+    const body = h('div', { id: id + '-body' });
+    const sec = h('section', { class: 'card', id, 'aria-labelledby': id + '-h' }, h('h2', { id: id + '-h' }, title), body);
+    cards[id] = { sec, body };
+    return sec;
+  };
   main.append(
     h('h1', {}, 'Overview'),
-    h('section', { class: 'card', 'aria-labelledby': 'jobs-h' }, h('h2', { id: 'jobs-h' }, 'Running classification jobs'), jobs),
-    h('section', { class: 'card', 'aria-labelledby': 'chart-h' }, h('h2', { id: 'chart-h' }, 'Machine and human accounts per source'), chart),
-    h('section', { class: 'card', 'aria-labelledby': 'sources-h' }, h('h2', { id: 'sources-h' }, 'Sources'), list),
+    h('div', { class: 'grid-2' }, card('totals', 'Tenant'), card('jobs', 'Running classification jobs')),
+    card('chart', 'Machine and human accounts per source'),
+    card('sources', 'Sources'),
   );
   let timer = null;
+  let offset = Number(params().get('offset')) || 0;
 
-  async function load(offset) {
+  // load fetches the summary; first marks every card loading.
+  async function load(first) {
     clearTimeout(timer);
     setParams({ offset });
-    let page;
+    const done = Object.values(cards).map((c) => (first ? busy(c.sec, c.body) : () => {}));
+    const onWait = (s) => {
+      for (const c of Object.values(cards)) fill(c.body, h('p', { class: 'wait', role: 'status' }, waitingText(s)));
+    };
+    let sum;
     try {
-      page = await api('GET', '/v2025/sources', { query: { limit: LIMIT, offset, count: true, sorters: 'name' } });
+      sum = (await api('GET', '/mica/v1/summary', { query: { limit: LIMIT, offset }, retries: 3, onWait })).data;
     } catch (err) {
-      if (err instanceof ApiError && err.status === 403) {
-        const msg = h('p', {}, 'Your user level does not let you list sources. ', h('a', { href: '/console/apps' }, 'See your apps'), '.');
-        fill(list, errorBox(err), msg);
-        fill(chart, h('p', { class: 'muted' }, 'No sources to chart.'));
-        fill(jobs, h('p', { class: 'muted' }, 'No jobs to show.'));
-        return;
-      }
-      throw err;
-    }
-    const sources = page.data;
-    const rows = await Promise.all(sources.map(async (s) => {
-      const bySource = and(`sourceId eq ${q(s.id)}`);
-      const [all, machine, job] = await Promise.all([
-        countAccounts(bySource),
-        countAccounts(and(bySource, 'isMachine eq true')),
-        jobOf(s.id),
-      ]);
-      return { source: s, all, machine, job };
-    }));
-    fill(list,
-      table({
-        caption: 'Sources, with their account counts and latest classification job',
-        columns: [
-          { label: 'Name', cell: (r) => h('a', { href: '/console/sources/' + encodeURIComponent(r.source.id) }, r.source.name) },
-          { label: 'Type', narrow: true, cell: (r) => r.source.type || '' },
-          { label: 'Accounts', num: true, cell: (r) => countText(r.all) },
-          { label: 'Machine', num: true, cell: (r) => countText(r.machine) },
-          { label: 'Human', num: true, cell: (r) => typeof r.all === 'number' && typeof r.machine === 'number' ? fmt.format(r.all - r.machine) : '–' },
-          { label: 'Classification', cell: (r) => jobText(r.job) },
-        ],
-        rows,
-        empty: 'No sources.',
-      }),
-      pager({ offset, limit: LIMIT, total: page.total, count: sources.length, onPage: load, label: 'Source pages' }));
-    fill(chart, barChart(rows));
-    showJobs(rows);
-  }
-
-  // showJobs lists the running jobs of the sources on this page, and follows them.
-  function showJobs(rows) {
-    const running = rows.filter((r) => r.job && (r.job.status === 'STARTED' || r.job.status === 'COLLECTED'));
-    if (!running.length) {
-      fill(jobs, h('p', { class: 'muted' }, 'No classification job is running on the sources of this page.'));
+      done.forEach((d) => d());
+      showError(err);
       return;
     }
-    fill(jobs, h('ul', {}, running.map((r) => h('li', {},
-      h('a', { href: '/console/sources/' + encodeURIComponent(r.source.id) }, r.source.name), ': ', jobText(r.job)))));
-    timer = setTimeout(async () => {
-      for (const r of running) r.job = await jobOf(r.source.id);
-      showJobs(rows);
-    }, 1000);
+    done.forEach((d) => d());
+    showTotals(sum);
+    showJobs(sum.runningJobs);
+    fill(cards.chart.body, barChart(sum.sources));
+    showSources(sum);
+    if (sum.runningJobs.length) timer = setTimeout(() => load(false), POLL_MS);
   }
 
-  await load(Number(params().get('offset')) || 0);
-}
-
-// countAccounts counts the accounts a filter selects, reading no rows.
-async function countAccounts(filters) {
-  try {
-    const res = await api('GET', '/mica/v1/accounts', { query: { limit: 0, count: true, filters } });
-    return res.total;
-  } catch (err) {
-    return err instanceof ApiError ? err : null;
+  function showError(err) {
+    if (err instanceof ApiError && err.status === 403) {
+      fill(cards.sources.body, errorBox(err),
+        h('p', {}, 'Your user level does not let you list sources. ', h('a', { href: '/console/apps' }, 'See your apps'), '.'));
+      for (const id of ['totals', 'jobs', 'chart']) fill(cards[id].body, h('p', { class: 'muted' }, 'Nothing to show at your user level.'));
+      return;
+    }
+    const retry = () => h('button', { type: 'button', class: 'retry', onclick: () => load(true) }, 'Try again');
+    for (const c of Object.values(cards)) fill(c.body, errorBox(err), retry());
   }
-}
 
-// jobOf is a source's latest classification job; null when it never ran one.
-async function jobOf(id) {
-  try {
-    return (await api('GET', `/v2025/sources/${encodeURIComponent(id)}/classify`)).data;
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 404) return null;
-    return { status: 'unknown', error: err.message };
+  function showTotals(sum) {
+    const t = sum.totals;
+    fill(cards.totals.body, h('dl', { class: 'stats' },
+      stat('Sources', t.sources), stat('Accounts', t.accounts), stat('Machine accounts', t.machines, 'stat-machines'),
+      stat('Human accounts', t.humans),
+      h('div', {}, h('dt', {}, 'To review'), h('dd', { id: 'stat-review' },
+        h('a', { href: '/console/review' }, fmt.format(t.recommended)))),
+    ));
   }
+
+  function showJobs(running) {
+    if (!running.length) {
+      fill(cards.jobs.body, h('p', { class: 'muted' }, 'No classification job is running.'));
+      return;
+    }
+    fill(cards.jobs.body, h('ul', { class: 'jobs' }, running.map((r) => h('li', {},
+      h('a', { href: '/console/sources/' + encodeURIComponent(r.sourceId) }, r.sourceName), ': ', jobText(r.job),
+      phaseBars(r.job, r.sourceId)))));
+  }
+
+  function showSources(sum) {
+    fill(cards.sources.body,
+      table({
+        caption: 'Sources, with their account counts, classification config and latest classification job',
+        columns: [
+          { label: 'Name', cell: (s) => h('a', { href: '/console/sources/' + encodeURIComponent(s.id) }, s.name) },
+          { label: 'Type', narrow: true, cell: (s) => s.type || '' },
+          { label: 'Accounts', num: true, cell: (s) => fmt.format(s.accounts) },
+          { label: 'Machine', num: true, cell: (s) => fmt.format(s.machines) },
+          { label: 'Human', num: true, cell: (s) => fmt.format(s.humans) },
+          { label: 'To review', num: true, cell: (s) => s.recommended
+            ? h('a', { href: '/console/review?source=' + encodeURIComponent(s.id) }, fmt.format(s.recommended)) : '0' },
+          { label: 'Config', cell: (s) => s.classification ? (s.classification.enabled ? s.classification.method : 'disabled') : h('span', { class: 'muted' }, 'none') },
+          { label: 'Classification', cell: (s) => jobText(s.job) },
+        ],
+        rows: sum.sources,
+        empty: 'No sources.',
+      }),
+      pager({ offset, limit: LIMIT, total: sum.count, count: sum.sources.length, label: 'Source pages',
+        onPage: (o) => { offset = o; load(true); } }));
+  }
+
+  await load(true);
 }
 
-function countText(n) {
-  if (typeof n === 'number') return fmt.format(n);
-  return h('span', { class: 'muted', title: n instanceof Error ? n.message : '' }, '–');
+function stat(label, n, id) {
+  return h('div', {}, h('dt', {}, label), h('dd', { id }, fmt.format(n)));
 }
 
-export function percent(job) {
-  if (!job || !job.counts) return 0;
-  const { EXPECTED: e = 0, COMPLETED: c = 0 } = job.counts;
-  if (job.status === 'COMPLETED') return 100;
-  return e > 0 ? Math.floor((c / e) * 100) : 0;
-}
-
-function jobText(job) {
+/** A job's status in words, with its result once it ended. */
+export function jobText(job) {
   if (!job) return h('span', { class: 'muted' }, 'never run');
-  if (job.status === 'unknown') return h('span', { class: 'muted', title: job.error }, 'not visible to you');
-  return `${job.status} ${percent(job)} %`;
+  const c = job.counts || {};
+  if (job.phase === 'collecting') return `collecting ${fmt.format(c.RECEIVED || 0)} of ${fmt.format(c.EXPECTED || 0)}`;
+  if (job.phase === 'classifying') return `classifying ${fmt.format(c.COMPLETED || 0)} of ${fmt.format(c.EXPECTED || 0)}`;
+  const result = `${fmt.format(job.machines)} machine, ${fmt.format(job.humans)} human, ${fmt.format(job.changed)} changed`;
+  return h('span', { title: job.updated ? 'ended ' + when(job.updated) : '' }, `${job.status}: ${result}`);
 }
 
-// barChart draws machine (left) and human (right) accounts of each source as
-// one horizontal stacked bar, scaled to the largest source.
-function barChart(rows) {
-  const data = rows.filter((r) => typeof r.all === 'number' && typeof r.machine === 'number');
-  if (!data.length) return h('p', { class: 'muted' }, 'No account counts to chart.');
-  const maxTotal = Math.max(1, ...data.map((r) => r.all));
-  const labelW = 170, barW = 440, rowH = 28, width = labelW + barW + 150;
+/** percent is how far a phase got, 0 to 100. */
+export function percent(done, total, ended) {
+  if (ended && total === 0) return 100;
+  return total > 0 ? Math.floor((done / total) * 100) : 0;
+}
+
+/** Two small bars: collection, then classification. */
+function phaseBars(job, key) {
+  const c = job.counts || {};
+  const bar = (label, done) => {
+    const pct = percent(done, c.EXPECTED || 0, false);
+    return h('div', { class: 'phase' }, h('span', { class: 'phase-label' }, `${label} ${pct} %`),
+      h('div', { class: 'progress small', role: 'progressbar', 'aria-label': `${label}, ${key}`, 'aria-valuemin': 0,
+        'aria-valuemax': 100, 'aria-valuenow': pct }, h('div', { class: 'fill', style: `width:${pct}%` })));
+  };
+  return h('div', { class: 'phases' }, bar('Collected', c.RECEIVED || 0), bar('Classified', c.COMPLETED || 0));
+}
+
+// barChart shows each source's split between machine and human accounts as a
+// bar of its own width (100 % = the source's accounts), so a small source is
+// as readable as a large one; the counts are written beside each bar.
+function barChart(sources) {
+  const data = sources.filter((s) => s.accounts > 0);
+  if (!data.length) return h('p', { class: 'muted' }, 'No accounts to chart.');
+  const labelW = 170, barW = 420, rowH = 28, width = labelW + barW + 190;
   const height = data.length * rowH + 8;
   const svg = h('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-labelledby': 'chart-title chart-desc' },
-    h('title', { id: 'chart-title' }, 'Machine and human accounts per source'),
-    h('desc', { id: 'chart-desc' }, data.map((r) => `${r.source.name}: ${r.machine} machine, ${r.all - r.machine} human`).join('; ')));
-  data.forEach((r, i) => {
+    h('title', { id: 'chart-title' }, 'Share of machine and human accounts per source'),
+    h('desc', { id: 'chart-desc' }, data.map((s) => `${s.name}: ${s.machines} machine, ${s.humans} human`).join('; ')));
+  data.forEach((s, i) => {
     const y = i * rowH + 4;
-    const mw = (r.machine / maxTotal) * barW;
-    const hw = ((r.all - r.machine) / maxTotal) * barW;
-    const name = r.source.name.length > 24 ? r.source.name.slice(0, 23) + '…' : r.source.name;
+    const mw = (s.machines / s.accounts) * barW;
+    const name = s.name.length > 24 ? s.name.slice(0, 23) + '…' : s.name;
+    const share = Math.round((s.machines / s.accounts) * 1000) / 10;
     svg.append(
-      h('text', { x: labelW - 8, y: y + 15, 'text-anchor': 'end', 'font-size': 12, fill: '#1f2933' }, name),
-      h('rect', { x: labelW, y, width: Math.max(0, mw), height: 20, fill: '#c2410c' }, h('title', {}, `${r.source.name}: ${fmt.format(r.machine)} machine`)),
-      h('rect', { x: labelW + mw, y, width: Math.max(0, hw), height: 20, fill: '#94a3b8' }, h('title', {}, `${r.source.name}: ${fmt.format(r.all - r.machine)} human`)),
-      h('text', { x: labelW + mw + hw + 6, y: y + 15, 'font-size': 12, fill: '#5f6b7a' }, `${fmt.format(r.machine)} / ${fmt.format(r.all - r.machine)}`),
+      h('text', { x: labelW - 8, y: y + 15, 'text-anchor': 'end', class: 'chart-label' }, name),
+      h('rect', { x: labelW, y, width: Math.max(0, mw), height: 20, class: 'bar-machine' }, h('title', {}, `${s.name}: ${fmt.format(s.machines)} machine`)),
+      h('rect', { x: labelW + mw, y, width: Math.max(0, barW - mw), height: 20, class: 'bar-human' }, h('title', {}, `${s.name}: ${fmt.format(s.humans)} human`)),
+      h('text', { x: labelW + barW + 6, y: y + 15, class: 'chart-count' }, `${fmt.format(s.machines)} machine (${share} %) / ${fmt.format(s.humans)}`),
     );
   });
   return [
-    h('div', { class: 'legend', 'aria-hidden': 'true' },
-      h('span', {}, h('span', { class: 'swatch machine' }), 'machine'), h('span', {}, h('span', { class: 'swatch human' }), 'human')),
-    svg,
+    h('p', { class: 'legend', 'aria-hidden': 'true' },
+      h('span', {}, h('span', { class: 'swatch machine' }), 'machine'), h('span', {}, h('span', { class: 'swatch human' }), 'human'),
+      h('span', { class: 'muted' }, 'each bar is one source\'s accounts')),
+    h('div', { class: 'chart' }, svg),
   ];
 }

@@ -1,7 +1,7 @@
 // Source: the classification job (Classify, Cancel, live progress), the machine
 // classification config editor, and the source's accounts (filtered, sorted and
 // paged by the API).
-import { api, ApiError, q, and, h, fill, fmt, errorBox, params, setParams, table, pager, field, select, when } from './app.js';
+import { api, ApiError, q, and, h, fill, fmt, errorBox, params, setParams, table, pager, field, select, when, busy, waitingText } from './app.js';
 import { percent } from './overview.js';
 import { isDirectory, directoryPanel } from './directory.js';
 
@@ -24,39 +24,57 @@ export async function render(main, id) {
     h('p', { class: 'small' }, h('a', { href: '/console/' }, '‹ Overview')),
     h('h1', {}, source.name),
     h('p', { class: 'muted' }, [...new Set([source.type, source.connectorName, source.description].filter(Boolean))].join(' · ')),
-    ...(dirSection ? [dirSection] : []), jobSection, cfgSection, acctSection);
+    ...(dirSection ? [dirSection] : []), jobSection, acctSection, cfgSection);
   const accounts = accountsTable(acctSection, id);
   if (dirSection) directoryPanel(dirSection, source, () => accounts.reload());
-  await Promise.all([jobPanel(jobSection, base, () => accounts.reload()), configEditor(cfgSection, base), accounts.reload()]);
+  await Promise.all([jobPanel(jobSection, base, id, () => accounts.reload()), configEditor(cfgSection, base), accounts.reload()]);
 }
 
 // ---- classification job ----------------------------------------------------
 
-async function jobPanel(sec, base, onDone) {
-  fill(sec, h('h2', { id: 'job-h' }, 'Classification'));
+// jobPanel starts and cancels the source's classification job (the ISC
+// operations) and follows it through mica's job summary, which adds the phase
+// and what the job decided: collection and classification each have a bar,
+// and the end shows how many accounts are machines, humans, and changed.
+async function jobPanel(sec, base, sourceID, onDone) {
+  const title = h('h2', { id: 'job-h' }, 'Classification');
+  const body = h('div');
+  fill(sec, title, body);
+  const done = busy(sec, body);
+  const jobPath = `/mica/v1/sources/${encodeURIComponent(sourceID)}/classification-job`;
   let job = null;
+  const getJob = async () => {
+    try {
+      return (await api('GET', jobPath, { onWait: (w) => fill(msg, h('p', { class: 'wait', role: 'status' }, waitingText(w))) })).data;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return null;
+      throw err;
+    }
+  };
+  const msg = h('div', { id: 'job-message' });
   try {
-    job = (await api('GET', base + '/classify')).data;
+    job = await getJob();
   } catch (err) {
+    done();
     if (err instanceof ApiError && err.status === 403) {
-      sec.append(h('p', { class: 'muted', id: 'job-denied' }, 'You cannot run classification on this source: ' + err.message));
-      return;
-    } else if (!(err instanceof ApiError && err.status === 404)) {
-      sec.append(errorBox(err));
+      fill(body, h('p', { class: 'muted', id: 'job-denied' }, 'You cannot run classification on this source: ' + err.message));
       return;
     }
+    fill(body, errorBox(err));
+    return;
   }
+  done();
   const status = h('p', { id: 'job-status', 'aria-live': 'polite' });
-  const bar = h('div', { class: 'progress', role: 'progressbar', id: 'job-progress', 'aria-label': 'Classification progress',
-    'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': 0 },
-  h('div', { class: 'received' }), h('div', { class: 'completed' }), h('div', { class: 'label' }, '0 %'));
+  const collectBar = progressBar('collect-progress', 'Collection progress');
+  const classifyBar = progressBar('job-progress', 'Classification progress');
   const steps = h('ol', { class: 'steps', 'aria-label': 'Job steps' });
   const counts = h('dl', { class: 'counts' });
+  const summary = h('p', { id: 'job-summary', class: 'summary', 'aria-live': 'polite' });
   const classifyBtn = h('button', { type: 'button', class: 'primary', id: 'classify' }, 'Classify');
   const cancelBtn = h('button', { type: 'button', class: 'danger', id: 'cancel-classify' }, 'Cancel');
-  const msg = h('div', { id: 'job-message' });
-  sec.append(h('p', { class: 'muted small' }, 'Classify applies the saved config to every account of the source, in batches.'),
-    h('div', { class: 'actions' }, classifyBtn, cancelBtn), msg, status, bar, steps, counts);
+  fill(body, h('p', { class: 'muted small' }, 'Classify applies the saved config to every account of the source: first it collects them, then it classifies them in batches.'),
+    h('div', { class: 'actions' }, classifyBtn, cancelBtn), msg, status, steps,
+    h('div', { class: 'phases wide' }, collectBar.el, classifyBar.el), summary, counts);
 
   let timer = null;
   const running = () => job && (job.status === 'STARTED' || job.status === 'COLLECTED');
@@ -67,30 +85,38 @@ async function jobPanel(sec, base, onDone) {
       status.textContent = 'This source has never been classified.';
       fill(steps);
       fill(counts);
-      setBar(bar, 0, 0);
+      fill(summary);
+      collectBar.set(0, 0, 0, 'Collected');
+      classifyBar.set(0, 0, 0, 'Classified');
       return;
     }
     const c = job.counts || {};
-    const pct = percent(job);
-    const rec = c.EXPECTED > 0 ? Math.floor((c.RECEIVED / c.EXPECTED) * 100) : (job.status === 'COMPLETED' ? 100 : 0);
-    setBar(bar, pct, rec);
-    status.textContent = `Status: ${job.status}`;
+    const ended = !running();
+    collectBar.set(percent(c.RECEIVED || 0, c.EXPECTED || 0, job.status === 'COMPLETED'), c.RECEIVED || 0, c.EXPECTED || 0, 'Collected');
+    classifyBar.set(percent(c.COMPLETED || 0, c.EXPECTED || 0, job.status === 'COMPLETED'), c.COMPLETED || 0, c.EXPECTED || 0, 'Classified');
+    status.textContent = `Status: ${job.status}` + (job.phase !== 'ended' ? ` (${job.phase})` : '');
     const order = ['STARTED', 'COLLECTED', 'COMPLETED'];
+    const names = { STARTED: 'Collecting', COLLECTED: 'Classifying', COMPLETED: 'Completed' };
     const at = order.indexOf(job.status);
     fill(steps, order.map((s, i) => h('li', { class: i < at ? 'done' : i === at ? 'current' : undefined,
-      'aria-current': i === at ? 'step' : null }, s)),
+      'aria-current': i === at ? 'step' : null }, names[s])),
     at < 0 ? h('li', { class: 'current', 'aria-current': 'step' }, job.status) : null);
+    fill(summary, ended
+      ? `${job.status === 'COMPLETED' ? 'Done' : 'Ended ' + job.status}: ${fmt.format(c.COMPLETED || 0)} accounts classified, ` +
+        `${fmt.format(job.machines)} machine and ${fmt.format(job.humans)} human; ${fmt.format(job.changed)} changed from human to machine or back.` +
+        (job.reason ? ' ' + job.reason : '')
+      : `So far: ${fmt.format(job.machines)} machine, ${fmt.format(job.humans)} human, ${fmt.format(job.changed)} changed.`);
     fill(counts,
       h('div', {}, h('dt', {}, 'Expected'), h('dd', { id: 'count-expected' }, fmt.format(c.EXPECTED || 0))),
       h('div', {}, h('dt', {}, 'Collected (received)'), h('dd', { id: 'count-received' }, fmt.format(c.RECEIVED || 0))),
-      h('div', {}, h('dt', {}, 'Completed'), h('dd', { id: 'count-completed' }, fmt.format(c.COMPLETED || 0))),
+      h('div', {}, h('dt', {}, 'Classified (completed)'), h('dd', { id: 'count-completed' }, fmt.format(c.COMPLETED || 0))),
       h('div', {}, h('dt', {}, 'Started'), h('dd', {}, when(job.started))),
       h('div', {}, h('dt', {}, 'Updated'), h('dd', {}, when(job.updated))));
   }
   async function poll() {
     clearTimeout(timer);
     try {
-      job = (await api('GET', base + '/classify')).data;
+      job = await getJob();
     } catch (err) {
       fill(msg, errorBox(err));
     }
@@ -126,12 +152,22 @@ async function jobPanel(sec, base, onDone) {
   if (running()) poll();
 }
 
-function setBar(bar, pct, received) {
-  bar.setAttribute('aria-valuenow', String(pct));
-  bar.setAttribute('aria-valuetext', `${pct} % completed`);
-  bar.querySelector('.completed').style.width = pct + '%';
-  bar.querySelector('.received').style.width = received + '%';
-  bar.querySelector('.label').textContent = `${pct} %`;
+// progressBar is a labelled bar; its text sits beside it (never over the
+// fill), so it keeps its contrast at any width.
+function progressBar(id, label) {
+  const fillEl = h('div', { class: 'fill' });
+  const bar = h('div', { class: 'progress', role: 'progressbar', id, 'aria-label': label, 'aria-valuemin': 0,
+    'aria-valuemax': 100, 'aria-valuenow': 0 }, fillEl);
+  const text = h('span', { class: 'phase-label', id: id + '-label' });
+  return {
+    el: h('div', { class: 'phase' }, text, bar),
+    set(pct, done, total, what) {
+      bar.setAttribute('aria-valuenow', String(pct));
+      bar.setAttribute('aria-valuetext', `${pct} %: ${what} ${done} of ${total}`);
+      fillEl.style.width = pct + '%';
+      text.textContent = `${what}: ${fmt.format(done)} of ${fmt.format(total)} (${pct} %)`;
+    },
+  };
 }
 
 // ---- machine classification config -----------------------------------------

@@ -133,14 +133,27 @@ test('a wrong client secret is refused on the sign-in form', async () => {
   await shot('01-sign-in-error');
 });
 
-test('sign in: the overview shows sources, counts and the chart; no token reaches the browser', async () => {
+test('sign in: a fresh demo\'s overview shows machine accounts, in one API request; no token reaches the browser', async () => {
+  const apiCalls = [];
+  const onRequest = (r) => { if (new URL(r.url()).pathname.startsWith('/console/api/')) apiCalls.push(r.url()); };
+  page.on('request', onRequest);
   await signIn(ADMIN);
   await page.waitForURL(base + '/console/');
   await page.getByRole('heading', { name: 'Overview' }).waitFor();
-  const row = page.locator('#main table tbody tr').filter({ has: page.getByRole('link', { name: 'Active Directory', exact: true }) });
+  const row = page.locator('#sources table tbody tr').filter({ has: page.getByRole('link', { name: 'Active Directory', exact: true }) });
   await row.waitFor();
-  assert.match(await row.innerText(), /2,4\d\d/, 'the AD source shows its account count');
-  assert.equal(await page.locator('.chart svg rect').count() > 0, true, 'the chart has bars');
+  assert.match(await row.innerText(), /2,459/, 'the AD source shows its account count');
+  assert.match(await row.innerText(), /CRITERIA/, 'the AD source has the demo\'s config');
+  assert.match(await row.innerText(), /COMPLETED: 305 machine/, 'and the result of its first classification');
+  const machines = Number((await page.locator('#stat-machines').innerText()).replace(/,/g, ''));
+  assert.ok(machines > 400, `the tenant shows its machine accounts (${machines})`);
+  assert.equal(await page.locator('.chart svg rect.bar-machine').count(), 6, 'the chart has a bar per source with accounts');
+  const legend = await page.locator('.legend .swatch.machine').evaluate((e) => getComputedStyle(e).backgroundColor);
+  const bar = await page.locator('.chart svg rect.bar-machine').first().evaluate((e) => getComputedStyle(e).fill);
+  assert.equal(legend, bar, 'the legend\'s colour is the bars\'');
+  assert.equal(await page.locator('[aria-busy="true"]').count(), 0, 'no card is still loading');
+  page.off('request', onRequest);
+  assert.ok(apiCalls.length <= 3, `the overview made ${apiCalls.length} API requests: ${apiCalls.join(', ')}`);
   assert.match(await page.locator('#who').innerText(), /demo\.admin.*ORG_ADMIN/);
   assert.equal(await page.evaluate(() => document.cookie), '', 'the session cookie is HttpOnly');
   const info = await page.evaluate(async () => (await fetch('/console/session')).text());
@@ -208,10 +221,15 @@ test('start a classification and watch the progress bar reach 100 %', async () =
     await page.waitForTimeout(50);
   }
   assert.equal(await bar.getAttribute('aria-valuenow'), '100');
-  assert.match(await bar.innerText(), /100 %/);
+  assert.equal(await page.locator('#collect-progress').getAttribute('aria-valuenow'), '100');
+  assert.match(await page.locator('#job-progress-label').innerText(), /Classified: 2,054 of 2,054 \(100 %\)/);
   await assertVisibleText('#job-status', /COMPLETED/);
-  assert.ok([...seen].some((s) => /STARTED|COLLECTED/.test(s)), `the bar moved through the running states (saw ${[...seen]})`);
+  assert.ok([...seen].some((s) => /collecting|classifying/.test(s)), `the job showed its phases (saw ${[...seen]})`);
   assert.equal(await page.locator('#count-completed').innerText(), await page.locator('#count-expected').innerText());
+  // The summary: what the job decided. The criteria above match no Slack account.
+  await assertVisibleText('#job-summary', /Done: 2,054 accounts classified, 0 machine and 2,054 human; 0 changed/);
+  const label = await page.locator('#job-progress-label').evaluate((e) => getComputedStyle(e).color);
+  assert.equal(label, 'rgb(31, 41, 51)', 'the progress label is body text beside the bar, not text over the fill');
   assert.equal(await page.locator('#classify').isEnabled(), true);
   assert.equal(await page.locator('#cancel-classify').isEnabled(), false);
   await shot('04-source-classified');
@@ -446,3 +464,56 @@ async function assertVisibleText(sel, re, timeout = 20_000) {
   }
   assert.fail(`${sel}: expected ${re}, last saw ${JSON.stringify(last)}`);
 }
+
+test('a 429 from the API is shown as such on every card, and the overview recovers after Retry-After', async () => {
+  // A server of its own with a budget of one request per 15 s per client and API version.
+  const dir = mkdtempSync(path.join(tmpdir(), 'mica-console-e2e-429-'));
+  const port = await freePort();
+  const base2 = `http://127.0.0.1:${port}`;
+  let log = '';
+  const srv = spawn(BIN, ['serve', '--demo', '--addr', `127.0.0.1:${port}`, '--data-dir', dir, '--metrics-addr', 'off',
+    '--rate-limit', '1', '--rate-window', '15s'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  srv.stdout.on('data', (b) => { log += b; });
+  srv.stderr.on('data', (b) => { log += b; });
+  const ctx2 = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS })
+    .then((b) => b.newContext({ viewport: { width: 1280, height: 900 } }));
+  try {
+    const end = Date.now() + 90_000;
+    for (;;) {
+      try { if ((await fetch(base2 + '/health/ready')).ok) break; } catch { /* not yet */ }
+      if (Date.now() > end) throw new Error('the second server did not start:\n' + log);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const p2 = await ctx2.newPage();
+    p2.setDefaultTimeout(30_000);
+    await p2.goto(base2 + '/console/');
+    await p2.locator('#client_id').fill(ADMIN.id);
+    await p2.locator('#client_secret').fill(ADMIN.secret);
+    await p2.locator('#client_secret').press('Enter');
+    await p2.waitForURL(base2 + '/console/');
+    // Spend the client's budget from outside the browser until the API refuses.
+    const tok = (await (await fetch(base2 + '/oauth/token', { method: 'POST', body: new URLSearchParams({
+      grant_type: 'client_credentials', client_id: ADMIN.id, client_secret: ADMIN.secret }) })).json()).access_token;
+    for (let i = 0; i < 5; i++) {
+      const r = await fetch(base2 + '/mica/v1/summary', { headers: { Authorization: 'Bearer ' + tok } });
+      if (r.status === 429) break;
+    }
+    await p2.reload();
+    const wait = p2.locator('#totals .wait');
+    await wait.waitFor();
+    assert.match(await wait.innerText(), /rate limit.*HTTP 429.*retrying in \d+ s/);
+    for (const id of ['#jobs', '#chart', '#sources']) {
+      assert.match(await p2.locator(id + ' .wait').innerText(), /HTTP 429/, `${id} says why it waits, it is not blank`);
+    }
+    await p2.screenshot({ path: path.join(ARTIFACTS, '13-overview-429.png'), fullPage: true });
+    // After Retry-After the same request goes through and the cards fill.
+    await p2.locator('#sources table tbody tr').first().waitFor({ timeout: 40_000 });
+    assert.equal(await p2.locator('.wait').count(), 0);
+  } finally {
+    await ctx2.browser()?.close().catch(() => {});
+    const exited = new Promise((r) => srv.once('exit', r));
+    srv.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
