@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/micahq/mica"
+	"github.com/micahq/mica/query"
 )
 
 // registerSummary mounts mica's summary extensions: what the console's
@@ -98,7 +99,7 @@ type SummaryDto struct {
 
 func (s *Server) getSummary(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	opt, err := listOptions(r)
+	opt, err := listOptions(r, query.ListSources)
 	if err != nil {
 		return err
 	}

@@ -260,7 +260,7 @@ func misclassified(t *testing.T, dataDir, sourceID string) int {
 // has machine accounts of its own on its directories).
 func countMachines(t *testing.T, c *client, sourceID string) int {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, c.base+"/v2025/accounts?count=true&limit=0&filters="+
+	req, _ := http.NewRequest(http.MethodGet, c.base+"/mica/v1/accounts?count=true&limit=0&filters="+
 		url.QueryEscape(`sourceId eq "`+sourceID+`" and isMachine eq true`), nil)
 	req.Header.Set("Authorization", "Bearer "+c.tok)
 	resp, err := http.DefaultClient.Do(req)
