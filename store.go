@@ -16,6 +16,7 @@ type Store interface {
 	ClassificationService
 	MISService
 	SnapshotService
+	TriageService
 
 	// Ping reports whether the store is reachable (readiness).
 	Ping(ctx context.Context) error

@@ -233,24 +233,68 @@ func (s *Server) putPacing(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// accountEvidence explains an account's classification: discovery's verdict
+// (confidence, subtype, each signal's contribution, the counterfactual), which
+// nodes of its source's criteria match it, and the review queue's view of it
+// with its decisions (the audit trail, newest first).
 func (s *Server) accountEvidence(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.Store.GetAccountForClassification(r.Context(), r.PathValue("id"))
+	ctx := r.Context()
+	a, err := s.Store.GetAccountForClassification(ctx, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	acct, err := s.Store.GetAccount(r.Context(), a.AccountID)
+	full, err := s.Store.GetAccount(ctx, a.AccountID)
 	if err != nil {
 		return err
 	}
-	people, err := s.Store.SourcePeople(r.Context(), acct.SourceID, mica.PeopleSample)
+	people, err := s.Store.SourcePeople(ctx, full.SourceID, mica.PeopleSample)
 	if err != nil {
 		return err
 	}
-	v := classify.Discover(classify.AccountOf(a, classify.PopulationOf(people)))
+	acct := classify.AccountOf(a, classify.PopulationOf(people))
+	v := classify.Discover(acct)
+	criteria := map[string]any{"config": nil, "matched": nil, "nodes": []classify.NodeResult{}}
+	configured := false
+	switch cfg, err := s.Store.GetMachineClassificationConfig(ctx, full.SourceID); {
+	case err == nil:
+		configured = cfg.Enabled && cfg.ClassificationMethod != ""
+		criteria["config"] = map[string]any{"enabled": cfg.Enabled, "classificationMethod": nullIfEmpty(cfg.ClassificationMethod)}
+		nodes, err := classify.Explain(cfg, acct)
+		if err != nil {
+			return err
+		}
+		if nodes != nil {
+			criteria["nodes"], criteria["matched"] = nodes, nodes[0].Matched
+		} else if configured && cfg.ClassificationMethod == mica.MethodSource {
+			criteria["matched"] = true
+		}
+	case mica.ErrorCode(err) != mica.ENOTFOUND:
+		return err
+	}
+	decisions, err := s.Store.ListTriageDecisions(ctx, mica.TriageDecisionFilter{AccountID: a.AccountID},
+		mica.ListOptions{Limit: 50, Count: true})
+	if err != nil {
+		return err
+	}
+	trail := make([]TriageDecisionDto, 0, len(decisions.Items))
+	for _, d := range decisions.Items {
+		trail = append(trail, triageDecisionDto(d))
+	}
+	review := map[string]any{"inQueue": false}
+	if a.Recommendation != nil {
+		c := &mica.TriageCandidate{AccountClassification: *a, SourceID: full.SourceID, Configured: configured}
+		if len(decisions.Items) > 0 {
+			c.LastAction, c.LastRecommendation = decisions.Items[0].Action, decisions.Items[0].Recommendation
+		}
+		it := newTriageItemOf(c, v)
+		review = map[string]any{"inQueue": c.InQueue(), "reason": c.Reason(), "confidence": it.confidence, "subtype": it.subtype}
+	}
 	body := map[string]any{
 		"accountId": a.AccountID, "isMachine": a.IsMachine, "classificationMethod": nullIfEmpty(a.Method),
-		"recommendation": a.Recommendation, "discovery": v, "threshold": classify.DiscoveryThreshold,
-		"humanThreshold": classify.DiscoveryHumanThreshold, "recommendedSubtype": nil,
+		"classifiedAt": TimePtr(full.ClassifiedAt), "recommendation": a.Recommendation, "discovery": v,
+		"threshold": classify.DiscoveryThreshold, "humanThreshold": classify.DiscoveryHumanThreshold,
+		"recommendedSubtype": nil, "criteria": criteria, "review": review, "decisions": trail,
+		"decisionCount": decisions.Total,
 	}
 	// The kind of machine discovery infers is offered as the account's subtype
 	// when the source has a subtype of that technical name.
@@ -261,7 +305,7 @@ func (s *Server) accountEvidence(w http.ResponseWriter, r *http.Request) error {
 				current = ma.Subtype
 			}
 		}
-		st, err := s.Store.GetSubtypeByName(r.Context(), acct.SourceID, v.Subtype)
+		st, err := s.Store.GetSubtypeByName(r.Context(), full.SourceID, v.Subtype)
 		if err == nil && st.TechnicalName != current {
 			body["recommendedSubtype"] = map[string]string{"id": st.ID, "technicalName": st.TechnicalName,
 				"displayName": st.DisplayName}

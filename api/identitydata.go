@@ -19,6 +19,7 @@ func (s *Server) registerIdentityData() {
 	s.registerAggregations()
 	s.registerMicaExtensions()
 	s.registerSummary()
+	s.registerTriage()
 }
 
 // isUpload reports whether r is an account-file upload, which streams its body

@@ -64,6 +64,7 @@ type SourceSummaryDto struct {
 	Machines    int    `json:"machines"`
 	Humans      int    `json:"humans"`
 	Recommended int    `json:"recommended"` // accounts whose discovery recommendation disagrees
+	Review      int    `json:"review"`      // accounts in the review queue: recommendations no one dismissed
 	// Classification is the source's config (nil when it has none).
 	Classification *struct {
 		Enabled bool   `json:"enabled"`
@@ -87,6 +88,7 @@ type SummaryDto struct {
 		Machines    int `json:"machines"`
 		Humans      int `json:"humans"`
 		Recommended int `json:"recommended"`
+		Review      int `json:"review"`
 	} `json:"totals"`
 	// Sources is one page of the sources (the collection parameters apply;
 	// by name by default), Count how many there are.
@@ -128,6 +130,16 @@ func (s *Server) getSummary(w http.ResponseWriter, r *http.Request) error {
 		out.Totals.Recommended += c.Recommended
 	}
 	out.Totals.Humans = out.Totals.Accounts - out.Totals.Machines
+	review := map[string]int{}
+	if err := s.Store.EachTriageCandidate(ctx, "", func(c *mica.TriageCandidate) error {
+		if c.InQueue() {
+			review[c.SourceID]++
+			out.Totals.Review++
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
 	all, err := s.Store.ListSources(ctx, mica.ListOptions{Count: true})
 	if err != nil {
 		return err
@@ -136,7 +148,7 @@ func (s *Server) getSummary(w http.ResponseWriter, r *http.Request) error {
 	for _, src := range page.Items {
 		c := bySource[src.ID]
 		row := SourceSummaryDto{ID: src.ID, Name: src.Name, Type: src.Type, Accounts: c.Accounts, Machines: c.Machines,
-			Humans: c.Accounts - c.Machines, Recommended: c.Recommended}
+			Humans: c.Accounts - c.Machines, Recommended: c.Recommended, Review: review[src.ID]}
 		switch cfg, err := s.Store.GetMachineClassificationConfig(ctx, src.ID); {
 		case err == nil:
 			row.Classification = &struct {

@@ -25,7 +25,7 @@ func (h *harness) runJob(t *testing.T, sourceID string) {
 		if j.Status == mica.JobStarted {
 			j, err = h.db.CollectClassificationBatch(ctx, j.ID, 2)
 		} else {
-			j, err = h.db.ProcessClassificationBatch(ctx, j.ID, 2, classify.Decider(classify.ModeDefault, p))
+			j, err = h.db.ProcessClassificationBatch(ctx, j.ID, 2, classify.Decider(classify.ModeDefault, p, nil))
 		}
 		if err != nil {
 			t.Fatal(err)

@@ -57,6 +57,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"MISConcurrent", testMISConcurrent},
 		{"Snapshots", testSnapshots},
 		{"CountAccountsBySource", testCountAccountsBySource},
+		{"Triage", testTriage},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -67,7 +67,7 @@ export async function render(main) {
       stat('Sources', t.sources), stat('Accounts', t.accounts), stat('Machine accounts', t.machines, 'stat-machines'),
       stat('Human accounts', t.humans),
       h('div', {}, h('dt', {}, 'To review'), h('dd', { id: 'stat-review' },
-        h('a', { href: '/console/review' }, fmt.format(t.recommended)))),
+        h('a', { href: '/console/review' }, fmt.format(t.review)))),
     ));
   }
 
@@ -91,8 +91,8 @@ export async function render(main) {
           { label: 'Accounts', num: true, cell: (s) => fmt.format(s.accounts) },
           { label: 'Machine', num: true, cell: (s) => fmt.format(s.machines) },
           { label: 'Human', num: true, cell: (s) => fmt.format(s.humans) },
-          { label: 'To review', num: true, cell: (s) => s.recommended
-            ? h('a', { href: '/console/review?source=' + encodeURIComponent(s.id) }, fmt.format(s.recommended)) : '0' },
+          { label: 'To review', num: true, cell: (s) => s.review
+            ? h('a', { href: '/console/review?source=' + encodeURIComponent(s.id) }, fmt.format(s.review)) : '0' },
           { label: 'Config', cell: (s) => s.classification ? (s.classification.enabled ? s.classification.method : 'disabled') : h('span', { class: 'muted' }, 'none') },
           { label: 'Classification', cell: (s) => jobText(s.job) },
         ],
