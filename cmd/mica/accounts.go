@@ -191,10 +191,14 @@ func (p *progress) finish() {
 	}
 }
 
-// runExport is "mica export accounts --source NAME_OR_ID [--machine-only] [--format csv|json]".
+// runExport is "mica export accounts --source NAME_OR_ID [--machine-only] [--format csv|json]"
+// or "mica export decisions --source NAME_OR_ID [--format csv|json]".
 func runExport(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) > 0 && args[0] == "tenant" {
 		return runExportTenant(ctx, args[1:], stdout)
+	}
+	if len(args) > 0 && args[0] == "decisions" {
+		return runExportDecisions(ctx, args[1:], stdout)
 	}
 	if len(args) == 0 || args[0] != "accounts" {
 		return fmt.Errorf("usage: mica export accounts --source NAME_OR_ID [--machine-only] [--format csv|json] [--out FILE], or mica export tenant [--format yaml|json] [--out FILE]")
@@ -282,9 +286,62 @@ type exportedAccount struct {
 	ClassificationMethod string               `json:"classificationMethod,omitempty"`
 	Recommendation       *mica.Recommendation `json:"recommendation,omitempty"`
 	Attributes           map[string]any       `json:"attributes"`
+	// Decisions are the review queue's decisions on the account (its audit
+	// trail), newest first.
+	Decisions []exportedDecision `json:"decisions,omitempty"`
+}
+
+// exportedDecision is one decision of the review queue in an export.
+type exportedDecision struct {
+	Action         string    `json:"action"`
+	Note           string    `json:"note,omitempty"`
+	ActorID        string    `json:"actorId"`
+	ActorName      string    `json:"actorName"`
+	Recommendation string    `json:"recommendation"`
+	WasMachine     bool      `json:"wasMachine"`
+	IsMachine      bool      `json:"isMachine"`
+	MethodBefore   string    `json:"methodBefore,omitempty"`
+	MethodAfter    string    `json:"methodAfter,omitempty"`
+	Created        time.Time `json:"created"`
+	// AccountID, AccountName, SourceName: in `mica export decisions` only.
+	AccountID   string `json:"accountId,omitempty"`
+	AccountName string `json:"accountName,omitempty"`
+	SourceName  string `json:"sourceName,omitempty"`
+}
+
+func exported(d *mica.TriageDecision) exportedDecision {
+	return exportedDecision{Action: d.Action, Note: d.Note, ActorID: d.ActorID, ActorName: d.ActorName,
+		Recommendation: d.Recommendation, WasMachine: d.WasMachine, IsMachine: d.IsMachine, MethodBefore: d.MethodBefore,
+		MethodAfter: d.MethodAfter, Created: d.Created}
+}
+
+// eachDecision calls fn with every decision of the review queue on a source's
+// accounts, newest first.
+func eachDecision(ctx context.Context, db mica.Store, sourceID string, fn func(*mica.TriageDecision) error) error {
+	for offset := 0; ; offset += 250 {
+		p, err := db.ListTriageDecisions(ctx, mica.TriageDecisionFilter{SourceID: sourceID}, mica.ListOptions{Limit: 250, Offset: offset})
+		if err != nil {
+			return err
+		}
+		for _, d := range p.Items {
+			if err := fn(d); err != nil {
+				return err
+			}
+		}
+		if len(p.Items) < 250 {
+			return nil
+		}
+	}
 }
 
 func exportJSON(ctx context.Context, db *sqlite.DB, f mica.AccountFilter, w io.Writer) error {
+	decisions := map[string][]exportedDecision{}
+	if err := eachDecision(ctx, db, f.SourceID, func(d *mica.TriageDecision) error {
+		decisions[d.AccountID] = append(decisions[d.AccountID], exported(d))
+		return nil
+	}); err != nil {
+		return err
+	}
 	if _, err := io.WriteString(w, "["); err != nil {
 		return err
 	}
@@ -293,7 +350,8 @@ func exportJSON(ctx context.Context, db *sqlite.DB, f mica.AccountFilter, w io.W
 		b, err := json.Marshal(exportedAccount{ID: a.ID, NativeIdentity: a.NativeIdentity, Name: a.Name,
 			SourceID: a.SourceID, SourceName: a.SourceName, IdentityID: a.IdentityID, IdentityName: a.IdentityName,
 			Uncorrelated: a.Uncorrelated, Disabled: a.Disabled, Locked: a.Locked, IsMachine: a.IsMachine,
-			ClassificationMethod: a.ClassificationMethod, Recommendation: a.Recommendation, Attributes: a.Attributes})
+			ClassificationMethod: a.ClassificationMethod, Recommendation: a.Recommendation, Attributes: a.Attributes,
+			Decisions: decisions[a.ID]})
 		if err != nil {
 			return err
 		}
@@ -393,4 +451,88 @@ func cell(v any, sep string) string {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// runExportDecisions is "mica export decisions --source NAME_OR_ID": the review
+// queue's audit trail of a source (every source without --source), newest
+// first, as CSV or JSON.
+func runExportDecisions(ctx context.Context, args []string, stdout io.Writer) error {
+	const usage = "usage: mica export decisions [--source NAME_OR_ID] [--format csv|json] [--out FILE]"
+	fs := flag.NewFlagSet("mica export decisions", flag.ContinueOnError)
+	dataDir := fs.String("data-dir", serve.EnvOr("MICA_DATA_DIR", "./mica-data"), "data directory (MICA_DATA_DIR)")
+	source := fs.String("source", "", "only the decisions on this source's accounts (name or id)")
+	format := fs.String("format", "csv", "csv or json")
+	outPath := fs.String("out", "", "write to this file (mode 0600) instead of standard output")
+	if err := parseInterspersed(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return errors.New(usage)
+	}
+	if *format != "csv" && *format != "json" {
+		return fmt.Errorf("invalid --format %q: csv or json", *format)
+	}
+	db, err := openDataDir(ctx, *dataDir)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = db.Close() }()
+	sourceID := ""
+	if *source != "" {
+		src, err := findSource(ctx, db, *source)
+		if err != nil {
+			return err
+		}
+		sourceID = src.ID
+	}
+	w := stdout
+	if *outPath != "" {
+		file, err := os.OpenFile(*outPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		defer func() { _ = file.Close() }()
+		w = file
+	}
+	bw := bufio.NewWriter(w)
+	var cw *csv.Writer
+	first := true
+	if *format == "csv" {
+		cw = csv.NewWriter(bw)
+		_ = cw.Write([]string{"created", "account_id", "account_name", "source_name", "action", "recommendation", "was_machine",
+			"is_machine", "method_before", "method_after", "actor_id", "actor_name", "note"})
+	} else {
+		_, _ = io.WriteString(bw, "[")
+	}
+	err = eachDecision(ctx, db, sourceID, func(d *mica.TriageDecision) error {
+		if cw != nil {
+			return cw.Write([]string{d.Created.UTC().Format(time.RFC3339Nano), d.AccountID, escapeFormula(d.AccountName),
+				escapeFormula(d.SourceName), d.Action, d.Recommendation, fmt.Sprint(d.WasMachine), fmt.Sprint(d.IsMachine),
+				d.MethodBefore, d.MethodAfter, d.ActorID, escapeFormula(d.ActorName), escapeFormula(d.Note)})
+		}
+		e := exported(d)
+		e.AccountID, e.AccountName, e.SourceName = d.AccountID, d.AccountName, d.SourceName
+		b, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		sep := ",\n"
+		if first {
+			sep, first = "\n", false
+		}
+		_, err = io.WriteString(bw, sep+string(b))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if cw != nil {
+		cw.Flush()
+		if err := cw.Error(); err != nil {
+			return err
+		}
+	} else {
+		_, _ = io.WriteString(bw, "\n]\n")
+	}
+	return bw.Flush()
 }

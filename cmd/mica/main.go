@@ -35,6 +35,7 @@ Usage:
   mica import accounts --source S FILE.csv    load a CSV of accounts into a delimited-file source
   mica export accounts --source S [flags]     write a source's accounts as CSV or JSON (--machine-only)
   mica export tenant [--format yaml|json]     write the whole tenant as a tenant file (mica serve --seed loads it)
+  mica export decisions [--source S]          write the review queue's decisions (the audit trail) as CSV or JSON
   mica classify --source S [--watch]  start a source classification job (and watch it)
   mica demo [flags]                   generate a demo tenant into an empty data dir and report it
   mica snapshot save|restore|delete NAME   save or restore the whole tenant of a stopped server's data dir

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -128,5 +129,62 @@ func TestClassifyWatchCtrlC(t *testing.T) {
 	}
 	if s := c.status(srcID); s.Status != "STARTED" && s.Status != "COLLECTED" {
 		t.Fatalf("the job after the watch ended: %+v", s)
+	}
+}
+
+// TestExportsCarryDecisions: a decision of the review queue is in the JSON
+// export of its account and in `mica export decisions`.
+func TestExportsCarryDecisions(t *testing.T) {
+	dir := t.TempDir()
+	_, c := bootDemo(t, dir)
+	code, b := c.do(http.MethodGet, "/mica/v1/triage?sourceId=bb55606d2b6ea4af4c9c6c05bfeed9d4&limit=1", nil)
+	var q struct {
+		Items []struct {
+			AccountID string `json:"accountId"`
+			Name      string `json:"name"`
+		} `json:"items"`
+	}
+	if code != 200 || json.Unmarshal(b, &q) != nil || len(q.Items) != 1 {
+		t.Fatalf("queue: %d %s", code, b)
+	}
+	item := q.Items[0]
+	if code, b := c.do(http.MethodPost, "/mica/v1/triage/decisions", map[string]any{"action": "DISMISS",
+		"note": "=cmd|' /C calc'!A0", "accountIds": []string{item.AccountID}}); code != 200 {
+		t.Fatalf("dismiss: %d %s", code, b)
+	}
+	ctx := context.Background()
+	out := filepath.Join(dir, "ad.json")
+	if err := runExport(ctx, []string{"accounts", "--data-dir", dir, "--source", "Active Directory", "--format", "json", "--out", out}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accts []exportedAccount
+	if err := json.Unmarshal(raw, &accts); err != nil {
+		t.Fatal(err)
+	}
+	with := 0
+	for _, a := range accts {
+		if len(a.Decisions) > 0 {
+			with++
+			if a.ID != item.AccountID || a.Decisions[0].Action != "DISMISS" || a.Decisions[0].ActorName != "Demo Admin" {
+				t.Fatalf("decisions of %s: %+v", a.Name, a.Decisions)
+			}
+		}
+	}
+	if with != 1 {
+		t.Fatalf("%d accounts with decisions in the export, want 1", with)
+	}
+	var csvOut bytes.Buffer
+	if err := runExport(ctx, []string{"decisions", "--data-dir", dir, "--source", "active directory"}, &csvOut); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(csvOut.String()), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "created,account_id,account_name") ||
+		!strings.Contains(lines[1], ","+item.AccountID+","+item.Name+",Active Directory,DISMISS,MACHINE,") ||
+		!strings.Contains(lines[1], "Demo Admin,'=cmd") {
+		t.Fatalf("decisions csv:\n%s", csvOut.String())
 	}
 }

@@ -150,6 +150,16 @@ export function errorBox(err, id) {
   return h('p', { class: 'error', role: 'alert', id }, err instanceof Error ? err.message : String(err));
 }
 
+/**
+ * A bar's fill of pct % width. The width is set through the CSSOM: the
+ * console's Content-Security-Policy allows no style attribute.
+ */
+export function fillBar(pct, cls = 'fill') {
+  const el = h('span', { class: cls });
+  el.style.width = `${pct}%`;
+  return el;
+}
+
 /** A loading placeholder for a card's body, announced to screen readers. */
 export function loading(text = 'Loading…') {
   return h('p', { class: 'loading muted', role: 'status' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), text);
@@ -197,9 +207,10 @@ export function setParams(values) {
  * A sortable table. columns: [{label, sort?: sorter name, num?: bool, narrow?: bool,
  * cell(row) -> node|string}]. sort is the current sorter ("name" or "-name").
  */
-export function table({ caption, columns, rows, sort, onSort, empty = 'Nothing to show.', rowExtra }) {
+export function table({ caption, columns, rows, sort, onSort, empty = 'Nothing to show.', rowExtra, rowAttrs, id }) {
   const head = h('tr', {}, columns.map((c) => {
     const cls = [c.num ? 'num' : '', c.narrow ? 'hide-narrow' : ''].join(' ').trim() || undefined;
+    if (c.head) return h('th', { scope: 'col', class: cls }, c.head());
     if (!c.sort || !onSort) return h('th', { scope: 'col', class: cls }, c.label);
     const dir = sort === c.sort ? 'ascending' : sort === '-' + c.sort ? 'descending' : null;
     const next = dir === 'ascending' ? '-' + c.sort : c.sort;
@@ -210,15 +221,16 @@ export function table({ caption, columns, rows, sort, onSort, empty = 'Nothing t
   const body = h('tbody');
   if (!rows.length) body.append(h('tr', {}, h('td', { colspan: columns.length, class: 'muted' }, empty)));
   for (const r of rows) {
-    const tr = h('tr', {}, columns.map((c) => {
+    const tr = h('tr', rowAttrs ? rowAttrs(r) : {}, columns.map((c) => {
       const cls = [c.num ? 'num' : '', c.narrow ? 'hide-narrow' : ''].join(' ').trim() || undefined;
-      return h('td', { class: cls }, c.cell(r));
+      // data-label names the cell's column where a narrow screen shows rows as cards.
+      return h('td', { class: cls, 'data-label': c.label }, c.cell(r));
     }));
     body.append(tr);
     if (rowExtra) rowExtra(r, tr);
   }
   return h('div', { class: 'table-wrap' },
-    h('table', {}, caption ? h('caption', { class: 'muted' }, caption) : null, h('thead', {}, head), body));
+    h('table', { class: 'cards', id }, caption ? h('caption', { class: 'muted' }, caption) : null, h('thead', {}, head), body));
 }
 
 /** Previous/next paging over a counted collection. */
@@ -250,6 +262,8 @@ const ROUTES = [
   [/^\/console\/sources\/([^/]+)$/, 'overview', () => import('./source.js')],
   [/^\/console\/machine-accounts$/, 'machine-accounts', () => import('./machine.js')],
   [/^\/console\/machine-identities$/, 'machine-identities', () => import('./identities.js')],
+  [/^\/console\/review$/, 'review', () => import('./review.js')],
+  [/^\/console\/accounts\/([^/]+)$/, 'review', () => import('./account.js')],
   [/^\/console\/apps$/, 'apps', () => import('./apps.js')],
   [/^\/console\/aggregation$/, 'aggregation', () => import('./aggregation.js')],
 ];

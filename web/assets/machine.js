@@ -1,18 +1,17 @@
-// Machine accounts: every machine account with how it was decided, the accounts
-// whose discovery recommendation disagrees with their classification (with the
-// evidence), and the single-account classify modes to force machine or human.
-import { api, q, and, h, fill, errorBox, params, setParams, table, pager, field } from './app.js';
+// Machine accounts: every machine account with how it was decided; each leads
+// to its account page (evidence, history, force machine or human).
+import { api, q, h, fill, errorBox, params, setParams, table, pager, field } from './app.js';
 
 const LIMIT = 25;
 
 export async function render(main) {
   document.title = 'Machine accounts · mica console';
   const p = params();
-  const st = { q: p.get('q') || '', sort: p.get('sort') || 'name', offset: Number(p.get('offset')) || 0,
-    dq: p.get('dq') || '', doffset: Number(p.get('doffset')) || 0 };
+  const st = { q: p.get('q') || '', sort: p.get('sort') || 'name', offset: Number(p.get('offset')) || 0 };
   const machines = h('section', { class: 'card', 'aria-labelledby': 'ma-h' });
-  const disagree = h('section', { class: 'card', 'aria-labelledby': 'dis-h' });
-  main.append(h('h1', {}, 'Machine accounts'), machines, disagree);
+  main.append(h('h1', {}, 'Machine accounts'),
+    h('p', {}, 'Accounts discovery disagrees with, and those nothing classified yet, are in the ', h('a', { href: '/console/review' }, 'review queue'), '.'),
+    machines);
 
   // ---- machine accounts ----
   const nameIn = h('input', { type: 'search', id: 'ma-q', value: st.q, spellcheck: 'false' });
@@ -43,14 +42,13 @@ export async function render(main) {
     fill(maMsg);
     fill(maOut, table({
       columns: [
-        { label: 'Name', sort: 'name', cell: (a) => a.name },
+        { label: 'Name', sort: 'name', cell: (a) => h('a', { href: '/console/accounts/' + encodeURIComponent(a.id) }, a.name) },
         { label: 'Source', sort: 'source.name', cell: (a) => h('a', { href: '/console/sources/' + encodeURIComponent(a.source.id) }, a.source.name) },
         { label: 'Decided by', cell: (a) => h('span', { class: 'badge machine', dataset: { method: a.classificationMethod } }, a.classificationMethod || '?') },
         { label: 'Subtype', sort: 'subtype.technicalName', narrow: true, cell: (a) => a.subtype || '' },
         { label: 'Owner', sort: 'ownerIdentity.name', narrow: true, cell: (a) => (a.ownerIdentity && a.ownerIdentity.name) || '' },
         { label: 'Machine identity', sort: 'machineIdentity.name', narrow: true, cell: (a) => (a.machineIdentity
           ? h('a', { href: '/console/machine-identities?q=' + encodeURIComponent(a.machineIdentity.name) }, a.machineIdentity.name) : '') },
-        { label: 'Actions', cell: (a) => actions(a.id, { human: true }) },
       ],
       rows: res.data,
       sort: st.sort,
@@ -60,88 +58,11 @@ export async function render(main) {
       onPage: (o) => { st.offset = o; loadMachines(); } }));
   }
 
-  // ---- disagreeing recommendations ----
-  const dqIn = h('input', { type: 'search', id: 'dis-q', value: st.dq, spellcheck: 'false' });
-  const disForm = h('form', { class: 'inline', role: 'search', 'aria-label': 'Filter recommendations' },
-    field('Name starts with', dqIn), h('div', { class: 'field' }, h('button', { type: 'submit' }, 'Apply')));
-  const disMsg = h('div', { id: 'dis-error' });
-  const disOut = h('div');
-  fill(disagree, h('h2', { id: 'dis-h' }, 'Discovery disagrees'),
-    h('p', { class: 'muted small' }, 'Accounts whose discovery verdict differs from their classification. Open the evidence to see the signals behind it.'),
-    disForm, disMsg, disOut);
-  disForm.addEventListener('submit', (e) => {
-    e.preventDefault();
-    Object.assign(st, { dq: dqIn.value.trim(), doffset: 0 });
-    loadDisagree();
-  });
-
-  async function loadDisagree() {
-    save();
-    let res;
-    try {
-      res = await api('GET', '/v2025/accounts', { query: { filters: and('recommendation.method eq "DISCOVERY"', st.dq && `name sw ${q(st.dq)}`),
-        sorters: 'name', limit: LIMIT, offset: st.doffset, count: true } });
-    } catch (err) {
-      fill(disMsg, errorBox(err, 'dis-load-error'));
-      fill(disOut);
-      return;
-    }
-    fill(disMsg);
-    fill(disOut, table({
-      columns: [
-        { label: 'Name', cell: (a) => a.name },
-        { label: 'Source', narrow: true, cell: (a) => h('a', { href: '/console/sources/' + encodeURIComponent(a.sourceId) }, a.sourceName) },
-        { label: 'Classified as', cell: (a) => h('span', { class: 'badge ' + (a.isMachine ? 'machine' : 'human') }, a.isMachine ? 'machine' : 'human') },
-        { label: 'Discovery says', cell: (a) => a.recommendation ? a.recommendation.type.toLowerCase() : '' },
-        { label: 'Actions', cell: (a) => actions(a.id, { machine: true, human: true }) },
-      ],
-      rows: res.data,
-      empty: 'Discovery agrees with every classification.',
-    }), pager({ offset: st.doffset, limit: LIMIT, total: res.total, count: res.data.length, label: 'Recommendation pages',
-      onPage: (o) => { st.doffset = o; loadDisagree(); } }));
-  }
-
   function save() {
-    setParams({ q: st.q, sort: st.sort === 'name' ? '' : st.sort, offset: st.offset, dq: st.dq, doffset: st.doffset });
+    setParams({ q: st.q, sort: st.sort === 'name' ? '' : st.sort, offset: st.offset });
   }
 
-  await Promise.all([loadMachines(), loadDisagree()]);
-}
-
-// actions are an account's buttons: its evidence, and forcing it machine or human.
-function actions(id, { machine, human }) {
-  const out = h('div', { class: 'row-result', 'aria-live': 'polite' });
-  const evidence = h('div');
-  const box = h('div', { class: 'actions', dataset: { account: id } });
-  const evBtn = h('button', { type: 'button', class: 'evidence', 'aria-expanded': 'false', onclick: async () => {
-    if (evBtn.getAttribute('aria-expanded') === 'true') {
-      evBtn.setAttribute('aria-expanded', 'false');
-      fill(evidence);
-      return;
-    }
-    evBtn.setAttribute('aria-expanded', 'true');
-    try {
-      const ev = (await api('GET', `/mica/v1/accounts/${encodeURIComponent(id)}/evidence`)).data;
-      fill(evidence, evidenceBody(ev));
-    } catch (err) {
-      fill(evidence, errorBox(err));
-    }
-  } }, 'Evidence');
-  box.append(evBtn);
-  const force = (mode, label) => h('button', { type: 'button', class: 'force-' + mode, onclick: async (e) => {
-    e.target.disabled = true;
-    try {
-      const res = await api('POST', `/v2025/accounts/${encodeURIComponent(id)}/classify`,
-        { query: { classificationMode: mode === 'machine' ? 'forceMachine' : 'forceHuman' } });
-      fill(out, h('p', { class: 'ok small' }, `Now ${res.data.isMachine ? 'a machine' : 'a human'} account (MANUAL).`));
-    } catch (err) {
-      fill(out, errorBox(err));
-    }
-    e.target.disabled = false;
-  } }, label);
-  if (machine) box.append(force('machine', 'Force machine'));
-  if (human) box.append(force('human', 'Force human'));
-  return h('div', {}, box, out, evidence);
+  await loadMachines();
 }
 
 // evidenceBody renders discovery's evidence for one account: the verdict with

@@ -3,7 +3,7 @@
 // of it comes from one request, mica's summary (GET /mica/v1/summary), so an
 // overview stays far within the API's rate limit; while a job runs, the same
 // request is repeated every two seconds.
-import { api, ApiError, h, fill, fmt, errorBox, params, setParams, table, pager, busy, waitingText, when } from './app.js';
+import { api, ApiError, h, fill, fmt, errorBox, params, setParams, table, pager, busy, waitingText, when, fillBar } from './app.js';
 
 const LIMIT = 20;
 const POLL_MS = 2000;
@@ -133,7 +133,7 @@ function phaseBars(job, key) {
     const pct = percent(done, c.EXPECTED || 0, false);
     return h('div', { class: 'phase' }, h('span', { class: 'phase-label' }, `${label} ${pct} %`),
       h('div', { class: 'progress small', role: 'progressbar', 'aria-label': `${label}, ${key}`, 'aria-valuemin': 0,
-        'aria-valuemax': 100, 'aria-valuenow': pct }, h('div', { class: 'fill', style: `width:${pct}%` })));
+        'aria-valuemax': 100, 'aria-valuenow': pct }, fillBar(pct)));
   };
   return h('div', { class: 'phases' }, bar('Collected', c.RECEIVED || 0), bar('Classified', c.COMPLETED || 0));
 }

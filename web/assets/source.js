@@ -382,7 +382,7 @@ function accountsTable(sec, sourceID) {
     fill(msg);
     fill(out, table({
       columns: [
-        { label: 'Name', sort: 'name', cell: (a) => a.name },
+        { label: 'Name', sort: 'name', cell: (a) => h('a', { href: '/console/accounts/' + encodeURIComponent(a.id) }, a.name) },
         { label: 'Native identity', sort: 'nativeIdentity', narrow: true, cell: (a) => a.nativeIdentity },
         { label: 'Identity', sort: 'identity.name', cell: (a) => (a.identity && a.identity.name) || h('span', { class: 'muted' }, 'uncorrelated') },
         { label: 'Kind', cell: (a) => h('span', { class: 'badge ' + (a.isMachine ? 'machine' : 'human') }, a.isMachine ? 'machine' : 'human') },

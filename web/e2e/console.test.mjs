@@ -273,38 +273,127 @@ test('an ended session returns to sign-in and then to the same page and view', a
   await shot('06-source-accounts');
 });
 
-test('machine accounts: evidence of a disagreeing recommendation, and force an account to machine', async () => {
-  await page.goto(base + '/console/machine-accounts');
-  await page.getByRole('heading', { name: 'Discovery disagrees' }).waitFor();
-  const rows = page.locator('section:has(#dis-h) tbody tr');
+// exact matches a whole text, nothing around it.
+function exact(text) {
+  return new RegExp('^' + text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '$');
+}
+
+// queueTotal is the queue's size as the review page's heading says it.
+async function queueTotal() {
+  const m = /Queue \(([\d,]+)\)/.exec(await page.locator('#rq-h').innerText());
+  assert.ok(m, 'the queue heading shows its size');
+  return Number(m[1].replace(/,/g, ''));
+}
+
+test('review: a dismiss with a note takes an account off the queue, survives a reload, and joins the audit trail', async () => {
+  const ad = ids['Active Directory'];
+  await page.goto(`${base}/console/review?source=${ad}`);
+  const rows = page.locator('#queue-table tbody tr.qrow');
   await rows.first().waitFor();
-  const n = await rows.count();
-  let row = null;
-  for (let i = 0; i < n; i++) {
-    const t = await rows.nth(i).innerText();
-    if (/\bhuman\b[\s\S]*\bmachine\b/.test(t)) { row = rows.nth(i); break; }
-  }
-  assert.ok(row, 'an account that discovery calls a machine and is classified human');
-  const name = (await row.locator('td').first().innerText()).trim();
-  await row.getByRole('button', { name: 'Evidence' }).click();
-  await row.locator('table.signals tr').first().waitFor();
-  const evText = await row.locator('.evidence-body').innerText();
+  const before = await queueTotal();
+  assert.ok(before > 10, `the demo's AD has accounts to review (${before})`);
+  const first = rows.first();
+  const name = (await first.locator('a.acct').innerText()).trim();
+  await page.locator('#review-note').fill('a person\'s second account, not a service');
+  await first.getByRole('button', { name: new RegExp(`^Dismiss ${name.replace(/[$.]/g, '\\$&')}$`) }).click();
+  await assertVisibleText('#review-status', new RegExp(`Dismissed ${name.replace(/[$.]/g, '\\$&')}: it stays a (human|machine) account and leaves the queue`));
+  await assertVisibleText('#rq-h', new RegExp(`Queue \\(${before - 1}\\)`));
+  assert.equal(await page.locator('#queue-table a.acct').filter({ hasText: exact(name) }).count(), 0, 'the row left the queue');
+  await shot('07-review-dismissed');
+  await page.reload();
+  await rows.first().waitFor();
+  assert.equal(await queueTotal(), before - 1, 'the dismiss survives a reload');
+  assert.equal(await page.locator('#queue-table a.acct').filter({ hasText: exact(name) }).count(), 0);
+  // The audit trail, through the API and on the account's page.
+  const acct = (await call('GET', `/v2025/accounts?filters=${encodeURIComponent(`sourceId eq "${ad}" and name eq "${name}"`)}`)).body[0];
+  const trail = await call('GET', `/mica/v1/triage/decisions?accountId=${acct.id}`);
+  assert.equal(trail.body.length, 1);
+  assert.equal(trail.body[0].action, 'DISMISS');
+  assert.equal(trail.body[0].note, 'a person\'s second account, not a service');
+  assert.equal(trail.body[0].actor.name, 'Demo Admin');
+  await page.goto(`${base}/console/accounts/${acct.id}`);
+  const entry = page.locator('#account-trail li.decision');
+  await entry.waitFor();
+  const text = await entry.innerText();
+  assert.match(text, /Dismissed discovery's machine recommendation by Demo Admin/);
+  assert.match(text, /a person's second account, not a service/);
+  assert.match(await page.locator('#criteria-verdict').innerText(), /do not match/, 'the AD criteria did not make it a machine');
+  assert.ok(await page.locator('#discovery table.signals tr').count() > 0, 'discovery\'s signals are shown');
+  const evText = await page.locator('#discovery .evidence-body').innerText();
   assert.match(evText, /Machine — confidence \d+(\.\d)? % that it is a machine account/);
   assert.match(evText, /subtype \w+/);
-  assert.match(evText, /Without [\w, ]+, discovery would call it human \(confidence \d+(\.\d)? %\)/);
-  assert.match(await row.locator('table.signals tr').first().innerText(), /[+-]\d+\.\d\d/);
-  await row.getByRole('button', { name: 'Force machine' }).click();
-  await assertVisibleText(row.locator('.row-result'), /Now a machine account \(MANUAL\)/);
-  await shot('07-machine-accounts-forced');
-  const ma = await call('GET', `/v2025/machine-accounts?filters=${encodeURIComponent(`name eq "${name}"`)}`);
+  assert.match(evText, /Without [\w, ]+, discovery would call it human \(confidence \d+(\.\d)? %\)/, 'the counterfactual');
+  assert.match(await page.locator('#discovery table.signals tr').first().innerText(), /[+-]\d+\.\d\d/, 'each signal\'s contribution');
+  assert.match(await page.locator('#account-attributes').innerText(), /sAMAccountName/);
+  await shot('07-account-dismissed');
+});
+
+test('review: a bulk accept of 50 accounts, and the keyboard', async () => {
+  const decided = (await call('GET', '/mica/v1/triage/decisions?count=true&limit=0')).body;
+  const trailBefore = Number((await fetch(`${base}/mica/v1/triage/decisions?count=true&limit=0`,
+    { headers: { Authorization: 'Bearer ' + adminToken } })).headers.get('x-total-count'));
+  assert.deepEqual(decided, []);
+  await page.goto(`${base}/console/review`);
+  const rows = page.locator('#queue-table tbody tr.qrow');
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), 50, 'a page holds 50 accounts');
+  const before = await queueTotal();
+  await page.locator('#select-page').check();
+  await assertVisibleText('#selected-count', /^50 selected$/);
+  await page.locator('#review-note').fill('bulk: high confidence');
+  await page.locator('#accept-selected').click();
+  await assertVisibleText('#review-status', /Accepted 50 accounts\./);
+  await assertVisibleText('#rq-h', new RegExp(`Queue \\(${before - 50}\\)`));
+  await shot('08-review-bulk-accepted');
+  const res = await fetch(`${base}/mica/v1/triage/decisions?count=true&limit=250`, { headers: { Authorization: 'Bearer ' + adminToken } });
+  assert.equal(Number(res.headers.get('x-total-count')), trailBefore + 50);
+  const accepted = (await res.json()).filter((d) => d.action === 'ACCEPT');
+  assert.equal(accepted.length, 50);
+  assert.ok(accepted.every((d) => d.note === 'bulk: high confidence' && d.after.classificationMethod === 'MANUAL'));
+  const one = (await call('GET', `/v2025/accounts/${accepted[0].accountId}`)).body;
+  assert.equal(one.isMachine, accepted[0].recommendation === 'MACHINE', 'an accepted account became what discovery recommended');
+  // The keyboard: move down twice, select, dismiss the selection.
+  await page.locator('body').click({ position: { x: 2, y: 2 } });
+  await page.keyboard.press('j');
+  await page.keyboard.press('j');
+  const target = (await page.locator('#queue-table tbody tr.cursor a.acct').innerText()).trim();
+  await page.keyboard.press('x');
+  await assertVisibleText('#selected-count', /^1 selected$/);
+  await page.keyboard.press('Shift+D');
+  await assertVisibleText('#review-status', /Dismissed /);
+  await assertVisibleText('#rq-h', new RegExp(`Queue \\(${before - 51}\\)`));
+  assert.equal(await page.locator('#queue-table a.acct').filter({ hasText: exact(target) }).count(), 0, 'the account chosen by keyboard left the queue');
+  await page.keyboard.press('?');
+  assert.equal(await page.locator('#shortcuts').getAttribute('open'), '', 'the shortcuts open with ?');
+  await shot('08-review-keyboard');
+});
+
+test('account page: which criteria nodes match, discovery\'s evidence, and force machine', async () => {
+  const ad = ids['Active Directory'];
+  const svc = (await call('GET', `/v2025/accounts?filters=${encodeURIComponent(`sourceId eq "${ad}" and name eq "svc-okta"`)}`)).body[0];
+  await page.goto(`${base}/console/accounts/${svc.id}`);
+  await page.locator('#criteria-nodes').waitFor();
+  assert.match(await page.locator('#criteria-verdict').innerText(), /The criteria match this account/);
+  const hits = await page.locator('#criteria-nodes li.hit').evaluateAll((ls) => ls.map((l) => l.dataset.path));
+  assert.deepEqual(hits, ['criteria', 'criteria.children[1]', 'criteria.children[2]'], 'the root OR, sAMAccountName starts with svc, the service OU');
+  assert.match(await page.locator('#account-kind').innerText(), /machine/);
+  await shot('09-account-criteria');
+  // A human account discovery calls a machine, forced to machine here.
+  const human = (await call('GET', `/mica/v1/triage?sourceId=${ad}&limit=1`)).body.items.find((it) => !it.isMachine);
+  assert.ok(human, 'the AD queue has a human account discovery calls a machine');
+  await page.goto(`${base}/console/accounts/${human.accountId}`);
+  await page.locator('#force-machine').click();
+  await assertVisibleText('#account-message', /Now a machine account \(MANUAL\)/);
+  const ma = await call('GET', `/v2025/machine-accounts?filters=${encodeURIComponent(`id eq "${human.accountId}"`)}`);
   assert.equal(ma.body.length, 1);
   assert.equal(ma.body[0].classificationMethod, 'MANUAL');
-  await page.locator('#ma-q').fill(name);
+  await page.goto(base + '/console/machine-accounts');
+  await page.locator('#ma-q').fill(human.name);
   await page.locator('#ma-q').press('Enter');
-  const maRow = page.locator('section:has(#ma-h) tbody tr', { hasText: name });
+  const maRow = page.locator('tbody tr').filter({ has: page.getByRole('link', { name: human.name, exact: true }) });
   await maRow.waitFor();
   assert.match(await maRow.innerText(), /MANUAL/);
-  await shot('07-machine-accounts');
+  await shot('09-machine-accounts');
 });
 
 test('machine identities: owners, and the machine accounts that belong to one', async () => {
