@@ -262,6 +262,16 @@ type TriageItemDto struct {
 	Counterfactual *classify.Counterfactual `json:"counterfactual"`
 }
 
+// triageQueueDto is GET /mica/v1/triage: a page of the queue, its size after
+// the filters, and the values the filters can take.
+type triageQueueDto struct {
+	Items  []TriageItemDto `json:"items"`
+	Total  int             `json:"total"`
+	Offset int             `json:"offset"`
+	Limit  int             `json:"limit"`
+	Facets triageFacets    `json:"facets"`
+}
+
 func (s *Server) listTriage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f, err := triageFilterOf(q)
@@ -314,8 +324,7 @@ func (s *Server) listTriage(w http.ResponseWriter, r *http.Request) error {
 			Counterfactual: it.v.Counterfactual})
 	}
 	w.Header().Set("X-Total-Count", strconv.Itoa(total))
-	writeJSON(w, http.StatusOK, map[string]any{"items": out, "total": total, "offset": page.Offset, "limit": page.Limit,
-		"facets": facets})
+	writeJSON(w, http.StatusOK, triageQueueDto{Items: out, Total: total, Offset: page.Offset, Limit: page.Limit, Facets: facets})
 	return nil
 }
 
@@ -464,7 +473,11 @@ func (s *Server) decideTriage(w http.ResponseWriter, r *http.Request) error {
 	for _, d := range decided[:min(len(decided), 250)] {
 		out = append(out, triageDecisionDto(d))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"decided": len(decided), "skipped": len(ids) - len(decided), "decisions": out})
+	writeJSON(w, http.StatusOK, struct {
+		Decided   int                 `json:"decided"`
+		Skipped   int                 `json:"skipped"`
+		Decisions []TriageDecisionDto `json:"decisions"`
+	}{len(decided), len(ids) - len(decided), out})
 	return nil
 }
 
