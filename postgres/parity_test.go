@@ -34,6 +34,8 @@ var storeOnlyColumns = map[string]string{
 	// (sqlite/staging.go, stagingSchema), which has left_day.
 	"aggregation_rows.left_day": "postgres",
 	"mapping_jobs.seq":          "postgres",
+	// PostgreSQL: the order decisions were taken in (SQLite orders by rowid).
+	"triage_decisions.seq": "postgres",
 }
 
 // TestMigrationsDefineTheSameTables: the SQLite and PostgreSQL migrations

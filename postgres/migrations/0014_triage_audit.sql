@@ -18,7 +18,7 @@ CREATE TABLE triage_decisions (
 	is_machine     boolean NOT NULL,
 	method_before  text NOT NULL DEFAULT '',
 	method_after   text NOT NULL DEFAULT '',
-	created        timestamptz NOT NULL
+	created        timestamptz(3) NOT NULL
 );
 CREATE INDEX triage_decisions_account ON triage_decisions (account_id, created, seq);
 CREATE INDEX triage_decisions_source ON triage_decisions (source_id, created, seq);
