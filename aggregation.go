@@ -40,6 +40,12 @@ type Aggregation struct {
 	Messages            []TaskMessage
 	FilePath            string // the uploaded file while it waits to be read
 	DisableOptimization bool
+	// MaxRemovals, when set, is how many of the source's accounts the
+	// aggregation may remove (a mica extension: the console and the CLI set it
+	// to what their user saw in a preview or confirmed); beyond it the
+	// aggregation fails and nothing is applied. nil: no limit but the source's
+	// deleteThreshold, as in ISC.
+	MaxRemovals *int
 	Launcher            string
 	// Owner is the server instance running the aggregation ("" until a runner
 	// claims it). The owner renews LeaseUntil while the aggregation is queued or
@@ -56,6 +62,34 @@ type Aggregation struct {
 // without a renewal; CreateAggregation grants it, so that a new aggregation is
 // safe until a runner claims it.
 const AggregationLease = 30 * time.Second
+
+// ConfirmRemovalsPercent is the share of a source's accounts above which the
+// console and the CLI ask their user to confirm an aggregation's removals
+// before applying it (ISC's load-accounts has no such step: API clients are
+// bound by the source's deleteThreshold only).
+const ConfirmRemovalsPercent = 10
+
+// NeedsRemovalConfirmation reports whether removing removed of a source's
+// existing accounts takes more than ConfirmRemovalsPercent of them.
+func NeedsRemovalConfirmation(existing, removed int) bool {
+	return existing > 0 && removed*100 > ConfirmRemovalsPercent*existing
+}
+
+// CheckRemovals is the rule an aggregation's apply follows before removing
+// removed of the source's existing accounts: the source's deleteThreshold
+// (a percentage; 0 is none), then the aggregation's MaxRemovals. Both stores
+// call it in the apply transaction; an error applies nothing.
+func CheckRemovals(src *Source, a *Aggregation, existing, removed int) error {
+	if src.DeleteThreshold > 0 && existing > 0 && removed*100 > src.DeleteThreshold*existing {
+		return Errorf(EILLEGAL, "the file would remove %d of the source's %d accounts (%d%%), more than its "+
+			"deleteThreshold of %d%%; nothing was applied", removed, existing, removed*100/existing, src.DeleteThreshold)
+	}
+	if a.MaxRemovals != nil && removed > *a.MaxRemovals {
+		return Errorf(EILLEGAL, "the file would remove %d of the source's %d accounts, more than the %d confirmed "+
+			"(maxRemovals); nothing was applied", removed, existing, *a.MaxRemovals)
+	}
+	return nil
+}
 
 // Done reports whether the aggregation has ended (completed or terminated).
 func (a *Aggregation) Done() bool { return a.Status == AggCompleted || a.Status == AggTerminated }
@@ -173,8 +207,14 @@ type AggregationService interface {
 	// naming both lines.
 	StageAccounts(ctx context.Context, aggregationID string, rows []StagedAccount) error
 	// CollectAggregation counts what applying would change and moves the
-	// aggregation to ACCOUNTS_COLLECTED.
+	// aggregation to ACCOUNTS_COLLECTED. The returned aggregation's Stats hold
+	// those counts (scanned, added, changed, removed, unchanged), as a preview.
 	CollectAggregation(ctx context.Context, id string) (*Aggregation, error)
+	// DeleteAggregation removes an aggregation that has not been applied,
+	// with its staged rows (a preview's end). ECONFLICT once it completed.
+	DeleteAggregation(ctx context.Context, id string) error
+	// ListAggregations lists a source's aggregations, newest first.
+	ListAggregations(ctx context.Context, sourceID string, opt ListOptions) (Page[*Aggregation], error)
 	// ApplyAggregation applies the staged accounts in one transaction: adds,
 	// updates, removes accounts missing from the file, correlates, creates
 	// identities for an authoritative source, and completes the aggregation.

@@ -13,7 +13,7 @@ import (
 
 const aggregationColumns = `id, source_id, status, completion_status, total_accounts, processed_accounts,
 	marked_for_deletion, deleted_accounts, total_identities, processed_identities, stats, messages, file_path,
-	disable_optimization, launcher, owner, lease_until, started, completed, created`
+	disable_optimization, launcher, owner, lease_until, started, completed, created, max_removals`
 
 func scanAggregation(sc scanner) (*mica.Aggregation, error) {
 	var a mica.Aggregation
@@ -21,7 +21,8 @@ func scanAggregation(sc scanner) (*mica.Aggregation, error) {
 	var stats, messages []byte
 	if err := sc.Scan(&a.ID, &a.SourceID, &a.Status, &completion, &a.TotalAccounts, &a.ProcessedAccounts,
 		&a.MarkedForDeletion, &a.DeletedAccounts, &a.TotalIdentities, &a.ProcessedIdentities, &stats, &messages,
-		&file, &a.DisableOptimization, &a.Launcher, &owner, &a.LeaseUntil, &a.Started, &a.Completed, &a.Created); err != nil {
+		&file, &a.DisableOptimization, &a.Launcher, &owner, &a.LeaseUntil, &a.Started, &a.Completed, &a.Created,
+		&a.MaxRemovals); err != nil {
 		return nil, err
 	}
 	a.CompletionStatus, a.FilePath, a.Owner, a.LeaseUntil = str(completion), str(file), str(owner), utcPtr(a.LeaseUntil)
@@ -46,10 +47,10 @@ func (db *DB) CreateAggregation(ctx context.Context, a *mica.Aggregation) error 
 			a.Messages = []mica.TaskMessage{}
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO aggregations (id, source_id, status, stats, messages, file_path,
-			disable_optimization, launcher, owner, lease_until, started, created)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			disable_optimization, launcher, owner, lease_until, started, created, max_removals)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 			a.ID, a.SourceID, a.Status, toJSON(a.Stats), toJSON(a.Messages), nullString(a.FilePath),
-			a.DisableOptimization, a.Launcher, nullString(a.Owner), lease, now, now)
+			a.DisableOptimization, a.Launcher, nullString(a.Owner), lease, now, now, a.MaxRemovals)
 		if isForeignKeyViolation(err) {
 			return mica.Errorf(mica.ENOTFOUND, "source %q not found", a.SourceID)
 		} else if err != nil {
@@ -132,11 +133,11 @@ func (db *DB) CollectAggregation(ctx context.Context, id string) (*mica.Aggregat
 	if err != nil {
 		return nil, err
 	}
-	var added, changed, removed int
-	if err := db.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE a.id IS NULL),
+	var scanned, added, changed, removed int
+	if err := db.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE a.id IS NULL),
 			count(*) FILTER (WHERE a.id IS NOT NULL AND ($1 OR a.content_hash IS DISTINCT FROM r.hash))
 		FROM aggregation_rows r LEFT JOIN accounts a ON a.source_id = $2 AND a.native_identity = r.native_identity
-		WHERE r.aggregation_id = $3`, a.DisableOptimization, a.SourceID, id).Scan(&added, &changed); err != nil {
+		WHERE r.aggregation_id = $3`, a.DisableOptimization, a.SourceID, id).Scan(&scanned, &added, &changed); err != nil {
 		return nil, fmt.Errorf("count staged accounts: %w", err)
 	}
 	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM accounts a WHERE a.source_id = $1 AND NOT EXISTS (
@@ -159,7 +160,58 @@ func (db *DB) CollectAggregation(ctx context.Context, id string) (*mica.Aggregat
 		return nil, err
 	}
 	a.Status, a.TotalAccounts, a.MarkedForDeletion = mica.AggAccountsCollected, added+changed+removed, removed
+	a.Stats = mica.AggregationStats{Scanned: scanned, Added: added, Changed: changed, Removed: removed,
+		Unchanged: scanned - added - changed}
 	return a, nil
+}
+
+// DeleteAggregation removes an aggregation that was not applied, and its staged rows.
+func (db *DB) DeleteAggregation(ctx context.Context, id string) error {
+	err := db.update(ctx, func(tx *Tx) error {
+		a, err := getAggregation(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if a.Status == mica.AggCompleted {
+			return mica.Errorf(mica.ECONFLICT, "account aggregation %q was applied: it stays in the history", id)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM aggregations WHERE id = $1`, id); err != nil {
+			return fmt.Errorf("delete aggregation: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return db.dropStaging(ctx, id)
+}
+
+// ListAggregations lists a source's aggregations, newest first.
+func (db *DB) ListAggregations(ctx context.Context, sourceID string, opt mica.ListOptions) (mica.Page[*mica.Aggregation], error) {
+	page := mica.Page[*mica.Aggregation]{Total: -1, Items: []*mica.Aggregation{}}
+	if opt.Count {
+		if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM aggregations WHERE source_id = $1`, sourceID).
+			Scan(&page.Total); err != nil {
+			return page, fmt.Errorf("count aggregations: %w", err)
+		}
+	}
+	if opt.Limit == 0 {
+		return page, nil
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+aggregationColumns+` FROM aggregations WHERE source_id = $1
+		ORDER BY created DESC, seq DESC LIMIT $2 OFFSET $3`, sourceID, opt.Limit, opt.Offset)
+	if err != nil {
+		return page, fmt.Errorf("list aggregations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanAggregation(rows)
+		if err != nil {
+			return page, fmt.Errorf("list aggregations: %w", err)
+		}
+		page.Items = append(page.Items, a)
+	}
+	return page, rows.Err()
 }
 
 // attrExpr is the first non-empty of the staged row's attributes keys (r).
@@ -225,9 +277,8 @@ func (db *DB) ApplyAggregation(ctx context.Context, id string) (*mica.Aggregatio
 			return fmt.Errorf("count accounts: %w", err)
 		}
 		removed = existing - (scanned - added)
-		if src.DeleteThreshold > 0 && existing > 0 && removed*100 > src.DeleteThreshold*existing {
-			return mica.Errorf(mica.EILLEGAL, "the file would remove %d of the source's %d accounts (%d%%), more than its "+
-				"deleteThreshold of %d%%; nothing was applied", removed, existing, removed*100/existing, src.DeleteThreshold)
+		if err := mica.CheckRemovals(src, a, existing, removed); err != nil {
+			return err
 		}
 		if err := correlate(ctx, tx, id, cfg); err != nil {
 			return err

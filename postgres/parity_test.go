@@ -36,6 +36,7 @@ var storeOnlyColumns = map[string]string{
 	"mapping_jobs.seq":          "postgres",
 	// PostgreSQL: the order decisions were taken in (SQLite orders by rowid).
 	"triage_decisions.seq": "postgres",
+	"aggregations.seq":     "postgres",
 }
 
 // TestMigrationsDefineTheSameTables: the SQLite and PostgreSQL migrations

@@ -13,17 +13,22 @@ import (
 
 const aggregationColumns = `id, source_id, status, completion_status, total_accounts, processed_accounts,
 	marked_for_deletion, deleted_accounts, total_identities, processed_identities, stats, messages, file_path,
-	disable_optimization, launcher, owner, lease_until, started, completed, created`
+	disable_optimization, launcher, owner, lease_until, started, completed, created, max_removals`
 
 func scanAggregation(sc interface{ Scan(...any) error }) (*mica.Aggregation, error) {
 	var a mica.Aggregation
 	var completion, file, owner, lease, started, completed sql.NullString
 	var stats, messages, created string
 	var disable int
+	var maxRemovals sql.NullInt64
 	if err := sc.Scan(&a.ID, &a.SourceID, &a.Status, &completion, &a.TotalAccounts, &a.ProcessedAccounts,
 		&a.MarkedForDeletion, &a.DeletedAccounts, &a.TotalIdentities, &a.ProcessedIdentities, &stats, &messages,
-		&file, &disable, &a.Launcher, &owner, &lease, &started, &completed, &created); err != nil {
+		&file, &disable, &a.Launcher, &owner, &lease, &started, &completed, &created, &maxRemovals); err != nil {
 		return nil, err
+	}
+	if maxRemovals.Valid {
+		n := int(maxRemovals.Int64)
+		a.MaxRemovals = &n
 	}
 	a.CompletionStatus, a.FilePath, a.DisableOptimization = completion.String, file.String, disable != 0
 	a.Owner, a.LeaseUntil = owner.String, parseTimePtr(lease)
@@ -53,11 +58,16 @@ func (db *DB) CreateAggregation(ctx context.Context, a *mica.Aggregation) error 
 		if a.Messages == nil {
 			a.Messages = []mica.TaskMessage{}
 		}
+		var maxRemovals any
+		if a.MaxRemovals != nil {
+			maxRemovals = *a.MaxRemovals
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO aggregations (id, source_id, status, stats, messages, file_path,
-			disable_optimization, launcher, owner, lease_until, started, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			disable_optimization, launcher, owner, lease_until, started, created, max_removals)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.ID, a.SourceID, a.Status, toJSON(a.Stats), toJSON(a.Messages), nullString(a.FilePath),
 			boolInt(a.DisableOptimization), a.Launcher, nullString(a.Owner), formatTime(lease), formatTime(now),
-			formatTime(now)); err != nil {
+			formatTime(now), maxRemovals); err != nil {
 			return fmt.Errorf("insert aggregation: %w", err)
 		}
 		return nil
@@ -166,7 +176,57 @@ func (db *DB) CollectAggregation(ctx context.Context, id string) (*mica.Aggregat
 		return nil, err
 	}
 	a.Status, a.TotalAccounts, a.MarkedForDeletion = mica.AggAccountsCollected, added+changed+removed, removed
+	a.Stats = mica.AggregationStats{Scanned: staged, Added: added, Changed: changed, Removed: removed, Unchanged: matched - changed}
 	return a, nil
+}
+
+// DeleteAggregation removes an aggregation that was not applied, and its staged rows.
+func (db *DB) DeleteAggregation(ctx context.Context, id string) error {
+	err := db.update(ctx, func(tx *Tx) error {
+		a, err := getAggregation(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if a.Status == mica.AggCompleted {
+			return mica.Errorf(mica.ECONFLICT, "account aggregation %q was applied: it stays in the history", id)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM aggregations WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("delete aggregation: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return db.dropStaging(ctx, id)
+}
+
+// ListAggregations lists a source's aggregations, newest first.
+func (db *DB) ListAggregations(ctx context.Context, sourceID string, opt mica.ListOptions) (mica.Page[*mica.Aggregation], error) {
+	page := mica.Page[*mica.Aggregation]{Total: -1, Items: []*mica.Aggregation{}}
+	if opt.Count {
+		if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM aggregations WHERE source_id = ?`, sourceID).
+			Scan(&page.Total); err != nil {
+			return page, fmt.Errorf("count aggregations: %w", err)
+		}
+	}
+	if opt.Limit == 0 {
+		return page, nil
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT `+aggregationColumns+` FROM aggregations WHERE source_id = ?
+		ORDER BY created DESC, rowid DESC LIMIT ? OFFSET ?`, sourceID, opt.Limit, opt.Offset)
+	if err != nil {
+		return page, fmt.Errorf("list aggregations: %w", err)
+	}
+	defer func() { _ = rows.Close() }()
+	for rows.Next() {
+		a, err := scanAggregation(rows)
+		if err != nil {
+			return page, fmt.Errorf("list aggregations: %w", err)
+		}
+		page.Items = append(page.Items, a)
+	}
+	return page, rows.Err()
 }
 
 // attrExpr is the first non-empty of the staged row r's attributes keys.
@@ -252,9 +312,8 @@ func (db *DB) ApplyAggregation(ctx context.Context, id string) (*mica.Aggregatio
 		}
 		// Each account matches at most one staged row: the others are removed.
 		removed = existing - (scanned - added)
-		if src.DeleteThreshold > 0 && existing > 0 && removed*100 > src.DeleteThreshold*existing {
-			return mica.Errorf(mica.EILLEGAL, "the file would remove %d of the source's %d accounts (%d%%), more than its "+
-				"deleteThreshold of %d%%; nothing was applied", removed, existing, removed*100/existing, src.DeleteThreshold)
+		if err := mica.CheckRemovals(src, a, existing, removed); err != nil {
+			return err
 		}
 		correlated, err := correlateStaged(ctx, tx, table, cfg)
 		if err != nil {

@@ -139,3 +139,79 @@ func testAggregationLeases(t *testing.T, s mica.Store) {
 	}
 	wantStatus(live, mica.AggAccountsCollected)
 }
+
+// testAggregationPreviewAndGuard: collecting counts what applying would do
+// (a preview), a preview can be deleted with its staged rows, an aggregation
+// refuses to remove more than its MaxRemovals, and a source's aggregations are
+// listed newest first.
+func testAggregationPreviewAndGuard(t *testing.T, s mica.Store) {
+	ctx := context.Background()
+	owner := newIdentity(t, s, "owner")
+	src := csvSource(t, s, owner, "Guarded")
+	rows := func(ids ...string) []mica.StagedAccount {
+		out := make([]mica.StagedAccount, len(ids))
+		for i, id := range ids {
+			out[i] = mica.StagedAccount{NativeIdentity: id, Name: id, Line: i + 2, Hash: "h-" + id,
+				Attributes: map[string]any{"id": id}}
+		}
+		return out
+	}
+	stage := func(max *int, ids ...string) *mica.Aggregation {
+		t.Helper()
+		a := &mica.Aggregation{SourceID: src.ID, MaxRemovals: max}
+		must(t, s.CreateAggregation(ctx, a))
+		must(t, s.StageAccounts(ctx, a.ID, rows(ids...)))
+		return a
+	}
+	first := stage(nil, "a", "b", "c", "d", "e", "f", "g", "h", "i", "j")
+	collected, err := s.CollectAggregation(ctx, first.ID)
+	must(t, err)
+	if collected.Stats != (mica.AggregationStats{Scanned: 10, Added: 10}) {
+		t.Fatalf("first preview = %+v", collected.Stats)
+	}
+	_, err = s.ApplyAggregation(ctx, first.ID)
+	must(t, err)
+
+	// A file of two known accounts (one changed) and a new one removes eight.
+	two := rows("a", "b", "new")
+	two[1].Hash = "changed"
+	one := 1
+	guarded := &mica.Aggregation{SourceID: src.ID, MaxRemovals: &one}
+	must(t, s.CreateAggregation(ctx, guarded))
+	if got, err := s.GetAggregation(ctx, guarded.ID); err != nil || got.MaxRemovals == nil || *got.MaxRemovals != 1 {
+		t.Fatalf("maxRemovals read back: %+v %v", got, err)
+	}
+	must(t, s.StageAccounts(ctx, guarded.ID, two))
+	collected, err = s.CollectAggregation(ctx, guarded.ID)
+	must(t, err)
+	if collected.Stats != (mica.AggregationStats{Scanned: 3, Added: 1, Changed: 1, Unchanged: 1, Removed: 8}) ||
+		collected.MarkedForDeletion != 8 || !mica.NeedsRemovalConfirmation(10, collected.Stats.Removed) {
+		t.Fatalf("preview = %+v", collected)
+	}
+	_, err = s.ApplyAggregation(ctx, guarded.ID)
+	mustCode(t, err, mica.EILLEGAL)
+	must(t, s.FailAggregation(ctx, guarded.ID, mica.CompletionError, mica.ErrorMessage(err)))
+	if p, err := s.ListAccounts(ctx, mica.AccountFilter{SourceID: src.ID}, mica.ListOptions{Count: true}); err != nil || p.Total != 10 {
+		t.Fatalf("accounts after a refused apply: %d %v", p.Total, err)
+	}
+
+	// A preview ends deleted: no trace, no staged rows.
+	preview := stage(nil, "a")
+	_, err = s.CollectAggregation(ctx, preview.ID)
+	must(t, err)
+	must(t, s.DeleteAggregation(ctx, preview.ID))
+	_, err = s.GetAggregation(ctx, preview.ID)
+	mustCode(t, err, mica.ENOTFOUND)
+	mustCode(t, s.DeleteAggregation(ctx, first.ID), mica.ECONFLICT)
+
+	page, err := s.ListAggregations(ctx, src.ID, mica.ListOptions{Limit: 10, Count: true})
+	must(t, err)
+	if page.Total != 2 || len(page.Items) != 2 || page.Items[0].ID != guarded.ID || page.Items[1].ID != first.ID ||
+		page.Items[0].Status != mica.AggTerminated || page.Items[1].Stats.Added != 10 {
+		t.Fatalf("history = %+v", page.Items)
+	}
+	if p, err := s.ListAggregations(ctx, src.ID, mica.ListOptions{Limit: 1, Offset: 1}); err != nil || len(p.Items) != 1 ||
+		p.Items[0].ID != first.ID {
+		t.Fatalf("second page = %+v %v", p.Items, err)
+	}
+}

@@ -58,6 +58,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Snapshots", testSnapshots},
 		{"CountAccountsBySource", testCountAccountsBySource},
 		{"Triage", testTriage},
+		{"AggregationPreviewAndGuard", testAggregationPreviewAndGuard},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
