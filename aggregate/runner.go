@@ -346,10 +346,20 @@ func (r *Runner) runQueued(ctx context.Context, id string) {
 // sweeping for dead ones leave it alone, even when the runner was not started
 // (mica import accounts).
 func (r *Runner) Run(ctx context.Context, agg *mica.Aggregation, file io.Reader) (*mica.Aggregation, error) {
+	return r.RunChecked(ctx, agg, file, nil)
+}
+
+// RunChecked is Run with a check between reading the accounts and applying
+// them: check gets the aggregation with its counts (Stats: what applying
+// would add, change and remove) and may refuse it, which ends it TERMINATED
+// with check's error as its message, nothing applied. `mica import` asks its
+// user to confirm large removals there.
+func (r *Runner) RunChecked(ctx context.Context, agg *mica.Aggregation, file io.Reader,
+	check func(collected *mica.Aggregation) error) (*mica.Aggregation, error) {
 	r.defaults()
 	start := time.Now()
 	stop := r.holdLease(ctx, agg.ID)
-	out, err := r.run(ctx, agg, file)
+	out, err := r.run(ctx, agg, file, check, false)
 	stop()
 	if err != nil {
 		r.fail(ctx, agg.ID, err)
@@ -418,7 +428,33 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (r *Runner) run(ctx context.Context, agg *mica.Aggregation, file io.Reader) (*mica.Aggregation, error) {
+// errPreview stops a preview before its apply.
+var errPreview = errors.New("preview: not applied")
+
+// Preview reads a file (or a directory) into agg as an aggregation would and
+// returns it with its counts (Stats: what applying it would add, change and
+// remove), without applying anything; the aggregation and its staged rows are
+// then deleted. A bad file is the error it would end with.
+func (r *Runner) Preview(ctx context.Context, agg *mica.Aggregation, file io.Reader) (*mica.Aggregation, error) {
+	r.defaults()
+	stop := r.holdLease(ctx, agg.ID)
+	var collected *mica.Aggregation
+	_, err := r.run(ctx, agg, file, func(a *mica.Aggregation) error {
+		collected = a
+		return errPreview
+	}, true)
+	stop()
+	if derr := r.Store.DeleteAggregation(context.WithoutCancel(ctx), agg.ID); derr != nil && mica.ErrorCode(derr) != mica.ENOTFOUND {
+		r.Logger.Error("delete a preview", "aggregation", agg.ID, "error", derr)
+	}
+	if errors.Is(err, errPreview) {
+		return collected, nil
+	}
+	return nil, err
+}
+
+func (r *Runner) run(ctx context.Context, agg *mica.Aggregation, file io.Reader,
+	check func(*mica.Aggregation) error, preview bool) (*mica.Aggregation, error) {
 	src, err := r.Store.GetSource(ctx, agg.SourceID)
 	if err != nil {
 		return nil, err
@@ -531,11 +567,20 @@ func (r *Runner) run(ctx context.Context, agg *mica.Aggregation, file io.Reader)
 		}
 		return nil, parseErr
 	}
-	if err := r.step(ctx, agg.ID, mica.AggAccountsCollected); err != nil {
+	// A preview is not stepped: it answers its request at once and applies nothing.
+	if !preview {
+		if err := r.step(ctx, agg.ID, mica.AggAccountsCollected); err != nil {
+			return nil, err
+		}
+	}
+	collected, err := r.Store.CollectAggregation(ctx, agg.ID)
+	if err != nil {
 		return nil, err
 	}
-	if _, err := r.Store.CollectAggregation(ctx, agg.ID); err != nil {
-		return nil, err
+	if check != nil {
+		if err := check(collected); err != nil {
+			return nil, err
+		}
 	}
 	if err := r.step(ctx, agg.ID, mica.AggCompleted); err != nil {
 		return nil, err

@@ -1,11 +1,13 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/micahq/mica"
@@ -14,6 +16,9 @@ import (
 // Aggregator runs recorded aggregations in the background (aggregate.Runner).
 type Aggregator interface {
 	Enqueue(aggregationID string) error
+	// Preview reads an aggregation's accounts and counts what applying them
+	// would do, applying nothing (the aggregation is deleted afterwards).
+	Preview(ctx context.Context, agg *mica.Aggregation, file io.Reader) (*mica.Aggregation, error)
 }
 
 // DefaultMaxUploadBytes caps one account file upload when Config.MaxUploadBytes is 0.
@@ -158,13 +163,47 @@ func (s *Server) loadAccounts(w http.ResponseWriter, r *http.Request) error {
 	if src.IsDirectory() {
 		return s.aggregateDirectory(w, r, src)
 	}
+	up, done, err := s.receiveAccountFile(w, r, src)
+	if err != nil {
+		return err
+	}
+	keep := false
+	defer func() { done(keep) }()
+	agg := &mica.Aggregation{SourceID: src.ID, FilePath: up.file, DisableOptimization: up.disable,
+		MaxRemovals: up.maxRemovals, Launcher: s.launcher(r)}
+	if err := s.Store.CreateAggregation(r.Context(), agg); err != nil {
+		return err
+	}
+	if err := s.Aggregator.Enqueue(agg.ID); err != nil {
+		_ = s.Store.FailAggregation(r.Context(), agg.ID, mica.CompletionError, "the aggregation could not be queued")
+		return err
+	}
+	keep = true
+	writeJSON(w, http.StatusAccepted, loadAccountsTask(agg))
+	return nil
+}
+
+// accountUpload is an account file received from a multipart body, with the
+// body's other fields.
+type accountUpload struct {
+	file        string // where it waits, in the upload dir
+	disable     bool   // disableOptimization
+	maxRemovals *int   // maxRemovals (mica's extension), nil when absent
+}
+
+// receiveAccountFile streams the multipart field "file" of a delimited-file
+// source's upload into the upload dir, within the upload caps, and reads the
+// fields disableOptimization and maxRemovals (mica's extension: how many
+// accounts the aggregation may remove). done(keep) releases the upload's room
+// and removes the file unless keep.
+func (s *Server) receiveAccountFile(w http.ResponseWriter, r *http.Request, src *mica.Source) (*accountUpload, func(keep bool), error) {
 	if !src.IsDelimitedFile() {
-		return mica.Errorf(mica.EILLEGAL, "source %q is not a delimited-file or directory source (type %q): account files can "+
+		return nil, nil, mica.Errorf(mica.EILLEGAL, "source %q is not a delimited-file or directory source (type %q): account files can "+
 			"only be loaded into a DelimitedFile source (POST /sources?provisionAsCsv=true)", src.Name, src.Type)
 	}
 	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || ct != "multipart/form-data" {
-		return mica.Errorf(mica.EMISSING, "a delimited-file source needs its CSV as the multipart/form-data field \"file\"")
+		return nil, nil, mica.Errorf(mica.EMISSING, "a delimited-file source needs its CSV as the multipart/form-data field \"file\"")
 	}
 	limit := s.Config.MaxUploadBytes
 	if limit <= 0 {
@@ -173,7 +212,7 @@ func (s *Server) loadAccounts(w http.ResponseWriter, r *http.Request) error {
 	tooLarge := mica.Errorf(mica.ETOOLARGE, "the account file is larger than the upload cap of %d bytes; nothing was loaded", limit)
 	const overhead = 1 << 20 // multipart headers and the other fields
 	if r.ContentLength > limit+overhead {
-		return tooLarge
+		return nil, nil, tooLarge
 	}
 	dir := s.Config.UploadDir
 	if dir == "" {
@@ -182,23 +221,32 @@ func (s *Server) loadAccounts(w http.ResponseWriter, r *http.Request) error {
 	size := max(r.ContentLength, 0) // the file and a little multipart around it, when the length is known
 	allowed, release, err := s.admitUpload(w, dir, src.ID, size, limit)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer release()
+	up := &accountUpload{}
+	done := func(keep bool) {
+		if up.file != "" && !keep {
+			_ = os.Remove(up.file)
+		}
+		release()
+	}
+	if err := s.readAccountUpload(w, r, src, dir, limit, allowed, tooLarge, up); err != nil {
+		done(false)
+		return nil, nil, err
+	}
+	return up, done, nil
+}
+
+// readAccountUpload reads the multipart body into up (see receiveAccountFile).
+func (s *Server) readAccountUpload(w http.ResponseWriter, r *http.Request, src *mica.Source, dir string, limit, allowed int64,
+	tooLarge error, up *accountUpload) error {
+	const overhead = 1 << 20
 	s.uploadDeadline(w)
 	r.Body = http.MaxBytesReader(w, r.Body, limit+overhead)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return mica.Errorf(mica.EINVALID, "the multipart body cannot be read: %s", err.Error())
 	}
-	var file string
-	keep := false
-	defer func() {
-		if file != "" && !keep {
-			_ = os.Remove(file)
-		}
-	}()
-	disable := false
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
@@ -212,14 +260,14 @@ func (s *Server) loadAccounts(w http.ResponseWriter, r *http.Request) error {
 		}
 		switch part.FormName() {
 		case "file":
-			if file != "" {
+			if up.file != "" {
 				return mica.Errorf(mica.EILLEGAL, "the multipart body has more than one \"file\" field")
 			}
 			f, err := os.CreateTemp(dir, uploadFileName(src.ID))
 			if err != nil {
 				return err
 			}
-			file = f.Name()
+			up.file = f.Name()
 			n, err := io.Copy(f, io.LimitReader(part, allowed+1))
 			if cerr := f.Close(); err == nil {
 				err = cerr
@@ -233,14 +281,20 @@ func (s *Server) loadAccounts(w http.ResponseWriter, r *http.Request) error {
 			} else if err != nil {
 				return mica.Errorf(mica.EINVALID, "the file upload was cut short: %s", err.Error())
 			}
-		case "disableOptimization":
+		case "disableOptimization", "maxRemovals":
 			b, err := io.ReadAll(io.LimitReader(part, 16))
 			if err != nil {
 				return mica.Errorf(mica.EINVALID, "the multipart body cannot be read: %s", err.Error())
 			}
+			if part.FormName() == "maxRemovals" {
+				if up.maxRemovals, err = parseMaxRemovals(string(b)); err != nil {
+					return err
+				}
+				continue
+			}
 			switch strings.ToLower(strings.TrimSpace(string(b))) {
 			case "true":
-				disable = true
+				up.disable = true
 			case "false", "":
 			default:
 				return mica.Errorf(mica.EILLEGAL, "disableOptimization must be \"true\" or \"false\", not %q", string(b))
@@ -254,20 +308,23 @@ func (s *Server) loadAccounts(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	if file == "" {
+	if up.file == "" {
 		return mica.Errorf(mica.EMISSING, "the multipart field \"file\" (the CSV of accounts) is required")
 	}
-	agg := &mica.Aggregation{SourceID: src.ID, FilePath: file, DisableOptimization: disable, Launcher: s.launcher(r)}
-	if err := s.Store.CreateAggregation(r.Context(), agg); err != nil {
-		return err
-	}
-	if err := s.Aggregator.Enqueue(agg.ID); err != nil {
-		_ = s.Store.FailAggregation(r.Context(), agg.ID, mica.CompletionError, "the aggregation could not be queued")
-		return err
-	}
-	keep = true
-	writeJSON(w, http.StatusAccepted, loadAccountsTask(agg))
 	return nil
+}
+
+// parseMaxRemovals reads the maxRemovals field: a whole number of at least 0, or empty for none.
+func parseMaxRemovals(v string) (*int, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return nil, mica.Errorf(mica.EILLEGAL, "maxRemovals must be a whole number of at least 0, not %q", v)
+	}
+	return &n, nil
 }
 
 // maxDirectoryLoadBody caps the body of load-accounts on a directory source:
@@ -289,7 +346,7 @@ func (s *Server) aggregateDirectory(w http.ResponseWriter, r *http.Request, src 
 		return err
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxDirectoryLoadBody)
-	disable := ""
+	disable, maxRemovals := "", ""
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch ct {
 	case "multipart/form-data":
@@ -314,15 +371,20 @@ func (s *Server) aggregateDirectory(w http.ResponseWriter, r *http.Request, src 
 					"send no file", src.Name)
 			case "disableOptimization":
 				disable = string(b)
+			case "maxRemovals":
+				maxRemovals = string(b)
 			}
 		}
 	case "application/x-www-form-urlencoded":
 		if err := r.ParseForm(); err != nil {
 			return mica.Errorf(mica.EINVALID, "the form body cannot be read: %s", err.Error())
 		}
-		disable = r.PostForm.Get("disableOptimization")
+		disable, maxRemovals = r.PostForm.Get("disableOptimization"), r.PostForm.Get("maxRemovals")
 	}
 	agg := &mica.Aggregation{SourceID: src.ID, Launcher: s.launcher(r)}
+	if agg.MaxRemovals, err = parseMaxRemovals(maxRemovals); err != nil {
+		return err
+	}
 	switch strings.ToLower(strings.TrimSpace(disable)) {
 	case "true":
 		agg.DisableOptimization = true

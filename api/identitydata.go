@@ -20,6 +20,7 @@ func (s *Server) registerIdentityData() {
 	s.registerMicaExtensions()
 	s.registerSummary()
 	s.registerTriage()
+	s.registerAggregationExtensions()
 }
 
 // isUpload reports whether r is an account-file upload, which streams its body

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,7 +23,7 @@ import (
 	"github.com/micahq/mica/sqlite"
 )
 
-const importUsage = "usage: mica import accounts --source NAME_OR_ID [--disable-optimization] [FILE.csv]\n" +
+const importUsage = "usage: mica import accounts --source NAME_OR_ID [--preview] [--confirm-removals N] [--disable-optimization] [FILE.csv]\n" +
 	"  (a delimited-file source takes FILE.csv; an Active Directory or LDAP source is read from its directory)"
 
 // runImport is "mica import accounts --source NAME_OR_ID [FILE.csv]": the
@@ -35,6 +36,9 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 	dataDir := fs.String("data-dir", serve.EnvOr("MICA_DATA_DIR", "./mica-data"), "data directory (MICA_DATA_DIR)")
 	source := fs.String("source", "", "the delimited-file source (id or name) to load the accounts into")
 	disable := fs.Bool("disable-optimization", false, "reprocess unchanged accounts too (re-correlate them)")
+	preview := fs.Bool("preview", false, "only count what the file would add, change and remove; apply nothing")
+	confirm := fs.Int("confirm-removals", -1, fmt.Sprintf("apply a file that removes more than %d %% of the source's accounts, "+
+		"up to this many removals (the number the refusal or --preview shows)", mica.ConfirmRemovalsPercent))
 	if err := parseInterspersed(fs, args[1:]); err != nil {
 		return err
 	}
@@ -98,6 +102,9 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 			"take account files (%s), and only directory sources are read directly", src.Name, src.Type, hint)
 	}
 	agg := &mica.Aggregation{SourceID: src.ID, DisableOptimization: *disable, Launcher: "mica import"}
+	if *confirm >= 0 {
+		agg.MaxRemovals = confirm // the store holds the apply to it too
+	}
 	if err := db.CreateAggregation(ctx, agg); err != nil {
 		return err
 	}
@@ -106,7 +113,24 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 	runner := serve.NewAggregationRunner(db, conn, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	runner.Progress = func(_ string, n int) { bar.update(n) }
 	start := time.Now()
-	out, err := runner.Run(ctx, agg, file)
+	if *preview {
+		got, err := runner.Preview(ctx, agg, file)
+		bar.finish()
+		if err != nil {
+			return fmt.Errorf("the file cannot be aggregated into %q: %s", src.Name, mica.ErrorMessage(err))
+		}
+		_, _ = fmt.Fprintln(stdout, previewLine(src, got.Stats))
+		return nil
+	}
+	out, err := runner.RunChecked(ctx, agg, file, func(a *mica.Aggregation) error {
+		existing := a.Stats.Unchanged + a.Stats.Changed + a.Stats.Removed
+		if mica.NeedsRemovalConfirmation(existing, a.Stats.Removed) && (*confirm < 0 || a.Stats.Removed > *confirm) {
+			return mica.Errorf(mica.EILLEGAL, "the file would remove %d of the source's %d accounts (%s), more than %d %%: "+
+				"check the file; to apply it, run again with --confirm-removals %d", a.Stats.Removed, existing,
+				percentText(a.Stats.Removed, existing), mica.ConfirmRemovalsPercent, a.Stats.Removed)
+		}
+		return nil
+	})
 	bar.finish()
 	if err != nil {
 		return fmt.Errorf("aggregation %s of %q failed, nothing was applied: %s", agg.ID, src.Name, mica.ErrorMessage(err))
@@ -116,6 +140,26 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 		"%d removed, %d unchanged; %d identities touched\n", out.ID, src.Name, time.Since(start).Round(time.Millisecond),
 		s.Scanned, s.Added, s.Changed, s.Removed, s.Unchanged, out.TotalIdentities)
 	return nil
+}
+
+// previewLine says what a file would do to its source.
+func previewLine(src *mica.Source, st mica.AggregationStats) string {
+	existing := st.Unchanged + st.Changed + st.Removed
+	line := fmt.Sprintf("preview of %q (nothing was applied): %d accounts in the file; %d added, %d changed, %d removed "+
+		"(%s of the source's %d), %d unchanged", src.Name, st.Scanned, st.Added, st.Changed, st.Removed,
+		percentText(st.Removed, existing), existing, st.Unchanged)
+	if mica.NeedsRemovalConfirmation(existing, st.Removed) {
+		line += fmt.Sprintf("; it removes more than %d %%: apply it with --confirm-removals %d", mica.ConfirmRemovalsPercent, st.Removed)
+	}
+	return line
+}
+
+// percentText is n of total as a percentage with one decimal.
+func percentText(n, total int) string {
+	if total == 0 {
+		return "0 %"
+	}
+	return strconv.FormatFloat(float64(n)*100/float64(total), 'f', 1, 64) + " %"
 }
 
 // parseInterspersed parses flags that may come before or after positional arguments.

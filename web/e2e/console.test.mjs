@@ -432,24 +432,56 @@ test('machine identities: owners, and the machine accounts that belong to one', 
   await page.locator('#main tbody tr', { hasText: 'Console agent' }).waitFor();
 });
 
-test('upload a CSV to the delimited-file source and watch the aggregation', async () => {
+test('upload a CSV to the delimited-file source: preview, apply, watch the aggregation', async () => {
   await page.goto(base + '/console/aggregation');
   await page.getByLabel('Delimited-file source').selectOption({ label: 'Service Accounts CSV' });
   const csv = 'id,name,description\nsvc-backup,svc-backup,Backup service\nsvc-build,svc-build,CI build agent\njdoe,jdoe,John Doe\n';
   await page.locator('#agg-file').setInputFiles({ name: 'accounts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await page.locator('#agg-upload').click();
+  await assertVisibleText('#pv-added', /^3$/);
+  assert.equal(await page.locator('#pv-warning').count(), 0, 'a first file removes nothing: no confirmation');
+  await page.locator('#agg-apply').click();
   await assertVisibleText('#agg-state', /COMPLETED/, 30_000);
   assert.equal(await page.locator('#agg-total').innerText(), '3');
-  await shot('08-aggregation');
+  await shot('10-aggregation');
   const total = await fetch(`${base}/v2025/accounts?limit=0&count=true&filters=${encodeURIComponent(`sourceId eq "${ids['Service Accounts CSV']}"`)}`,
     { headers: { Authorization: 'Bearer ' + adminToken } });
   assert.equal(total.headers.get('x-total-count'), '3');
-  // A ragged file: the aggregation ends TERMINATED and the line is named.
+  // A ragged file: the preview names the line, and nothing is applied.
   await page.locator('#agg-file').setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('id,name\na,b,c\n') });
   await page.locator('#agg-upload').click();
-  await assertVisibleText('#agg-state', /TERMINATED/, 30_000);
-  await assertVisibleText('#agg-failed', /line 2/);
-  await shot('08-aggregation-failed');
+  await assertVisibleText('#agg-error', /line 2/);
+  await shot('10-aggregation-bad-file');
+});
+
+test('a destructive file: its preview asks for a confirmation, then it is applied and joins the source\'s history', async () => {
+  await page.goto(base + '/console/aggregation');
+  await page.getByLabel('Delimited-file source').selectOption({ label: 'Service Accounts CSV' });
+  await page.locator('#agg-history-table tbody tr').first().waitFor();
+  const before = await page.locator('#agg-history-table tbody tr').count();
+  // One account of the three: two would go (67 %).
+  await page.locator('#agg-file').setInputFiles({ name: 'cleanup.csv', mimeType: 'text/csv',
+    buffer: Buffer.from('id,name,description\nsvc-backup,svc-backup,Backup service\n') });
+  await page.locator('#agg-upload').click();
+  await assertVisibleText('#pv-removed', /^2 \(66\.7 %\)$/);
+  await assertVisibleText('#pv-warning', /removes 2 of the source's 3 accounts \(66\.7 %\), more than 10 %/);
+  assert.equal(await page.locator('#agg-apply').isDisabled(), true, 'no apply before the confirmation');
+  const count = async () => (await fetch(`${base}/v2025/accounts?limit=0&count=true&filters=${encodeURIComponent(
+    `sourceId eq "${ids['Service Accounts CSV']}"`)}`, { headers: { Authorization: 'Bearer ' + adminToken } })).headers.get('x-total-count');
+  assert.equal(await count(), '3', 'the preview applied nothing');
+  await shot('11-aggregation-confirm');
+  await page.locator('#agg-confirm').check();
+  await page.locator('#agg-apply').click();
+  await assertVisibleText('#agg-state', /COMPLETED/, 30_000);
+  assert.equal(await count(), '1');
+  await assertVisibleText('#agg-history-table tbody tr:first-child', /COMPLETED/);
+  assert.equal(await page.locator('#agg-history-table tbody tr').count(), before + 1, 'the history has the new aggregation');
+  const first = await page.locator('#agg-history-table tbody tr').first().innerText();
+  assert.match(first, /\b2\b/, 'with its 2 removals');
+  const hist = await call('GET', `/mica/v1/sources/${ids['Service Accounts CSV']}/aggregations`);
+  assert.equal(hist.body[0].removed, 2);
+  assert.equal(hist.body[0].maxRemovals, 2, 'the console held the server to the confirmed removals');
+  await shot('11-aggregation-history');
 });
 
 test('a directory source: test its connection and aggregate it; the failure names the cause', async () => {
