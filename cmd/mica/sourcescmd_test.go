@@ -188,3 +188,39 @@ func TestExportsCarryDecisions(t *testing.T) {
 		t.Fatalf("decisions csv:\n%s", csvOut.String())
 	}
 }
+
+// TestImportConfirmsLargeRemovals: mica import previews, and refuses a file
+// that removes more than 10 % of the source's accounts unless
+// --confirm-removals allows at least as many.
+func TestImportConfirmsLargeRemovals(t *testing.T) {
+	dir := t.TempDir()
+	bootDemo(t, dir)
+	ctx := context.Background()
+	imp := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := runImport(ctx, append([]string{"accounts", "--data-dir", dir, "--source", "Service Accounts CSV"}, args...), &out)
+		return out.String(), err
+	}
+	if _, err := imp("../../examples/service-accounts.csv"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := imp("--preview", "../../examples/service-accounts-cleanup.csv")
+	if err != nil || !strings.Contains(out, "1 added, 2 changed, 10 removed (83.3 % of the source's 12), 0 unchanged") ||
+		!strings.Contains(out, "--confirm-removals 10") {
+		t.Fatalf("preview: %v\n%s", err, out)
+	}
+	for _, args := range [][]string{{}, {"--confirm-removals", "9"}} {
+		_, err := imp(append(args, "../../examples/service-accounts-cleanup.csv")...)
+		if err == nil || !strings.Contains(err.Error(), "nothing was applied") {
+			t.Fatalf("%v: %v", args, err)
+		}
+	}
+	if out, err := imp("--confirm-removals", "10", "../../examples/service-accounts-cleanup.csv"); err != nil ||
+		!strings.Contains(out, "3 accounts scanned, 1 added, 2 changed, 10 removed") {
+		t.Fatalf("confirmed: %v\n%s", err, out)
+	}
+	// A file that removes little needs no confirmation.
+	if out, err := imp("../../examples/service-accounts-cleanup.csv"); err != nil || !strings.Contains(out, "3 unchanged") {
+		t.Fatalf("again: %v\n%s", err, out)
+	}
+}
