@@ -46,7 +46,7 @@ type Aggregation struct {
 	// aggregation fails and nothing is applied. nil: no limit but the source's
 	// deleteThreshold, as in ISC.
 	MaxRemovals *int
-	Launcher            string
+	Launcher    string
 	// Owner is the server instance running the aggregation ("" until a runner
 	// claims it). The owner renews LeaseUntil while the aggregation is queued or
 	// running; once the lease has passed, the owner is taken for dead and any

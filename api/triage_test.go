@@ -69,17 +69,26 @@ func TestTriageQueueAndDecisions(t *testing.T) {
 
 	q := h.queue(t, "")
 	if q.Total != 4 || len(q.Items) != 4 || q.Items[0].Reason != "NO_DECISION" || q.Items[0].Recommendation.Type != "MACHINE" ||
-		q.Items[0].Subtype != "service account" || q.Items[0].Confidence <= 0.5 || q.Items[0].Confidence > 1 {
+		q.Items[0].Subtype != "service" || q.Items[0].Confidence <= 0.5 || q.Items[0].Confidence > 1 {
 		t.Fatalf("queue: %+v", q)
 	}
 	if len(q.Facets.Sources) != 1 || q.Facets.Sources[0].Name != "Active Directory" || q.Facets.Sources[0].Count != 4 {
 		t.Fatalf("facets: %+v", q.Facets)
 	}
+	signal := ""
+	for _, f := range q.Facets.Signals {
+		if f.Count == 4 && signal == "" {
+			signal = f.Value // a signal every svc_ account shows
+		}
+	}
+	if signal == "" {
+		t.Fatalf("no signal common to the four accounts: %+v", q.Facets.Signals)
+	}
 	for _, c := range []struct {
 		query string
 		want  int
 	}{
-		{"?q=SVC_A", 1}, {"?signal=namingConvention", 4}, {"?signal=computerAccount", 0}, {"?subtype=bot", 0},
+		{"?q=SVC_A", 1}, {"?signal=" + signal, 4}, {"?signal=noSuchSignal", 0}, {"?subtype=bot", 0}, {"?subtype=service", 4},
 		{"?minConfidence=0.5&maxConfidence=1", 4}, {"?minConfidence=0.999", 0}, {"?reason=DISAGREES", 0},
 		{"?sourceId=" + h.sourceID, 4}, {"?limit=2&offset=3", 4},
 	} {
