@@ -92,7 +92,8 @@ export function evidenceBody(ev) {
   const counter = h('p', { class: 'small counterfactual' }, cf.flips
     ? [`Without ${cf.signals.join(', ')}, discovery would call it ${d.machine ? 'human' : 'a machine'} (confidence ${pct(cf.confidence)}).`]
     : [d.machine ? 'No set of signals flips it.' : 'No set of its person signals flips it: nothing points to a machine.']);
-  return h('div', { class: 'evidence-body' }, verdict, signals, counter);
+  // It may scroll sideways on a narrow screen: focusable, so the keyboard can scroll it.
+  return h('div', { class: 'evidence-body', tabindex: '0', role: 'group', 'aria-label': 'Discovery\'s evidence' }, verdict, signals, counter);
 }
 
 // bar is a horizontal bar w pixels wide (set through the CSSOM: the console's

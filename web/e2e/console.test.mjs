@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
@@ -20,6 +20,7 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ARTIFACTS = path.join(ROOT, 'artifacts/console');
 const ADMIN = { id: 'de000000-0000-4000-8000-000000000001', secret: 'mica-demo-admin-secret' };
 const USER = { id: 'de000000-0000-4000-8000-000000000002', secret: 'mica-demo-user-secret' };
+const AXE = readFileSync(path.join(HERE, 'node_modules/axe-core/axe.min.js'), 'utf8');
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -299,6 +300,7 @@ test('review: a dismiss with a note takes an account off the queue, survives a r
   await assertVisibleText('#review-status', new RegExp(`Dismissed ${name.replace(/[$.]/g, '\\$&')}: it stays a (human|machine) account and leaves the queue`));
   await assertVisibleText('#rq-h', new RegExp(`Queue \\(${before - 1}\\)`));
   assert.equal(await page.locator('#queue-table a.acct').filter({ hasText: exact(name) }).count(), 0, 'the row left the queue');
+  await axeCheck('review after a dismiss');
   await shot('07-review-dismissed');
   await page.reload();
   await rows.first().waitFor();
@@ -469,6 +471,7 @@ test('a destructive file: its preview asks for a confirmation, then it is applie
   const count = async () => (await fetch(`${base}/v2025/accounts?limit=0&count=true&filters=${encodeURIComponent(
     `sourceId eq "${ids['Service Accounts CSV']}"`)}`, { headers: { Authorization: 'Bearer ' + adminToken } })).headers.get('x-total-count');
   assert.equal(await count(), '3', 'the preview applied nothing');
+  await axeCheck('aggregation with a preview and its confirmation');
   await shot('11-aggregation-confirm');
   await page.locator('#agg-confirm').check();
   await page.locator('#agg-apply').click();
@@ -509,9 +512,58 @@ test('apps: an ORG_ADMIN sees every source app', async () => {
   await shot('09-apps-admin');
 });
 
+test('accessibility: axe finds no serious or critical violation on any page, at desktop and phone widths', async () => {
+  const ad = ids['Active Directory'];
+  const someAccount = (await call('GET', `/mica/v1/triage?sourceId=${ad}&limit=1`)).body.items[0].accountId;
+  const pages = [
+    ['overview', '/console/', '#sources table'],
+    ['source', `/console/sources/${ad}`, '#acct-h'],
+    ['review', '/console/review', '#queue-table'],
+    ['account', `/console/accounts/${someAccount}`, '#account-trail'],
+    ['machine accounts', '/console/machine-accounts', '#ma-h'],
+    ['apps', '/console/apps', '#all-apps table'],
+    ['aggregation', '/console/aggregation', '#agg-history-table'],
+    ['not found', '/console/nowhere', 'h1'],
+  ];
+  for (const [width, height] of [[1280, 900], [390, 844]]) {
+    await page.setViewportSize({ width, height });
+    for (const [name, url, ready] of pages) {
+      await page.goto(base + url);
+      await page.locator(ready).first().waitFor();
+      await settled();
+      await axeCheck(`${name} at ${width} px`);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 1, `${name} at ${width} px scrolls sideways by ${overflow} px`);
+      const filled = page.locator('table.cards:has(tbody td:not([colspan]))');
+      if (width < 600 && (await filled.count())) {
+        // Below 600 px a table's rows are cards: its header is hidden, each cell shows its column's name.
+        const shape = await filled.first().evaluate((t) => ({
+          row: getComputedStyle(t.querySelector('tbody tr')).display,
+          head: t.querySelector('thead').getBoundingClientRect().height,
+          label: getComputedStyle(t.querySelector('tbody td:not([colspan])'), '::before').content }));
+        assert.equal(shape.row, 'block', `${name}: rows are cards`);
+        assert.ok(shape.head <= 1, `${name}: the header row is hidden`);
+        assert.notEqual(shape.label, 'none', `${name}: cells are labelled`);
+      }
+      await shot(`12-a11y-${name.replace(/ /g, '-')}-${width}`);
+    }
+  }
+  // The review page's actions stay on screen at phone width (the issue's 390 px report).
+  await page.goto(base + '/console/review');
+  await page.locator('#queue-table tbody tr').first().waitFor();
+  const btn = await page.locator('#queue-table tbody tr').first().getByRole('button', { name: /^Dismiss/ }).boundingBox();
+  assert.ok(btn && btn.x >= 0 && btn.x + btn.width <= 390, `the Dismiss button is on screen at 390 px (${JSON.stringify(btn)})`);
+  await page.setViewportSize({ width: 1280, height: 900 });
+});
+
 test('sign out ends the session', async () => {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForURL(/\/console\/login$/);
+  for (const [width, height] of [[1280, 900], [390, 844]]) {
+    await page.setViewportSize({ width, height });
+    await axeCheck(`sign-in at ${width} px`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
   await page.goto(base + '/console/apps');
   await page.waitForURL(/\/console\/login\?next=%2Fconsole%2Fapps$/);
   const res = await page.evaluate(async () => (await fetch('/console/api/v2025/sources')).status);
@@ -562,11 +614,38 @@ test('a USER cannot start a classification job: no button, and the call is refus
   await shot('11-source-user-denied');
   await page.goto(base + '/console/');
   await page.locator('#main .error').first().waitFor();
+  await axeCheck('overview of a USER (refused)');
   await shot('11-overview-user');
   await page.goto(base + '/console/machine-accounts');
   await page.locator('#ma-load-error').waitFor();
   await shot('11-machine-accounts-user');
 });
+
+// axeCheck runs axe-core (the pinned package's own build, evaluated through the
+// DevTools protocol, which the console's CSP does not govern) on the page as it
+// is, and fails on any serious or critical violation: WCAG 2.x A and AA rules
+// (colour contrast included) and axe's best practices.
+async function axeCheck(label) {
+  if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}: ${n.failureSummary}`) }));
+  });
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad, [], `${label}: axe found serious or critical violations:\n${JSON.stringify(bad, null, 2)}`);
+  return violations;
+}
+
+// settled waits until no card of the page is loading any more.
+async function settled() {
+  await page.locator('#main > *').first().waitFor();
+  const end = Date.now() + 20_000;
+  while (await page.locator('[aria-busy="true"], #main > p.muted:text("Loading…")').count()) {
+    if (Date.now() > end) throw new Error('the page kept loading');
+    await page.waitForTimeout(50);
+  }
+}
 
 function pick(n) {
   return { operation: n.operation, attribute: n.attribute, value: n.value, caseSensitive: n.caseSensitive };
