@@ -56,7 +56,7 @@ func (c *TriageCandidate) InQueue() bool {
 	if c.Recommendation == nil {
 		return false
 	}
-	return !(c.LastAction == TriageDismiss && c.LastRecommendation == c.Recommendation.Type)
+	return c.LastAction != TriageDismiss || c.LastRecommendation != c.Recommendation.Type
 }
 
 // Reason says why the candidate is in the queue.
