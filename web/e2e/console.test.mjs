@@ -521,6 +521,7 @@ test('accessibility: axe finds no serious or critical violation on any page, at 
     ['review', '/console/review', '#queue-table'],
     ['account', `/console/accounts/${someAccount}`, '#account-trail'],
     ['machine accounts', '/console/machine-accounts', '#ma-h'],
+    ['machine identities', '/console/machine-identities', 'h1'],
     ['apps', '/console/apps', '#all-apps table'],
     ['aggregation', '/console/aggregation', '#agg-history-table'],
     ['not found', '/console/nowhere', 'h1'],
