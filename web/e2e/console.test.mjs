@@ -274,9 +274,15 @@ test('an ended session returns to sign-in and then to the same page and view', a
   await shot('06-source-accounts');
 });
 
+// esc is text as a regular expression that matches it literally (account
+// names such as WS01$ carry regexp characters).
+function esc(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 // exact matches a whole text, nothing around it.
 function exact(text) {
-  return new RegExp('^' + text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '$');
+  return new RegExp('^' + esc(text) + '$');
 }
 
 // queueTotal is the queue's size as the review page's heading says it.
@@ -423,7 +429,7 @@ test('machine identities: owners, and the machine accounts that belong to one', 
   await row.getByRole('button', { name: 'Show' }).click();
   const accounts = page.locator('tr.mi-accounts');
   await accounts.locator('table').waitFor();
-  assert.match(await accounts.innerText(), new RegExp(`${ma.name}[\\s\\S]*console-svc`), 'the account and its subtype');
+  assert.match(await accounts.innerText(), new RegExp(`${esc(ma.name)}[\\s\\S]*console-svc`), 'the account and its subtype');
   await shot('07-machine-identities');
 
   await page.goto(base + '/console/machine-accounts?q=' + encodeURIComponent(ma.name));
