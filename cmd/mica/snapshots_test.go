@@ -31,11 +31,17 @@ func testSnapshotRestoreServer(t *testing.T, args ...string) {
 	if code, b := c.do(http.MethodPut, "/v2025/sources/"+src+"/machine-classification-config", svcCriteria); code != 200 {
 		t.Fatalf("PUT config: %d %s", code, b)
 	}
+	// The demo's first classification of the source: the latest job the snapshot holds.
+	code, b := c.do(http.MethodGet, "/mica/v1/sources/"+src+"/classification-job", nil)
+	var first struct{ ID, Status string }
+	if code != 200 || json.Unmarshal(b, &first) != nil || first.Status != "COMPLETED" {
+		t.Fatalf("the demo's first job: %d %s", code, b)
+	}
 	if code, b := c.do(http.MethodPost, "/mica/v1/snapshots", map[string]any{"name": "configured"}); code != 201 {
 		t.Fatalf("save: %d %s", code, b)
 	}
 	// After the save: a new PAT and a running classification job.
-	code, b := c.do(http.MethodPost, "/beta/personal-access-tokens", map[string]any{"name": "after", "scope": []string{"sp:scopes:all"}})
+	code, b = c.do(http.MethodPost, "/beta/personal-access-tokens", map[string]any{"name": "after", "scope": []string{"sp:scopes:all"}})
 	if code != 200 {
 		t.Fatalf("PAT: %d %s", code, b)
 	}
@@ -52,9 +58,12 @@ func testSnapshotRestoreServer(t *testing.T, args ...string) {
 	if code, b := c.do(http.MethodPost, "/mica/v1/snapshots/configured/restore", nil); code != 204 {
 		t.Fatalf("restore: %d %s", code, b)
 	}
-	// The job of after the save is gone with it, and no worker writes to the restored tenant.
-	if code, b := c.do(http.MethodGet, "/v2025/sources/"+src+"/classify", nil); code != 404 {
-		t.Fatalf("job after restore: %d %s", code, b)
+	// The job of after the save is gone with it (the latest is the snapshot's again), and no
+	// worker writes to the restored tenant.
+	code, b = c.do(http.MethodGet, "/mica/v1/sources/"+src+"/classification-job", nil)
+	var latest struct{ ID, Status string }
+	if code != 200 || json.Unmarshal(b, &latest) != nil || latest.ID != first.ID || latest.Status != "COMPLETED" {
+		t.Fatalf("job after restore: %d %s (the snapshot's was %s)", code, b, first.ID)
 	}
 	if code, _ := get(t, m.URL()+"/v3/sources", patTok); code != 401 {
 		t.Fatalf("token of a client the snapshot lacks: %d", code)
@@ -75,8 +84,10 @@ func testSnapshotRestoreServer(t *testing.T, args ...string) {
 	if code, b := c.do(http.MethodPost, "/mica/v1/reset", nil); code != 204 {
 		t.Fatalf("reset: %d %s", code, b)
 	}
-	if code, _ := c.do(http.MethodGet, "/v2025/sources/"+src+"/machine-classification-config", nil); code != 404 {
-		t.Fatalf("config after reset: %d", code)
+	// The demo's own config again (demo.Configs: objectClass computer first), not the test's svc_ criteria.
+	if code, b := c.do(http.MethodGet, "/v2025/sources/"+src+"/machine-classification-config", nil); code != 200 ||
+		strings.Contains(string(b), "SVC_") || !strings.Contains(string(b), `"computer"`) {
+		t.Fatalf("config after reset: %d %s", code, b)
 	}
 	if code, b := c.do(http.MethodGet, "/mica/v1/snapshots", nil); code != 200 || !strings.Contains(string(b), `"configured"`) {
 		t.Fatalf("snapshots survive a reset: %d %s", code, b)
