@@ -42,13 +42,7 @@ func BenchmarkRun(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		db.SetClassifier(func(cfg *mica.MachineClassificationConfig, people []*mica.AccountClassification) mica.Decider {
-			p, err := classify.Compile(cfg)
-			if err != nil {
-				p = nil
-			}
-			return classify.Decider(classify.ModeDefault, p, people)
-		})
+		db.SetClassifier(classify.Continuous)
 		owner := &mica.Identity{Name: "Bench Admin", Alias: "bench.admin", Levels: []string{mica.LevelOrgAdmin}}
 		src := &mica.Source{Name: "Bench", ConnectorAttributes: map[string]any{"mergeColumns": []any{"groups"}}}
 		src.MakeDelimitedFile()

@@ -67,13 +67,7 @@ func TestDiscoveryThroughAggregation(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	db.SetClassifier(func(cfg *mica.MachineClassificationConfig, people []*mica.AccountClassification) mica.Decider {
-		p, err := classify.Compile(cfg)
-		if err != nil {
-			p = nil
-		}
-		return classify.Decider(classify.ModeDefault, p, people)
-	})
+	db.SetClassifier(classify.Continuous)
 	owner := &mica.Identity{Name: "Corpus Admin", Alias: "corpus.admin", Levels: []string{mica.LevelOrgAdmin}}
 	if err := db.CreateIdentity(ctx, owner); err != nil {
 		t.Fatal(err)

@@ -276,12 +276,12 @@ func TestClassificationJobThroughAPI(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
-	runner, err := jobs.New(ctx, h.db.WritePool(), h.db, mica.Pacing{BatchSize: 2, Delay: 20 * time.Millisecond},
+	runner, queue, err := jobs.NewSQLite(ctx, h.db.WritePool(), h.db, mica.Pacing{BatchSize: 2, Delay: 20 * time.Millisecond},
 		slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.db.SetJobHook(runner.Enqueue)
+	h.db.SetJobHook(queue.Enqueue)
 	if err := runner.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -20,12 +20,12 @@ var expHeader = []string{"X-SailPoint-Experimental", "true"}
 func (h *harness) startJobs(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
-	runner, err := jobs.New(ctx, h.db.WritePool(), h.db, mica.Pacing{BatchSize: 100}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	runner, queue, err := jobs.NewSQLite(ctx, h.db.WritePool(), h.db, mica.Pacing{BatchSize: 100}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.db.SetJobHook(runner.Enqueue)
-	h.db.SetTaskHook(runner.EnqueueTask)
+	h.db.SetJobHook(queue.Enqueue)
+	h.db.SetTaskHook(queue.EnqueueTask)
 	if err := runner.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

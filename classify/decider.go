@@ -66,3 +66,15 @@ func sameRecommendation(a, b *mica.Recommendation) bool {
 	}
 	return *a == *b
 }
+
+// Continuous is the decision function of continuous classification
+// (mica.DeciderFor), which the stores run on what an aggregation adds or
+// changes: the default mode over the source's config. A config that does not
+// compile classifies nothing (stored configs were validated when saved).
+func Continuous(cfg *mica.MachineClassificationConfig, people []*mica.AccountClassification) mica.Decider {
+	p, err := Compile(cfg)
+	if err != nil {
+		p = nil
+	}
+	return Decider(ModeDefault, p, people)
+}

@@ -86,13 +86,14 @@ const (
 // SQLite (riversqlite) or PostgreSQL (riverpgxv5), where every server's runner
 // works the jobs of one shared queue.
 type Runner struct {
-	store     Store
-	client    riverClient
-	sqlClient *river.Client[*sql.Tx] // SQLite
-	pgClient  *river.Client[pgx.Tx]  // PostgreSQL
-	logger    *slog.Logger
-	pacing    mica.Pacing // defaults when the settings hold none
-	migrate   func(ctx context.Context) error
+	store   Store
+	client  riverClient
+	logger  *slog.Logger
+	pacing  mica.Pacing // defaults when the settings hold none
+	migrate func(ctx context.Context) error
+	// shared says that several servers work one queue (PostgreSQL): each
+	// sweeps for the jobs of servers that died (ResumeStale).
+	shared bool
 
 	mu        sync.Mutex // Start and Stop, which may alternate (a snapshot restore)
 	running   bool
@@ -134,28 +135,42 @@ type riverClient interface {
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 }
 
-// New migrates River's tables in pool (the SQLite store's write pool) and builds a runner.
-func New(ctx context.Context, pool *sql.DB, store Store, defaults mica.Pacing, logger *slog.Logger) (*Runner, error) {
+// Queue enqueues a runner's River jobs inside a store's transactions, so that
+// work is queued exactly when the state it belongs to commits. TTx is the
+// store's transaction: *sql.Tx on SQLite, pgx.Tx on PostgreSQL. Enqueue and
+// EnqueueTask are the store's job and task hooks.
+type Queue[TTx any] struct {
+	client *river.Client[TTx]
+	// workers is how many River jobs work one classification job: Workers on
+	// PostgreSQL, one on SQLite.
+	workers int
+}
+
+// NewSQLite migrates River's tables in pool (the SQLite store's write pool)
+// and builds a runner and its queue: one worker per classification job, this
+// server's alone.
+func NewSQLite(ctx context.Context, pool *sql.DB, store Store, defaults mica.Pacing, logger *slog.Logger) (*Runner, *Queue[*sql.Tx], error) {
 	r := &Runner{store: store, logger: logger, pacing: defaults}
 	client, err := newClient(ctx, riversqlite.New(pool), r, 4)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	r.client, r.sqlClient = client, client
-	return r, nil
+	r.client = client
+	return r, &Queue[*sql.Tx]{client: client, workers: 1}, nil
 }
 
-// NewPostgres migrates River's tables in pool (the PostgreSQL store's pool) and
-// builds a runner. River's migrations take their own lock, so servers starting
-// together do not race.
-func NewPostgres(ctx context.Context, pool *pgxpool.Pool, store Store, defaults mica.Pacing, logger *slog.Logger) (*Runner, error) {
-	r := &Runner{store: store, logger: logger, pacing: defaults}
+// NewPostgres migrates River's tables in pool (the PostgreSQL store's pool)
+// and builds a runner and its queue: Workers River jobs per classification
+// job, on a queue every server sharing the database works. The caller
+// serializes the migration of servers starting together.
+func NewPostgres(ctx context.Context, pool *pgxpool.Pool, store Store, defaults mica.Pacing, logger *slog.Logger) (*Runner, *Queue[pgx.Tx], error) {
+	r := &Runner{store: store, logger: logger, pacing: defaults, shared: true}
 	client, err := newClient(ctx, riverpgxv5.New(pool), r, PerServerWorkers())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	r.client, r.pgClient = client, client
-	return r, nil
+	r.client = client
+	return r, &Queue[pgx.Tx]{client: client, workers: Workers}, nil
 }
 
 // PerServerWorkers is how many classification workers one server runs at once
@@ -221,28 +236,20 @@ func (h levelFloor) Enabled(ctx context.Context, l slog.Level) bool {
 	return l >= h.min && h.Handler.Enabled(ctx, l)
 }
 
-// Enqueue is the store's job hook: it inserts the River job in the transaction
-// that creates the classification job.
-func (r *Runner) Enqueue(ctx context.Context, tx *sql.Tx, job *mica.ClassificationJob) error {
-	if r.sqlClient == nil {
-		return errors.New("enqueue classification job: the runner is not on SQLite")
+// Enqueue is the store's job hook: it inserts the River jobs that work a
+// classification job in the transaction that creates it.
+func (q *Queue[TTx]) Enqueue(ctx context.Context, tx TTx, job *mica.ClassificationJob) error {
+	var err error
+	if q.workers == 1 {
+		_, err = q.client.InsertTx(ctx, tx, ClassifyArgs{JobID: job.ID}, nil)
+	} else {
+		params := make([]river.InsertManyParams, q.workers)
+		for i := range params {
+			params[i] = river.InsertManyParams{Args: ClassifyArgs{JobID: job.ID, Worker: i}}
+		}
+		_, err = q.client.InsertManyTx(ctx, tx, params)
 	}
-	if _, err := r.sqlClient.InsertTx(ctx, tx, ClassifyArgs{JobID: job.ID}, nil); err != nil {
-		return fmt.Errorf("enqueue classification job: %w", err)
-	}
-	return nil
-}
-
-// EnqueuePgx is the PostgreSQL store's job hook (Enqueue for a pgx transaction).
-func (r *Runner) EnqueuePgx(ctx context.Context, tx pgx.Tx, job *mica.ClassificationJob) error {
-	if r.pgClient == nil {
-		return errors.New("enqueue classification job: the runner is not on PostgreSQL")
-	}
-	params := make([]river.InsertManyParams, Workers)
-	for i := range params {
-		params[i] = river.InsertManyParams{Args: ClassifyArgs{JobID: job.ID, Worker: i}}
-	}
-	if _, err := r.pgClient.InsertManyTx(ctx, tx, params); err != nil {
+	if err != nil {
 		return fmt.Errorf("enqueue classification job: %w", err)
 	}
 	return nil
@@ -266,7 +273,7 @@ func (r *Runner) Start(ctx context.Context) error {
 	if err := r.resumeTasks(ctx); err != nil { // machine identity security's tasks (mis.go)
 		return err
 	}
-	if r.pgClient != nil {
+	if r.shared {
 		r.sweepStop, r.sweepDone = make(chan struct{}), make(chan struct{})
 		go r.sweep(r.sweepStop, r.sweepDone) //nolint:gosec // G118: the sweeper outlives Start's context by design; Stop ends it
 	}
@@ -357,7 +364,7 @@ func (r *Runner) sweep(stop <-chan struct{}, done chan<- struct{}) {
 // arguments name the period, and River's unique insert keeps one per job and
 // period however many servers sweep.
 func (r *Runner) ResumeStale(ctx context.Context, now time.Time) error {
-	if r.pgClient == nil {
+	if !r.shared {
 		return nil
 	}
 	unfinished, err := r.store.UnfinishedClassificationJobs(ctx)
@@ -374,7 +381,7 @@ func (r *Runner) ResumeStale(ctx context.Context, now time.Time) error {
 			continue
 		}
 		args := ClassifyArgs{JobID: j.ID, Resume: now.UnixNano() / int64(stale)}
-		res, err := r.pgClient.Insert(ctx, args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}})
+		res, err := r.client.Insert(ctx, args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}})
 		if err != nil {
 			return fmt.Errorf("resume classification job %s: %w", j.ID, err)
 		}

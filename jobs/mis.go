@@ -2,11 +2,8 @@ package jobs
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"github.com/micahq/mica"
@@ -28,24 +25,10 @@ func (TaskArgs) Kind() string { return "mica_mis_task" }
 // MappingBatchSize is how many machine accounts one mapping batch (one transaction) applies to.
 const MappingBatchSize = 500
 
-// EnqueueTask is the store's task hook on SQLite: it inserts the River job in
-// the transaction that creates the task's state.
-func (r *Runner) EnqueueTask(ctx context.Context, tx *sql.Tx, t mica.MISTask) error {
-	if r.sqlClient == nil {
-		return errors.New("enqueue task: the runner is not on SQLite")
-	}
-	if _, err := r.sqlClient.InsertTx(ctx, tx, TaskArgs{Task: t.Kind, ID: t.ID}, nil); err != nil {
-		return fmt.Errorf("enqueue %s task: %w", t.Kind, err)
-	}
-	return nil
-}
-
-// EnqueueTaskPgx is EnqueueTask for a PostgreSQL transaction.
-func (r *Runner) EnqueueTaskPgx(ctx context.Context, tx pgx.Tx, t mica.MISTask) error {
-	if r.pgClient == nil {
-		return errors.New("enqueue task: the runner is not on PostgreSQL")
-	}
-	if _, err := r.pgClient.InsertTx(ctx, tx, TaskArgs{Task: t.Kind, ID: t.ID}, nil); err != nil {
+// EnqueueTask is the store's task hook: it inserts the River job of a piece
+// of machine identity security work in the transaction that creates its state.
+func (q *Queue[TTx]) EnqueueTask(ctx context.Context, tx TTx, t mica.MISTask) error {
+	if _, err := q.client.InsertTx(ctx, tx, TaskArgs{Task: t.Kind, ID: t.ID}, nil); err != nil {
 		return fmt.Errorf("enqueue %s task: %w", t.Kind, err)
 	}
 	return nil

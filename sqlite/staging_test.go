@@ -34,13 +34,7 @@ func newStagingFixture(t *testing.T) *stagingFixture {
 	t.Cleanup(func() { _ = db.Close() })
 	at := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	db.Now = func() time.Time { at = at.Add(time.Second); return at }
-	db.SetClassifier(func(cfg *mica.MachineClassificationConfig, people []*mica.AccountClassification) mica.Decider {
-		p, err := classify.Compile(cfg)
-		if err != nil {
-			p = nil
-		}
-		return classify.Decider(classify.ModeDefault, p, people)
-	})
+	db.SetClassifier(classify.Continuous)
 	f := &stagingFixture{t: t, db: db}
 	owner := &mica.Identity{Name: "Jane Doe", Alias: "jdoe", Email: "jane@example.com"}
 	f.must(db.CreateIdentity(ctx, owner))

@@ -20,7 +20,6 @@ import (
 
 	"github.com/micahq/mica"
 	"github.com/micahq/mica/aggregate"
-	"github.com/micahq/mica/sqlite"
 )
 
 const importUsage = "usage: mica import accounts --source NAME_OR_ID [--preview] [--confirm-removals N] [--disable-optimization] [FILE.csv]\n" +
@@ -33,7 +32,7 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 		return errors.New(importUsage)
 	}
 	fs := flag.NewFlagSet("mica import accounts", flag.ContinueOnError)
-	dataDir := fs.String("data-dir", serve.EnvOr("MICA_DATA_DIR", "./mica-data"), "data directory (MICA_DATA_DIR)")
+	where := addStoreFlags(fs, "")
 	source := fs.String("source", "", "the delimited-file source (id or name) to load the accounts into")
 	disable := fs.Bool("disable-optimization", false, "reprocess unchanged accounts too (re-correlate them)")
 	preview := fs.Bool("preview", false, "only count what the file would add, change and remove; apply nothing")
@@ -45,11 +44,12 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 	if *source == "" || fs.NArg() > 1 {
 		return errors.New(importUsage)
 	}
-	db, err := openDataDir(ctx, *dataDir)
+	b, err := where.openTenant(ctx)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = db.Close() }()
+	defer func() { _ = b.Close() }()
+	db := b.Store()
 	src, err := findSource(ctx, db, *source)
 	if err != nil {
 		return err
@@ -109,7 +109,7 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	bar := newProgress(stdout, size, counter)
-	_, conn := serve.NewConnector(*dataDir)
+	_, conn := serve.NewConnector(*where.dataDir)
 	runner := serve.NewAggregationRunner(db, conn, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	runner.Progress = func(_ string, n int) { bar.update(n) }
 	start := time.Now()
@@ -248,7 +248,7 @@ func runExport(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("usage: mica export accounts --source NAME_OR_ID [--machine-only] [--format csv|json] [--out FILE], or mica export tenant [--format yaml|json] [--out FILE]")
 	}
 	fs := flag.NewFlagSet("mica export accounts", flag.ContinueOnError)
-	dataDir := fs.String("data-dir", serve.EnvOr("MICA_DATA_DIR", "./mica-data"), "data directory (MICA_DATA_DIR)")
+	where := addStoreFlags(fs, "")
 	source := fs.String("source", "", "the source (id or name) whose accounts to export")
 	machine := fs.Bool("machine-only", false, "only accounts classified as machine accounts")
 	format := fs.String("format", "csv", "csv (the delimited-file layout, importable again) or json (an array of accounts)")
@@ -263,11 +263,12 @@ func runExport(ctx context.Context, args []string, stdout io.Writer) error {
 	if *format != "csv" && *format != "json" {
 		return fmt.Errorf("invalid --format %q: csv or json", *format)
 	}
-	db, err := openDataDir(ctx, *dataDir)
+	b, err := where.openTenant(ctx)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = db.Close() }()
+	defer func() { _ = b.Close() }()
+	db := b.Store()
 	src, err := findSource(ctx, db, *source)
 	if err != nil {
 		return err
@@ -378,7 +379,7 @@ func eachDecision(ctx context.Context, db mica.Store, sourceID string, fn func(*
 	}
 }
 
-func exportJSON(ctx context.Context, db *sqlite.DB, f mica.AccountFilter, w io.Writer) error {
+func exportJSON(ctx context.Context, db mica.Store, f mica.AccountFilter, w io.Writer) error {
 	decisions := map[string][]exportedDecision{}
 	if err := eachDecision(ctx, db, f.SourceID, func(d *mica.TriageDecision) error {
 		decisions[d.AccountID] = append(decisions[d.AccountID], exported(d))
@@ -416,7 +417,7 @@ func exportJSON(ctx context.Context, db *sqlite.DB, f mica.AccountFilter, w io.W
 // exportCSV writes the delimited-file layout: the index and name columns, then
 // every attribute (multi-valued ones joined with "|"), then IIQDisabled and
 // IIQLocked. It reads the accounts twice: once for the columns, once to write.
-func exportCSV(ctx context.Context, db *sqlite.DB, src *mica.Source, f mica.AccountFilter, w io.Writer, escape bool) error {
+func exportCSV(ctx context.Context, db mica.Store, src *mica.Source, f mica.AccountFilter, w io.Writer, escape bool) error {
 	format, err := aggregate.FormatOf(src)
 	if err != nil {
 		format = aggregate.Format{Delimiter: ',', IndexColumn: "id", NameColumn: "name", MultiValueSep: "|"}
@@ -503,7 +504,7 @@ func cell(v any, sep string) string {
 func runExportDecisions(ctx context.Context, args []string, stdout io.Writer) error {
 	const usage = "usage: mica export decisions [--source NAME_OR_ID] [--format csv|json] [--out FILE]"
 	fs := flag.NewFlagSet("mica export decisions", flag.ContinueOnError)
-	dataDir := fs.String("data-dir", serve.EnvOr("MICA_DATA_DIR", "./mica-data"), "data directory (MICA_DATA_DIR)")
+	where := addStoreFlags(fs, "")
 	source := fs.String("source", "", "only the decisions on this source's accounts (name or id)")
 	format := fs.String("format", "csv", "csv or json")
 	outPath := fs.String("out", "", "write to this file (mode 0600) instead of standard output")
@@ -516,11 +517,12 @@ func runExportDecisions(ctx context.Context, args []string, stdout io.Writer) er
 	if *format != "csv" && *format != "json" {
 		return fmt.Errorf("invalid --format %q: csv or json", *format)
 	}
-	db, err := openDataDir(ctx, *dataDir)
+	b, err := where.openTenant(ctx)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = db.Close() }()
+	defer func() { _ = b.Close() }()
+	db := b.Store()
 	sourceID := ""
 	if *source != "" {
 		src, err := findSource(ctx, db, *source)

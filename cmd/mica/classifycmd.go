@@ -11,10 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/micahq/mica/internal/serve"
-
 	"github.com/micahq/mica"
-	"github.com/micahq/mica/jobs"
 )
 
 // runClassify is "mica classify --source NAME_OR_ID [--watch]": start a
@@ -25,31 +22,30 @@ import (
 // Ctrl-C stops watching only: the job goes on.
 func runClassify(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("mica classify", flag.ContinueOnError)
-	dataDir := fs.String("data-dir", serve.EnvOr("MICA_DATA_DIR", "./mica-data"), "data directory (MICA_DATA_DIR)")
+	where := addStoreFlags(fs, "")
 	source := fs.String("source", "", "the source (name or id) whose accounts to classify")
 	watch := fs.Bool("watch", false, "work the job here and show its progress until it ends (a job already running is watched)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *source == "" || fs.NArg() > 0 {
-		return fmt.Errorf("usage: mica classify --source NAME_OR_ID [--watch] [--data-dir DIR]")
+		return fmt.Errorf("usage: mica classify --source NAME_OR_ID [--watch] [--data-dir DIR | --database URL]")
 	}
-	db, err := openDataDir(ctx, *dataDir)
+	b, err := where.openTenant(ctx)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = db.Close() }()
+	defer func() { _ = b.Close() }()
+	db := b.Store()
 	src, err := findSource(ctx, db, *source)
 	if err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	runner, err := jobs.New(ctx, db.WritePool(), db, mica.Pacing{BatchSize: mica.DefaultBatchSize}, logger)
+	runner, err := b.Jobs(ctx, mica.Pacing{BatchSize: mica.DefaultBatchSize}, logger)
 	if err != nil {
 		return err
 	}
-	db.SetJobHook(runner.Enqueue)
-	db.SetTaskHook(runner.EnqueueTask)
 	job, err := db.StartClassificationJob(ctx, src.ID)
 	switch {
 	case err == nil:

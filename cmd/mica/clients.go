@@ -9,8 +9,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/micahq/mica/internal/serve"
-
 	"github.com/micahq/mica"
 	"github.com/micahq/mica/api"
 	"github.com/micahq/mica/oauth"
@@ -22,7 +20,7 @@ func runClients(ctx context.Context, args []string) error {
 		return fmt.Errorf("usage: mica clients create|list|delete [flags]")
 	}
 	fs := flag.NewFlagSet("mica clients "+args[0], flag.ContinueOnError)
-	dataDir := fs.String("data-dir", serve.EnvOr("MICA_DATA_DIR", "./mica-data"), "data directory (MICA_DATA_DIR)")
+	where := addStoreFlags(fs, "")
 	switch args[0] {
 	case "create":
 		identity := fs.String("identity", "", "identity (id, alias or name) the client acts as; created if missing")
@@ -33,20 +31,20 @@ func runClients(ctx context.Context, args []string) error {
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		return clientsCreate(ctx, *dataDir, *identity, *levels, *scopes, *name, *apiClient)
+		return clientsCreate(ctx, where, *identity, *levels, *scopes, *name, *apiClient)
 	case "list":
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		return clientsList(ctx, *dataDir)
+		return clientsList(ctx, where)
 	case "delete":
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
 		if fs.NArg() != 1 {
-			return fmt.Errorf("usage: mica clients delete [--data-dir DIR] CLIENT_ID")
+			return fmt.Errorf("usage: mica clients delete [--data-dir DIR | --database URL] CLIENT_ID")
 		}
-		return clientsDelete(ctx, *dataDir, fs.Arg(0))
+		return clientsDelete(ctx, where, fs.Arg(0))
 	}
 	return fmt.Errorf("unknown clients command %q: create, list or delete", args[0])
 }
@@ -61,7 +59,7 @@ func splitList(s string) []string {
 	return out
 }
 
-func clientsCreate(ctx context.Context, dataDir, identity, levels, scopes, name string, apiClient bool) error {
+func clientsCreate(ctx context.Context, where storeFlags, identity, levels, scopes, name string, apiClient bool) error {
 	if apiClient == (identity != "") {
 		return fmt.Errorf("give either --identity NAME or --api")
 	}
@@ -77,11 +75,12 @@ func clientsCreate(ctx context.Context, dataDir, identity, levels, scopes, name 
 			return fmt.Errorf("unknown user level %q; known: %s", l, strings.Join(mica.UserLevels, ", "))
 		}
 	}
-	db, _, err := serve.OpenSQLite(ctx, dataDir)
+	b, err := where.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = db.Close() }()
+	defer func() { _ = b.Close() }()
+	db := b.Store()
 	c := &mica.Client{ID: oauth.NewClientID(), Kind: mica.ClientAPI, Name: name, Scopes: scopeList, Enabled: true}
 	if !apiClient {
 		ident, err := db.FindIdentityByName(ctx, identity)
@@ -114,12 +113,13 @@ func clientsCreate(ctx context.Context, dataDir, identity, levels, scopes, name 
 	return nil
 }
 
-func clientsList(ctx context.Context, dataDir string) error {
-	db, _, err := serve.OpenSQLite(ctx, dataDir)
+func clientsList(ctx context.Context, where storeFlags) error {
+	b, err := where.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = db.Close() }()
+	defer func() { _ = b.Close() }()
+	db := b.Store()
 	cs, err := db.ListClients(ctx, "")
 	if err != nil {
 		return err
@@ -133,12 +133,13 @@ func clientsList(ctx context.Context, dataDir string) error {
 	return tw.Flush()
 }
 
-func clientsDelete(ctx context.Context, dataDir, id string) error {
-	db, _, err := serve.OpenSQLite(ctx, dataDir)
+func clientsDelete(ctx context.Context, where storeFlags, id string) error {
+	b, err := where.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = db.Close() }()
+	defer func() { _ = b.Close() }()
+	db := b.Store()
 	if err := db.DeleteClient(ctx, id); err != nil {
 		return fmt.Errorf("delete client: %s", mica.ErrorMessage(err))
 	}

@@ -17,27 +17,22 @@ import (
 // and report its machine/human proportions per source.
 func runDemo(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("mica demo", flag.ContinueOnError)
-	dataDir := fs.String("data-dir", serve.EnvOr("MICA_DATA_DIR", "./mica-data"), "data directory, which must hold no tenant yet (MICA_DATA_DIR)")
+	where := addStoreFlags(fs, "data directory, which must hold no tenant yet (MICA_DATA_DIR)")
 	seed := fs.Uint64("seed", 0, "generator seed: the same seed makes the same tenant")
 	identities := fs.Int("identities", 0, "number of people (default 2000, or derived from --ad-accounts)")
 	adAccounts := fs.Int("ad-accounts", 0, "total Active Directory accounts, people and machines (up to 1000000)")
-	database := fs.String("database", os.Getenv("MICA_DATABASE"), "a postgres:// URL: write the tenant into PostgreSQL instead of the data dir's SQLite file (MICA_DATABASE)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *identities < 0 || *identities > 1_000_000 || *adAccounts < 0 || *adAccounts > 1_000_000 {
 		return fmt.Errorf("--identities and --ad-accounts must be between 0 and 1000000")
 	}
-	m := &serve.Main{Config: serve.Config{DataDir: *dataDir, Database: *database}}
-	db, _, err := m.OpenStore(ctx)
+	b, err := where.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = db.Close() }()
-	where := *dataDir
-	if *database != "" {
-		where = "the database"
-	}
+	defer func() { _ = b.Close() }()
+	db := b.Store()
 	if _, err := db.GetSetting(ctx, serve.SettingDemoSeeded); err == nil {
 		return fmt.Errorf("%s already holds a demo tenant; use an empty --data-dir or database", where)
 	} else if mica.ErrorCode(err) != mica.ENOTFOUND {

@@ -216,7 +216,7 @@ func directoryEndToEnd(t *testing.T, store string) {
 		}
 		_ = conn.Close(ctx)
 	} else {
-		s, err := m.DB.GetSource(ctx, id)
+		s, err := m.Store().GetSource(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/micahq/mica/internal/serve"
 	"github.com/micahq/mica/seed"
 )
 
@@ -15,8 +14,7 @@ import (
 // --database) as a tenant file, which `mica serve --seed` loads.
 func runExportTenant(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("mica export tenant", flag.ContinueOnError)
-	dataDir := fs.String("data-dir", serve.EnvOr("MICA_DATA_DIR", "./mica-data"), "data directory (MICA_DATA_DIR)")
-	database := fs.String("database", os.Getenv("MICA_DATABASE"), "a postgres:// URL: the tenant in PostgreSQL (MICA_DATABASE)")
+	where := addStoreFlags(fs, "")
 	format := fs.String("format", "yaml", "yaml or json")
 	outPath := fs.String("out", "", "write to this file (mode 0600) instead of standard output")
 	if err := parseInterspersed(fs, args); err != nil {
@@ -28,13 +26,12 @@ func runExportTenant(ctx context.Context, args []string, stdout io.Writer) error
 	if *format != "yaml" && *format != "json" {
 		return fmt.Errorf("invalid --format %q: yaml or json", *format)
 	}
-	m := &serve.Main{Config: serve.Config{DataDir: *dataDir, Database: *database}}
-	db, _, err := m.OpenStore(ctx)
+	store, err := where.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = db.Close() }()
-	f, err := seed.Export(ctx, db)
+	defer func() { _ = store.Close() }()
+	f, err := seed.Export(ctx, store.Store())
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ func bootLimits(t *testing.T, dir string, extra ...string) *limitServer {
 	}
 	t.Cleanup(func() { _ = m.Close() })
 	admin := &mica.Identity{Name: "Limit Admin", Alias: "limit.admin", Levels: []string{mica.LevelOrgAdmin}}
-	if err := m.DB.CreateIdentity(ctx, admin); err != nil {
+	if err := m.Store().CreateIdentity(ctx, admin); err != nil {
 		t.Fatal(err)
 	}
 	secret := oauth.NewSecret()
@@ -53,7 +53,7 @@ func bootLimits(t *testing.T, dir string, extra ...string) *limitServer {
 	}
 	c := &mica.Client{ID: oauth.NewClientID(), Kind: mica.ClientPAT, Name: "limits", IdentityID: admin.ID,
 		Scopes: []string{"sp:scopes:all"}, SecretHash: hash, Enabled: true}
-	if err := m.DB.CreateClient(ctx, c); err != nil {
+	if err := m.Store().CreateClient(ctx, c); err != nil {
 		t.Fatal(err)
 	}
 	s := &limitServer{m: m, dir: dir, tok: getToken(t, m.URL(), c.ID, secret, 200)}

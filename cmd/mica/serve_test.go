@@ -1,6 +1,9 @@
 package main
 
-import "github.com/micahq/mica/internal/serve"
+import (
+	"github.com/micahq/mica/internal/serve"
+	"github.com/micahq/mica/internal/storage"
+)
 
 // The server program is package serve (so that micatest runs it in process);
 // these names keep the end-to-end tests of the mica command short.
@@ -11,9 +14,8 @@ type (
 
 var (
 	NewMain       = serve.NewMain
-	OpenSQLite    = serve.OpenSQLite
 	DemoConfig    = serve.DemoConfig
-	ensureDataDir = serve.EnsureDataDir
+	ensureDataDir = storage.EnsureDataDir
 )
 
 const (

@@ -6,11 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
-
-	"github.com/micahq/mica/internal/serve"
 
 	"github.com/micahq/mica"
 )
@@ -26,8 +23,7 @@ func runSnapshot(ctx context.Context, args []string, out io.Writer) error {
 	}
 	cmd := args[0]
 	fs := flag.NewFlagSet("mica snapshot "+cmd, flag.ContinueOnError)
-	dataDir := fs.String("data-dir", serve.EnvOr("MICA_DATA_DIR", "./mica-data"), "data directory (MICA_DATA_DIR)")
-	database := fs.String("database", os.Getenv("MICA_DATABASE"), "a postgres:// URL: the tenant in PostgreSQL (MICA_DATABASE)")
+	where := addStoreFlags(fs, "")
 	if err := parseInterspersed(fs, args[1:]); err != nil {
 		return err
 	}
@@ -46,12 +42,12 @@ func runSnapshot(ctx context.Context, args []string, out io.Writer) error {
 	default:
 		return fmt.Errorf("unknown snapshot command %q\n%s", cmd, usage)
 	}
-	m := &serve.Main{Config: serve.Config{DataDir: *dataDir, Database: *database}}
-	db, _, err := m.OpenStore(ctx)
+	b, err := where.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = db.Close() }()
+	defer func() { _ = b.Close() }()
+	db := b.Store()
 	name := fs.Arg(0)
 	switch cmd {
 	case "save":

@@ -7,30 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/micahq/mica"
-	"github.com/micahq/mica/internal/serve"
-	"github.com/micahq/mica/sqlite"
 )
-
-// openDataDir opens the SQLite store of an existing data dir for a command
-// that reads or changes a tenant (classify, import, export, sources): unlike
-// the server, it does not create an empty one where there is none, and says
-// where it looked.
-func openDataDir(ctx context.Context, dataDir string) (*sqlite.DB, error) {
-	if _, err := os.Stat(filepath.Join(dataDir, "mica.db")); errors.Is(err, os.ErrNotExist) {
-		abs, _ := filepath.Abs(dataDir)
-		return nil, fmt.Errorf("no mica tenant in %s (no mica.db there): run the command where `make run` runs (it keeps "+
-			"the demo tenant in ./mica-data), or point --data-dir (MICA_DATA_DIR) at the server's data dir", abs)
-	}
-	db, _, err := serve.OpenSQLite(ctx, dataDir)
-	return db, err
-}
 
 // findSource resolves a source given by name (any case) or id. When there is
 // none, the error lists the sources there are.
@@ -89,12 +71,12 @@ type sourceRow struct {
 // runSources is "mica sources list": the tenant's sources with their ids,
 // account and machine counts, classification config and latest job.
 func runSources(ctx context.Context, args []string, out io.Writer) error {
-	const usage = "usage: mica sources list [--name NAME] [--format table|json|id] [--data-dir DIR]"
+	const usage = "usage: mica sources list [--name NAME] [--format table|json|id] [--data-dir DIR | --database URL]"
 	if len(args) == 0 || args[0] != "list" {
 		return errors.New(usage)
 	}
 	fs := flag.NewFlagSet("mica sources list", flag.ContinueOnError)
-	dataDir := fs.String("data-dir", serve.EnvOr("MICA_DATA_DIR", "./mica-data"), "data directory (MICA_DATA_DIR)")
+	where := addStoreFlags(fs, "")
 	name := fs.String("name", "", "only the source with this name (any case) or id")
 	format := fs.String("format", "table", "table, json, or id (the ids alone, one a line: SOURCE=$(mica sources list --name NAME --format id))")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -106,11 +88,12 @@ func runSources(ctx context.Context, args []string, out io.Writer) error {
 	if *format != "table" && *format != "json" && *format != "id" {
 		return fmt.Errorf("invalid --format %q: table, json or id", *format)
 	}
-	db, err := openDataDir(ctx, *dataDir)
+	b, err := where.openTenant(ctx)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = db.Close() }()
+	defer func() { _ = b.Close() }()
+	db := b.Store()
 	var sources []*mica.Source
 	if *name != "" {
 		src, err := findSource(ctx, db, *name)

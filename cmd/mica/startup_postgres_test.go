@@ -13,6 +13,7 @@ import (
 	"github.com/micahq/mica"
 	"github.com/micahq/mica/demo"
 	"github.com/micahq/mica/oauth"
+	"github.com/micahq/mica/postgres"
 )
 
 // TestPostgresServersStartTogether: servers started at the same moment with
@@ -79,7 +80,7 @@ func TestPostgresServersStartTogether(t *testing.T) {
 	count := func(q string, args ...any) int {
 		t.Helper()
 		var n int
-		if err := a.PG.Pool().QueryRow(ctx, q, args...).Scan(&n); err != nil {
+		if err := a.Store().(*postgres.DB).Pool().QueryRow(ctx, q, args...).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -96,28 +97,28 @@ func TestPostgresServersStartTogether(t *testing.T) {
 	if code, body := onB.do(http.MethodGet, "/v3/sources?limit=1", nil); code != 200 {
 		t.Fatalf("a token of server A on server B: %d %s", code, body)
 	}
-	before, err := a.PG.GetClient(ctx, DemoAdminClientID)
+	before, err := a.Store().GetClient(ctx, DemoAdminClientID)
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	// A holds an aggregation (its runner renews the lease); another server died
 	// holding one, its lease passed.
-	csv, err := a.PG.FindSourceByName(ctx, "Service Accounts CSV")
+	csv, err := a.Store().FindSourceByName(ctx, "Service Accounts CSV")
 	if err != nil {
 		t.Fatal(err)
 	}
 	held := &mica.Aggregation{SourceID: csv.ID, FilePath: filepath.Join(a.UploadDir(), "upload-held.csv")}
 	orphan := &mica.Aggregation{SourceID: csv.ID, FilePath: "/nonexistent/upload-orphan.csv"}
 	for _, agg := range []*mica.Aggregation{held, orphan} {
-		if err := a.PG.CreateAggregation(ctx, agg); err != nil {
+		if err := a.Store().CreateAggregation(ctx, agg); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := a.PG.RenewAggregationLeases(ctx, a.Aggs.Owner, []string{held.ID}, time.Now().Add(time.Minute)); err != nil {
+	if err := a.Store().RenewAggregationLeases(ctx, a.Aggs.Owner, []string{held.ID}, time.Now().Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.PG.RenewAggregationLeases(ctx, "dead-server", []string{orphan.ID}, time.Now().Add(-time.Second)); err != nil {
+	if err := a.Store().RenewAggregationLeases(ctx, "dead-server", []string{orphan.ID}, time.Now().Add(-time.Second)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -125,7 +126,7 @@ func TestPostgresServersStartTogether(t *testing.T) {
 	if err := c.Run(ctx); err != nil {
 		t.Fatalf("a third --demo server: %v", err)
 	}
-	after, err := c.PG.GetClient(ctx, DemoAdminClientID)
+	after, err := c.Store().GetClient(ctx, DemoAdminClientID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,14 +138,14 @@ func TestPostgresServersStartTogether(t *testing.T) {
 			t.Fatalf("the token minted before the third start on %s: %d %s", m.URL(), code, body)
 		}
 	}
-	got, err := c.PG.GetAggregation(ctx, held.ID)
+	got, err := c.Store().GetAggregation(ctx, held.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Status != mica.AggStarted || got.Owner != a.Aggs.Owner {
 		t.Fatalf("the live server's aggregation after another server started: %s owner %q", got.Status, got.Owner)
 	}
-	got, err = c.PG.GetAggregation(ctx, orphan.ID)
+	got, err = c.Store().GetAggregation(ctx, orphan.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,9 +16,10 @@ import (
 )
 
 // NewAggregationRunner is the one place aggregation runners are built, for
-// `mica serve` and `mica import accounts` alike (wire OnAccountsChanged here).
+// `mica serve` and `mica import accounts` alike. The accounts an aggregation
+// adds or changes are classified in its apply transaction, by the classifier
+// package storage installs in the store.
 func NewAggregationRunner(db aggregate.Store, conn mica.Connector, logger *slog.Logger) *aggregate.Runner {
-	// Classification runs in the apply transaction (OpenSQLite).
 	return &aggregate.Runner{Store: db, Connector: conn, Logger: logger}
 }
 
@@ -42,7 +43,7 @@ func (m *Main) startAggregations(ctx context.Context) error {
 	}
 	m.Aggs = NewAggregationRunner(m.store, m.connector, m.Logger)
 	m.Aggs.MaxFileBytes = m.Config.MaxUpload
-	m.Aggs.Exclusive = m.PG == nil
+	m.Aggs.Exclusive = !m.backend.Shared()
 	if m.Config.Controls {
 		store := m.store
 		m.Aggs.Stepping = func(ctx context.Context) bool { return mica.GetPacing(ctx, store, m.Config.Pacing).Stepping }

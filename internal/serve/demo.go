@@ -97,11 +97,7 @@ func (m *Main) setupTenant(ctx context.Context, db mica.Store) (id, name string,
 		id, name, err = tenant(ctx, db)
 		return err
 	}
-	if m.PG != nil {
-		err = m.PG.WithLock(ctx, "tenant setup", setup)
-	} else {
-		err = setup(ctx)
-	}
+	err = m.backend.WithLock(ctx, "tenant setup", setup)
 	return id, name, err
 }
 

@@ -61,25 +61,8 @@ func (m *Main) initMetrics() {
 			}
 		}
 	}
-	if m.DB != nil {
-		met.reg.MustRegister(collectors.NewDBStatsCollector(m.DB.ReadPool(), "sqlite_read"),
-			collectors.NewDBStatsCollector(m.DB.WritePool(), "sqlite_write"))
-	}
-	if m.PG != nil {
-		pool := m.PG.Pool()
-		gauge := func(name, help string, f func() float64) prometheus.Collector {
-			return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
-		}
-		met.reg.MustRegister(
-			gauge("mica_pg_pool_total_conns", "Connections in the PostgreSQL pool.", func() float64 { return float64(pool.Stat().TotalConns()) }),
-			gauge("mica_pg_pool_acquired_conns", "PostgreSQL pool connections in use.", func() float64 { return float64(pool.Stat().AcquiredConns()) }),
-			gauge("mica_pg_pool_idle_conns", "Idle PostgreSQL pool connections.", func() float64 { return float64(pool.Stat().IdleConns()) }),
-			gauge("mica_pg_pool_max_conns", "The PostgreSQL pool's cap.", func() float64 { return float64(pool.Stat().MaxConns()) }),
-			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "mica_pg_pool_acquire_total", Help: "Connections acquired from the PostgreSQL pool."},
-				func() float64 { return float64(pool.Stat().AcquireCount()) }),
-			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "mica_pg_pool_empty_acquire_total", Help: "Acquisitions that waited for a PostgreSQL pool connection."},
-				func() float64 { return float64(pool.Stat().EmptyAcquireCount()) }),
-		)
+	if m.backend != nil {
+		met.reg.MustRegister(m.backend.Metrics()...)
 	}
 	m.met = met
 }

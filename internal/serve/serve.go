@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -23,14 +22,11 @@ import (
 	"github.com/micahq/mica"
 	"github.com/micahq/mica/aggregate"
 	"github.com/micahq/mica/api"
-	"github.com/micahq/mica/classify"
 	"github.com/micahq/mica/directory"
+	"github.com/micahq/mica/internal/storage"
 	"github.com/micahq/mica/jobs"
-	"github.com/micahq/mica/oauth"
-	"github.com/micahq/mica/postgres"
 	"github.com/micahq/mica/secrets"
 	"github.com/micahq/mica/seed"
-	"github.com/micahq/mica/sqlite"
 	"github.com/micahq/mica/web"
 )
 
@@ -89,9 +85,8 @@ type Main struct {
 	Stdout io.Writer
 	Logger *slog.Logger
 
-	DB       *sqlite.DB   // the SQLite store, nil on PostgreSQL
-	PG       *postgres.DB // the PostgreSQL store (Config.Database), nil on SQLite
-	store    mica.Store   // whichever of the two is open
+	backend  storage.Backend // the store and what goes with it (package storage)
+	store    mica.Store      // backend's store
 	Jobs     *jobs.Runner
 	Aggs     *aggregate.Runner
 	Server   *api.Server
@@ -332,55 +327,6 @@ func memoryDir() (string, error) {
 	return dir, nil
 }
 
-// OpenSQLite opens the data directory's SQLite database and signing key.
-func OpenSQLite(ctx context.Context, dataDir string) (*sqlite.DB, *oauth.Signer, error) {
-	if err := EnsureDataDir(dataDir); err != nil {
-		return nil, nil, err
-	}
-	db, err := sqlite.Open(ctx, filepath.Join(dataDir, "mica.db"))
-	if err != nil {
-		return nil, nil, err
-	}
-	// Continuous classification: aggregations classify what they add or change.
-	db.SetClassifier(func(cfg *mica.MachineClassificationConfig, people []*mica.AccountClassification) mica.Decider {
-		p, err := classify.Compile(cfg)
-		if err != nil {
-			p = nil // stored configs were validated; an unreadable one classifies nothing
-		}
-		return classify.Decider(classify.ModeDefault, p, people)
-	})
-	key, err := oauth.LoadOrCreateKey(filepath.Join(dataDir, "jwt-es256.pem"))
-	if err != nil {
-		_ = db.Close()
-		return nil, nil, err
-	}
-	signer, err := oauth.NewSigner(key)
-	if err != nil {
-		_ = db.Close()
-		return nil, nil, err
-	}
-	return db, signer, nil
-}
-
-// EnsureDataDir creates the data directory readable by its owner only (0700).
-// An existing directory keeps its mode (it may be shared, such as /tmp): one
-// that others can read gets a warning; the files mica writes in it are 0600
-// whatever the directory's mode.
-func EnsureDataDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create data dir: %w", err)
-	}
-	info, err := os.Stat(dir)
-	if err != nil {
-		return fmt.Errorf("data dir: %w", err)
-	}
-	if perm := info.Mode().Perm(); perm&0o077 != 0 {
-		slog.Warn("the data dir can be read by other users; its files are 0600, but consider chmod 700",
-			"dir", dir, "mode", fmt.Sprintf("%#o", perm))
-	}
-	return nil
-}
-
 // tenant returns the tenant id and name, creating the id on first start.
 func tenant(ctx context.Context, db mica.Store) (id, name string, err error) {
 	id, err = db.GetSetting(ctx, mica.SettingTenantID)
@@ -421,7 +367,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		m.tempDir, m.Config.DataDir = dir, dir
 	}
-	db, signer, err := m.OpenStore(ctx)
+	db, signer, err := m.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -441,7 +387,7 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Logger.Warn("classification stepping switched off: it needs the emulator controls (--controls)")
 		}
 	}
-	if err := m.newJobs(ctx); err != nil {
+	if m.Jobs, err = m.backend.Jobs(ctx, m.Config.Pacing, m.Logger); err != nil {
 		return err
 	}
 	m.initMetrics()
@@ -480,8 +426,8 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	if m.PG != nil { // several servers may share the database: share the rate limit too
-		m.Server.RateLimiter = api.NewSharedRateLimiter(m.PG, m.Config.RateLimit, m.Config.RateWindow, m.Logger)
+	if tokens := m.backend.RateTokens(); tokens != nil { // several servers share the store: share the rate limit too
+		m.Server.RateLimiter = api.NewSharedRateLimiter(tokens, m.Config.RateLimit, m.Config.RateWindow, m.Logger)
 	}
 	if err := m.serveMetrics(); err != nil {
 		return err
@@ -548,11 +494,8 @@ func (m *Main) Close() error {
 		defer cancel()
 		errs = append(errs, m.Jobs.Stop(ctx))
 	}
-	if m.DB != nil {
-		errs = append(errs, m.DB.Close())
-	}
-	if m.PG != nil {
-		errs = append(errs, m.PG.Close())
+	if m.backend != nil {
+		errs = append(errs, m.backend.Close())
 	}
 	if m.tempDir != "" {
 		errs = append(errs, os.RemoveAll(m.tempDir))
