@@ -222,8 +222,6 @@ type AggregationService interface {
 	// FailAggregation ends an aggregation as TERMINATED with an error message
 	// and drops its staged rows; the source's accounts are untouched.
 	FailAggregation(ctx context.Context, id, completionStatus, message string) error
-	// AddAggregationMessage appends a message (e.g. a warning from a hook).
-	AddAggregationMessage(ctx context.Context, id string, m TaskMessage) error
 	// TerminateUnfinishedAggregations ends every aggregation that is not done
 	// (after a restart of the only server) and returns their leftover file paths.
 	TerminateUnfinishedAggregations(ctx context.Context, message string) ([]string, error)
@@ -235,9 +233,6 @@ type AggregationService interface {
 	// the unfinished aggregations whose lease ended before now (their server
 	// died), except owner's own, and returns the file paths of those it ended.
 	TerminateExpiredAggregations(ctx context.Context, owner string, now time.Time, message string) ([]string, error)
-	// EachChangedAccount calls fn with the ids of the accounts an aggregation
-	// added or changed, in batches of at most batch ids.
-	EachChangedAccount(ctx context.Context, aggregationID string, batch int, fn func(ids []string) error) error
 
 	// GetCorrelationConfig returns the source's correlation config (an empty one
 	// with ID "" when none was set); ENOTFOUND when the source does not exist.

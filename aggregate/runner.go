@@ -42,11 +42,6 @@ type Runner struct {
 	// MaxFileBytes caps the bytes read from one file (0: no cap); beyond it the
 	// aggregation fails naming the line it reached.
 	MaxFileBytes int64
-	// OnAccountsChanged is called after an aggregation commits, with the ids of
-	// the accounts it added or changed, in batches (the machine-classification
-	// hook). An error is recorded as a warning on the aggregation; the accounts
-	// stay applied.
-	OnAccountsChanged func(ctx context.Context, sourceID string, accountIDs []string) error
 	// Progress, when set, is called after each staged batch with the accounts read so far.
 	Progress func(aggregationID string, accounts int)
 	// OnEnded, when set, is told of each aggregation Run finished, as it ended, and how long it ran (metrics).
@@ -370,19 +365,6 @@ func (r *Runner) RunChecked(ctx context.Context, agg *mica.Aggregation, file io.
 		return out, err
 	}
 	r.ended(out, time.Since(start))
-	if r.OnAccountsChanged != nil {
-		herr := r.Store.EachChangedAccount(ctx, agg.ID, 1000, func(ids []string) error {
-			return r.OnAccountsChanged(ctx, agg.SourceID, ids)
-		})
-		if herr != nil {
-			r.Logger.Error("classification hook failed", "aggregation", agg.ID, "error", herr)
-			_ = r.Store.AddAggregationMessage(context.WithoutCancel(ctx), agg.ID, mica.TaskMessage{Type: "WARN",
-				Key: "TASK_OUT_ACCOUNT_AGGREGATION_CLASSIFY", Text: "classifying the changed accounts failed: " + mica.ErrorMessage(herr)})
-			if got, gerr := r.Store.GetAggregation(ctx, agg.ID); gerr == nil {
-				out = got
-			}
-		}
-	}
 	return out, nil
 }
 

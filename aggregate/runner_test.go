@@ -252,31 +252,3 @@ func TestAggregationMergeRows(t *testing.T) {
 		t.Fatalf("non-adjacent rows: %v", err)
 	}
 }
-
-// TestAggregationHook: the classification hook gets the added and changed accounts.
-func TestAggregationHook(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
-	src := f.source("Files", false, nil)
-	var got []string
-	f.runner.OnAccountsChanged = func(_ context.Context, sourceID string, ids []string) error {
-		if sourceID != src.ID {
-			t.Errorf("hook source %q", sourceID)
-		}
-		got = append(got, ids...)
-		return nil
-	}
-	if _, err := f.load(src, "id,name\n1,a\n2,b\n"); err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 2 {
-		t.Fatalf("hook saw %d accounts, want 2", len(got))
-	}
-	got = nil
-	if _, err := f.load(src, "id,name\n1,a\n2,changed\n3,c\n"); err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 2 {
-		t.Fatalf("hook saw %v, want the changed and the new account", got)
-	}
-}

@@ -413,25 +413,6 @@ func failAggregation(ctx context.Context, tx *Tx, id, completionStatus, message 
 	return nil
 }
 
-// AddAggregationMessage appends a message to an aggregation; a WARN turns a SUCCESS into a WARNING.
-func (db *DB) AddAggregationMessage(ctx context.Context, id string, m mica.TaskMessage) error {
-	return db.update(ctx, func(tx *Tx) error {
-		a, err := getAggregation(ctx, tx, id, true)
-		if err != nil {
-			return err
-		}
-		a.Messages = append(a.Messages, m)
-		if m.Type == "WARN" && a.CompletionStatus == mica.CompletionSuccess {
-			a.CompletionStatus = mica.CompletionWarning
-		}
-		if _, err := tx.Exec(ctx, `UPDATE aggregations SET messages = $1, completion_status = $2 WHERE id = $3`,
-			toJSON(a.Messages), nullString(a.CompletionStatus), id); err != nil {
-			return fmt.Errorf("add aggregation message: %w", err)
-		}
-		return nil
-	})
-}
-
 // TerminateUnfinishedAggregations ends every aggregation a previous run left
 // unfinished and returns the files they were reading.
 //
@@ -528,36 +509,4 @@ func (db *DB) TerminateExpiredAggregations(ctx context.Context, owner string, no
 		}
 	}
 	return files, nil
-}
-
-// EachChangedAccount streams the ids of the accounts an aggregation added or changed.
-func (db *DB) EachChangedAccount(ctx context.Context, aggregationID string, batch int, fn func(ids []string) error) error {
-	if batch <= 0 {
-		batch = 1000
-	}
-	rows, err := db.pool.Query(ctx, `SELECT id FROM accounts WHERE aggregation_id = $1 ORDER BY id`, aggregationID)
-	if err != nil {
-		return fmt.Errorf("changed accounts: %w", err)
-	}
-	defer rows.Close()
-	ids := make([]string, 0, batch)
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return fmt.Errorf("changed accounts: %w", err)
-		}
-		if ids = append(ids, id); len(ids) == batch {
-			if err := fn(ids); err != nil {
-				return err
-			}
-			ids = ids[:0]
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("changed accounts: %w", err)
-	}
-	if len(ids) > 0 {
-		return fn(ids)
-	}
-	return nil
 }

@@ -7,10 +7,12 @@ import (
 	"github.com/micahq/mica/classify"
 )
 
-// ClassifyChanged is continuous classification: accounts that an aggregation (or
-// the demo generator) added or changed are classified with their source's config
-// in mode default, and get their discovery recommendation, whether or not the
-// source has a config. Saving a config alone changes no account.
+// ClassifyChanged is continuous classification for accounts written outside
+// an aggregation (the demo generator, a tenant file): they are classified with
+// their source's config in mode default, and get their discovery
+// recommendation, whether or not the source has a config, as an aggregation
+// classifies what it adds or changes in its apply transaction. Saving a config
+// alone changes no account.
 func ClassifyChanged(db mica.Store) func(ctx context.Context, sourceID string, accountIDs []string) error {
 	return func(ctx context.Context, sourceID string, accountIDs []string) error {
 		cfg, err := db.GetMachineClassificationConfig(ctx, sourceID)
