@@ -246,206 +246,34 @@ var (
 )
 
 // ApplyAggregation applies the staged rows in one transaction, then drops them.
+// The transaction runs the steps of an apply (applyRun) in order.
 func (db *DB) ApplyAggregation(ctx context.Context, id string) (*mica.Aggregation, error) {
 	var out *mica.Aggregation
-	table := stagingTable(id)
 	err := db.update(ctx, func(tx *Tx) error {
-		a, err := getAggregation(ctx, tx, id)
+		ap, err := db.startApply(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		if a.Done() {
-			return mica.Errorf(mica.ECONFLICT, "account aggregation %q has already ended (%s)", id, a.Status)
-		}
-		src, err := scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceSelect+` FROM sources s WHERE s.id = ?`, a.SourceID))
-		if errors.Is(err, sql.ErrNoRows) {
-			return mica.Errorf(mica.ENOTFOUND, "source %q not found", a.SourceID)
-		} else if err != nil {
-			return fmt.Errorf("get source: %w", err)
-		}
-		cfg, err := getCorrelationConfig(ctx, tx, a.SourceID)
-		if err != nil {
-			return err
-		}
-		now := formatTime(tx.now)
-		exec := func(what, q string, args ...any) (int, error) {
-			res, err := tx.ExecContext(ctx, q, args...)
-			if err != nil {
-				return 0, fmt.Errorf("%s: %w", what, err)
-			}
-			n, _ := res.RowsAffected()
-			return int(n), nil
-		}
-		// A file without accounts staged nothing: apply an empty table.
-		if err := createStaging(ctx, tx, table); err != nil {
-			return err
-		}
-		// A big transaction touches many pages: give it a larger page cache, then give the memory back.
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", applyCacheKiB)); err != nil {
-			return fmt.Errorf("cache size: %w", err)
-		}
-		defer func() {
-			_, _ = tx.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = -%d", writeCacheKiB))
-		}()
-		var scanned, added, changed, existing, removed int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM accounts WHERE source_id = ?`, a.SourceID).Scan(&existing); err != nil {
-			return fmt.Errorf("count accounts: %w", err)
-		}
-		// Match staged rows (staged as new, 1) with existing accounts: unchanged (0) or changed (2).
-		if existing > 0 {
-			if _, err := exec("match existing accounts", `UPDATE `+table+` AS r SET account_id = a.id,
-					identity_id = a.identity_id,
-					state = CASE WHEN ? OR a.content_hash IS NOT r.hash THEN 2 ELSE 0 END
-				FROM accounts a WHERE a.source_id = ? AND a.native_identity = r.native_identity`,
-				boolInt(a.DisableOptimization), a.SourceID); err != nil {
+		defer ap.restoreCache()
+		for _, step := range []func() error{
+			ap.matchExisting,
+			ap.checkRemovals,
+			ap.correlate,
+			ap.writeIdentities,
+			ap.readStagedDecisions,
+			ap.insertNew,
+			ap.updateChanged,
+			ap.refreshIdentityNames,
+			ap.removeMissing,
+			ap.countIdentities,
+			ap.classify,
+			ap.complete,
+		} {
+			if err := step(); err != nil {
 				return err
 			}
 		}
-		if existing == 0 { // every row is new: count them on the narrow index
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+table).Scan(&scanned); err != nil {
-				return fmt.Errorf("count staged rows: %w", err)
-			}
-			added = scanned
-		} else if err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(state = 1), 0), coalesce(sum(state = 2), 0)
-			FROM `+table).Scan(&scanned, &added, &changed); err != nil {
-			return fmt.Errorf("count staged rows: %w", err)
-		}
-		// Each account matches at most one staged row: the others are removed.
-		removed = existing - (scanned - added)
-		if err := mica.CheckRemovals(src, a, existing, removed); err != nil {
-			return err
-		}
-		correlated, err := correlateStaged(ctx, tx, table, cfg)
-		if err != nil {
-			return err
-		}
-		var createdIdentities int
-		if src.Authoritative {
-			if createdIdentities, err = exec("new identity ids", `UPDATE `+table+`
-				SET identity_id = lower(hex(randomblob(16))), new_identity = 1
-				WHERE state > 0 AND identity_id IS NULL`); err != nil {
-				return err
-			}
-			if _, err := exec("create identities", `INSERT INTO identities (id, name, alias, first_name, last_name,
-					email, levels, status, attributes, correlated, protected, created, modified, left_day)
-				SELECT identity_id, coalesce(`+displayExpr+`, nullif(trim(coalesce(`+firstNameExpr+`, '') || ' ' ||
-					coalesce(`+lastNameExpr+`, '')), ''), name), name, `+firstNameExpr+`, `+lastNameExpr+`,
-					`+emailExpr+`, '["USER"]', 'ACTIVE', attributes, 1, 0, ?, ?, left_day
-				FROM `+table+` r WHERE new_identity = 1`, now, now); err != nil {
-				return err
-			}
-			if _, err := exec("update identities", `UPDATE identities SET
-					name = coalesce(`+displayExpr+`, identities.name),
-					first_name = coalesce(`+firstNameExpr+`, identities.first_name),
-					last_name = coalesce(`+lastNameExpr+`, identities.last_name),
-					email = coalesce(`+emailExpr+`, identities.email),
-					attributes = json_patch(identities.attributes, r.attributes), left_day = r.left_day, modified = ?
-				FROM `+table+` r WHERE r.state > 0 AND r.new_identity = 0 AND r.identity_id = identities.id`, now); err != nil {
-				return err
-			}
-		}
-		// Staging classified every row as a new account; those decisions hold
-		// if the source's classification config is the one staging read.
-		decided := false
-		if db.classifier != nil {
-			ccfg, err := getConfig(ctx, tx, a.SourceID)
-			if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
-				return err
-			}
-			decided = db.stagedDecisions(id, configStamp(ccfg))
-		}
-		classification := `0, NULL, NULL, NULL, NULL`
-		if decided {
-			classification = `coalesce(r.machine, 0), r.method, CASE WHEN r.method IS NOT NULL THEN ?1 END, r.rec_type, r.rec_method`
-		}
-		// New account ids share a random prefix and count up in file order, so a
-		// million inserts append to the table and its id index instead of
-		// landing on random pages.
-		if _, err := exec("insert accounts", `INSERT INTO accounts (id, source_id, source_name, native_identity, name,
-				identity_id, identity_name, attributes, authoritative, disabled, locked, uncorrelated, origin,
-				content_hash, aggregation_id, is_machine, classification_method, classified_at, recommendation_type,
-				recommendation_method, created, modified)
-			SELECT printf('%s%016x', ?2, r.rowid), ?3, ?4, r.native_identity, r.name, r.identity_id,
-				CASE WHEN r.identity_id IS NOT NULL THEN (SELECT i.name FROM identities i WHERE i.id = r.identity_id) END,
-				r.attributes, ?5, r.disabled, r.locked, r.identity_id IS NULL, 'AGGREGATED', r.hash, ?6,
-				`+classification+`, ?1, ?1
-			FROM `+table+` r WHERE r.state = 1 ORDER BY r.rowid`,
-			now, mica.NewID()[:16], a.SourceID, src.Name, boolInt(src.Authoritative), id); err != nil {
-			return err
-		}
-		if changed > 0 {
-			if _, err := exec("update accounts", `UPDATE accounts SET name = r.name, attributes = r.attributes,
-					disabled = r.disabled, locked = r.locked, content_hash = r.hash, identity_id = r.identity_id,
-					identity_name = (SELECT i.name FROM identities i WHERE i.id = r.identity_id),
-					uncorrelated = r.identity_id IS NULL, aggregation_id = ?, modified = ?
-				FROM `+table+` r WHERE r.state = 2 AND accounts.id = r.account_id`, id, now); err != nil {
-				return err
-			}
-		}
-		if src.Authoritative {
-			if _, err := exec("refresh identity names", `UPDATE accounts SET identity_name = i.name
-				FROM identities i WHERE accounts.identity_id = i.id AND accounts.identity_name IS NOT i.name
-					AND i.id IN (SELECT identity_id FROM `+table+` WHERE state > 0)`); err != nil {
-				return err
-			}
-		}
-		// What this aggregation just inserted or changed is in the file: only the
-		// other accounts need looking up among the staged rows.
-		deleted := 0
-		if removed > 0 {
-			if deleted, err = exec("remove accounts", `DELETE FROM accounts WHERE source_id = ?
-				AND aggregation_id IS NOT ? AND NOT EXISTS (SELECT 1 FROM `+table+` r
-					WHERE r.native_identity = accounts.native_identity)`, a.SourceID, id); err != nil {
-				return err
-			}
-		}
-		// Rows have identities from the accounts they match, correlation or
-		// new identities only.
-		identities := 0
-		if existing > 0 || correlated > 0 || src.Authoritative {
-			if err := tx.QueryRowContext(ctx, `SELECT count(DISTINCT identity_id) FROM `+table+`
-				WHERE state > 0 AND identity_id IS NOT NULL`).Scan(&identities); err != nil {
-				return fmt.Errorf("count identities: %w", err)
-			}
-		}
-		// Staging decided new accounts with the people the source had then; a
-		// source that has people only now (its first correlated aggregation)
-		// is decided again with them.
-		if decided && !src.Authoritative && db.stagedPeople(id) < mica.MinPeople && correlated >= mica.MinPeople {
-			decided = false
-		}
-		if decided {
-			if changed > 0 {
-				err = db.classifyStagedChanged(ctx, tx, table, a.SourceID)
-			}
-			if err == nil && !src.Authoritative && correlated > 0 {
-				err = db.classifyStagedCorrelated(ctx, tx, a.SourceID, id)
-			}
-		} else {
-			err = db.classifyAggregated(ctx, tx, a.SourceID, id)
-		}
-		if err != nil {
-			return err
-		}
-		a.Stats = mica.AggregationStats{Scanned: scanned, Unchanged: scanned - added - changed, Changed: changed,
-			Added: added, Removed: deleted}
-		a.Status, a.CompletionStatus = mica.AggCompleted, mica.CompletionSuccess
-		a.TotalAccounts, a.ProcessedAccounts = added+changed+deleted, added+changed+deleted
-		a.MarkedForDeletion, a.DeletedAccounts = deleted, deleted
-		a.TotalIdentities, a.ProcessedIdentities = identities, identities
-		a.Messages = append(a.Messages, mica.TaskMessage{Type: "INFO", Key: "TASK_OUT_ACCOUNT_AGGREGATION_RESULT",
-			Text: fmt.Sprintf("scanned %d accounts: %d added, %d changed, %d removed, %d unchanged; %d identities created",
-				scanned, added, changed, deleted, a.Stats.Unchanged, createdIdentities)})
-		t := tx.now
-		a.Completed, a.FilePath = &t, ""
-		if _, err := exec("complete aggregation", `UPDATE aggregations SET status = ?, completion_status = ?,
-				total_accounts = ?, processed_accounts = ?, marked_for_deletion = ?, deleted_accounts = ?,
-				total_identities = ?, processed_identities = ?, stats = ?, messages = ?, file_path = NULL, completed = ?
-			WHERE id = ?`, a.Status, a.CompletionStatus, a.TotalAccounts, a.ProcessedAccounts, a.MarkedForDeletion,
-			a.DeletedAccounts, a.TotalIdentities, a.ProcessedIdentities, toJSON(a.Stats), toJSON(a.Messages), now, id); err != nil {
-			return err
-		}
-		out = a
+		out = ap.agg
 		return nil
 	})
 	if err != nil {
@@ -456,6 +284,288 @@ func (db *DB) ApplyAggregation(ctx context.Context, id string) (*mica.Aggregatio
 
 // applyCacheKiB is the page cache of the apply transaction (SQLite's default is 2 MiB).
 const applyCacheKiB = 64 << 10
+
+// applyRun is one ApplyAggregation: its transaction, what it read, and the
+// counts its steps leave for the next ones.
+type applyRun struct {
+	db    *DB
+	ctx   context.Context
+	tx    *Tx
+	id    string // the aggregation's
+	table string // its staging table
+	agg   *mica.Aggregation
+	src   *mica.Source
+	cfg   *mica.CorrelationConfig
+	now   string
+
+	// Staged rows and the source's accounts, once matched (matchExisting).
+	scanned, added, changed, existing, removed int
+
+	correlated        int  // rows that correlation gave an identity (correlate)
+	createdIdentities int  // identities made for an authoritative source's new accounts (writeIdentities)
+	decided           bool // the new rows' classification from staging holds (readStagedDecisions)
+	deleted           int  // accounts removed (removeMissing)
+	identities        int  // distinct identities of the added and changed accounts (countIdentities)
+}
+
+// startApply reads the aggregation, its source and the source's correlation
+// config, makes sure the staging table exists (a file without accounts staged
+// nothing: apply an empty table), and gives the transaction a larger page
+// cache, which restoreCache gives back.
+func (db *DB) startApply(ctx context.Context, tx *Tx, id string) (*applyRun, error) {
+	a, err := getAggregation(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.Done() {
+		return nil, mica.Errorf(mica.ECONFLICT, "account aggregation %q has already ended (%s)", id, a.Status)
+	}
+	src, err := scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceSelect+` FROM sources s WHERE s.id = ?`, a.SourceID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, mica.Errorf(mica.ENOTFOUND, "source %q not found", a.SourceID)
+	} else if err != nil {
+		return nil, fmt.Errorf("get source: %w", err)
+	}
+	cfg, err := getCorrelationConfig(ctx, tx, a.SourceID)
+	if err != nil {
+		return nil, err
+	}
+	ap := &applyRun{db: db, ctx: ctx, tx: tx, id: id, table: stagingTable(id), agg: a, src: src, cfg: cfg,
+		now: formatTime(tx.now)}
+	if err := createStaging(ctx, tx, ap.table); err != nil {
+		return nil, err
+	}
+	// A big transaction touches many pages.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", applyCacheKiB)); err != nil {
+		return nil, fmt.Errorf("cache size: %w", err)
+	}
+	return ap, nil
+}
+
+// restoreCache gives back the memory of startApply's page cache.
+func (ap *applyRun) restoreCache() {
+	_, _ = ap.tx.ExecContext(context.WithoutCancel(ap.ctx), fmt.Sprintf("PRAGMA cache_size = -%d", writeCacheKiB))
+}
+
+// exec runs a statement of the apply and says how many rows it changed.
+func (ap *applyRun) exec(what, q string, args ...any) (int, error) {
+	res, err := ap.tx.ExecContext(ap.ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", what, err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// matchExisting matches the staged rows (staged as new, 1) with the source's
+// accounts: unchanged (0) or changed (2), and counts them.
+func (ap *applyRun) matchExisting() error {
+	ctx, tx, table, a := ap.ctx, ap.tx, ap.table, ap.agg
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM accounts WHERE source_id = ?`, a.SourceID).Scan(&ap.existing); err != nil {
+		return fmt.Errorf("count accounts: %w", err)
+	}
+	if ap.existing > 0 {
+		if _, err := ap.exec("match existing accounts", `UPDATE `+table+` AS r SET account_id = a.id,
+				identity_id = a.identity_id,
+				state = CASE WHEN ? OR a.content_hash IS NOT r.hash THEN 2 ELSE 0 END
+			FROM accounts a WHERE a.source_id = ? AND a.native_identity = r.native_identity`,
+			boolInt(a.DisableOptimization), a.SourceID); err != nil {
+			return err
+		}
+	}
+	if ap.existing == 0 { // every row is new: count them on the narrow index
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+table).Scan(&ap.scanned); err != nil {
+			return fmt.Errorf("count staged rows: %w", err)
+		}
+		ap.added = ap.scanned
+	} else if err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(state = 1), 0), coalesce(sum(state = 2), 0)
+		FROM `+table).Scan(&ap.scanned, &ap.added, &ap.changed); err != nil {
+		return fmt.Errorf("count staged rows: %w", err)
+	}
+	// Each account matches at most one staged row: the others are removed.
+	ap.removed = ap.existing - (ap.scanned - ap.added)
+	return nil
+}
+
+// checkRemovals refuses a file that would remove more of the source's
+// accounts than its deleteThreshold or the aggregation's maxRemovals allow
+// (mica.CheckRemovals).
+func (ap *applyRun) checkRemovals() error {
+	return mica.CheckRemovals(ap.src, ap.agg, ap.existing, ap.removed)
+}
+
+// correlate gives the staged rows without an identity the one the source's
+// correlation config finds.
+func (ap *applyRun) correlate() (err error) {
+	ap.correlated, err = correlateStaged(ap.ctx, ap.tx, ap.table, ap.cfg)
+	return err
+}
+
+// writeIdentities makes, on an authoritative source, an identity for each new
+// or changed row that has none, and updates the identities of the others from
+// their rows.
+func (ap *applyRun) writeIdentities() (err error) {
+	if !ap.src.Authoritative {
+		return nil
+	}
+	table, now := ap.table, ap.now
+	if ap.createdIdentities, err = ap.exec("new identity ids", `UPDATE `+table+`
+		SET identity_id = lower(hex(randomblob(16))), new_identity = 1
+		WHERE state > 0 AND identity_id IS NULL`); err != nil {
+		return err
+	}
+	if _, err := ap.exec("create identities", `INSERT INTO identities (id, name, alias, first_name, last_name,
+			email, levels, status, attributes, correlated, protected, created, modified, left_day)
+		SELECT identity_id, coalesce(`+displayExpr+`, nullif(trim(coalesce(`+firstNameExpr+`, '') || ' ' ||
+			coalesce(`+lastNameExpr+`, '')), ''), name), name, `+firstNameExpr+`, `+lastNameExpr+`,
+			`+emailExpr+`, '["USER"]', 'ACTIVE', attributes, 1, 0, ?, ?, left_day
+		FROM `+table+` r WHERE new_identity = 1`, now, now); err != nil {
+		return err
+	}
+	_, err = ap.exec("update identities", `UPDATE identities SET
+			name = coalesce(`+displayExpr+`, identities.name),
+			first_name = coalesce(`+firstNameExpr+`, identities.first_name),
+			last_name = coalesce(`+lastNameExpr+`, identities.last_name),
+			email = coalesce(`+emailExpr+`, identities.email),
+			attributes = json_patch(identities.attributes, r.attributes), left_day = r.left_day, modified = ?
+		FROM `+table+` r WHERE r.state > 0 AND r.new_identity = 0 AND r.identity_id = identities.id`, now)
+	return err
+}
+
+// readStagedDecisions says whether the classification staging gave every row
+// (as a new account) holds: it does if the source's classification config is
+// the one staging read.
+func (ap *applyRun) readStagedDecisions() error {
+	if ap.db.classifier == nil {
+		return nil
+	}
+	ccfg, err := getConfig(ap.ctx, ap.tx, ap.agg.SourceID)
+	if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
+		return err
+	}
+	ap.decided = ap.db.stagedDecisions(ap.id, configStamp(ccfg))
+	return nil
+}
+
+// insertNew inserts the new accounts, with staging's classification when it
+// holds. New account ids share a random prefix and count up in file order, so
+// a million inserts append to the table and its id index instead of landing on
+// random pages.
+func (ap *applyRun) insertNew() error {
+	classification := `0, NULL, NULL, NULL, NULL`
+	if ap.decided {
+		classification = `coalesce(r.machine, 0), r.method, CASE WHEN r.method IS NOT NULL THEN ?1 END, r.rec_type, r.rec_method`
+	}
+	_, err := ap.exec("insert accounts", `INSERT INTO accounts (id, source_id, source_name, native_identity, name,
+			identity_id, identity_name, attributes, authoritative, disabled, locked, uncorrelated, origin,
+			content_hash, aggregation_id, is_machine, classification_method, classified_at, recommendation_type,
+			recommendation_method, created, modified)
+		SELECT printf('%s%016x', ?2, r.rowid), ?3, ?4, r.native_identity, r.name, r.identity_id,
+			CASE WHEN r.identity_id IS NOT NULL THEN (SELECT i.name FROM identities i WHERE i.id = r.identity_id) END,
+			r.attributes, ?5, r.disabled, r.locked, r.identity_id IS NULL, 'AGGREGATED', r.hash, ?6,
+			`+classification+`, ?1, ?1
+		FROM `+ap.table+` r WHERE r.state = 1 ORDER BY r.rowid`,
+		ap.now, mica.NewID()[:16], ap.agg.SourceID, ap.src.Name, boolInt(ap.src.Authoritative), ap.id)
+	return err
+}
+
+// updateChanged writes the changed rows into their accounts.
+func (ap *applyRun) updateChanged() error {
+	if ap.changed == 0 {
+		return nil
+	}
+	_, err := ap.exec("update accounts", `UPDATE accounts SET name = r.name, attributes = r.attributes,
+			disabled = r.disabled, locked = r.locked, content_hash = r.hash, identity_id = r.identity_id,
+			identity_name = (SELECT i.name FROM identities i WHERE i.id = r.identity_id),
+			uncorrelated = r.identity_id IS NULL, aggregation_id = ?, modified = ?
+		FROM `+ap.table+` r WHERE r.state = 2 AND accounts.id = r.account_id`, ap.id, ap.now)
+	return err
+}
+
+// refreshIdentityNames copies, on an authoritative source, the names of the
+// identities it just wrote into their accounts (of every source).
+func (ap *applyRun) refreshIdentityNames() error {
+	if !ap.src.Authoritative {
+		return nil
+	}
+	_, err := ap.exec("refresh identity names", `UPDATE accounts SET identity_name = i.name
+		FROM identities i WHERE accounts.identity_id = i.id AND accounts.identity_name IS NOT i.name
+			AND i.id IN (SELECT identity_id FROM `+ap.table+` WHERE state > 0)`)
+	return err
+}
+
+// removeMissing deletes the source's accounts that the file lacks. What this
+// aggregation just inserted or changed is in the file: only the other accounts
+// need looking up among the staged rows.
+func (ap *applyRun) removeMissing() (err error) {
+	if ap.removed == 0 {
+		return nil
+	}
+	ap.deleted, err = ap.exec("remove accounts", `DELETE FROM accounts WHERE source_id = ?
+		AND aggregation_id IS NOT ? AND NOT EXISTS (SELECT 1 FROM `+ap.table+` r
+			WHERE r.native_identity = accounts.native_identity)`, ap.agg.SourceID, ap.id)
+	return err
+}
+
+// countIdentities counts the identities of the added and changed accounts.
+// Rows have identities from the accounts they match, correlation or new
+// identities only.
+func (ap *applyRun) countIdentities() error {
+	if ap.existing == 0 && ap.correlated == 0 && !ap.src.Authoritative {
+		return nil
+	}
+	if err := ap.tx.QueryRowContext(ap.ctx, `SELECT count(DISTINCT identity_id) FROM `+ap.table+`
+		WHERE state > 0 AND identity_id IS NOT NULL`).Scan(&ap.identities); err != nil {
+		return fmt.Errorf("count identities: %w", err)
+	}
+	return nil
+}
+
+// classify is continuous classification: what staging decided, completed for
+// the changed and correlated accounts, or every added and changed account
+// decided now. Staging decided new accounts with the people the source had
+// then; a source that has people only now (its first correlated aggregation)
+// is decided again with them.
+func (ap *applyRun) classify() error {
+	db, src := ap.db, ap.src
+	if ap.decided && !src.Authoritative && db.stagedPeople(ap.id) < mica.MinPeople && ap.correlated >= mica.MinPeople {
+		ap.decided = false
+	}
+	if !ap.decided {
+		return db.classifyAggregated(ap.ctx, ap.tx, ap.agg.SourceID, ap.id)
+	}
+	if ap.changed > 0 {
+		if err := db.classifyStagedChanged(ap.ctx, ap.tx, ap.table, ap.agg.SourceID); err != nil {
+			return err
+		}
+	}
+	if !src.Authoritative && ap.correlated > 0 {
+		return db.classifyStagedCorrelated(ap.ctx, ap.tx, ap.agg.SourceID, ap.id)
+	}
+	return nil
+}
+
+// complete records the aggregation COMPLETED with its counts.
+func (ap *applyRun) complete() error {
+	a, scanned, added, changed, deleted := ap.agg, ap.scanned, ap.added, ap.changed, ap.deleted
+	a.Stats = mica.AggregationStats{Scanned: scanned, Unchanged: scanned - added - changed, Changed: changed,
+		Added: added, Removed: deleted}
+	a.Status, a.CompletionStatus = mica.AggCompleted, mica.CompletionSuccess
+	a.TotalAccounts, a.ProcessedAccounts = added+changed+deleted, added+changed+deleted
+	a.MarkedForDeletion, a.DeletedAccounts = deleted, deleted
+	a.TotalIdentities, a.ProcessedIdentities = ap.identities, ap.identities
+	a.Messages = append(a.Messages, mica.TaskMessage{Type: "INFO", Key: "TASK_OUT_ACCOUNT_AGGREGATION_RESULT",
+		Text: fmt.Sprintf("scanned %d accounts: %d added, %d changed, %d removed, %d unchanged; %d identities created",
+			scanned, added, changed, deleted, a.Stats.Unchanged, ap.createdIdentities)})
+	t := ap.tx.now
+	a.Completed, a.FilePath = &t, ""
+	_, err := ap.exec("complete aggregation", `UPDATE aggregations SET status = ?, completion_status = ?,
+			total_accounts = ?, processed_accounts = ?, marked_for_deletion = ?, deleted_accounts = ?,
+			total_identities = ?, processed_identities = ?, stats = ?, messages = ?, file_path = NULL, completed = ?
+		WHERE id = ?`, a.Status, a.CompletionStatus, a.TotalAccounts, a.ProcessedAccounts, a.MarkedForDeletion,
+		a.DeletedAccounts, a.TotalIdentities, a.ProcessedIdentities, toJSON(a.Stats), toJSON(a.Messages), ap.now, ap.id)
+	return err
+}
 
 // stagingBatch is how many staged rows one cleanup transaction deletes, so the
 // write lock is never held long after an aggregation ends.
