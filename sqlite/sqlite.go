@@ -130,6 +130,9 @@ func restrictFiles(path string) error {
 // ReadPool is the pool of read-only connections (for its statistics).
 func (db *DB) ReadPool() *sql.DB { return db.read }
 
+// WritePool is the single-connection write pool (River's driver uses it too).
+func (db *DB) WritePool() *sql.DB { return db.write }
+
 // Path is the database file's path (tests open it directly to set up fixtures).
 func (db *DB) Path() string { return db.path }
 

@@ -1,0 +1,134 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/micahq/mica"
+	"github.com/micahq/mica/query"
+)
+
+// Machine accounts: the accounts classified as machines, read and updated
+// with their machine-account fields.
+
+const machineAccountColumns = `a.id, a.source_id, a.source_name, a.native_identity, a.name, a.uuid, a.identity_id,
+	a.identity_name, a.attributes, a.authoritative, a.disabled, a.locked, a.system_account, a.uncorrelated,
+	a.manually_correlated, a.has_entitlements, a.origin, a.description, a.is_machine, a.classification_method,
+	a.classified_at, a.recommendation_type, a.recommendation_method, a.created, a.modified,
+	a.environment, a.subtype, a.access_type, a.owner_identity_id, a.owner_identity_name, a.manually_edited,
+	a.machine_attributes, a.machine_identity_id, a.machine_identity_name`
+
+func scanMachineAccount(s interface{ Scan(...any) error }) (*mica.Account, error) {
+	var a mica.Account
+	var uuid, identityID, identityName, origin, desc, method, classified, recType, recMethod sql.NullString
+	var attrs, created, modified string
+	var auth, disabled, locked, system, uncorrelated, manual, ents, machine, edited int
+	var env, subtype, access, ownerID, ownerName, machineAttrs, miID, miName sql.NullString
+	if err := s.Scan(&a.ID, &a.SourceID, &a.SourceName, &a.NativeIdentity, &a.Name, &uuid, &identityID, &identityName,
+		&attrs, &auth, &disabled, &locked, &system, &uncorrelated, &manual, &ents, &origin, &desc, &machine, &method,
+		&classified, &recType, &recMethod, &created, &modified, &env, &subtype, &access, &ownerID, &ownerName, &edited,
+		&machineAttrs, &miID, &miName); err != nil {
+		return nil, err
+	}
+	if miID.Valid {
+		a.MachineIdentity = &mica.Ref{Type: "MACHINE_IDENTITY", ID: miID.String, Name: miName.String}
+	}
+	a.Environment, a.Subtype, a.AccessType, a.ManuallyEdited = env.String, subtype.String, access.String, edited != 0
+	if ownerID.Valid {
+		a.OwnerIdentity = &mica.Ref{Type: "IDENTITY", ID: ownerID.String, Name: ownerName.String}
+	}
+	if machineAttrs.Valid {
+		fromJSON(machineAttrs.String, &a.MachineAttributes)
+	}
+	a.UUID, a.IdentityID, a.IdentityName, a.Origin, a.Description = uuid.String, identityID.String, identityName.String, origin.String, desc.String
+	fromJSON(attrs, &a.Attributes)
+	a.Authoritative, a.Disabled, a.Locked, a.SystemAccount = auth != 0, disabled != 0, locked != 0, system != 0
+	a.Uncorrelated, a.ManuallyCorrelated, a.HasEntitlements, a.IsMachine = uncorrelated != 0, manual != 0, ents != 0, machine != 0
+	a.ClassificationMethod, a.ClassifiedAt = method.String, parseTimePtr(classified)
+	if recType.Valid && recMethod.Valid {
+		a.Recommendation = &mica.Recommendation{Type: recType.String, Method: recMethod.String}
+	}
+	a.Created, a.Modified = parseTime(created), parseTime(modified)
+	return &a, nil
+}
+
+func (db *DB) getAccountForMachine(ctx context.Context, id string, machineOnly bool) (*mica.Account, error) {
+	q := `SELECT ` + machineAccountColumns + ` FROM accounts a WHERE a.id = ?`
+	if machineOnly {
+		q += ` AND a.is_machine = 1`
+	}
+	a, err := scanMachineAccount(db.read.QueryRowContext(ctx, q, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, mica.Errorf(mica.ENOTFOUND, "machine account %q not found", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("get account: %w", err)
+	}
+	return a, nil
+}
+
+// GetMachineAccount returns an account classified as a machine.
+func (db *DB) GetMachineAccount(ctx context.Context, id string) (*mica.Account, error) {
+	return db.getAccountForMachine(ctx, id, true)
+}
+
+// UpdateMachineAccount changes a machine account's MachineAccount fields in one transaction.
+func (db *DB) UpdateMachineAccount(ctx context.Context, id string, update func(a *mica.Account) error) (*mica.Account, error) {
+	err := db.update(ctx, func(tx *Tx) error {
+		a, err := scanMachineAccount(tx.QueryRowContext(ctx, `SELECT `+machineAccountColumns+` FROM accounts a
+			WHERE a.id = ? AND a.is_machine = 1`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return mica.Errorf(mica.ENOTFOUND, "machine account %q not found", id)
+		} else if err != nil {
+			return fmt.Errorf("get machine account: %w", err)
+		}
+		before := a.Subtype
+		if err := update(a); err != nil {
+			return err
+		}
+		if a.Subtype != "" && a.Subtype != before {
+			if a.Subtype, err = resolveSubtype(ctx, tx, a.SourceID, a.Subtype); err != nil {
+				return err
+			}
+		}
+		var ownerID, ownerName any
+		if a.OwnerIdentity != nil {
+			var name string
+			err := tx.QueryRowContext(ctx, `SELECT name FROM identities WHERE id = ?`, a.OwnerIdentity.ID).Scan(&name)
+			if errors.Is(err, sql.ErrNoRows) {
+				return mica.Errorf(mica.EREFNOTFOUND, "owner identity %q not found", a.OwnerIdentity.ID)
+			} else if err != nil {
+				return fmt.Errorf("get owner identity: %w", err)
+			}
+			ownerID, ownerName = a.OwnerIdentity.ID, name
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE accounts SET description = ?, native_identity = ?, uuid = ?, environment = ?,
+			subtype = ?, access_type = ?, owner_identity_id = ?, owner_identity_name = ?, manually_edited = ?,
+			manually_correlated = ?, disabled = ?, locked = ?, has_entitlements = ?, classification_method = ?,
+			attributes = ?, machine_attributes = ?, modified = ? WHERE id = ?`,
+			nullString(a.Description), a.NativeIdentity, nullString(a.UUID), nullString(a.Environment),
+			nullString(a.Subtype), nullString(a.AccessType), ownerID, ownerName, boolInt(a.ManuallyEdited),
+			boolInt(a.ManuallyCorrelated), boolInt(a.Disabled), boolInt(a.Locked), boolInt(a.HasEntitlements),
+			nullString(a.ClassificationMethod), toJSON(a.Attributes), toJSONOrNull(a.MachineAttributes),
+			formatTime(tx.now), id)
+		if err != nil {
+			if strings.Contains(err.Error(), "UNIQUE") {
+				return mica.Errorf(mica.ECONFLICT, "the source already has an account with nativeIdentity %q", a.NativeIdentity)
+			}
+			return fmt.Errorf("update machine account: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.getAccountForMachine(ctx, id, true)
+}
+
+// ListMachineAccounts lists the accounts classified as machines.
+func (db *DB) ListMachineAccounts(ctx context.Context, opt mica.ListOptions) (mica.Page[*mica.Account], error) {
+	return list(ctx, db.reads, query.MachineAccounts, opt, "SELECT "+machineAccountColumns, "FROM accounts a",
+		"a.is_machine = 1", nil, func(r *sql.Rows) (*mica.Account, error) { return scanMachineAccount(r) })
+}
