@@ -72,3 +72,44 @@ func ErrorMessage(err error) string {
 	}
 	return "An internal fault occurred."
 }
+
+// Kind names a kind of object in client-facing messages, as in "source %q not
+// found". Every store and handler words its answers about objects through it,
+// so that all of them say the same thing.
+type Kind string
+
+// The kinds of object mica answers about.
+const (
+	KindAccessProfile         Kind = "access profile"
+	KindAccount               Kind = "account"
+	KindAggregation           Kind = "account aggregation"
+	KindClient                Kind = "client"
+	KindIdentity              Kind = "identity"
+	KindMachineAccount        Kind = "machine account"
+	KindMachineAccountRequest Kind = "machine account request"
+	KindMachineIdentity       Kind = "machine identity"
+	KindSetting               Kind = "setting"
+	KindSource                Kind = "source"
+	KindSourceApp             Kind = "source app"
+	KindSubtype               Kind = "subtype"
+	KindUserApp               Kind = "user app"
+	// KindOwner and KindApprover are identities in the role a request names them in.
+	KindOwner    Kind = "owner identity"
+	KindApprover Kind = "approver identity"
+)
+
+// ErrNotFound is the ENOTFOUND error for the object of kind k with id (or the
+// name it was looked up by).
+func ErrNotFound(k Kind, id string) error {
+	return Errorf(ENOTFOUND, "%s %q not found", k, id)
+}
+
+// ErrRefNotFound is the EREFNOTFOUND error for a request's reference to an
+// object of kind k that does not exist; field, when set, names the request
+// member that holds the reference.
+func ErrRefNotFound(field string, k Kind, id string) error {
+	if field == "" {
+		return Errorf(EREFNOTFOUND, "%s %q not found", k, id)
+	}
+	return Errorf(EREFNOTFOUND, "%s: %s %q not found", field, k, id)
+}

@@ -37,7 +37,7 @@ func (db *DB) CreateAccessProfile(ctx context.Context, ap *mica.AccessProfile) e
 		return err
 	}
 	return db.update(ctx, func(tx *Tx) error {
-		ownerName, err := identityName(ctx, tx, ap.Owner.ID, mica.EREFNOTFOUND, "owner")
+		ownerName, err := identityName(ctx, tx, ap.Owner.ID, mica.ErrRefNotFound("", mica.KindOwner, ap.Owner.ID))
 		if err != nil {
 			return err
 		}
@@ -46,7 +46,7 @@ func (db *DB) CreateAccessProfile(ctx context.Context, ap *mica.AccessProfile) e
 		}
 		var sourceName string
 		if err := tx.QueryRow(ctx, `SELECT name FROM sources WHERE id = $1`, ap.Source.ID).Scan(&sourceName); errors.Is(err, pgx.ErrNoRows) {
-			return mica.Errorf(mica.EREFNOTFOUND, "source %q not found", ap.Source.ID)
+			return mica.ErrRefNotFound("", mica.KindSource, ap.Source.ID)
 		} else if err != nil {
 			return fmt.Errorf("find access profile source: %w", err)
 		}
@@ -75,7 +75,7 @@ func (db *DB) CreateAccessProfile(ctx context.Context, ap *mica.AccessProfile) e
 		case isUniqueViolation(err):
 			return mica.Errorf(mica.ECONFLICT, "access profile %q already exists", ap.ID)
 		case isForeignKeyViolation(err):
-			return mica.Errorf(mica.EREFNOTFOUND, "source %q not found", ap.Source.ID)
+			return mica.ErrRefNotFound("", mica.KindSource, ap.Source.ID)
 		case err != nil:
 			return fmt.Errorf("insert access profile: %w", err)
 		}
@@ -88,7 +88,7 @@ func (db *DB) GetAccessProfile(ctx context.Context, id string) (*mica.AccessProf
 	ap, err := scanAccessProfile(db.pool.QueryRow(ctx,
 		`SELECT `+accessProfileColumns+` FROM access_profiles ap WHERE ap.id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "access profile %q not found", id)
+		return nil, mica.ErrNotFound(mica.KindAccessProfile, id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get access profile: %w", err)
 	}
@@ -109,7 +109,7 @@ func (db *DB) DeleteAccessProfile(ctx context.Context, id string) error {
 		var one int
 		err := tx.QueryRow(ctx, `SELECT 1 FROM access_profiles WHERE id = $1 FOR UPDATE`, id).Scan(&one)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return mica.Errorf(mica.ENOTFOUND, "access profile %q not found", id)
+			return mica.ErrNotFound(mica.KindAccessProfile, id)
 		} else if err != nil {
 			return fmt.Errorf("lock access profile: %w", err)
 		}
@@ -135,12 +135,12 @@ func (db *DB) AssignAccessProfile(ctx context.Context, identityID, accessProfile
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM identities WHERE id = $1`, identityID).Scan(&n); err != nil {
 			return fmt.Errorf("find identity: %w", err)
 		} else if n == 0 {
-			return mica.Errorf(mica.ENOTFOUND, "identity %q not found", identityID)
+			return mica.ErrNotFound(mica.KindIdentity, identityID)
 		}
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM access_profiles WHERE id = $1`, accessProfileID).Scan(&n); err != nil {
 			return fmt.Errorf("find access profile: %w", err)
 		} else if n == 0 {
-			return mica.Errorf(mica.ENOTFOUND, "access profile %q not found", accessProfileID)
+			return mica.ErrNotFound(mica.KindAccessProfile, accessProfileID)
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO identity_access_profiles (identity_id, access_profile_id, created)
 			VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, identityID, accessProfileID, tx.now)
@@ -174,7 +174,7 @@ func (db *DB) ListIdentityAccessProfiles(ctx context.Context, identityID string)
 	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM identities WHERE id = $1`, identityID).Scan(&n); err != nil {
 		return nil, fmt.Errorf("find identity: %w", err)
 	} else if n == 0 {
-		return nil, mica.Errorf(mica.ENOTFOUND, "identity %q not found", identityID)
+		return nil, mica.ErrNotFound(mica.KindIdentity, identityID)
 	}
 	rows, err := db.pool.Query(ctx, `SELECT `+accessProfileColumns+` FROM access_profiles ap
 		JOIN identity_access_profiles iap ON iap.access_profile_id = ap.id

@@ -19,18 +19,18 @@ func (db *DB) CreateMachineAccountRequest(ctx context.Context, r *mica.MachineAc
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM source_subtypes WHERE id = $1`, r.SubtypeID).Scan(&n); err != nil {
 			return fmt.Errorf("find subtype: %w", err)
 		} else if n == 0 {
-			return mica.Errorf(mica.EREFNOTFOUND, "subtype %q not found", r.SubtypeID)
+			return mica.ErrRefNotFound("", mica.KindSubtype, r.SubtypeID)
 		}
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM identities WHERE id = $1`, r.OwnerIdentityID).Scan(&n); err != nil {
 			return fmt.Errorf("find owner: %w", err)
 		} else if n == 0 {
-			return mica.Errorf(mica.EREFNOTFOUND, "owner identity %q not found", r.OwnerIdentityID)
+			return mica.ErrRefNotFound("", mica.KindOwner, r.OwnerIdentityID)
 		}
 		if r.MachineIdentityID != "" {
 			if err := tx.QueryRow(ctx, `SELECT count(*) FROM machine_identities WHERE id = $1`, r.MachineIdentityID).Scan(&n); err != nil {
 				return fmt.Errorf("find machine identity: %w", err)
 			} else if n == 0 {
-				return mica.Errorf(mica.EREFNOTFOUND, "machine identity %q not found", r.MachineIdentityID)
+				return mica.ErrRefNotFound("", mica.KindMachineIdentity, r.MachineIdentityID)
 			}
 		}
 		if r.ID == "" {
@@ -56,7 +56,7 @@ func getAccountRequest(ctx context.Context, q queryer, id string, lock bool) (*m
 	}
 	err := q.QueryRow(ctx, sql, id).Scan(&raw)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "machine account request %q not found", id)
+		return nil, mica.ErrNotFound(mica.KindMachineAccountRequest, id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get machine account request: %w", err)
 	}
@@ -164,7 +164,7 @@ func (rd provisionReads) Source(id string) (*mica.Source, error) {
 }
 
 func (rd provisionReads) IdentityName(id string) (string, error) {
-	return identityName(rd.ctx, rd.tx, id, mica.ENOTFOUND, "owner")
+	return identityName(rd.ctx, rd.tx, id, mica.ErrNotFound(mica.KindIdentity, id))
 }
 
 func (rd provisionReads) AccountExists(sourceID, nativeIdentity string) (bool, error) {
@@ -226,7 +226,7 @@ func getDeleteApproval(ctx context.Context, q queryer, sourceID string, lock boo
 	if err := q.QueryRow(ctx, sql, sourceID).Scan(&n); err != nil {
 		return nil, fmt.Errorf("find source: %w", err)
 	} else if n == 0 {
-		return nil, mica.Errorf(mica.ENOTFOUND, "source %q not found", sourceID)
+		return nil, mica.ErrNotFound(mica.KindSource, sourceID)
 	}
 	c := mica.DefaultAccountDeleteConfig()
 	var raw []byte
@@ -259,7 +259,7 @@ func (db *DB) UpdateDeleteApprovalConfig(ctx context.Context, sourceID string, u
 			if err := tx.QueryRow(ctx, `SELECT count(*) FROM identities WHERE id = $1`, id).Scan(&n); err != nil {
 				return fmt.Errorf("find approver: %w", err)
 			} else if n == 0 {
-				return mica.Errorf(mica.EREFNOTFOUND, "approver identity %q not found", id)
+				return mica.ErrRefNotFound("", mica.KindApprover, id)
 			}
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO source_delete_approval (source_id, config, modified) VALUES ($1, $2, $3)

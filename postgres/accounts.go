@@ -83,7 +83,7 @@ func (db *DB) CreateAccounts(ctx context.Context, accounts []*mica.Account) erro
 				if !ok {
 					var err error
 					if src, err = getSource(ctx, tx, a.SourceID, false); mica.ErrorCode(err) == mica.ENOTFOUND {
-						return mica.Errorf(mica.EREFNOTFOUND, "source %q not found", a.SourceID)
+						return mica.ErrRefNotFound("", mica.KindSource, a.SourceID)
 					} else if err != nil {
 						return fmt.Errorf("find account source: %w", err)
 					}
@@ -93,7 +93,7 @@ func (db *DB) CreateAccounts(ctx context.Context, accounts []*mica.Account) erro
 					name, ok := names[a.IdentityID]
 					if !ok {
 						var err error
-						if name, err = identityName(ctx, tx, a.IdentityID, mica.EREFNOTFOUND, "account"); err != nil {
+						if name, err = identityName(ctx, tx, a.IdentityID, mica.ErrRefNotFound("", mica.KindIdentity, a.IdentityID)); err != nil {
 							return err
 						}
 						names[a.IdentityID] = name
@@ -153,7 +153,7 @@ func (db *DB) CreateAccounts(ctx context.Context, accounts []*mica.Account) erro
 func (db *DB) GetAccount(ctx context.Context, id string) (*mica.Account, error) {
 	a, err := scanAccount(db.pool.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "account %q not found", id)
+		return nil, mica.ErrNotFound(mica.KindAccount, id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get account: %w", err)
 	}

@@ -60,7 +60,7 @@ func getSourceApp(ctx context.Context, q queryer, id string, lock bool) (*mica.S
 	}
 	a, err := scanSourceApp(q.QueryRow(ctx, sql, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "source app %q not found", id)
+		return nil, mica.ErrNotFound(mica.KindSourceApp, id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get source app: %w", err)
 	}
@@ -93,7 +93,7 @@ func resolveSourceAppRefs(ctx context.Context, tx *Tx, a *mica.SourceApp) error 
 		var name string
 		err := tx.QueryRow(ctx, `SELECT name FROM sources WHERE id = $1`, a.AccountSource.ID).Scan(&name)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return mica.Errorf(mica.EREFNOTFOUND, "accountSource: source %q not found", a.AccountSource.ID)
+			return mica.ErrRefNotFound("accountSource", mica.KindSource, a.AccountSource.ID)
 		} else if err != nil {
 			return fmt.Errorf("find source app source: %w", err)
 		}
@@ -102,7 +102,7 @@ func resolveSourceAppRefs(ctx context.Context, tx *Tx, a *mica.SourceApp) error 
 	var ownerName string
 	err := tx.QueryRow(ctx, `SELECT name FROM identities WHERE id = $1`, a.Owner.ID).Scan(&ownerName)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return mica.Errorf(mica.EREFNOTFOUND, "owner: identity %q not found", a.Owner.ID)
+		return mica.ErrRefNotFound("owner", mica.KindIdentity, a.Owner.ID)
 	} else if err != nil {
 		return fmt.Errorf("find source app owner: %w", err)
 	}
@@ -111,7 +111,7 @@ func resolveSourceAppRefs(ctx context.Context, tx *Tx, a *mica.SourceApp) error 
 		var sourceID string
 		err := tx.QueryRow(ctx, `SELECT source_id FROM access_profiles WHERE id = $1 FOR SHARE`, id).Scan(&sourceID)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return mica.Errorf(mica.EREFNOTFOUND, "accessProfiles: access profile %q not found", id)
+			return mica.ErrRefNotFound("accessProfiles", mica.KindAccessProfile, id)
 		} else if err != nil {
 			return fmt.Errorf("find source app access profile: %w", err)
 		}
@@ -326,7 +326,7 @@ func sourceAppExists(ctx context.Context, q queryer, id string) error {
 	if err := q.QueryRow(ctx, `SELECT count(*) FROM source_apps WHERE id = $1`, id).Scan(&n); err != nil {
 		return fmt.Errorf("find source app: %w", err)
 	} else if n == 0 {
-		return mica.Errorf(mica.ENOTFOUND, "source app %q not found", id)
+		return mica.ErrNotFound(mica.KindSourceApp, id)
 	}
 	return nil
 }
@@ -422,7 +422,7 @@ func (db *DB) ListUserApps(ctx context.Context, ownerID string, opt mica.ListOpt
 func getUserApp(ctx context.Context, q queryer, id string) (*mica.UserApp, error) {
 	u, err := scanUserApp(q.QueryRow(ctx, userAppColumns+" "+userAppFrom("")+" WHERE ua.id = $1", id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "user app %q not found", id)
+		return nil, mica.ErrNotFound(mica.KindUserApp, id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get user app: %w", err)
 	}
@@ -447,7 +447,7 @@ func (db *DB) SetUserAppAccount(ctx context.Context, id, accountID string) (*mic
 		err = tx.QueryRow(ctx, `SELECT identity_id, source_id FROM accounts WHERE id = $1 FOR SHARE`, accountID).
 			Scan(&identityID, &sourceID)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return mica.Errorf(mica.EREFNOTFOUND, "account: account %q not found", accountID)
+			return mica.ErrRefNotFound("account", mica.KindAccount, accountID)
 		} else if err != nil {
 			return fmt.Errorf("find user app account: %w", err)
 		}
@@ -460,7 +460,7 @@ func (db *DB) SetUserAppAccount(ctx context.Context, id, accountID string) (*mic
 			DO UPDATE SET account_id = excluded.account_id, modified = excluded.modified`,
 			cur.Owner.ID, cur.SourceApp.ID, accountID, tx.now)
 		if isForeignKeyViolation(err) {
-			return mica.Errorf(mica.ENOTFOUND, "user app %q not found", id)
+			return mica.ErrNotFound(mica.KindUserApp, id)
 		} else if err != nil {
 			return fmt.Errorf("set user app account: %w", err)
 		}

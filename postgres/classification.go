@@ -223,7 +223,7 @@ func readClassifications(ctx context.Context, q queryer, sql string, args ...any
 func (db *DB) GetAccountForClassification(ctx context.Context, id string) (*mica.AccountClassification, error) {
 	a, err := scanClassification(db.pool.QueryRow(ctx, `SELECT `+classificationColumns+` FROM accounts a WHERE a.id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "account %q not found", id)
+		return nil, mica.ErrNotFound(mica.KindAccount, id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get account: %w", err)
 	}
@@ -278,7 +278,7 @@ func (db *DB) ClassifyAccount(ctx context.Context, accountID string, decide mica
 		var sourceID string
 		err := tx.QueryRow(ctx, `SELECT source_id FROM accounts WHERE id = $1 FOR UPDATE`, accountID).Scan(&sourceID)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return mica.Errorf(mica.ENOTFOUND, "account %q not found", accountID)
+			return mica.ErrNotFound(mica.KindAccount, accountID)
 		} else if err != nil {
 			return fmt.Errorf("get account: %w", err)
 		}
@@ -466,7 +466,7 @@ func (db *DB) CancelClassificationJob(ctx context.Context, sourceID string) (*mi
 		var one int
 		err := tx.QueryRow(ctx, `SELECT 1 FROM sources WHERE id = $1 FOR SHARE`, sourceID).Scan(&one)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return mica.Errorf(mica.EREFNOTFOUND, "source %q not found", sourceID)
+			return mica.ErrRefNotFound("", mica.KindSource, sourceID)
 		} else if err != nil {
 			return fmt.Errorf("lock source: %w", err)
 		}
@@ -706,7 +706,7 @@ func (db *DB) getAccountForMachine(ctx context.Context, id string, machineOnly b
 	}
 	a, err := scanMachineAccount(db.pool.QueryRow(ctx, q, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "machine account %q not found", id)
+		return nil, mica.ErrNotFound(mica.KindMachineAccount, id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get account: %w", err)
 	}
@@ -730,7 +730,7 @@ func (db *DB) UpdateMachineAccount(ctx context.Context, id string, update func(a
 		a, err := scanMachineAccount(tx.QueryRow(ctx, `SELECT `+machineAccountColumns+` FROM accounts a
 			WHERE a.id = $1 AND a.is_machine FOR UPDATE`, id))
 		if errors.Is(err, pgx.ErrNoRows) {
-			return mica.Errorf(mica.ENOTFOUND, "machine account %q not found", id)
+			return mica.ErrNotFound(mica.KindMachineAccount, id)
 		} else if err != nil {
 			return fmt.Errorf("get machine account: %w", err)
 		}
@@ -748,7 +748,7 @@ func (db *DB) UpdateMachineAccount(ctx context.Context, id string, update func(a
 			var name string
 			err := tx.QueryRow(ctx, `SELECT name FROM identities WHERE id = $1`, a.OwnerIdentity.ID).Scan(&name)
 			if errors.Is(err, pgx.ErrNoRows) {
-				return mica.Errorf(mica.EREFNOTFOUND, "owner identity %q not found", a.OwnerIdentity.ID)
+				return mica.ErrRefNotFound("", mica.KindOwner, a.OwnerIdentity.ID)
 			} else if err != nil {
 				return fmt.Errorf("get owner identity: %w", err)
 			}

@@ -83,7 +83,7 @@ func (db *DB) CreateClient(ctx context.Context, c *mica.Client) error {
 		case isUniqueViolation(err):
 			return mica.Errorf(mica.ECONFLICT, "client %q already exists", c.ID)
 		case isForeignKeyViolation(err):
-			return mica.Errorf(mica.EREFNOTFOUND, "identity %q not found", c.IdentityID)
+			return mica.ErrRefNotFound("", mica.KindIdentity, c.IdentityID)
 		case err != nil:
 			return fmt.Errorf("insert client: %w", err)
 		}
@@ -95,7 +95,7 @@ func (db *DB) CreateClient(ctx context.Context, c *mica.Client) error {
 func (db *DB) GetClient(ctx context.Context, id string) (*mica.Client, error) {
 	c, err := scanClient(db.pool.QueryRow(ctx, `SELECT `+clientColumns+` FROM clients c WHERE c.id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "client %q not found", id)
+		return nil, mica.ErrNotFound(mica.KindClient, id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get client: %w", err)
 	}
@@ -146,7 +146,7 @@ func (db *DB) UpdateClient(ctx context.Context, c *mica.Client) error {
 			return fmt.Errorf("update client: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return mica.Errorf(mica.ENOTFOUND, "client %q not found", c.ID)
+			return mica.ErrNotFound(mica.KindClient, c.ID)
 		}
 		return nil
 	})
@@ -161,7 +161,7 @@ func (db *DB) DeleteClient(ctx context.Context, id string) error {
 			return fmt.Errorf("delete client: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return mica.Errorf(mica.ENOTFOUND, "client %q not found", id)
+			return mica.ErrNotFound(mica.KindClient, id)
 		}
 		return nil
 	})

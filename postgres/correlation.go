@@ -17,7 +17,7 @@ func (db *DB) GetCorrelationConfig(ctx context.Context, sourceID string) (*mica.
 func getCorrelationConfig(ctx context.Context, q queryer, sourceID string) (*mica.CorrelationConfig, error) {
 	var sourceName string
 	if err := q.QueryRow(ctx, `SELECT name FROM sources WHERE id = $1`, sourceID).Scan(&sourceName); errors.Is(err, pgx.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "source %q not found", sourceID)
+		return nil, mica.ErrNotFound(mica.KindSource, sourceID)
 	} else if err != nil {
 		return nil, fmt.Errorf("find source: %w", err)
 	}
@@ -55,7 +55,7 @@ func (db *DB) PutCorrelationConfig(ctx context.Context, c *mica.CorrelationConfi
 			attribute_assignments = excluded.attribute_assignments RETURNING id`,
 			c.SourceID, c.ID, c.Name, toJSON(c.AttributeAssignments)).Scan(&c.ID)
 		if isForeignKeyViolation(err) {
-			return mica.Errorf(mica.ENOTFOUND, "source %q not found", c.SourceID)
+			return mica.ErrNotFound(mica.KindSource, c.SourceID)
 		} else if err != nil {
 			return fmt.Errorf("put correlation config: %w", err)
 		}

@@ -97,7 +97,7 @@ func getMachineIdentity(ctx context.Context, q queryer, id string, lock bool) (*
 	}
 	m, err := scanMachineIdentity(q.QueryRow(ctx, sql, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "machine identity %q not found", id)
+		return nil, mica.ErrNotFound(mica.KindMachineIdentity, id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get machine identity: %w", err)
 	}
@@ -159,14 +159,16 @@ func machineIdentityRow(m *mica.MachineIdentity, tx *Tx) []any {
 // that does not).
 func resolveMachineIdentityRefs(ctx context.Context, tx *Tx, m *mica.MachineIdentity) error {
 	if m.PrimaryOwner != nil {
-		name, err := identityName(ctx, tx, m.PrimaryOwner.ID, mica.EREFNOTFOUND, "owners.primaryIdentity:")
+		name, err := identityName(ctx, tx, m.PrimaryOwner.ID,
+			mica.ErrRefNotFound("owners.primaryIdentity", mica.KindIdentity, m.PrimaryOwner.ID))
 		if err != nil {
 			return err
 		}
 		m.PrimaryOwner.Type, m.PrimaryOwner.Name = "IDENTITY", name
 	}
 	for i := range m.SecondaryOwners {
-		name, err := identityName(ctx, tx, m.SecondaryOwners[i].ID, mica.EREFNOTFOUND, fmt.Sprintf("owners.secondaryIdentities[%d]:", i))
+		name, err := identityName(ctx, tx, m.SecondaryOwners[i].ID,
+			mica.ErrRefNotFound(fmt.Sprintf("owners.secondaryIdentities[%d]", i), mica.KindIdentity, m.SecondaryOwners[i].ID))
 		if err != nil {
 			return err
 		}
@@ -176,7 +178,7 @@ func resolveMachineIdentityRefs(ctx context.Context, tx *Tx, m *mica.MachineIden
 		var name string
 		err := tx.QueryRow(ctx, `SELECT name FROM sources WHERE id = $1`, id).Scan(&name)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return "", mica.Errorf(mica.EREFNOTFOUND, "%s: source %q not found", where, id)
+			return "", mica.ErrRefNotFound(where, mica.KindSource, id)
 		} else if err != nil {
 			return "", fmt.Errorf("find source: %w", err)
 		}
@@ -344,7 +346,7 @@ func (db *DB) DeleteMachineIdentity(ctx context.Context, id string) error {
 			return fmt.Errorf("delete machine identity: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return mica.Errorf(mica.ENOTFOUND, "machine identity %q not found", id)
+			return mica.ErrNotFound(mica.KindMachineIdentity, id)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE accounts SET machine_identity_id = NULL, machine_identity_name = NULL,
 			modified = $1 WHERE machine_identity_id = $2`, tx.now, id); err != nil {

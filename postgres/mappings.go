@@ -15,7 +15,7 @@ func getMappings(ctx context.Context, q queryer, sourceID string, lock bool) ([]
 	if err := q.QueryRow(ctx, `SELECT count(*) FROM sources WHERE id = $1`, sourceID).Scan(&exists); err != nil {
 		return nil, fmt.Errorf("find source: %w", err)
 	} else if exists == 0 {
-		return nil, mica.Errorf(mica.ENOTFOUND, "source %q not found", sourceID)
+		return nil, mica.ErrNotFound(mica.KindSource, sourceID)
 	}
 	sql := `SELECT mappings FROM machine_account_mappings WHERE source_id = $1`
 	if lock {

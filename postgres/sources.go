@@ -53,7 +53,7 @@ func getSource(ctx context.Context, q queryer, id string, lock bool) (*mica.Sour
 	}
 	s, err := scanSource(q.QueryRow(ctx, sql, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "source %q not found", id)
+		return nil, mica.ErrNotFound(mica.KindSource, id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get source: %w", err)
 	}
@@ -68,19 +68,20 @@ func (db *DB) CreateSource(ctx context.Context, s *mica.Source) error {
 	return db.update(ctx, func(tx *Tx) error { return createSource(ctx, tx, s) })
 }
 
-func identityName(ctx context.Context, q queryer, id, code, what string) (string, error) {
+// identityName reads the name of identity id; missing is the error when there is none.
+func identityName(ctx context.Context, q queryer, id string, missing error) (string, error) {
 	var name string
 	err := q.QueryRow(ctx, `SELECT name FROM identities WHERE id = $1`, id).Scan(&name)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", mica.Errorf(code, "%s identity %q not found", what, id)
+		return "", missing
 	} else if err != nil {
-		return "", fmt.Errorf("find %s: %w", what, err)
+		return "", fmt.Errorf("find identity: %w", err)
 	}
 	return name, nil
 }
 
 func createSource(ctx context.Context, tx *Tx, s *mica.Source) error {
-	ownerName, err := identityName(ctx, tx, s.Owner.ID, mica.EREFNOTFOUND, "owner")
+	ownerName, err := identityName(ctx, tx, s.Owner.ID, mica.ErrRefNotFound("", mica.KindOwner, s.Owner.ID))
 	if err != nil {
 		return err
 	}
@@ -132,7 +133,7 @@ func (db *DB) FindSourceByName(ctx context.Context, name string) (*mica.Source, 
 	s, err := scanSource(db.pool.QueryRow(ctx, `SELECT `+sourceSelect+` FROM sources s
 		WHERE s.id = $1 OR lower(s.name) = lower($1) ORDER BY s.id = $1 DESC LIMIT 1`, name))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "source %q not found", name)
+		return nil, mica.ErrNotFound(mica.KindSource, name)
 	} else if err != nil {
 		return nil, fmt.Errorf("find source: %w", err)
 	}
@@ -166,7 +167,7 @@ func (db *DB) UpdateSource(ctx context.Context, s *mica.Source) error {
 				return mica.Errorf(mica.EILLEGAL, "source %s cannot be changed (it is %v)", f.name, f.old)
 			}
 		}
-		ownerName, err := identityName(ctx, tx, s.Owner.ID, mica.EREFNOTFOUND, "owner")
+		ownerName, err := identityName(ctx, tx, s.Owner.ID, mica.ErrRefNotFound("", mica.KindOwner, s.Owner.ID))
 		if err != nil {
 			return err
 		}
@@ -219,7 +220,7 @@ func (db *DB) DeleteSource(ctx context.Context, id string) error {
 			return fmt.Errorf("delete source: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return mica.Errorf(mica.ENOTFOUND, "source %q not found", id)
+			return mica.ErrNotFound(mica.KindSource, id)
 		}
 		return nil
 	})

@@ -53,7 +53,7 @@ func (db *DB) CreateSubtype(ctx context.Context, st *mica.Subtype) error {
 	return db.update(ctx, func(tx *Tx) error {
 		// The source row is locked so that concurrent creates count each other.
 		if err := tx.QueryRow(ctx, `SELECT name FROM sources WHERE id = $1 FOR NO KEY UPDATE`, st.SourceID).Scan(&st.SourceName); errors.Is(err, pgx.ErrNoRows) {
-			return mica.Errorf(mica.EREFNOTFOUND, "source %q not found", st.SourceID)
+			return mica.ErrRefNotFound("", mica.KindSource, st.SourceID)
 		} else if err != nil {
 			return fmt.Errorf("find subtype source: %w", err)
 		}
@@ -92,7 +92,7 @@ func getSubtype(ctx context.Context, q queryer, where string, args ...any) (*mic
 func (db *DB) GetSubtype(ctx context.Context, id string) (*mica.Subtype, error) {
 	st, err := getSubtype(ctx, db.pool, `st.id = $1`, id)
 	if mica.ErrorCode(err) == mica.ENOTFOUND {
-		return nil, mica.Errorf(mica.ENOTFOUND, "subtype %q not found", id)
+		return nil, mica.ErrNotFound(mica.KindSubtype, id)
 	}
 	return st, err
 }
@@ -160,7 +160,7 @@ func (db *DB) UpdateSubtype(ctx context.Context, id string, update func(st *mica
 	err := db.update(ctx, func(tx *Tx) error {
 		st, err := getSubtype(ctx, tx, `st.id = $1 FOR UPDATE OF st`, id)
 		if mica.ErrorCode(err) == mica.ENOTFOUND {
-			return mica.Errorf(mica.ENOTFOUND, "subtype %q not found", id)
+			return mica.ErrNotFound(mica.KindSubtype, id)
 		} else if err != nil {
 			return err
 		}
@@ -191,7 +191,7 @@ func (db *DB) DeleteSubtype(ctx context.Context, id string) error {
 	return db.update(ctx, func(tx *Tx) error {
 		st, err := getSubtype(ctx, tx, `st.id = $1 FOR UPDATE OF st`, id)
 		if mica.ErrorCode(err) == mica.ENOTFOUND {
-			return mica.Errorf(mica.ENOTFOUND, "subtype %q not found", id)
+			return mica.ErrNotFound(mica.KindSubtype, id)
 		} else if err != nil {
 			return err
 		}

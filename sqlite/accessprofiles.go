@@ -40,7 +40,7 @@ func (db *DB) CreateAccessProfile(ctx context.Context, ap *mica.AccessProfile) e
 	return db.update(ctx, func(tx *Tx) error {
 		var ownerName, sourceName string
 		if err := tx.QueryRowContext(ctx, `SELECT name FROM identities WHERE id = ?`, ap.Owner.ID).Scan(&ownerName); errors.Is(err, sql.ErrNoRows) {
-			return mica.Errorf(mica.EREFNOTFOUND, "owner identity %q not found", ap.Owner.ID)
+			return mica.ErrRefNotFound("", mica.KindOwner, ap.Owner.ID)
 		} else if err != nil {
 			return fmt.Errorf("find access profile owner: %w", err)
 		}
@@ -48,7 +48,7 @@ func (db *DB) CreateAccessProfile(ctx context.Context, ap *mica.AccessProfile) e
 			return mica.Errorf(mica.EILLEGAL, "owner name %q does not match identity %q (%s)", ap.Owner.Name, ap.Owner.ID, ownerName)
 		}
 		if err := tx.QueryRowContext(ctx, `SELECT name FROM sources WHERE id = ?`, ap.Source.ID).Scan(&sourceName); errors.Is(err, sql.ErrNoRows) {
-			return mica.Errorf(mica.EREFNOTFOUND, "source %q not found", ap.Source.ID)
+			return mica.ErrRefNotFound("", mica.KindSource, ap.Source.ID)
 		} else if err != nil {
 			return fmt.Errorf("find access profile source: %w", err)
 		}
@@ -87,7 +87,7 @@ func (db *DB) GetAccessProfile(ctx context.Context, id string) (*mica.AccessProf
 	ap, err := scanAccessProfile(db.read.QueryRowContext(ctx,
 		`SELECT `+accessProfileColumns+` FROM access_profiles ap WHERE ap.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "access profile %q not found", id)
+		return nil, mica.ErrNotFound(mica.KindAccessProfile, id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get access profile: %w", err)
 	}
@@ -119,7 +119,7 @@ func (db *DB) DeleteAccessProfile(ctx context.Context, id string) error {
 			return fmt.Errorf("delete access profile: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return mica.Errorf(mica.ENOTFOUND, "access profile %q not found", id)
+			return mica.ErrNotFound(mica.KindAccessProfile, id)
 		}
 		return nil
 	})
@@ -132,12 +132,12 @@ func (db *DB) AssignAccessProfile(ctx context.Context, identityID, accessProfile
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM identities WHERE id = ?`, identityID).Scan(&n); err != nil {
 			return fmt.Errorf("find identity: %w", err)
 		} else if n == 0 {
-			return mica.Errorf(mica.ENOTFOUND, "identity %q not found", identityID)
+			return mica.ErrNotFound(mica.KindIdentity, identityID)
 		}
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM access_profiles WHERE id = ?`, accessProfileID).Scan(&n); err != nil {
 			return fmt.Errorf("find access profile: %w", err)
 		} else if n == 0 {
-			return mica.Errorf(mica.ENOTFOUND, "access profile %q not found", accessProfileID)
+			return mica.ErrNotFound(mica.KindAccessProfile, accessProfileID)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO identity_access_profiles (identity_id, access_profile_id, created)
 			VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, identityID, accessProfileID, formatTime(tx.now)); err != nil {
@@ -168,7 +168,7 @@ func (db *DB) ListIdentityAccessProfiles(ctx context.Context, identityID string)
 	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM identities WHERE id = ?`, identityID).Scan(&n); err != nil {
 		return nil, fmt.Errorf("find identity: %w", err)
 	} else if n == 0 {
-		return nil, mica.Errorf(mica.ENOTFOUND, "identity %q not found", identityID)
+		return nil, mica.ErrNotFound(mica.KindIdentity, identityID)
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT `+accessProfileColumns+` FROM access_profiles ap
 		JOIN identity_access_profiles iap ON iap.access_profile_id = ap.id

@@ -19,18 +19,18 @@ func (db *DB) CreateMachineAccountRequest(ctx context.Context, r *mica.MachineAc
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM source_subtypes WHERE id = ?`, r.SubtypeID).Scan(&n); err != nil {
 			return fmt.Errorf("find subtype: %w", err)
 		} else if n == 0 {
-			return mica.Errorf(mica.EREFNOTFOUND, "subtype %q not found", r.SubtypeID)
+			return mica.ErrRefNotFound("", mica.KindSubtype, r.SubtypeID)
 		}
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM identities WHERE id = ?`, r.OwnerIdentityID).Scan(&n); err != nil {
 			return fmt.Errorf("find owner: %w", err)
 		} else if n == 0 {
-			return mica.Errorf(mica.EREFNOTFOUND, "owner identity %q not found", r.OwnerIdentityID)
+			return mica.ErrRefNotFound("", mica.KindOwner, r.OwnerIdentityID)
 		}
 		if r.MachineIdentityID != "" {
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM machine_identities WHERE id = ?`, r.MachineIdentityID).Scan(&n); err != nil {
 				return fmt.Errorf("find machine identity: %w", err)
 			} else if n == 0 {
-				return mica.Errorf(mica.EREFNOTFOUND, "machine identity %q not found", r.MachineIdentityID)
+				return mica.ErrRefNotFound("", mica.KindMachineIdentity, r.MachineIdentityID)
 			}
 		}
 		if r.ID == "" {
@@ -52,7 +52,7 @@ func getAccountRequest(ctx context.Context, q queryer, id string) (*mica.Machine
 	var raw string
 	err := q.QueryRowContext(ctx, `SELECT body FROM machine_account_requests WHERE id = ?`, id).Scan(&raw)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "machine account request %q not found", id)
+		return nil, mica.ErrNotFound(mica.KindMachineAccountRequest, id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get machine account request: %w", err)
 	}
@@ -158,7 +158,7 @@ func (rd provisionReads) Subtype(id string) (*mica.Subtype, error) {
 func (rd provisionReads) Source(id string) (*mica.Source, error) {
 	src, err := scanSource(rd.tx.QueryRowContext(rd.ctx, `SELECT `+sourceSelect+` FROM sources s WHERE s.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "source %q not found", id)
+		return nil, mica.ErrNotFound(mica.KindSource, id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get source: %w", err)
 	}
@@ -169,7 +169,7 @@ func (rd provisionReads) IdentityName(id string) (string, error) {
 	var name string
 	err := rd.tx.QueryRowContext(rd.ctx, `SELECT name FROM identities WHERE id = ?`, id).Scan(&name)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", mica.Errorf(mica.ENOTFOUND, "identity %q not found", id)
+		return "", mica.ErrNotFound(mica.KindIdentity, id)
 	} else if err != nil {
 		return "", fmt.Errorf("find identity: %w", err)
 	}
@@ -231,7 +231,7 @@ func getDeleteApproval(ctx context.Context, q queryer, sourceID string) (*mica.A
 	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM sources WHERE id = ?`, sourceID).Scan(&n); err != nil {
 		return nil, fmt.Errorf("find source: %w", err)
 	} else if n == 0 {
-		return nil, mica.Errorf(mica.ENOTFOUND, "source %q not found", sourceID)
+		return nil, mica.ErrNotFound(mica.KindSource, sourceID)
 	}
 	c := mica.DefaultAccountDeleteConfig()
 	var raw string
@@ -264,7 +264,7 @@ func (db *DB) UpdateDeleteApprovalConfig(ctx context.Context, sourceID string, u
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM identities WHERE id = ?`, id).Scan(&n); err != nil {
 				return fmt.Errorf("find approver: %w", err)
 			} else if n == 0 {
-				return mica.Errorf(mica.EREFNOTFOUND, "approver identity %q not found", id)
+				return mica.ErrRefNotFound("", mica.KindApprover, id)
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO source_delete_approval (source_id, config, modified) VALUES (?, ?, ?)

@@ -83,7 +83,7 @@ func (db *DB) CreateAccounts(ctx context.Context, accounts []*mica.Account) erro
 			if !ok {
 				if src, err = scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceSelect+` FROM sources s WHERE s.id = ?`,
 					a.SourceID)); errors.Is(err, sql.ErrNoRows) {
-					return mica.Errorf(mica.EREFNOTFOUND, "source %q not found", a.SourceID)
+					return mica.ErrRefNotFound("", mica.KindSource, a.SourceID)
 				} else if err != nil {
 					return fmt.Errorf("find account source: %w", err)
 				}
@@ -93,7 +93,7 @@ func (db *DB) CreateAccounts(ctx context.Context, accounts []*mica.Account) erro
 				name, ok := names[a.IdentityID]
 				if !ok {
 					if err := tx.QueryRowContext(ctx, `SELECT name FROM identities WHERE id = ?`, a.IdentityID).Scan(&name); errors.Is(err, sql.ErrNoRows) {
-						return mica.Errorf(mica.EREFNOTFOUND, "identity %q not found", a.IdentityID)
+						return mica.ErrRefNotFound("", mica.KindIdentity, a.IdentityID)
 					} else if err != nil {
 						return fmt.Errorf("find account identity: %w", err)
 					}
@@ -140,7 +140,7 @@ func (db *DB) CreateAccounts(ctx context.Context, accounts []*mica.Account) erro
 func (db *DB) GetAccount(ctx context.Context, id string) (*mica.Account, error) {
 	a, err := scanAccount(db.read.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "account %q not found", id)
+		return nil, mica.ErrNotFound(mica.KindAccount, id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get account: %w", err)
 	}

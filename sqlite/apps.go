@@ -83,7 +83,7 @@ func getSourceApp(ctx context.Context, q queryer, id string) (*mica.SourceApp, e
 	a, err := scanSourceApp(q.QueryRowContext(ctx, `SELECT `+sourceAppColumns+` FROM source_apps sa`+sourceAppJoins+`
 		WHERE sa.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "source app %q not found", id)
+		return nil, mica.ErrNotFound(mica.KindSourceApp, id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get source app: %w", err)
 	}
@@ -115,7 +115,7 @@ func resolveSourceAppRefs(ctx context.Context, tx *Tx, a *mica.SourceApp) error 
 		var name string
 		err := tx.QueryRowContext(ctx, `SELECT name FROM sources WHERE id = ?`, a.AccountSource.ID).Scan(&name)
 		if errors.Is(err, sql.ErrNoRows) {
-			return mica.Errorf(mica.EREFNOTFOUND, "accountSource: source %q not found", a.AccountSource.ID)
+			return mica.ErrRefNotFound("accountSource", mica.KindSource, a.AccountSource.ID)
 		} else if err != nil {
 			return fmt.Errorf("find source app source: %w", err)
 		}
@@ -124,7 +124,7 @@ func resolveSourceAppRefs(ctx context.Context, tx *Tx, a *mica.SourceApp) error 
 	var ownerName string
 	err := tx.QueryRowContext(ctx, `SELECT name FROM identities WHERE id = ?`, a.Owner.ID).Scan(&ownerName)
 	if errors.Is(err, sql.ErrNoRows) {
-		return mica.Errorf(mica.EREFNOTFOUND, "owner: identity %q not found", a.Owner.ID)
+		return mica.ErrRefNotFound("owner", mica.KindIdentity, a.Owner.ID)
 	} else if err != nil {
 		return fmt.Errorf("find source app owner: %w", err)
 	}
@@ -133,7 +133,7 @@ func resolveSourceAppRefs(ctx context.Context, tx *Tx, a *mica.SourceApp) error 
 		var sourceID string
 		err := tx.QueryRowContext(ctx, `SELECT source_id FROM access_profiles WHERE id = ?`, id).Scan(&sourceID)
 		if errors.Is(err, sql.ErrNoRows) {
-			return mica.Errorf(mica.EREFNOTFOUND, "accessProfiles: access profile %q not found", id)
+			return mica.ErrRefNotFound("accessProfiles", mica.KindAccessProfile, id)
 		} else if err != nil {
 			return fmt.Errorf("find source app access profile: %w", err)
 		}
@@ -342,7 +342,7 @@ func sourceAppExists(ctx context.Context, q queryer, id string) error {
 	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM source_apps WHERE id = ?`, id).Scan(&n); err != nil {
 		return fmt.Errorf("find source app: %w", err)
 	} else if n == 0 {
-		return mica.Errorf(mica.ENOTFOUND, "source app %q not found", id)
+		return mica.ErrNotFound(mica.KindSourceApp, id)
 	}
 	return nil
 }
@@ -444,7 +444,7 @@ func (db *DB) ListUserApps(ctx context.Context, ownerID string, opt mica.ListOpt
 func getUserApp(ctx context.Context, q queryer, id string) (*mica.UserApp, error) {
 	u, err := scanUserApp(q.QueryRowContext(ctx, userAppColumns+" "+userAppFrom(false)+" WHERE ua.id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "user app %q not found", id)
+		return nil, mica.ErrNotFound(mica.KindUserApp, id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get user app: %w", err)
 	}
@@ -469,7 +469,7 @@ func (db *DB) SetUserAppAccount(ctx context.Context, id, accountID string) (*mic
 		err = tx.QueryRowContext(ctx, `SELECT identity_id, source_id FROM accounts WHERE id = ?`, accountID).
 			Scan(&identityID, &sourceID)
 		if errors.Is(err, sql.ErrNoRows) {
-			return mica.Errorf(mica.EREFNOTFOUND, "account: account %q not found", accountID)
+			return mica.ErrRefNotFound("account", mica.KindAccount, accountID)
 		} else if err != nil {
 			return fmt.Errorf("find user app account: %w", err)
 		}

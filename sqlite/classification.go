@@ -259,7 +259,7 @@ func applyDecisions(ctx context.Context, stmt *sql.Stmt, tx *Tx, rows []classRow
 func (db *DB) GetAccountForClassification(ctx context.Context, id string) (*mica.AccountClassification, error) {
 	a, err := scanClassification(db.read.QueryRowContext(ctx, `SELECT `+classificationColumns+` FROM accounts a WHERE a.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "account %q not found", id)
+		return nil, mica.ErrNotFound(mica.KindAccount, id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get account: %w", err)
 	}
@@ -301,7 +301,7 @@ func (db *DB) ClassifyAccount(ctx context.Context, accountID string, decide mica
 	err := db.update(ctx, func(tx *Tx) error {
 		a, err := scanClassification(tx.QueryRowContext(ctx, `SELECT `+classificationColumns+` FROM accounts a WHERE a.id = ?`, accountID))
 		if errors.Is(err, sql.ErrNoRows) {
-			return mica.Errorf(mica.ENOTFOUND, "account %q not found", accountID)
+			return mica.ErrNotFound(mica.KindAccount, accountID)
 		} else if err != nil {
 			return fmt.Errorf("get account: %w", err)
 		}

@@ -76,7 +76,7 @@ func (db *DB) CreateClient(ctx context.Context, c *mica.Client) error {
 func (db *DB) GetClient(ctx context.Context, id string) (*mica.Client, error) {
 	c, err := scanClient(db.reads.QueryRowContext(ctx, `SELECT `+clientColumns+` FROM clients c WHERE c.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "client %q not found", id)
+		return nil, mica.ErrNotFound(mica.KindClient, id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get client: %w", err)
 	}
@@ -93,7 +93,7 @@ func (db *DB) authLookup(ctx context.Context, clientID, identityID string) (*mic
 		FROM clients c LEFT JOIN identities i ON i.id = ? WHERE c.id = ?`, identityID, clientID).
 		Scan(&c.ID, &clientIdentity, &enabled, &expires, &scopes, &iid, &iname, &ilevels)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil, mica.Errorf(mica.ENOTFOUND, "client %q not found", clientID)
+		return nil, nil, mica.ErrNotFound(mica.KindClient, clientID)
 	} else if err != nil {
 		return nil, nil, fmt.Errorf("authenticate client: %w", err)
 	}
@@ -149,7 +149,7 @@ func (db *DB) UpdateClient(ctx context.Context, c *mica.Client) error {
 			return fmt.Errorf("update client: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return mica.Errorf(mica.ENOTFOUND, "client %q not found", c.ID)
+			return mica.ErrNotFound(mica.KindClient, c.ID)
 		}
 		return nil
 	})
@@ -164,7 +164,7 @@ func (db *DB) DeleteClient(ctx context.Context, id string) error {
 			return fmt.Errorf("delete client: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return mica.Errorf(mica.ENOTFOUND, "client %q not found", id)
+			return mica.ErrNotFound(mica.KindClient, id)
 		}
 		return nil
 	})

@@ -17,7 +17,7 @@ func (db *DB) GetCorrelationConfig(ctx context.Context, sourceID string) (*mica.
 func getCorrelationConfig(ctx context.Context, q queryer, sourceID string) (*mica.CorrelationConfig, error) {
 	var sourceName string
 	if err := q.QueryRowContext(ctx, `SELECT name FROM sources WHERE id = ?`, sourceID).Scan(&sourceName); errors.Is(err, sql.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "source %q not found", sourceID)
+		return nil, mica.ErrNotFound(mica.KindSource, sourceID)
 	} else if err != nil {
 		return nil, fmt.Errorf("find source: %w", err)
 	}

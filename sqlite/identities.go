@@ -77,7 +77,7 @@ func leftDay(attrs map[string]any) any {
 func (db *DB) GetIdentity(ctx context.Context, id string) (*mica.Identity, error) {
 	i, err := scanIdentity(db.reads.QueryRowContext(ctx, `SELECT `+identityColumns+` FROM identities i WHERE i.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "identity %q not found", id)
+		return nil, mica.ErrNotFound(mica.KindIdentity, id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get identity: %w", err)
 	}
@@ -105,7 +105,7 @@ func (db *DB) FindIdentityByName(ctx context.Context, name string) (*mica.Identi
 	}
 	switch len(found) {
 	case 0:
-		return nil, mica.Errorf(mica.ENOTFOUND, "identity %q not found", name)
+		return nil, mica.ErrNotFound(mica.KindIdentity, name)
 	case 1:
 		return found[0], nil
 	}

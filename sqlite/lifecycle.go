@@ -20,7 +20,7 @@ func (db *DB) SubmitLifecycleAction(ctx context.Context, a *mica.LifecycleAction
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM machine_identities WHERE id = ?`, a.TargetID).Scan(&n); err != nil {
 			return fmt.Errorf("find machine identity: %w", err)
 		} else if n == 0 {
-			return mica.Errorf(mica.ENOTFOUND, "machine identity %q not found", a.TargetID)
+			return mica.ErrNotFound(mica.KindMachineIdentity, a.TargetID)
 		}
 		if a.ID == "" {
 			a.ID = mica.NewUUID()

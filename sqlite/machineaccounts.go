@@ -62,7 +62,7 @@ func (db *DB) getAccountForMachine(ctx context.Context, id string, machineOnly b
 	}
 	a, err := scanMachineAccount(db.read.QueryRowContext(ctx, q, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "machine account %q not found", id)
+		return nil, mica.ErrNotFound(mica.KindMachineAccount, id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get account: %w", err)
 	}
@@ -80,7 +80,7 @@ func (db *DB) UpdateMachineAccount(ctx context.Context, id string, update func(a
 		a, err := scanMachineAccount(tx.QueryRowContext(ctx, `SELECT `+machineAccountColumns+` FROM accounts a
 			WHERE a.id = ? AND a.is_machine = 1`, id))
 		if errors.Is(err, sql.ErrNoRows) {
-			return mica.Errorf(mica.ENOTFOUND, "machine account %q not found", id)
+			return mica.ErrNotFound(mica.KindMachineAccount, id)
 		} else if err != nil {
 			return fmt.Errorf("get machine account: %w", err)
 		}
@@ -98,7 +98,7 @@ func (db *DB) UpdateMachineAccount(ctx context.Context, id string, update func(a
 			var name string
 			err := tx.QueryRowContext(ctx, `SELECT name FROM identities WHERE id = ?`, a.OwnerIdentity.ID).Scan(&name)
 			if errors.Is(err, sql.ErrNoRows) {
-				return mica.Errorf(mica.EREFNOTFOUND, "owner identity %q not found", a.OwnerIdentity.ID)
+				return mica.ErrRefNotFound("", mica.KindOwner, a.OwnerIdentity.ID)
 			} else if err != nil {
 				return fmt.Errorf("get owner identity: %w", err)
 			}

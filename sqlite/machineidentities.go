@@ -94,7 +94,7 @@ func loadMachineIdentityParts(ctx context.Context, q queryer, ms []*mica.Machine
 func getMachineIdentity(ctx context.Context, q queryer, id string) (*mica.MachineIdentity, error) {
 	m, err := scanMachineIdentity(q.QueryRowContext(ctx, `SELECT `+machineIdentityColumns+` FROM machine_identities mi WHERE mi.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "machine identity %q not found", id)
+		return nil, mica.ErrNotFound(mica.KindMachineIdentity, id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get machine identity: %w", err)
 	}
@@ -158,7 +158,7 @@ func resolveMachineIdentityRefs(ctx context.Context, tx *Tx, m *mica.MachineIden
 		var name string
 		err := tx.QueryRowContext(ctx, `SELECT name FROM identities WHERE id = ?`, id).Scan(&name)
 		if errors.Is(err, sql.ErrNoRows) {
-			return "", mica.Errorf(mica.EREFNOTFOUND, "%s: identity %q not found", where, id)
+			return "", mica.ErrRefNotFound(where, mica.KindIdentity, id)
 		} else if err != nil {
 			return "", fmt.Errorf("find owner: %w", err)
 		}
@@ -182,7 +182,7 @@ func resolveMachineIdentityRefs(ctx context.Context, tx *Tx, m *mica.MachineIden
 		var name string
 		err := tx.QueryRowContext(ctx, `SELECT name FROM sources WHERE id = ?`, id).Scan(&name)
 		if errors.Is(err, sql.ErrNoRows) {
-			return "", mica.Errorf(mica.EREFNOTFOUND, "%s: source %q not found", where, id)
+			return "", mica.ErrRefNotFound(where, mica.KindSource, id)
 		} else if err != nil {
 			return "", fmt.Errorf("find source: %w", err)
 		}
@@ -367,7 +367,7 @@ func (db *DB) DeleteMachineIdentity(ctx context.Context, id string) error {
 			return fmt.Errorf("delete machine identity: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return mica.Errorf(mica.ENOTFOUND, "machine identity %q not found", id)
+			return mica.ErrNotFound(mica.KindMachineIdentity, id)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET machine_identity_id = NULL, machine_identity_name = NULL,
 			modified = ? WHERE machine_identity_id = ?`, formatTime(tx.now), id); err != nil {

@@ -15,7 +15,7 @@ func getMappings(ctx context.Context, q queryer, sourceID string) ([]*mica.Machi
 	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM sources WHERE id = ?`, sourceID).Scan(&exists); err != nil {
 		return nil, fmt.Errorf("find source: %w", err)
 	} else if exists == 0 {
-		return nil, mica.Errorf(mica.ENOTFOUND, "source %q not found", sourceID)
+		return nil, mica.ErrNotFound(mica.KindSource, sourceID)
 	}
 	var raw string
 	err := q.QueryRowContext(ctx, `SELECT mappings FROM machine_account_mappings WHERE source_id = ?`, sourceID).Scan(&raw)

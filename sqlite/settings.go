@@ -14,7 +14,7 @@ func (db *DB) GetSetting(ctx context.Context, key string) (string, error) {
 	var v string
 	err := db.read.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", mica.Errorf(mica.ENOTFOUND, "setting %q not found", key)
+		return "", mica.ErrNotFound(mica.KindSetting, key)
 	} else if err != nil {
 		return "", fmt.Errorf("get setting %s: %w", key, err)
 	}

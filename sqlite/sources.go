@@ -64,7 +64,7 @@ func createSource(ctx context.Context, tx *Tx, s *mica.Source) error {
 	var ownerName string
 	err := tx.QueryRowContext(ctx, `SELECT name FROM identities WHERE id = ?`, s.Owner.ID).Scan(&ownerName)
 	if errors.Is(err, sql.ErrNoRows) {
-		return mica.Errorf(mica.EREFNOTFOUND, "owner identity %q not found", s.Owner.ID)
+		return mica.ErrRefNotFound("", mica.KindOwner, s.Owner.ID)
 	} else if err != nil {
 		return fmt.Errorf("find source owner: %w", err)
 	}
@@ -110,7 +110,7 @@ func createSource(ctx context.Context, tx *Tx, s *mica.Source) error {
 func (db *DB) GetSource(ctx context.Context, id string) (*mica.Source, error) {
 	s, err := scanSource(db.read.QueryRowContext(ctx, `SELECT `+sourceSelect+` FROM sources s WHERE s.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "source %q not found", id)
+		return nil, mica.ErrNotFound(mica.KindSource, id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get source: %w", err)
 	}
@@ -122,7 +122,7 @@ func (db *DB) FindSourceByName(ctx context.Context, name string) (*mica.Source, 
 	s, err := scanSource(db.read.QueryRowContext(ctx, `SELECT `+sourceSelect+` FROM sources s
 		WHERE s.id = ? OR s.name = ? COLLATE NOCASE LIMIT 1`, name, name))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "source %q not found", name)
+		return nil, mica.ErrNotFound(mica.KindSource, name)
 	} else if err != nil {
 		return nil, fmt.Errorf("find source: %w", err)
 	}
@@ -145,7 +145,7 @@ func (db *DB) UpdateSource(ctx context.Context, s *mica.Source) error {
 	return db.update(ctx, func(tx *Tx) error {
 		cur, err := scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceSelect+` FROM sources s WHERE s.id = ?`, s.ID))
 		if errors.Is(err, sql.ErrNoRows) {
-			return mica.Errorf(mica.ENOTFOUND, "source %q not found", s.ID)
+			return mica.ErrNotFound(mica.KindSource, s.ID)
 		} else if err != nil {
 			return fmt.Errorf("get source: %w", err)
 		}
@@ -160,7 +160,7 @@ func (db *DB) UpdateSource(ctx context.Context, s *mica.Source) error {
 		}
 		var ownerName string
 		if err := tx.QueryRowContext(ctx, `SELECT name FROM identities WHERE id = ?`, s.Owner.ID).Scan(&ownerName); errors.Is(err, sql.ErrNoRows) {
-			return mica.Errorf(mica.EREFNOTFOUND, "owner identity %q not found", s.Owner.ID)
+			return mica.ErrRefNotFound("", mica.KindOwner, s.Owner.ID)
 		} else if err != nil {
 			return fmt.Errorf("find source owner: %w", err)
 		}
@@ -217,7 +217,7 @@ func (db *DB) DeleteSource(ctx context.Context, id string) error {
 			return fmt.Errorf("delete source: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return mica.Errorf(mica.ENOTFOUND, "source %q not found", id)
+			return mica.ErrNotFound(mica.KindSource, id)
 		}
 		return nil
 	})
