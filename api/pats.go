@@ -303,7 +303,7 @@ func (s *Server) ownPAT(r *http.Request, allowAll bool) (*mica.Client, error) {
 
 func (s *Server) patchPAT(w http.ResponseWriter, r *http.Request) error {
 	v := VersionFrom(r.Context())
-	c, err := s.ownPAT(r, false)
+	cur, err := s.ownPAT(r, false)
 	if err != nil {
 		return err
 	}
@@ -311,6 +311,20 @@ func (s *Server) patchPAT(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// The patch applies to the token as the update transaction reads it, so
+	// that concurrent patches each land.
+	c, err := s.Store.UpdateClient(r.Context(), cur.ID, func(c *mica.Client) error { return s.applyPATPatch(r, v, c, ops) })
+	if mica.ErrorCode(err) == mica.ENOTFOUND {
+		return mica.Errorf(mica.ENOTFOUND, "personal access token %q not found", cur.ID) // deleted meanwhile
+	} else if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.patWire(v, c, s.ownerName(r, c.IdentityID, map[string]string{})))
+	return nil
+}
+
+// applyPATPatch applies JSON Patch ops to PAT c and checks the result.
+func (s *Server) applyPATPatch(r *http.Request, v Version, c *mica.Client, ops []PatchOp) error {
 	doc := map[string]any{"name": c.Name, "scope": toAnySlice(c.Scopes)}
 	patchable := []string{"name", "scope"}
 	if newPATRules(v) {
@@ -343,17 +357,9 @@ func (s *Server) patchPAT(w http.ResponseWriter, r *http.Request) error {
 		if req.UserAwareTokenNeverExpires != nil {
 			c.NeverExpiresAck = *req.UserAwareTokenNeverExpires
 		}
-		if err := s.validatePAT(v, c, req.ExpirationDate, true); err != nil {
-			return err
-		}
-	} else if err := validatePATFields(c); err != nil {
-		return err
+		return s.validatePAT(v, c, req.ExpirationDate, true)
 	}
-	if err := s.Store.UpdateClient(r.Context(), c); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, s.patWire(v, c, s.ownerName(r, c.IdentityID, map[string]string{})))
-	return nil
+	return validatePATFields(c)
 }
 
 func (s *Server) deletePAT(w http.ResponseWriter, r *http.Request) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,46 +30,44 @@ func scanClient(s scanner) (*mica.Client, error) {
 	return &c, nil
 }
 
-// lockIdentity takes the identity's row lock for the rest of the transaction, so
-// that checks over its dependents (the PAT cap, PAT names) are not raced.
-// ENOTFOUND-like code when the identity does not exist.
-func lockIdentity(ctx context.Context, tx *Tx, id, code string) error {
+// patNames takes the row lock of identity ownerID for the rest of the
+// transaction, so that checks over its tokens (the PAT cap, PAT names) are not
+// raced, and reads the names of its personal access tokens but exceptID;
+// missing is the error when the identity does not exist.
+func patNames(ctx context.Context, tx *Tx, ownerID, exceptID string, missing error) ([]string, error) {
 	var one int
-	err := tx.QueryRow(ctx, `SELECT 1 FROM identities WHERE id = $1 FOR NO KEY UPDATE`, id).Scan(&one)
+	err := tx.QueryRow(ctx, `SELECT 1 FROM identities WHERE id = $1 FOR NO KEY UPDATE`, ownerID).Scan(&one)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return mica.Errorf(code, "identity %q not found", id)
+		return nil, missing
 	} else if err != nil {
-		return fmt.Errorf("lock identity: %w", err)
+		return nil, fmt.Errorf("lock identity: %w", err)
 	}
-	return nil
+	rows, err := tx.Query(ctx, `SELECT name FROM clients WHERE identity_id = $1 AND kind = 'PAT' AND id <> $2`,
+		ownerID, exceptID)
+	if err != nil {
+		return nil, fmt.Errorf("read token names: %w", err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("read token names: %w", err)
+	}
+	return names, nil
 }
 
 // CreateClient inserts an OAuth client. Its ID and SecretHash must be set by the caller
-// (the oauth package makes both). PATs are capped per identity, and their names are unique per identity.
+// (the oauth package makes both); a PAT's owner must exist, and mica.CheckPATOwner holds.
 func (db *DB) CreateClient(ctx context.Context, c *mica.Client) error {
-	switch {
-	case c.ID == "" || c.SecretHash == "":
-		return mica.Errorf(mica.EINTERNAL, "client id and secret hash must be set")
-	case c.Kind != mica.ClientPAT && c.Kind != mica.ClientAPI:
-		return mica.Errorf(mica.EILLEGAL, "unknown client kind %q", c.Kind)
-	case c.Kind == mica.ClientPAT && c.IdentityID == "":
-		return mica.Errorf(mica.EMISSING, "a personal access token needs an identity")
+	if err := c.Validate(); err != nil {
+		return err
 	}
 	return db.update(ctx, func(tx *Tx) error {
 		if c.Kind == mica.ClientPAT {
-			if err := lockIdentity(ctx, tx, c.IdentityID, mica.EREFNOTFOUND); err != nil {
+			others, err := patNames(ctx, tx, c.IdentityID, c.ID, mica.ErrRefNotFound("", mica.KindIdentity, c.IdentityID))
+			if err != nil {
 				return err
 			}
-			var n, same int
-			if err := tx.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE name = $1) FROM clients
-				WHERE identity_id = $2 AND kind = 'PAT'`, c.Name, c.IdentityID).Scan(&n, &same); err != nil {
-				return fmt.Errorf("count clients: %w", err)
-			}
-			if same > 0 {
-				return mica.Errorf(mica.ECONFLICT, "a personal access token named %q already exists for this owner", c.Name)
-			}
-			if n >= mica.MaxPATsPerIdentity {
-				return mica.Errorf(mica.EILLEGAL, "an identity can have at most %d personal access tokens", mica.MaxPATsPerIdentity)
+			if err := mica.CheckPATOwner(c, others, true); err != nil {
+				return err
 			}
 		}
 		c.Created = tx.now
@@ -81,7 +80,7 @@ func (db *DB) CreateClient(ctx context.Context, c *mica.Client) error {
 			utcPtr(c.ExpiresAt), c.NeverExpiresAck, c.Enabled, c.Managed, utcPtr(c.LastUsed), c.Created)
 		switch {
 		case isUniqueViolation(err):
-			return mica.Errorf(mica.ECONFLICT, "client %q already exists", c.ID)
+			return mica.ErrClientExists(c.ID)
 		case isForeignKeyViolation(err):
 			return mica.ErrRefNotFound("", mica.KindIdentity, c.IdentityID)
 		case err != nil:
@@ -124,32 +123,47 @@ func (db *DB) ListClients(ctx context.Context, identityID string) ([]*mica.Clien
 	return out, rows.Err()
 }
 
-// UpdateClient saves the changeable fields of a client: name, scopes, expiry, enabled.
-func (db *DB) UpdateClient(ctx context.Context, c *mica.Client) error {
-	return db.update(ctx, func(tx *Tx) error {
+// UpdateClient loads a client (and locks it), lets update change it, and
+// saves its changeable fields (name, scopes, expiry, enabled), all in one transaction.
+func (db *DB) UpdateClient(ctx context.Context, id string, update func(c *mica.Client) error) (*mica.Client, error) {
+	var out *mica.Client
+	err := db.update(ctx, func(tx *Tx) error {
+		cur, err := scanClient(tx.QueryRow(ctx, `SELECT `+clientColumns+` FROM clients c WHERE c.id = $1 FOR UPDATE`, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return mica.ErrNotFound(mica.KindClient, id)
+		} else if err != nil {
+			return fmt.Errorf("get client: %w", err)
+		}
+		c := *cur
+		c.Scopes = slices.Clone(cur.Scopes)
+		if err := update(&c); err != nil {
+			return err
+		}
+		c.KeepFixed(cur)
 		if c.Kind == mica.ClientPAT {
-			if err := lockIdentity(ctx, tx, c.IdentityID, mica.ENOTFOUND); err != nil {
+			others, err := patNames(ctx, tx, c.IdentityID, c.ID, mica.ErrNotFound(mica.KindIdentity, c.IdentityID))
+			if err != nil {
 				return err
 			}
-			var same int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM clients WHERE identity_id = $1 AND kind = 'PAT'
-				AND name = $2 AND id <> $3`, c.IdentityID, c.Name, c.ID).Scan(&same); err != nil {
-				return fmt.Errorf("check client name: %w", err)
-			}
-			if same > 0 {
-				return mica.Errorf(mica.ECONFLICT, "a personal access token named %q already exists for this owner", c.Name)
+			if err := mica.CheckPATOwner(&c, others, false); err != nil {
+				return err
 			}
 		}
-		tag, err := tx.Exec(ctx, `UPDATE clients SET name = $1, scopes = $2, expires_at = $3, never_expires_ack = $4,
-			enabled = $5 WHERE id = $6`, c.Name, toJSON(c.Scopes), utcPtr(c.ExpiresAt), c.NeverExpiresAck, c.Enabled, c.ID)
-		if err != nil {
+		if c.Scopes == nil {
+			c.Scopes = []string{}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE clients SET name = $1, scopes = $2, expires_at = $3, never_expires_ack = $4,
+			enabled = $5 WHERE id = $6`, c.Name, toJSON(c.Scopes), utcPtr(c.ExpiresAt), c.NeverExpiresAck, c.Enabled,
+			c.ID); err != nil {
 			return fmt.Errorf("update client: %w", err)
 		}
-		if tag.RowsAffected() == 0 {
-			return mica.ErrNotFound(mica.KindClient, c.ID)
-		}
+		out = &c
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // DeleteClient removes a client; its access tokens stop working at once because

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,28 +34,19 @@ func scanClient(s interface{ Scan(...any) error }) (*mica.Client, error) {
 }
 
 // CreateClient inserts an OAuth client. Its ID and SecretHash must be set by the caller
-// (the oauth package makes both). PATs are capped per identity, and their names are unique per identity.
+// (the oauth package makes both); a PAT's owner must exist, and mica.CheckPATOwner holds.
 func (db *DB) CreateClient(ctx context.Context, c *mica.Client) error {
-	switch {
-	case c.ID == "" || c.SecretHash == "":
-		return mica.Errorf(mica.EINTERNAL, "client id and secret hash must be set")
-	case c.Kind != mica.ClientPAT && c.Kind != mica.ClientAPI:
-		return mica.Errorf(mica.EILLEGAL, "unknown client kind %q", c.Kind)
-	case c.Kind == mica.ClientPAT && c.IdentityID == "":
-		return mica.Errorf(mica.EMISSING, "a personal access token needs an identity")
+	if err := c.Validate(); err != nil {
+		return err
 	}
 	return db.update(ctx, func(tx *Tx) error {
 		if c.Kind == mica.ClientPAT {
-			var n, same int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(name = ?), 0) FROM clients
-				WHERE identity_id = ? AND kind = 'PAT'`, c.Name, c.IdentityID).Scan(&n, &same); err != nil {
-				return fmt.Errorf("count clients: %w", err)
+			others, err := patNames(ctx, tx, c.IdentityID, c.ID, mica.ErrRefNotFound("", mica.KindIdentity, c.IdentityID))
+			if err != nil {
+				return err
 			}
-			if same > 0 {
-				return mica.Errorf(mica.ECONFLICT, "a personal access token named %q already exists for this owner", c.Name)
-			}
-			if n >= mica.MaxPATsPerIdentity {
-				return mica.Errorf(mica.EILLEGAL, "an identity can have at most %d personal access tokens", mica.MaxPATsPerIdentity)
+			if err := mica.CheckPATOwner(c, others, true); err != nil {
+				return err
 			}
 		}
 		c.Created = tx.now
@@ -65,11 +57,42 @@ func (db *DB) CreateClient(ctx context.Context, c *mica.Client) error {
 			c.ID, c.Kind, c.Name, nullString(c.IdentityID), toJSON(c.Scopes), c.SecretHash, c.AccessTokenSeconds,
 			formatTimePtr(c.ExpiresAt), boolInt(c.NeverExpiresAck), boolInt(c.Enabled), boolInt(c.Managed),
 			formatTimePtr(c.LastUsed), formatTime(c.Created))
-		if err != nil {
+		switch {
+		case isUniqueViolation(err):
+			return mica.ErrClientExists(c.ID)
+		case isForeignKeyViolation(err):
+			return mica.ErrRefNotFound("", mica.KindIdentity, c.IdentityID)
+		case err != nil:
 			return fmt.Errorf("insert client: %w", err)
 		}
 		return nil
 	})
+}
+
+// patNames reads the names of the personal access tokens of identity ownerID
+// but exceptID; missing is the error when the identity does not exist.
+func patNames(ctx context.Context, tx *Tx, ownerID, exceptID string, missing error) ([]string, error) {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM identities WHERE id = ?`, ownerID).Scan(&n); err != nil {
+		return nil, fmt.Errorf("find token owner: %w", err)
+	} else if n == 0 {
+		return nil, missing
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT name FROM clients WHERE identity_id = ? AND kind = 'PAT' AND id <> ?`,
+		ownerID, exceptID)
+	if err != nil {
+		return nil, fmt.Errorf("read token names: %w", err)
+	}
+	defer func() { _ = rows.Close() }()
+	names := []string{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, fmt.Errorf("read token names: %w", err)
+		}
+		names = append(names, name)
+	}
+	return names, rows.Err()
 }
 
 // GetClient returns a client by id, ENOTFOUND when there is none.
@@ -129,30 +152,47 @@ func (db *DB) ListClients(ctx context.Context, identityID string) ([]*mica.Clien
 	return out, rows.Err()
 }
 
-// UpdateClient saves the changeable fields of a client: name, scopes, expiry, enabled.
-func (db *DB) UpdateClient(ctx context.Context, c *mica.Client) error {
-	return db.update(ctx, func(tx *Tx) error {
+// UpdateClient loads a client, lets update change it, and saves its changeable
+// fields (name, scopes, expiry, enabled), all in one transaction.
+func (db *DB) UpdateClient(ctx context.Context, id string, update func(c *mica.Client) error) (*mica.Client, error) {
+	var out *mica.Client
+	err := db.update(ctx, func(tx *Tx) error {
+		cur, err := scanClient(tx.QueryRowContext(ctx, `SELECT `+clientColumns+` FROM clients c WHERE c.id = ?`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return mica.ErrNotFound(mica.KindClient, id)
+		} else if err != nil {
+			return fmt.Errorf("get client: %w", err)
+		}
+		c := *cur
+		c.Scopes = slices.Clone(cur.Scopes)
+		if err := update(&c); err != nil {
+			return err
+		}
+		c.KeepFixed(cur)
 		if c.Kind == mica.ClientPAT {
-			var same int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM clients WHERE identity_id = ? AND kind = 'PAT'
-				AND name = ? AND id <> ?`, c.IdentityID, c.Name, c.ID).Scan(&same); err != nil {
-				return fmt.Errorf("check client name: %w", err)
+			others, err := patNames(ctx, tx, c.IdentityID, c.ID, mica.ErrNotFound(mica.KindIdentity, c.IdentityID))
+			if err != nil {
+				return err
 			}
-			if same > 0 {
-				return mica.Errorf(mica.ECONFLICT, "a personal access token named %q already exists for this owner", c.Name)
+			if err := mica.CheckPATOwner(&c, others, false); err != nil {
+				return err
 			}
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE clients SET name = ?, scopes = ?, expires_at = ?, never_expires_ack = ?,
+		if c.Scopes == nil {
+			c.Scopes = []string{}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE clients SET name = ?, scopes = ?, expires_at = ?, never_expires_ack = ?,
 			enabled = ? WHERE id = ?`, c.Name, toJSON(c.Scopes), formatTimePtr(c.ExpiresAt), boolInt(c.NeverExpiresAck),
-			boolInt(c.Enabled), c.ID)
-		if err != nil {
+			boolInt(c.Enabled), c.ID); err != nil {
 			return fmt.Errorf("update client: %w", err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return mica.ErrNotFound(mica.KindClient, c.ID)
-		}
+		out = &c
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // DeleteClient removes a client; its access tokens stop working at once because

@@ -57,8 +57,7 @@ func TestAuthLookupCache(t *testing.T) {
 			f.exec(`UPDATE identities SET name = 'Anna' WHERE id = ?`, ann.ID)
 		}},
 		{"disabled through the store", "enabled=false expires=false Anna [ORG_ADMIN]", func() {
-			c.Enabled = false
-			if err := f.db.UpdateClient(ctx, c); err != nil {
+			if _, err := f.db.UpdateClient(ctx, c.ID, func(c *mica.Client) error { c.Enabled = false; return nil }); err != nil {
 				t.Fatal(err)
 			}
 		}},

@@ -28,6 +28,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Clients", testClients},
 		{"ClientPATLimits", testClientPATLimits},
 		{"ClientCascade", testClientCascade},
+		{"ClientConcurrentUpdates", testClientConcurrentUpdates},
 		{"Sources", testSources},
 		{"SourceList", testSourceList},
 		{"ConcurrentWrites", testConcurrentWrites},
@@ -74,6 +75,15 @@ func mustCode(t *testing.T, err error, code string) {
 	t.Helper()
 	if got := mica.ErrorCode(err); got != code {
 		t.Fatalf("error code = %q (%v), want %q", got, err, code)
+	}
+}
+
+// mustErr checks that err is the domain error want: the same code and the same
+// client-facing message, so that every store answers alike.
+func mustErr(t *testing.T, err, want error) {
+	t.Helper()
+	if mica.ErrorCode(err) != mica.ErrorCode(want) || mica.ErrorMessage(err) != mica.ErrorMessage(want) {
+		t.Fatalf("error = %v, want %v", err, want)
 	}
 }
 
@@ -178,13 +188,22 @@ func testClients(t *testing.T, s mica.Store) {
 		!got.ExpiresAt.Equal(time.Date(2030, 1, 2, 3, 4, 5, 999000000, time.UTC)) || got.AccessTokenSeconds != 900 || !got.Enabled || got.LastUsed != nil {
 		t.Fatalf("client round trip: %+v", got)
 	}
-	got.Name, got.Scopes = "renamed", []string{"idn:sources:read"}
-	must(t, s.UpdateClient(ctx, got))
+	upd, err := s.UpdateClient(ctx, c.ID, func(c *mica.Client) error {
+		c.Name, c.Scopes = "renamed", []string{"idn:sources:read"}
+		c.ID, c.IdentityID, c.SecretHash, c.Created = "changed", "changed", "changed", time.Time{} // fixed: kept
+		return nil
+	})
+	must(t, err)
 	got2, err := s.GetClient(ctx, c.ID)
 	must(t, err)
-	if got2.Name != "renamed" || len(got2.Scopes) != 1 {
-		t.Fatalf("update: %+v", got2)
+	if got2.Name != "renamed" || len(got2.Scopes) != 1 || got2.IdentityID != ident.ID || got2.SecretHash != "$2a$hash" ||
+		!got2.Created.Equal(got.Created) || upd.ID != c.ID || upd.Name != "renamed" || !upd.Created.Equal(got.Created) {
+		t.Fatalf("update: stored %+v, returned %+v", got2, upd)
 	}
+	_, err = s.UpdateClient(ctx, c.ID, func(c *mica.Client) error { return mica.Errorf(mica.EILLEGAL, "no") })
+	mustErr(t, err, mica.Errorf(mica.EILLEGAL, "no"))
+	_, err = s.UpdateClient(ctx, "nope", func(c *mica.Client) error { return nil })
+	mustErr(t, err, mica.ErrNotFound(mica.KindClient, "nope"))
 	now := mica.TimeNow()
 	must(t, s.TouchClient(ctx, c.ID, now))
 	must(t, s.TouchClient(ctx, c.ID, now.Add(time.Hour))) // within a day: not recorded again
@@ -211,8 +230,8 @@ func testClients(t *testing.T, s mica.Store) {
 	}
 	must(t, s.DeleteClient(ctx, c.ID))
 	_, err = s.GetClient(ctx, c.ID)
-	mustCode(t, err, mica.ENOTFOUND)
-	mustCode(t, s.DeleteClient(ctx, c.ID), mica.ENOTFOUND)
+	mustErr(t, err, mica.ErrNotFound(mica.KindClient, c.ID))
+	mustErr(t, s.DeleteClient(ctx, c.ID), mica.ErrNotFound(mica.KindClient, c.ID))
 }
 
 func testClientPATLimits(t *testing.T, s mica.Store) {
@@ -224,22 +243,62 @@ func testClientPATLimits(t *testing.T, s mica.Store) {
 		must(t, s.CreateClient(ctx, c))
 	}
 	c := newClient(ident, "one too many")
-	mustCode(t, s.CreateClient(ctx, c), mica.EILLEGAL)
+	mustErr(t, s.CreateClient(ctx, c), mica.Errorf(mica.EILLEGAL, "an identity can have at most 10 personal access tokens"))
 	other := newIdentity(t, s, "other")
 	dup := newClient(other, "same")
 	must(t, s.CreateClient(ctx, dup))
 	dup2 := newClient(other, "same")
 	dup2.ID = "11111111-0000-4000-8000-000000000000"
-	mustCode(t, s.CreateClient(ctx, dup2), mica.ECONFLICT)
+	taken := mica.Errorf(mica.ECONFLICT, `a personal access token named "same" already exists for this owner`)
+	mustErr(t, s.CreateClient(ctx, dup2), taken)
+	dup2.Name = "different"
+	must(t, s.CreateClient(ctx, dup2))
+	_, err := s.UpdateClient(ctx, dup2.ID, func(c *mica.Client) error { c.Name = "same"; return nil })
+	mustErr(t, err, taken)
+	dup3 := newClient(other, "third")
+	dup3.ID = dup2.ID
+	mustErr(t, s.CreateClient(ctx, dup3), mica.ErrClientExists(dup2.ID))
+}
+
+// testClientConcurrentUpdates changes one token from many goroutines at once,
+// each adding its own scope: every update reads what the others wrote, so all
+// of them land (no lost update).
+func testClientConcurrentUpdates(t *testing.T, s mica.Store) {
+	ctx := context.Background()
+	c := newClient(newIdentity(t, s, "owner"), "shared")
+	c.Scopes = []string{}
+	must(t, s.CreateClient(ctx, c))
+	const n = 8
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.UpdateClient(ctx, c.ID, func(c *mica.Client) error {
+				c.Scopes = append(c.Scopes, fmt.Sprintf("scope-%d", i))
+				return nil
+			})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		must(t, err)
+	}
+	got, err := s.GetClient(ctx, c.ID)
+	must(t, err)
+	if len(got.Scopes) != n {
+		t.Fatalf("after %d concurrent updates the scopes are %v: updates were lost", n, got.Scopes)
+	}
 }
 
 func testClientCascade(t *testing.T, s mica.Store) {
 	// Deleting a client leaves its identity; a client cannot reference a missing identity.
 	ctx := context.Background()
 	c := newClient(&mica.Identity{ID: mica.NewID()}, "ghost")
-	if err := s.CreateClient(ctx, c); err == nil {
-		t.Fatal("client with a missing identity was created")
-	}
+	mustErr(t, s.CreateClient(ctx, c), mica.ErrRefNotFound("", mica.KindIdentity, c.IdentityID))
 }
 
 func newSource(t *testing.T, s mica.Store, owner *mica.Identity, name string) *mica.Source {
