@@ -214,9 +214,10 @@ func TestAggregationBadInput(t *testing.T) {
 		eq(t, f.accounts(src), before)
 	}
 	// deleteThreshold: removing 4 of 5 (80%) is over a 50% threshold.
-	cur, _ := f.db.GetSource(context.Background(), src.ID)
-	cur.DeleteThreshold = 50
-	if err := f.db.UpdateSource(context.Background(), cur); err != nil {
+	if _, err := f.db.UpdateSource(context.Background(), src.ID, func(s *mica.Source) error {
+		s.DeleteThreshold = 50
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.load(src, "id,name\n1,a\n"); err == nil || !strings.Contains(mica.ErrorMessage(err), "deleteThreshold") {

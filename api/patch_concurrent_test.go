@@ -93,3 +93,27 @@ func TestPATConcurrentPatchesAllLand(t *testing.T) {
 	}
 	t.Fatalf("token %s not listed: %s", id, list.body)
 }
+
+// TestSourceConcurrentPatchesAllLand patches one source from many requests at
+// once, each adding its own feature: every feature is there at the end.
+func TestSourceConcurrentPatchesAllLand(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	features := []string{"PROVISIONING", "SEARCH", "ENABLE", "UNLOCK", "PASSWORD", "AUTHENTICATE", "MANAGER_LOOKUP",
+		"NO_RANDOM_ACCESS"}
+	var bodies []string
+	for _, f := range features {
+		bodies = append(bodies, fmt.Sprintf(`[{"op":"add","path":"/features/-","value":%q}]`, f))
+	}
+	patchConcurrently(t, h, "/v2025/sources/"+h.sourceID, bodies)
+	r := h.do(http.MethodGet, "/v2025/sources/"+h.sourceID, tierAdmin, nil)
+	var got []string
+	for _, f := range r.object(t)["features"].([]any) {
+		got = append(got, f.(string))
+	}
+	for _, f := range features {
+		if !slices.Contains(got, f) {
+			t.Fatalf("after %d concurrent patches the features are %v: %s was lost", len(bodies), got, f)
+		}
+	}
+}

@@ -124,54 +124,46 @@ func (s *Server) prepareSource(src *mica.Source, prev map[string]any, keepAbsent
 	return nil
 }
 
-// replaceSource checks the immutable fields of req against cur and stores the
-// replacement. keepAbsent keeps the stored secrets req leaves out (PUT).
-func (s *Server) replaceSource(r *http.Request, cur *mica.Source, req *sourceRequest, keepAbsent bool) (*mica.Source, error) {
-	immutable := func(name string, given *string, have string) error {
-		if given != nil && *given != have {
-			return mica.Errorf(mica.EILLEGAL, "%s cannot be changed (it is %q)", name, have)
-		}
-		return nil
-	}
-	for _, c := range []struct {
-		name  string
+// replaceSource applies req, a full replacement, to src, the stored source
+// as the update transaction read it: the immutable fields req gives must
+// match (mica.Source.CheckImmutable). keepAbsent keeps the stored secrets req
+// leaves out (PUT).
+func (s *Server) replaceSource(src *mica.Source, req *sourceRequest, keepAbsent bool) error {
+	cur := *src
+	for _, f := range []struct {
 		given *string
-		have  string
-	}{{"id", req.ID, cur.ID}, {"type", req.Type, cur.Type}, {"connector", req.Connector, cur.Connector},
-		{"connectorClass", req.ConnectorClass, cur.ConnectorClass}} {
-		if err := immutable(c.name, c.given, c.have); err != nil {
-			return nil, err
+		field *string
+	}{{req.ID, &src.ID}, {req.Type, &src.Type}, {req.Connector, &src.Connector}, {req.ConnectorClass, &src.ConnectorClass}} {
+		if f.given != nil {
+			*f.field = *f.given
 		}
 	}
-	if req.Authoritative != nil && *req.Authoritative != cur.Authoritative {
-		return nil, mica.Errorf(mica.EILLEGAL, "authoritative cannot be changed (it is %t)", cur.Authoritative)
+	if req.Authoritative != nil {
+		src.Authoritative = *req.Authoritative
+	}
+	if err := src.CheckImmutable(&cur); err != nil {
+		return err
 	}
 	if len(req.PasswordPolicies) > 0 {
-		return nil, mica.Errorf(mica.EILLEGAL, "passwordPolicies cannot be changed")
+		return mica.Errorf(mica.EILLEGAL, "passwordPolicies cannot be changed")
 	}
-	next := *cur
-	if err := req.apply(&next); err != nil {
-		return nil, err
+	if err := req.apply(src); err != nil {
+		return err
 	}
-	if err := s.prepareSource(&next, cur.ConnectorAttributes, keepAbsent); err != nil {
-		return nil, err
-	}
-	if err := s.Store.UpdateSource(r.Context(), &next); err != nil {
-		return nil, err
-	}
-	return &next, nil
+	return s.prepareSource(src, cur.ConnectorAttributes, keepAbsent)
 }
 
 func (s *Server) putSource(w http.ResponseWriter, r *http.Request) error {
-	cur, err := s.Store.GetSource(r.Context(), r.PathValue("id"))
-	if err != nil {
+	if _, err := s.Store.GetSource(r.Context(), r.PathValue("id")); err != nil {
 		return err
 	}
 	var req sourceRequest
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	src, err := s.replaceSource(r, cur, &req, true)
+	src, err := s.Store.UpdateSource(r.Context(), r.PathValue("id"), func(src *mica.Source) error {
+		return s.replaceSource(src, &req, true)
+	})
 	if err != nil {
 		return err
 	}
@@ -180,29 +172,32 @@ func (s *Server) putSource(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) patchSource(w http.ResponseWriter, r *http.Request) error {
-	cur, err := s.Store.GetSource(r.Context(), r.PathValue("id"))
-	if err != nil {
+	if _, err := s.Store.GetSource(r.Context(), r.PathValue("id")); err != nil {
 		return err
 	}
 	ops, err := decodePatch(r)
 	if err != nil {
 		return err
 	}
-	dto := sourceDto(cur)
-	dto.ConnectorAttributes = mica.MaskSecrets(cur.ConnectorAttributes) // "replace" finds the password
-	doc, err := toDocument(dto)
-	if err != nil {
-		return err
-	}
-	patched, err := applyPatch(doc, ops, sourcePatchable)
-	if err != nil {
-		return err
-	}
-	var req sourceRequest
-	if err := fromDocument(patched, &req); err != nil {
-		return err
-	}
-	src, err := s.replaceSource(r, cur, &req, false)
+	// The patch applies to the source as the update transaction reads it, so
+	// that concurrent patches each land.
+	src, err := s.Store.UpdateSource(r.Context(), r.PathValue("id"), func(src *mica.Source) error {
+		dto := sourceDto(src)
+		dto.ConnectorAttributes = mica.MaskSecrets(src.ConnectorAttributes) // "replace" finds the password
+		doc, err := toDocument(dto)
+		if err != nil {
+			return err
+		}
+		patched, err := applyPatch(doc, ops, sourcePatchable)
+		if err != nil {
+			return err
+		}
+		var req sourceRequest
+		if err := fromDocument(patched, &req); err != nil {
+			return err
+		}
+		return s.replaceSource(src, &req, false)
+	})
 	if err != nil {
 		return err
 	}

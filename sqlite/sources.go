@@ -72,22 +72,13 @@ func createSource(ctx context.Context, tx *Tx, s *mica.Source) error {
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sources WHERE name = ? COLLATE NOCASE`, s.Name).Scan(&n); err != nil {
 		return fmt.Errorf("check source name: %w", err)
 	} else if n > 0 {
-		return mica.Errorf(mica.ECONFLICT, "a source named %q already exists", s.Name)
+		return mica.ErrSourceNameTaken(s.Name)
 	}
 	if s.ID == "" {
 		s.ID = mica.NewID()
 	}
 	s.Owner = mica.Ref{Type: "IDENTITY", ID: s.Owner.ID, Name: ownerName}
-	if s.Status == "" {
-		s.Status = "SOURCE_STATE_HEALTHY"
-		s.Healthy = true
-	}
-	if s.ConnectorAttributes == nil {
-		s.ConnectorAttributes = map[string]any{}
-	}
-	if s.Features == nil {
-		s.Features = []string{}
-	}
+	s.FillDefaults()
 	s.Created, s.Modified = tx.now, tx.now
 	var workgroupID any
 	if s.ManagementWorkgroup != nil {
@@ -135,28 +126,26 @@ func (db *DB) ListSources(ctx context.Context, opt mica.ListOptions) (mica.Page[
 		func(r *sql.Rows) (*mica.Source, error) { return scanSource(r) })
 }
 
-// UpdateSource replaces the mutable fields of a source. The owner must exist,
-// the name stay unique, and type, authoritative, connector and connectorClass
-// cannot change. A new name is copied to the source's accounts and access profiles.
-func (db *DB) UpdateSource(ctx context.Context, s *mica.Source) error {
-	if err := s.Validate(); err != nil {
-		return err
-	}
-	return db.update(ctx, func(tx *Tx) error {
-		cur, err := scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceSelect+` FROM sources s WHERE s.id = ?`, s.ID))
+// UpdateSource loads a source, lets update change it, checks the change
+// (mica.Source.CheckUpdate; the owner must exist and the name stay unique) and
+// saves it, all in one transaction. A new name is copied to the source's
+// accounts and access profiles.
+func (db *DB) UpdateSource(ctx context.Context, id string, update func(s *mica.Source) error) (*mica.Source, error) {
+	var out *mica.Source
+	err := db.update(ctx, func(tx *Tx) error {
+		cur, err := scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceSelect+` FROM sources s WHERE s.id = ?`, id))
 		if errors.Is(err, sql.ErrNoRows) {
-			return mica.ErrNotFound(mica.KindSource, s.ID)
+			return mica.ErrNotFound(mica.KindSource, id)
 		} else if err != nil {
 			return fmt.Errorf("get source: %w", err)
 		}
-		for _, f := range []struct {
-			name     string
-			old, new any
-		}{{"type", cur.Type, s.Type}, {"authoritative", cur.Authoritative, s.Authoritative},
-			{"connector", cur.Connector, s.Connector}, {"connectorClass", cur.ConnectorClass, s.ConnectorClass}} {
-			if f.old != f.new {
-				return mica.Errorf(mica.EILLEGAL, "source %s cannot be changed (it is %v)", f.name, f.old)
-			}
+		next := *cur
+		if err := update(&next); err != nil {
+			return err
+		}
+		s := &next
+		if err := s.CheckUpdate(cur); err != nil {
+			return err
 		}
 		var ownerName string
 		if err := tx.QueryRowContext(ctx, `SELECT name FROM identities WHERE id = ?`, s.Owner.ID).Scan(&ownerName); errors.Is(err, sql.ErrNoRows) {
@@ -169,18 +158,10 @@ func (db *DB) UpdateSource(ctx context.Context, s *mica.Source) error {
 			s.Name, s.ID).Scan(&n); err != nil {
 			return fmt.Errorf("check source name: %w", err)
 		} else if n > 0 {
-			return mica.Errorf(mica.ECONFLICT, "a source named %q already exists", s.Name)
+			return mica.ErrSourceNameTaken(s.Name)
 		}
 		s.Owner = mica.Ref{Type: "IDENTITY", ID: s.Owner.ID, Name: ownerName}
-		if s.ConnectorAttributes == nil {
-			s.ConnectorAttributes = map[string]any{}
-		}
-		if s.Features == nil {
-			s.Features = []string{}
-		}
-		s.Healthy, s.Status, s.ConnectorID, s.ConnectorName = cur.Healthy, cur.Status, cur.ConnectorID, cur.ConnectorName
-		s.ConnectionType, s.ConnectorImplementationID = cur.ConnectionType, cur.ConnectorImplementationID
-		s.Created, s.Modified = cur.Created, tx.now
+		s.Modified = tx.now
 		var workgroupID any
 		if s.ManagementWorkgroup != nil {
 			workgroupID = s.ManagementWorkgroup.ID
@@ -201,8 +182,13 @@ func (db *DB) UpdateSource(ctx context.Context, s *mica.Source) error {
 				return fmt.Errorf("rename source in access profiles: %w", err)
 			}
 		}
+		out = s
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // DeleteSource removes a source. Its accounts, access profiles (and their
@@ -212,7 +198,7 @@ func (db *DB) DeleteSource(ctx context.Context, id string) error {
 	return db.update(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM sources WHERE id = ?`, id)
 		if isForeignKeyViolation(err) {
-			return mica.Errorf(mica.EINUSE, "source %q is still referred to and cannot be deleted", id)
+			return mica.ErrSourceInUse(id)
 		} else if err != nil {
 			return fmt.Errorf("delete source: %w", err)
 		}

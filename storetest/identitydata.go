@@ -2,8 +2,11 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/micahq/mica"
 )
@@ -162,36 +165,82 @@ func testSourceUpdate(t *testing.T, s mica.Store) {
 	src := newSource(t, s, owner, "AD")
 	newSource(t, s, owner, "LDAP")
 	must(t, s.CreateAccounts(ctx, []*mica.Account{{SourceID: src.ID, NativeIdentity: "a"}}))
-	next := *src
-	next.Name, next.Owner, next.Description = "Active Directory", mica.Ref{ID: other.ID}, "the forest"
-	must(t, s.UpdateSource(ctx, &next))
+	upd, err := s.UpdateSource(ctx, src.ID, func(x *mica.Source) error {
+		x.Name, x.Owner, x.Description = "Active Directory", mica.Ref{ID: other.ID}, "the forest"
+		x.Status, x.Healthy, x.Created = "changed", false, time.Time{} // only mica sets these: kept
+		return nil
+	})
+	must(t, err)
 	got, err := s.GetSource(ctx, src.ID)
 	must(t, err)
 	if got.Name != "Active Directory" || got.Owner.Name != "other" || got.Description != "the forest" ||
-		!got.Created.Equal(src.Created) {
-		t.Fatalf("updated = %+v", got)
+		!got.Created.Equal(src.Created) || got.Status != src.Status || !got.Healthy ||
+		upd.Name != got.Name || upd.Owner.Name != "other" || !upd.Created.Equal(src.Created) {
+		t.Fatalf("updated = %+v, returned %+v", got, upd)
 	}
 	p, err := s.ListAccounts(ctx, mica.AccountFilter{SourceID: src.ID}, mica.ListOptions{Limit: 1})
 	must(t, err)
 	if p.Items[0].SourceName != "Active Directory" {
 		t.Fatalf("account source name = %q", p.Items[0].SourceName)
 	}
-	for _, mutate := range []func(*mica.Source){
-		func(x *mica.Source) { x.Type = "other" },
-		func(x *mica.Source) { x.Authoritative = true },
-		func(x *mica.Source) { x.Connector = "ldap" },
-		func(x *mica.Source) { x.ConnectorClass = "x" },
-	} {
-		bad := *got
-		mutate(&bad)
-		mustCode(t, s.UpdateSource(ctx, &bad), mica.EILLEGAL)
+	update := func(id string, mutate func(*mica.Source)) error {
+		_, err := s.UpdateSource(ctx, id, func(x *mica.Source) error { mutate(x); return nil })
+		return err
 	}
-	dup := *got
-	dup.Name = "ldap"
-	mustCode(t, s.UpdateSource(ctx, &dup), mica.ECONFLICT)
-	gone := *got
-	gone.ID = mica.NewID()
-	mustCode(t, s.UpdateSource(ctx, &gone), mica.ENOTFOUND)
+	for _, c := range []struct {
+		mutate func(*mica.Source)
+		want   error
+	}{
+		{func(x *mica.Source) { x.Type = "other" }, mica.Errorf(mica.EILLEGAL, `type cannot be changed (it is "Active Directory - Direct")`)},
+		{func(x *mica.Source) { x.Authoritative = true }, mica.Errorf(mica.EILLEGAL, "authoritative cannot be changed (it is false)")},
+		{func(x *mica.Source) { x.Connector = "ldap" }, mica.Errorf(mica.EILLEGAL, `connector cannot be changed (it is "active-directory")`)},
+		{func(x *mica.Source) { x.ConnectorClass = "x" }, mica.Errorf(mica.EILLEGAL, `connectorClass cannot be changed (it is "")`)},
+		{func(x *mica.Source) { x.ID = "x" }, mica.Errorf(mica.EILLEGAL, "id cannot be changed (it is %q)", src.ID)},
+		{func(x *mica.Source) { x.Name = "" }, mica.Errorf(mica.EMISSING, "source name is required")},
+		{func(x *mica.Source) { x.Name = "ldap" }, mica.ErrSourceNameTaken("ldap")},
+		{func(x *mica.Source) { x.Owner.ID = "nobody" }, mica.ErrRefNotFound("", mica.KindOwner, "nobody")},
+	} {
+		mustErr(t, update(src.ID, c.mutate), c.want)
+	}
+	gone := mica.NewID()
+	mustErr(t, update(gone, func(*mica.Source) {}), mica.ErrNotFound(mica.KindSource, gone))
+	after, err := s.GetSource(ctx, src.ID)
+	must(t, err)
+	if after.Name != "Active Directory" || after.Type != got.Type || after.Owner.ID != other.ID {
+		t.Fatalf("a refused update changed the source: %+v", after)
+	}
+}
+
+// testSourceConcurrentUpdates changes one source from many goroutines at once,
+// each adding its own feature: every update reads what the others wrote, so
+// all of them land (no lost update).
+func testSourceConcurrentUpdates(t *testing.T, s mica.Store) {
+	ctx := context.Background()
+	src := newSource(t, s, newIdentity(t, s, "owner"), "shared")
+	const n = 8
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.UpdateSource(ctx, src.ID, func(x *mica.Source) error {
+				x.Features = append(x.Features, fmt.Sprintf("FEATURE_%d", i))
+				return nil
+			})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		must(t, err)
+	}
+	got, err := s.GetSource(ctx, src.ID)
+	must(t, err)
+	if len(got.Features) != n+len(src.Features) {
+		t.Fatalf("after %d concurrent updates the features are %v: updates were lost", n, got.Features)
+	}
 }
 
 // testSourceDeleteCascade: deleting a source removes, in one transaction, its

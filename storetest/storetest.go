@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"AccessProfiles", testAccessProfiles},
 		{"CorrelationConfig", testCorrelationConfig},
 		{"SourceUpdate", testSourceUpdate},
+		{"SourceConcurrentUpdates", testSourceConcurrentUpdates},
 		{"SourceDeleteCascade", testSourceDeleteCascade},
 		{"AggregationRollback", testAggregationRollback},
 		{"AggregationLeases", testAggregationLeases},
