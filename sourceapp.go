@@ -62,6 +62,82 @@ func (a *SourceApp) Validate() error {
 	return nil
 }
 
+// ValidateNew checks an app to be created: it needs an accountSource, and Validate holds.
+func (a *SourceApp) ValidateNew() error {
+	if a.AccountSource == nil || a.AccountSource.ID == "" {
+		return Errorf(EMISSING, "accountSource.id is required")
+	}
+	if a.AccessProfiles == nil {
+		a.AccessProfiles = []string{}
+	}
+	return a.Validate()
+}
+
+// CheckUpdate checks a, app id as an update changed it (which keeps its id
+// and creation time), before the store resolves its references.
+func (a *SourceApp) CheckUpdate(id string, created time.Time) error {
+	a.ID, a.Created = id, created
+	if a.AccessProfiles == nil {
+		a.AccessProfiles = []string{}
+	}
+	return a.Validate()
+}
+
+// SourceAppReads is what checking a source app's references reads, in the
+// store's saving transaction. ok is false when the object does not exist.
+type SourceAppReads interface {
+	SourceName(id string) (name string, ok bool, err error)
+	IdentityName(id string) (name string, ok bool, err error)
+	// AccessProfileSource is the id of the source an access profile belongs to.
+	AccessProfileSource(id string) (sourceID string, ok bool, err error)
+}
+
+// ResolveRefs checks that the app's source, owner and access profiles exist
+// (EREFNOTFOUND) and that its access profiles belong to its source (EILLEGAL),
+// and fills in the names of the references.
+func (a *SourceApp) ResolveRefs(rd SourceAppReads) error {
+	if a.AccountSource != nil {
+		name, ok, err := rd.SourceName(a.AccountSource.ID)
+		if err != nil {
+			return err
+		} else if !ok {
+			return ErrRefNotFound("accountSource", KindSource, a.AccountSource.ID)
+		}
+		a.AccountSource = &Ref{Type: "SOURCE", ID: a.AccountSource.ID, Name: name}
+	}
+	name, ok, err := rd.IdentityName(a.Owner.ID)
+	if err != nil {
+		return err
+	} else if !ok {
+		return ErrRefNotFound("owner", KindIdentity, a.Owner.ID)
+	}
+	a.Owner = &Ref{Type: "IDENTITY", ID: a.Owner.ID, Name: name}
+	for _, id := range a.AccessProfiles {
+		sourceID, ok, err := rd.AccessProfileSource(id)
+		if err != nil {
+			return err
+		} else if !ok {
+			return ErrRefNotFound("accessProfiles", KindAccessProfile, id)
+		}
+		if sourceID != a.AccountSource.ID {
+			return Errorf(EILLEGAL, "accessProfiles: access profile %q belongs to source %q, not to the app's accountSource %q",
+				id, sourceID, a.AccountSource.ID)
+		}
+	}
+	return nil
+}
+
+// ErrSourceAppExists is the answer to creating an app with an id that is taken.
+func ErrSourceAppExists(id string) error {
+	return Errorf(ECONFLICT, "a source app with id %q already exists", id)
+}
+
+// ErrSourceAppRefsGone is the answer when an app's accountSource or owner is
+// deleted while the app is being saved.
+func ErrSourceAppRefsGone() error {
+	return Errorf(EREFNOTFOUND, "the app's accountSource or owner no longer exists")
+}
+
 // UserApp is one identity's view of one source app assigned to it (the ISC UserApp
 // schema). It exists exactly while the app is assigned; its id is UserAppID.
 type UserApp struct {

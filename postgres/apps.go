@@ -84,43 +84,35 @@ func getSourceApp(ctx context.Context, q queryer, id string, lock bool) (*mica.S
 	return a, nil
 }
 
-// resolveSourceAppRefs checks that an app's source, owner and access profiles exist
-// (EREFNOTFOUND) and that its access profiles belong to its source (EILLEGAL), and
-// fills in the names of the references. The access profiles are locked in share
-// mode, so that none is deleted before the app's links are written.
-func resolveSourceAppRefs(ctx context.Context, tx *Tx, a *mica.SourceApp) error {
-	if a.AccountSource != nil {
-		var name string
-		err := tx.QueryRow(ctx, `SELECT name FROM sources WHERE id = $1`, a.AccountSource.ID).Scan(&name)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return mica.ErrRefNotFound("accountSource", mica.KindSource, a.AccountSource.ID)
-		} else if err != nil {
-			return fmt.Errorf("find source app source: %w", err)
-		}
-		a.AccountSource = &mica.Ref{Type: "SOURCE", ID: a.AccountSource.ID, Name: name}
-	}
-	var ownerName string
-	err := tx.QueryRow(ctx, `SELECT name FROM identities WHERE id = $1`, a.Owner.ID).Scan(&ownerName)
+// appReads reads what mica.SourceApp.ResolveRefs needs, in a write
+// transaction. Access profiles are locked in share mode, so that none is
+// deleted before the app's links are written.
+type appReads struct {
+	ctx context.Context
+	tx  *Tx
+}
+
+func (rd appReads) one(q string, id string) (string, bool, error) {
+	var v string
+	err := rd.tx.QueryRow(rd.ctx, q, id).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return mica.ErrRefNotFound("owner", mica.KindIdentity, a.Owner.ID)
+		return "", false, nil
 	} else if err != nil {
-		return fmt.Errorf("find source app owner: %w", err)
+		return "", false, fmt.Errorf("resolve source app reference: %w", err)
 	}
-	a.Owner = &mica.Ref{Type: "IDENTITY", ID: a.Owner.ID, Name: ownerName}
-	for _, id := range a.AccessProfiles {
-		var sourceID string
-		err := tx.QueryRow(ctx, `SELECT source_id FROM access_profiles WHERE id = $1 FOR SHARE`, id).Scan(&sourceID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return mica.ErrRefNotFound("accessProfiles", mica.KindAccessProfile, id)
-		} else if err != nil {
-			return fmt.Errorf("find source app access profile: %w", err)
-		}
-		if sourceID != a.AccountSource.ID {
-			return mica.Errorf(mica.EILLEGAL, "accessProfiles: access profile %q belongs to source %q, not to the app's accountSource %q",
-				id, sourceID, a.AccountSource.ID)
-		}
-	}
-	return nil
+	return v, true, nil
+}
+
+func (rd appReads) SourceName(id string) (string, bool, error) {
+	return rd.one(`SELECT name FROM sources WHERE id = $1`, id)
+}
+
+func (rd appReads) IdentityName(id string) (string, bool, error) {
+	return rd.one(`SELECT name FROM identities WHERE id = $1`, id)
+}
+
+func (rd appReads) AccessProfileSource(id string) (string, bool, error) {
+	return rd.one(`SELECT source_id FROM access_profiles WHERE id = $1 FOR SHARE`, id)
 }
 
 func writeSourceAppAccessProfiles(ctx context.Context, tx *Tx, a *mica.SourceApp) error {
@@ -148,24 +140,18 @@ func sourceAppSourceID(a *mica.SourceApp) any {
 // CreateSourceApp inserts a source app, assigning its id when empty. Its
 // accountSource is required and, like its owner and access profiles, must exist.
 func (db *DB) CreateSourceApp(ctx context.Context, a *mica.SourceApp) error {
-	if a.AccountSource == nil || a.AccountSource.ID == "" {
-		return mica.Errorf(mica.EMISSING, "accountSource.id is required")
-	}
-	if err := a.Validate(); err != nil {
+	if err := a.ValidateNew(); err != nil {
 		return err
 	}
 	return db.update(ctx, func(tx *Tx) error {
 		if a.ID == "" {
 			a.ID = mica.NewID()
 		} else if err := sourceAppExists(ctx, tx, a.ID); err == nil {
-			return mica.Errorf(mica.ECONFLICT, "a source app with id %q already exists", a.ID)
+			return mica.ErrSourceAppExists(a.ID)
 		} else if mica.ErrorCode(err) != mica.ENOTFOUND {
 			return err
 		}
-		if a.AccessProfiles == nil {
-			a.AccessProfiles = []string{}
-		}
-		if err := resolveSourceAppRefs(ctx, tx, a); err != nil {
+		if err := a.ResolveRefs(appReads{ctx, tx}); err != nil {
 			return err
 		}
 		a.Created, a.Modified = tx.now, tx.now
@@ -176,9 +162,9 @@ func (db *DB) CreateSourceApp(ctx context.Context, a *mica.SourceApp) error {
 			a.UseForPasswordManagement, sourceAppSourceID(a), a.Owner.ID, a.Created, a.Modified)
 		switch {
 		case isUniqueViolation(err):
-			return mica.Errorf(mica.ECONFLICT, "a source app with id %q already exists", a.ID)
+			return mica.ErrSourceAppExists(a.ID)
 		case isForeignKeyViolation(err):
-			return mica.Errorf(mica.EREFNOTFOUND, "the app's accountSource or owner no longer exists")
+			return mica.ErrSourceAppRefsGone()
 		case err != nil:
 			return fmt.Errorf("insert source app: %w", err)
 		}
@@ -206,23 +192,20 @@ func (db *DB) UpdateSourceApps(ctx context.Context, ids []string, update func(a 
 			if err := update(a); err != nil {
 				return err
 			}
-			a.ID, a.Created, a.Modified = id, created, tx.now
-			if a.AccessProfiles == nil {
-				a.AccessProfiles = []string{}
-			}
-			if err := a.Validate(); err != nil {
+			if err := a.CheckUpdate(id, created); err != nil {
 				return err
 			}
-			if err := resolveSourceAppRefs(ctx, tx, a); err != nil {
+			if err := a.ResolveRefs(appReads{ctx, tx}); err != nil {
 				return err
 			}
+			a.Modified = tx.now
 			_, err = tx.Exec(ctx, `UPDATE source_apps SET name = $1, description = $2, enabled = $3,
 				provision_request_enabled = $4, match_all_accounts = $5, app_center_enabled = $6,
 				use_for_password_management = $7, account_source_id = $8, owner_id = $9, modified = $10 WHERE id = $11`,
 				a.Name, a.Description, a.Enabled, a.ProvisionRequestEnabled, a.MatchAllAccounts, a.AppCenterEnabled,
 				a.UseForPasswordManagement, sourceAppSourceID(a), a.Owner.ID, a.Modified, a.ID)
 			if isForeignKeyViolation(err) {
-				return mica.Errorf(mica.EREFNOTFOUND, "the app's accountSource or owner no longer exists")
+				return mica.ErrSourceAppRefsGone()
 			} else if err != nil {
 				return fmt.Errorf("update source app: %w", err)
 			}

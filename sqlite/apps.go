@@ -107,42 +107,33 @@ func getSourceApp(ctx context.Context, q queryer, id string) (*mica.SourceApp, e
 	return a, nil
 }
 
-// resolveSourceAppRefs checks that an app's source, owner and access profiles exist
-// (EREFNOTFOUND) and that its access profiles belong to its source (EILLEGAL), and
-// fills in the names of the references.
-func resolveSourceAppRefs(ctx context.Context, tx *Tx, a *mica.SourceApp) error {
-	if a.AccountSource != nil {
-		var name string
-		err := tx.QueryRowContext(ctx, `SELECT name FROM sources WHERE id = ?`, a.AccountSource.ID).Scan(&name)
-		if errors.Is(err, sql.ErrNoRows) {
-			return mica.ErrRefNotFound("accountSource", mica.KindSource, a.AccountSource.ID)
-		} else if err != nil {
-			return fmt.Errorf("find source app source: %w", err)
-		}
-		a.AccountSource = &mica.Ref{Type: "SOURCE", ID: a.AccountSource.ID, Name: name}
-	}
-	var ownerName string
-	err := tx.QueryRowContext(ctx, `SELECT name FROM identities WHERE id = ?`, a.Owner.ID).Scan(&ownerName)
+// appReads reads what mica.SourceApp.ResolveRefs needs, in a write transaction.
+type appReads struct {
+	ctx context.Context
+	tx  *Tx
+}
+
+func (rd appReads) one(q string, id string) (string, bool, error) {
+	var v string
+	err := rd.tx.QueryRowContext(rd.ctx, q, id).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
-		return mica.ErrRefNotFound("owner", mica.KindIdentity, a.Owner.ID)
+		return "", false, nil
 	} else if err != nil {
-		return fmt.Errorf("find source app owner: %w", err)
+		return "", false, fmt.Errorf("resolve source app reference: %w", err)
 	}
-	a.Owner = &mica.Ref{Type: "IDENTITY", ID: a.Owner.ID, Name: ownerName}
-	for _, id := range a.AccessProfiles {
-		var sourceID string
-		err := tx.QueryRowContext(ctx, `SELECT source_id FROM access_profiles WHERE id = ?`, id).Scan(&sourceID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return mica.ErrRefNotFound("accessProfiles", mica.KindAccessProfile, id)
-		} else if err != nil {
-			return fmt.Errorf("find source app access profile: %w", err)
-		}
-		if sourceID != a.AccountSource.ID {
-			return mica.Errorf(mica.EILLEGAL, "accessProfiles: access profile %q belongs to source %q, not to the app's accountSource %q",
-				id, sourceID, a.AccountSource.ID)
-		}
-	}
-	return nil
+	return v, true, nil
+}
+
+func (rd appReads) SourceName(id string) (string, bool, error) {
+	return rd.one(`SELECT name FROM sources WHERE id = ?`, id)
+}
+
+func (rd appReads) IdentityName(id string) (string, bool, error) {
+	return rd.one(`SELECT name FROM identities WHERE id = ?`, id)
+}
+
+func (rd appReads) AccessProfileSource(id string) (string, bool, error) {
+	return rd.one(`SELECT source_id FROM access_profiles WHERE id = ?`, id)
 }
 
 func writeSourceAppAccessProfiles(ctx context.Context, tx *Tx, a *mica.SourceApp) error {
@@ -168,36 +159,33 @@ func sourceAppSourceID(a *mica.SourceApp) any {
 // CreateSourceApp inserts a source app, assigning its id when empty. Its
 // accountSource is required and, like its owner and access profiles, must exist.
 func (db *DB) CreateSourceApp(ctx context.Context, a *mica.SourceApp) error {
-	if a.AccountSource == nil || a.AccountSource.ID == "" {
-		return mica.Errorf(mica.EMISSING, "accountSource.id is required")
-	}
-	if err := a.Validate(); err != nil {
+	if err := a.ValidateNew(); err != nil {
 		return err
 	}
 	return db.update(ctx, func(tx *Tx) error {
 		if a.ID == "" {
 			a.ID = mica.NewID()
-		} else {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM source_apps WHERE id = ?`, a.ID).Scan(&n); err != nil {
-				return fmt.Errorf("check source app id: %w", err)
-			} else if n > 0 {
-				return mica.Errorf(mica.ECONFLICT, "a source app with id %q already exists", a.ID)
-			}
+		} else if err := sourceAppExists(ctx, tx, a.ID); err == nil {
+			return mica.ErrSourceAppExists(a.ID)
+		} else if mica.ErrorCode(err) != mica.ENOTFOUND {
+			return err
 		}
-		if a.AccessProfiles == nil {
-			a.AccessProfiles = []string{}
-		}
-		if err := resolveSourceAppRefs(ctx, tx, a); err != nil {
+		if err := a.ResolveRefs(appReads{ctx, tx}); err != nil {
 			return err
 		}
 		a.Created, a.Modified = tx.now, tx.now
-		if _, err := tx.ExecContext(ctx, `INSERT INTO source_apps (id, name, description, enabled,
+		_, err := tx.ExecContext(ctx, `INSERT INTO source_apps (id, name, description, enabled,
 			provision_request_enabled, match_all_accounts, app_center_enabled, use_for_password_management,
 			account_source_id, owner_id, created, modified) VALUES (`+placeholders(12)+`)`,
 			a.ID, a.Name, a.Description, boolInt(a.Enabled), boolInt(a.ProvisionRequestEnabled),
 			boolInt(a.MatchAllAccounts), boolInt(a.AppCenterEnabled), boolInt(a.UseForPasswordManagement),
-			sourceAppSourceID(a), a.Owner.ID, formatTime(a.Created), formatTime(a.Modified)); err != nil {
+			sourceAppSourceID(a), a.Owner.ID, formatTime(a.Created), formatTime(a.Modified))
+		switch {
+		case isUniqueViolation(err):
+			return mica.ErrSourceAppExists(a.ID)
+		case isForeignKeyViolation(err):
+			return mica.ErrSourceAppRefsGone()
+		case err != nil:
 			return fmt.Errorf("insert source app: %w", err)
 		}
 		return writeSourceAppAccessProfiles(ctx, tx, a)
@@ -224,16 +212,13 @@ func (db *DB) UpdateSourceApps(ctx context.Context, ids []string, update func(a 
 			if err := update(a); err != nil {
 				return err
 			}
-			a.ID, a.Created, a.Modified = id, created, tx.now
-			if a.AccessProfiles == nil {
-				a.AccessProfiles = []string{}
-			}
-			if err := a.Validate(); err != nil {
+			if err := a.CheckUpdate(id, created); err != nil {
 				return err
 			}
-			if err := resolveSourceAppRefs(ctx, tx, a); err != nil {
+			if err := a.ResolveRefs(appReads{ctx, tx}); err != nil {
 				return err
 			}
+			a.Modified = tx.now
 			if _, err := tx.ExecContext(ctx, `UPDATE source_apps SET name = ?, description = ?, enabled = ?,
 				provision_request_enabled = ?, match_all_accounts = ?, app_center_enabled = ?,
 				use_for_password_management = ?, account_source_id = ?, owner_id = ?, modified = ? WHERE id = ?`,

@@ -43,25 +43,31 @@ func testSourceApps(t *testing.T, s mica.Store) {
 		t.Fatalf("cloudAppId %q is not a stable number", got.CloudAppID())
 	}
 
+	missing := mica.NewID()
 	bad := []struct {
 		name   string
 		mutate func(*mica.SourceApp)
-		code   string
+		want   error
 	}{
-		{"no source", func(a *mica.SourceApp) { a.AccountSource = nil }, mica.EMISSING},
-		{"unknown source", func(a *mica.SourceApp) { a.AccountSource = &mica.Ref{ID: mica.NewID()} }, mica.EREFNOTFOUND},
-		{"unknown owner", func(a *mica.SourceApp) { a.Owner = &mica.Ref{ID: mica.NewID()} }, mica.EREFNOTFOUND},
-		{"no owner", func(a *mica.SourceApp) { a.Owner = nil }, mica.EMISSING},
-		{"empty name", func(a *mica.SourceApp) { a.Name = " " }, mica.EMISSING},
-		{"empty description", func(a *mica.SourceApp) { a.Description = "" }, mica.EMISSING},
-		{"unknown access profile", func(a *mica.SourceApp) { a.AccessProfiles = []string{mica.NewID()} }, mica.EREFNOTFOUND},
-		{"duplicate id", func(a *mica.SourceApp) { a.ID = got.ID }, mica.ECONFLICT},
+		{"no source", func(a *mica.SourceApp) { a.AccountSource = nil }, mica.Errorf(mica.EMISSING, "accountSource.id is required")},
+		{"unknown source", func(a *mica.SourceApp) { a.AccountSource = &mica.Ref{ID: missing} },
+			mica.ErrRefNotFound("accountSource", mica.KindSource, missing)},
+		{"unknown owner", func(a *mica.SourceApp) { a.Owner = &mica.Ref{ID: missing} },
+			mica.ErrRefNotFound("owner", mica.KindIdentity, missing)},
+		{"no owner", func(a *mica.SourceApp) { a.Owner = nil }, mica.Errorf(mica.EMISSING, "source app owner is required and cannot be null")},
+		{"empty name", func(a *mica.SourceApp) { a.Name = " " }, mica.Errorf(mica.EMISSING, "source app name is required and cannot be empty")},
+		{"empty description", func(a *mica.SourceApp) { a.Description = "" },
+			mica.Errorf(mica.EMISSING, "source app description is required and cannot be empty")},
+		{"unknown access profile", func(a *mica.SourceApp) { a.AccessProfiles = []string{missing} },
+			mica.ErrRefNotFound("accessProfiles", mica.KindAccessProfile, missing)},
+		{"duplicate id", func(a *mica.SourceApp) { a.ID = got.ID }, mica.ErrSourceAppExists(got.ID)},
 	}
 	for _, c := range bad {
 		x := &mica.SourceApp{Name: "x", Description: "x", AccountSource: &mica.Ref{ID: src.ID}, Owner: &mica.Ref{ID: owner.ID}}
 		c.mutate(x)
-		if err := s.CreateSourceApp(ctx, x); mica.ErrorCode(err) != c.code {
-			t.Fatalf("%s: error %v, want %s", c.name, err, c.code)
+		if err := s.CreateSourceApp(ctx, x); mica.ErrorCode(err) != mica.ErrorCode(c.want) ||
+			mica.ErrorMessage(err) != mica.ErrorMessage(c.want) {
+			t.Fatalf("%s: error %v, want %v", c.name, err, c.want)
 		}
 	}
 	p, err := s.ListSourceApps(ctx, mica.ListOptions{Limit: 250, Count: true})
@@ -75,9 +81,9 @@ func testSourceApps(t *testing.T, s mica.Store) {
 	if aps.Total != 0 || len(aps.Items) != 0 {
 		t.Fatalf("access profiles of a new app: %+v", aps)
 	}
-	_, err = s.ListSourceAppAccessProfiles(ctx, mica.NewID(), mica.ListOptions{Limit: 250})
-	mustCode(t, err, mica.ENOTFOUND)
-	mustCode(t, s.RemoveSourceAppAccessProfiles(ctx, mica.NewID(), []string{"x"}), mica.ENOTFOUND)
+	_, err = s.ListSourceAppAccessProfiles(ctx, missing, mica.ListOptions{Limit: 250})
+	mustErr(t, err, mica.ErrNotFound(mica.KindSourceApp, missing))
+	mustErr(t, s.RemoveSourceAppAccessProfiles(ctx, missing, []string{"x"}), mica.ErrNotFound(mica.KindSourceApp, missing))
 	must(t, s.RemoveSourceAppAccessProfiles(ctx, a.ID, []string{mica.NewID()})) // not linked: ignored
 
 	// No accounts: nothing is assigned, there are no user apps.
@@ -92,12 +98,13 @@ func testSourceApps(t *testing.T, s mica.Store) {
 	if uas.Total != 0 {
 		t.Fatalf("user apps without accounts: %d", uas.Total)
 	}
-	_, err = s.GetUserApp(ctx, mica.UserAppID(owner.ID, a.ID))
-	mustCode(t, err, mica.ENOTFOUND)
-	_, err = s.SetUserAppAccount(ctx, mica.UserAppID(owner.ID, a.ID), mica.NewID())
-	mustCode(t, err, mica.ENOTFOUND)
-	_, err = s.ListUserAppAccounts(ctx, mica.UserAppID(owner.ID, a.ID), mica.ListOptions{Limit: 250})
-	mustCode(t, err, mica.ENOTFOUND)
+	userApp := mica.UserAppID(owner.ID, a.ID)
+	_, err = s.GetUserApp(ctx, userApp)
+	mustErr(t, err, mica.ErrNotFound(mica.KindUserApp, userApp))
+	_, err = s.SetUserAppAccount(ctx, userApp, mica.NewID())
+	mustErr(t, err, mica.ErrNotFound(mica.KindUserApp, userApp))
+	_, err = s.ListUserAppAccounts(ctx, userApp, mica.ListOptions{Limit: 250})
+	mustErr(t, err, mica.ErrNotFound(mica.KindUserApp, userApp))
 
 	deleted, err := s.DeleteSourceApp(ctx, a.ID)
 	must(t, err)
@@ -105,9 +112,9 @@ func testSourceApps(t *testing.T, s mica.Store) {
 		t.Fatalf("deleted app: %+v", deleted)
 	}
 	_, err = s.GetSourceApp(ctx, a.ID)
-	mustCode(t, err, mica.ENOTFOUND)
+	mustErr(t, err, mica.ErrNotFound(mica.KindSourceApp, a.ID))
 	_, err = s.DeleteSourceApp(ctx, a.ID)
-	mustCode(t, err, mica.ENOTFOUND)
+	mustErr(t, err, mica.ErrNotFound(mica.KindSourceApp, a.ID))
 }
 
 func updateApp(t *testing.T, s mica.Store, id string, fn func(*mica.SourceApp)) error {
@@ -146,34 +153,47 @@ func testSourceAppUpdate(t *testing.T, s mica.Store) {
 	before, err := s.GetSourceApp(ctx, a.ID)
 	must(t, err)
 	// All or nothing: a missing id, a failing change or an invalid result changes nothing.
+	missing := mica.NewID()
+	ldapProfile := newAccessProfile(t, s, owner, src2, "LDAP users")
 	failures := []struct {
 		name string
 		ids  []string
 		fn   func(*mica.SourceApp) error
-		code string
+		want error
 	}{
-		{"missing id", []string{a.ID, mica.NewID()}, func(x *mica.SourceApp) error { x.Name = "changed"; return nil }, mica.ENOTFOUND},
+		{"missing id", []string{a.ID, missing}, func(x *mica.SourceApp) error { x.Name = "changed"; return nil },
+			mica.ErrNotFound(mica.KindSourceApp, missing)},
 		{"change fails", []string{a.ID, b.ID}, func(x *mica.SourceApp) error {
 			if x.ID == b.ID {
 				return mica.Errorf(mica.EILLEGAL, "no")
 			}
 			x.Name = "changed"
 			return nil
-		}, mica.EILLEGAL},
-		{"empty name", []string{a.ID}, func(x *mica.SourceApp) error { x.Name = ""; return nil }, mica.EMISSING},
-		{"null owner", []string{a.ID}, func(x *mica.SourceApp) error { x.Owner = nil; return nil }, mica.EMISSING},
-		{"unknown owner", []string{a.ID}, func(x *mica.SourceApp) error { x.Owner = &mica.Ref{ID: mica.NewID()}; return nil }, mica.EREFNOTFOUND},
-		{"unknown source", []string{a.ID}, func(x *mica.SourceApp) error { x.AccountSource = &mica.Ref{ID: "nope"}; return nil }, mica.EREFNOTFOUND},
-		{"unknown access profile", []string{a.ID}, func(x *mica.SourceApp) error { x.AccessProfiles = []string{"nope"}; return nil }, mica.EREFNOTFOUND},
+		}, mica.Errorf(mica.EILLEGAL, "no")},
+		{"empty name", []string{a.ID}, func(x *mica.SourceApp) error { x.Name = ""; return nil },
+			mica.Errorf(mica.EMISSING, "source app name is required and cannot be empty")},
+		{"null owner", []string{a.ID}, func(x *mica.SourceApp) error { x.Owner = nil; return nil },
+			mica.Errorf(mica.EMISSING, "source app owner is required and cannot be null")},
+		{"unknown owner", []string{a.ID}, func(x *mica.SourceApp) error { x.Owner = &mica.Ref{ID: missing}; return nil },
+			mica.ErrRefNotFound("owner", mica.KindIdentity, missing)},
+		{"unknown source", []string{a.ID}, func(x *mica.SourceApp) error { x.AccountSource = &mica.Ref{ID: "nope"}; return nil },
+			mica.ErrRefNotFound("accountSource", mica.KindSource, "nope")},
+		{"unknown access profile", []string{a.ID}, func(x *mica.SourceApp) error { x.AccessProfiles = []string{"nope"}; return nil },
+			mica.ErrRefNotFound("accessProfiles", mica.KindAccessProfile, "nope")},
+		{"profile of another source", []string{a.ID}, func(x *mica.SourceApp) error {
+			x.AccountSource, x.AccessProfiles = &mica.Ref{ID: src.ID}, []string{ldapProfile.ID}
+			return nil
+		}, mica.Errorf(mica.EILLEGAL, "accessProfiles: access profile %q belongs to source %q, not to the app's accountSource %q",
+			ldapProfile.ID, src2.ID, src.ID)},
 		{"profiles without source", []string{a.ID}, func(x *mica.SourceApp) error {
 			x.AccountSource, x.AccessProfiles = nil, []string{"nope"}
 			return nil
-		}, mica.EILLEGAL},
+		}, mica.Errorf(mica.EILLEGAL, "a source app without an accountSource cannot have access profiles")},
 	}
 	for _, f := range failures {
 		_, err := s.UpdateSourceApps(ctx, f.ids, f.fn)
-		if mica.ErrorCode(err) != f.code {
-			t.Fatalf("%s: error %v, want %s", f.name, err, f.code)
+		if mica.ErrorCode(err) != mica.ErrorCode(f.want) || mica.ErrorMessage(err) != mica.ErrorMessage(f.want) {
+			t.Fatalf("%s: error %v, want %v", f.name, err, f.want)
 		}
 		got, err := s.GetSourceApp(ctx, a.ID)
 		must(t, err)
