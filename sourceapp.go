@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"hash/fnv"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,7 +13,7 @@ import (
 
 // SourceApp is an app built on a source (the ISC SourceApp schema): what end users
 // see and request in the app center. It is assigned to identities by the rule
-// documented on SourceAppService.
+// of AssignedTo.
 type SourceApp struct {
 	ID                       string
 	Name                     string
@@ -60,6 +61,20 @@ func (a *SourceApp) Validate() error {
 		seen[id] = true
 	}
 	return nil
+}
+
+// AssignedTo is the assignment rule, and its definition: an enabled app is
+// assigned to an identity when the identity has an account on the app's
+// accountSource (hasAccountOn) and either matchAllAccounts is true or the
+// identity holds at least one of the app's access profiles (holds). A detached
+// app (no accountSource) is assigned to nobody. The stores evaluate it in SQL
+// for speed (assignedSQL in each); storetest checks their SQL against this
+// function on random tenants.
+func (a *SourceApp) AssignedTo(hasAccountOn func(sourceID string) bool, holds func(accessProfileID string) bool) bool {
+	if !a.Enabled || a.AccountSource == nil || !hasAccountOn(a.AccountSource.ID) {
+		return false
+	}
+	return a.MatchAllAccounts || slices.ContainsFunc(a.AccessProfiles, holds)
 }
 
 // ValidateNew checks an app to be created: it needs an accountSource, and Validate holds.
@@ -228,10 +243,8 @@ const MaxBulkSourceApps = 50
 
 // SourceAppService manages source apps and user apps.
 //
-// The assignment rule: an enabled source app is assigned to an identity when the
-// identity has an account on the app's accountSource and either matchAllAccounts is
-// true or the identity holds at least one of the app's access profiles. Every read
-// evaluates it against current data, so a change is visible to the next request.
+// Apps are assigned to identities by the rule of SourceApp.AssignedTo. Every
+// read evaluates it against current data, so a change is visible to the next request.
 type SourceAppService interface {
 	// CreateSourceApp inserts an app; its accountSource and owner must exist (EREFNOTFOUND).
 	CreateSourceApp(ctx context.Context, a *SourceApp) error

@@ -10,12 +10,13 @@ import (
 	"github.com/micahq/mica/query"
 )
 
-// assignedSQL is the assignment rule, and the only place it is written for
-// PostgreSQL: an enabled source app (alias sa) is assigned to an identity when
-// the identity has an account on the app's accountSource and either
-// matchAllAccounts is true or the identity holds at least one of the app's access
-// profiles. ident is the SQL expression of the identity id (a column). A detached
-// app (no accountSource) matches nobody.
+// assignedSQL is the assignment rule in SQL, for speed; its definition is
+// mica.SourceApp.AssignedTo, and storetest checks this SQL against it on
+// random tenants. An enabled source app (alias sa) is assigned to an identity
+// when the identity has an account on the app's accountSource and either
+// matchAllAccounts is true or the identity holds at least one of the app's
+// access profiles. ident is the SQL expression of the identity id (a column).
+// A detached app (no accountSource) matches nobody.
 func assignedSQL(ident string) string {
 	return `(sa.enabled
 		AND EXISTS (SELECT 1 FROM accounts asg_a WHERE asg_a.identity_id = ` + ident + `

@@ -33,14 +33,16 @@ func sqlText(v driver.Value) string {
 	return fmt.Sprint(v)
 }
 
-// assignedSQL is the assignment rule, and the only place it is written: an enabled
-// source app (alias sa) is assigned to an identity when the identity has an account
-// on the app's accountSource and either matchAllAccounts is true or the identity
-// holds at least one of the app's access profiles. ident is the SQL expression of
-// the identity id: a column, or "?" (bound twice) for one identity, which makes
-// both subqueries independent of the app, so SQLite computes each once per query
-// (the identity's sources, the apps its access profiles reach) instead of once
-// per app. A detached app (no accountSource) matches nobody.
+// assignedSQL is the assignment rule in SQL, for speed; its definition is
+// mica.SourceApp.AssignedTo, and storetest checks this SQL against it on
+// random tenants. An enabled source app (alias sa) is assigned to an identity
+// when the identity has an account on the app's accountSource and either
+// matchAllAccounts is true or the identity holds at least one of the app's
+// access profiles. ident is the SQL expression of the identity id: a column,
+// or "?" (bound twice) for one identity, which makes both subqueries
+// independent of the app, so SQLite computes each once per query (the
+// identity's sources, the apps its access profiles reach) instead of once per
+// app. A detached app (no accountSource) matches nobody.
 func assignedSQL(ident string) string {
 	return `(sa.enabled = 1
 		AND sa.account_source_id IN (SELECT asg_a.source_id FROM accounts asg_a WHERE asg_a.identity_id = ` + ident + `)

@@ -25,8 +25,8 @@ import (
 //     (versions.go); a new number drops the snapshot and everything derived
 //     from it;
 //   - per identity, the set of the snapshot's apps assigned to it, from the
-//     assignment rule in SQL (assignedSQL, still the only place it is written),
-//     as a bitset;
+//     assignment rule in SQL (assignedSQL, checked against its definition,
+//     mica.SourceApp.AssignedTo, by storetest), as a bitset;
 //   - per `filters` value, the set of apps it matches (query.Filter, the same
 //     semantics as the compiled SQL, property-tested against it), and per
 //     `sorters` value the snapshot in that order (query.Order).

@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"SourceAppList", testSourceAppList},
 		{"SourceAppSourceDeleted", testSourceAppSourceDeleted},
 		{"SourceAppAssignment", testSourceAppAssignment},
+		{"AssignmentRule", testAssignmentRule},
 		{"ClassificationConfig", testClassificationConfig},
 		{"ClassifyAccounts", testClassifyAccounts},
 		{"DiscoveryContext", testDiscoveryContext},
