@@ -2,6 +2,8 @@ package mica
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -53,4 +55,66 @@ type IdentityService interface {
 	GetIdentity(ctx context.Context, id string) (*Identity, error)
 	FindIdentityByName(ctx context.Context, name string) (*Identity, error)
 	ListIdentities(ctx context.Context, opt ListOptions) (Page[*Identity], error)
+}
+
+// The account attributes that name the identity an account of an
+// authoritative source creates or updates, each list in order of preference:
+// the first one with a non-empty value wins (IdentityNamesOf).
+var (
+	FirstNameAttributes   = []string{"firstname", "firstName", "givenName", "first_name"}
+	LastNameAttributes    = []string{"lastname", "lastName", "sn", "familyName", "last_name"}
+	EmailAttributes       = []string{"email", "mail", "e-mail", "emailAddress"}
+	DisplayNameAttributes = []string{"displayName", "fullName", "cn"}
+)
+
+// IdentityNames are the names an account's attributes give its identity; ""
+// where the account has none.
+type IdentityNames struct {
+	Display, First, Last, Email string
+}
+
+// IdentityNamesOf reads the names an account gives its identity from its
+// attributes (the lists above). The stores read them in SQL while applying an
+// aggregation; storetest checks their SQL against this function.
+func IdentityNamesOf(attrs map[string]any) IdentityNames {
+	first := func(keys []string) string {
+		for _, k := range keys {
+			if v, ok := AttributeText(attrs[k]); ok && v != "" {
+				return v
+			}
+		}
+		return ""
+	}
+	return IdentityNames{Display: first(DisplayNameAttributes), First: first(FirstNameAttributes),
+		Last: first(LastNameAttributes), Email: first(EmailAttributes)}
+}
+
+// NewIdentityName is the display name of an identity an account named
+// accountName creates: its display name attribute, else its first and last
+// names, else the account's name.
+func (n IdentityNames) NewIdentityName(accountName string) string {
+	if n.Display != "" {
+		return n.Display
+	}
+	if full := strings.Trim(n.First+" "+n.Last, " "); full != "" {
+		return full
+	}
+	return accountName
+}
+
+// AttributeText is an attribute's value as correlation and identity naming
+// compare it: a string as it is, other JSON values as their JSON text; ok is
+// false for null or absent.
+func AttributeText(v any) (string, bool) {
+	switch x := v.(type) {
+	case nil:
+		return "", false
+	case string:
+		return x, true
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", false
+	}
+	return string(b), true
 }

@@ -3,6 +3,10 @@ package classify
 // Attributes are read by meaning: each attribute name is normalised (lower
 // case, letters and digits only, so first_name, FirstName and "First Name" are
 // one) and looked up in a table of what it means, whatever the connector.
+// The table is wider than the lists that name an identity (mica's
+// FirstNameAttributes and the others, their one definition): it has other
+// spellings and other languages, and TestSlotsReadIdentityNames checks that
+// it reads each of mica's names as what it means there.
 
 // slot is the meaning of an attribute.
 type slot uint8

@@ -218,16 +218,16 @@ func (db *DB) ListAggregations(ctx context.Context, sourceID string, opt mica.Li
 func attrExpr(keys ...string) string {
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = `nullif(r.attributes ->> '` + k + `', '')` // keys are the constants below
+		parts[i] = `nullif(r.attributes ->> '` + k + `', '')` // keys are mica's fixed lists below: no quotes
 	}
 	return "coalesce(" + strings.Join(parts, ", ") + ")"
 }
 
 var (
-	firstNameExpr = attrExpr("firstname", "firstName", "givenName", "first_name")
-	lastNameExpr  = attrExpr("lastname", "lastName", "sn", "familyName", "last_name")
-	emailExpr     = attrExpr("email", "mail", "e-mail", "emailAddress")
-	displayExpr   = attrExpr("displayName", "fullName", "cn")
+	firstNameExpr = attrExpr(mica.FirstNameAttributes...)
+	lastNameExpr  = attrExpr(mica.LastNameAttributes...)
+	emailExpr     = attrExpr(mica.EmailAttributes...)
+	displayExpr   = attrExpr(mica.DisplayNameAttributes...)
 )
 
 // ApplyAggregation applies the staged rows in one transaction, then drops them.

@@ -239,10 +239,10 @@ func attrExpr(keys ...string) string {
 }
 
 var (
-	firstNameExpr = attrExpr("firstname", "firstName", "givenName", "first_name")
-	lastNameExpr  = attrExpr("lastname", "lastName", "sn", "familyName", "last_name")
-	emailExpr     = attrExpr("email", "mail", "e-mail", "emailAddress")
-	displayExpr   = attrExpr("displayName", "fullName", "cn")
+	firstNameExpr = attrExpr(mica.FirstNameAttributes...)
+	lastNameExpr  = attrExpr(mica.LastNameAttributes...)
+	emailExpr     = attrExpr(mica.EmailAttributes...)
+	displayExpr   = attrExpr(mica.DisplayNameAttributes...)
 )
 
 // ApplyAggregation applies the staged rows in one transaction, then drops them.
