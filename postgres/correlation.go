@@ -63,31 +63,33 @@ func (db *DB) PutCorrelationConfig(ctx context.Context, c *mica.CorrelationConfi
 	})
 }
 
-// identityColumn maps a correlation property (an identity attribute) to SQL
-// over identities i: the columns mica keeps, else the attributes map (the key
-// bound through a).
+// identityColumn is the SQL over identities i of a correlation property
+// (mica.IdentityField): the column mica keeps it in, else the attributes map
+// (the key bound through a).
 func identityColumn(property string, a *args) string {
-	switch property {
-	case "id":
+	switch mica.IdentityField(property) {
+	case mica.IdentityFieldID:
 		return "i.id"
-	case "name", "displayName":
+	case mica.IdentityFieldName:
 		return "i.name"
-	case "alias", "uid":
+	case mica.IdentityFieldAlias:
 		return "i.alias"
-	case "email", "emailAddress":
+	case mica.IdentityFieldEmail:
 		return "i.email"
-	case "firstname", "firstName", "first_name", "givenName":
+	case mica.IdentityFieldFirstName:
 		return "i.first_name"
-	case "lastname", "lastName", "last_name", "sn":
+	case mica.IdentityFieldLastName:
 		return "i.last_name"
 	}
 	return "(i.attributes ->> " + a.add(property) + "::text)"
 }
 
 // correlate assigns an identity to the aggregation's new and changed staged
-// rows that have none: each criterion of the config in turn (a unique match
-// wins; none or several go on), then the default: account name equals
-// identity alias, then identity name (case-insensitive).
+// rows that have none, by the rule of mica.CorrelationConfig.Correlate (its
+// definition, which storetest checks this SQL against): each criterion of the
+// config in turn (a unique match wins; none or several go on), then the
+// default: account name equals identity alias, then identity name
+// (case-insensitive).
 func correlate(ctx context.Context, tx *Tx, aggID string, cfg *mica.CorrelationConfig) error {
 	for _, asg := range cfg.AttributeAssignments {
 		fold := func(s string) string {

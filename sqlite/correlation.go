@@ -59,21 +59,21 @@ func (db *DB) PutCorrelationConfig(ctx context.Context, c *mica.CorrelationConfi
 	})
 }
 
-// identityColumn maps a correlation property (an identity attribute) to SQL
-// over identities i: the columns mica keeps, else the attributes map.
+// identityColumn is the SQL over identities i of a correlation property
+// (mica.IdentityField): the column mica keeps it in, else the attributes map.
 func identityColumn(property string) (expr string, args []any) {
-	switch property {
-	case "id":
+	switch mica.IdentityField(property) {
+	case mica.IdentityFieldID:
 		return "i.id", nil
-	case "name", "displayName":
+	case mica.IdentityFieldName:
 		return "i.name", nil
-	case "alias", "uid":
+	case mica.IdentityFieldAlias:
 		return "i.alias", nil
-	case "email", "emailAddress":
+	case mica.IdentityFieldEmail:
 		return "i.email", nil
-	case "firstname", "firstName", "first_name", "givenName":
+	case mica.IdentityFieldFirstName:
 		return "i.first_name", nil
-	case "lastname", "lastName", "last_name", "sn":
+	case mica.IdentityFieldLastName:
 		return "i.last_name", nil
 	}
 	return "CAST(json_extract(i.attributes, ?) AS TEXT)", []any{jsonPath(property)}

@@ -423,9 +423,11 @@ func (db *DB) dropOrphanStaging(ctx context.Context) error {
 }
 
 // correlateStaged assigns an identity to the new and changed staged rows of
-// table that have none: each criterion of the config in turn (a unique match
-// wins; none or several go on), then the default: account name equals
-// identity alias, then identity name (case-insensitive). It returns how many
+// table that have none, by the rule of mica.CorrelationConfig.Correlate (its
+// definition, which storetest checks this SQL against): each criterion of the
+// config in turn (a unique match wins; none or several go on), then the
+// default: account name equals identity alias, then identity name
+// (case-insensitive). It returns how many
 // rows it wrote (0: no row has an identity it did not have).
 func correlateStaged(ctx context.Context, tx *Tx, table string, cfg *mica.CorrelationConfig) (int, error) {
 	touched := 0

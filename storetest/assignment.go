@@ -154,7 +154,9 @@ func testAssignmentRule(t *testing.T, s mica.Store) {
 		}},
 		{"move to another source", func() {
 			src := sources[rng.Intn(len(sources))]
-			update(anyApp(), func(x *mica.SourceApp) { x.AccountSource, x.AccessProfiles = &mica.Ref{ID: src.ID}, someProfiles(src.ID) })
+			update(anyApp(), func(x *mica.SourceApp) {
+				x.AccountSource, x.AccessProfiles = &mica.Ref{ID: src.ID}, someProfiles(src.ID)
+			})
 		}},
 		{"detach", func() { update(anyApp(), func(x *mica.SourceApp) { x.AccountSource, x.AccessProfiles = nil, nil }) }},
 		{"new app", newApp},

@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Accounts", testAccounts},
 		{"AccessProfiles", testAccessProfiles},
 		{"CorrelationConfig", testCorrelationConfig},
+		{"CorrelationRule", testCorrelationRule},
 		{"SourceUpdate", testSourceUpdate},
 		{"SourceConcurrentUpdates", testSourceConcurrentUpdates},
 		{"SourceDeleteCascade", testSourceDeleteCascade},
