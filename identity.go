@@ -39,6 +39,36 @@ func (i *Identity) Validate() error {
 	return nil
 }
 
+// FillDefaults sets what a new identity has unless given: the USER level, the
+// ACTIVE status and no attributes.
+func (i *Identity) FillDefaults() {
+	if len(i.Levels) == 0 {
+		i.Levels = []string{LevelUser}
+	}
+	if i.Status == "" {
+		i.Status = "ACTIVE"
+	}
+	if i.Attributes == nil {
+		i.Attributes = map[string]any{}
+	}
+}
+
+// ErrIdentityExists is the answer to creating an identity whose id is taken.
+func ErrIdentityExists(id string) error { return Errorf(ECONFLICT, "identity %q already exists", id) }
+
+// PickIdentity is the answer to finding an identity by name (its id, alias or
+// display name), given the identities that match (the store reads at most two):
+// the one, ENOTFOUND for none, ECONFLICT when the name is ambiguous.
+func PickIdentity(name string, found []*Identity) (*Identity, error) {
+	switch len(found) {
+	case 0:
+		return nil, ErrNotFound(KindIdentity, name)
+	case 1:
+		return found[0], nil
+	}
+	return nil, Errorf(ECONFLICT, "more than one identity is named %q; use its id", name)
+}
+
 // HasLevel reports whether the identity holds user level l.
 func (i *Identity) HasLevel(l string) bool {
 	for _, x := range i.Levels {

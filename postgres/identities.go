@@ -41,15 +41,7 @@ func createIdentity(ctx context.Context, tx *Tx, i *mica.Identity) error {
 	if i.ID == "" {
 		i.ID = mica.NewID()
 	}
-	if len(i.Levels) == 0 {
-		i.Levels = []string{mica.LevelUser}
-	}
-	if i.Status == "" {
-		i.Status = "ACTIVE"
-	}
-	if i.Attributes == nil {
-		i.Attributes = map[string]any{}
-	}
+	i.FillDefaults()
 	i.Created, i.Modified = tx.now, tx.now
 	_, err := tx.Exec(ctx, `INSERT INTO identities (id, name, alias, first_name, last_name, email, levels,
 		status, manager_id, cloud_status, attributes, protected, created, modified, left_day)
@@ -58,7 +50,7 @@ func createIdentity(ctx context.Context, tx *Tx, i *mica.Identity) error {
 		toJSON(i.Levels), nullString(i.Status), nullString(i.ManagerID), nullString(i.CloudStatus),
 		toJSON(i.Attributes), i.Protected, i.Created, i.Modified, leftDay(i.Attributes))
 	if isUniqueViolation(err) {
-		return mica.Errorf(mica.ECONFLICT, "identity %q already exists", i.ID)
+		return mica.ErrIdentityExists(i.ID)
 	} else if err != nil {
 		return fmt.Errorf("insert identity: %w", err)
 	}
@@ -103,13 +95,7 @@ func (db *DB) FindIdentityByName(ctx context.Context, name string) (*mica.Identi
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("find identity: %w", err)
 	}
-	switch len(found) {
-	case 0:
-		return nil, mica.ErrNotFound(mica.KindIdentity, name)
-	case 1:
-		return found[0], nil
-	}
-	return nil, mica.Errorf(mica.ECONFLICT, "more than one identity is named %q; use its id", name)
+	return mica.PickIdentity(name, found)
 }
 
 // ListIdentities lists identities with the standard collection parameters.

@@ -43,15 +43,7 @@ func createIdentity(ctx context.Context, tx *Tx, i *mica.Identity) error {
 	if i.ID == "" {
 		i.ID = mica.NewID()
 	}
-	if len(i.Levels) == 0 {
-		i.Levels = []string{mica.LevelUser}
-	}
-	if i.Status == "" {
-		i.Status = "ACTIVE"
-	}
-	if i.Attributes == nil {
-		i.Attributes = map[string]any{}
-	}
+	i.FillDefaults()
 	i.Created, i.Modified = tx.now, tx.now
 	_, err := tx.ExecContext(ctx, `INSERT INTO identities (id, name, alias, first_name, last_name, email, levels,
 		status, manager_id, cloud_status, attributes, protected, created, modified, left_day)
@@ -59,7 +51,9 @@ func createIdentity(ctx context.Context, tx *Tx, i *mica.Identity) error {
 		i.ID, i.Name, i.Alias, nullString(i.FirstName), nullString(i.LastName), nullString(i.Email),
 		toJSON(i.Levels), nullString(i.Status), nullString(i.ManagerID), nullString(i.CloudStatus),
 		toJSON(i.Attributes), boolInt(i.Protected), formatTime(i.Created), formatTime(i.Modified), leftDay(i.Attributes))
-	if err != nil {
+	if isUniqueViolation(err) {
+		return mica.ErrIdentityExists(i.ID)
+	} else if err != nil {
 		return fmt.Errorf("insert identity: %w", err)
 	}
 	return nil
@@ -103,13 +97,7 @@ func (db *DB) FindIdentityByName(ctx context.Context, name string) (*mica.Identi
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("find identity: %w", err)
 	}
-	switch len(found) {
-	case 0:
-		return nil, mica.ErrNotFound(mica.KindIdentity, name)
-	case 1:
-		return found[0], nil
-	}
-	return nil, mica.Errorf(mica.ECONFLICT, "more than one identity is named %q; use its id", name)
+	return mica.PickIdentity(name, found)
 }
 
 // ListIdentities lists identities with the standard collection parameters.

@@ -100,7 +100,7 @@ func must(t *testing.T, err error) {
 func testSettings(t *testing.T, s mica.Store) {
 	ctx := context.Background()
 	_, err := s.GetSetting(ctx, "missing")
-	mustCode(t, err, mica.ENOTFOUND)
+	mustErr(t, err, mica.ErrNotFound(mica.KindSetting, "missing"))
 	must(t, s.SetSetting(ctx, "k", "v1"))
 	must(t, s.SetSetting(ctx, "k", "v2"))
 	v, err := s.GetSetting(ctx, "k")
@@ -135,10 +135,15 @@ func testIdentities(t *testing.T, s mica.Store) {
 	if byName.ID != i.ID {
 		t.Fatalf("find by name = %s, want %s", byName.ID, i.ID)
 	}
-	_, err = s.GetIdentity(ctx, mica.NewID())
-	mustCode(t, err, mica.ENOTFOUND)
-	mustCode(t, s.CreateIdentity(ctx, &mica.Identity{}), mica.EMISSING)
-	mustCode(t, s.CreateIdentity(ctx, &mica.Identity{Name: "x", Levels: []string{"KING"}}), mica.EILLEGAL)
+	missing := mica.NewID()
+	_, err = s.GetIdentity(ctx, missing)
+	mustErr(t, err, mica.ErrNotFound(mica.KindIdentity, missing))
+	_, err = s.FindIdentityByName(ctx, "nobody")
+	mustErr(t, err, mica.ErrNotFound(mica.KindIdentity, "nobody"))
+	mustErr(t, s.CreateIdentity(ctx, &mica.Identity{}), mica.Errorf(mica.EMISSING, "identity name is required"))
+	mustErr(t, s.CreateIdentity(ctx, &mica.Identity{Name: "x", Levels: []string{"KING"}}),
+		mica.Errorf(mica.EILLEGAL, "unknown user level %q", "KING"))
+	mustErr(t, s.CreateIdentity(ctx, &mica.Identity{ID: i.ID, Name: "again"}), mica.ErrIdentityExists(i.ID))
 	u := newIdentity(t, s, "plain")
 	if len(u.Levels) != 1 || u.Levels[0] != mica.LevelUser {
 		t.Fatalf("default levels = %v, want [USER]", u.Levels)
@@ -146,7 +151,7 @@ func testIdentities(t *testing.T, s mica.Store) {
 	newIdentity(t, s, "Twin")
 	newIdentity(t, s, "twin")
 	_, err = s.FindIdentityByName(ctx, "TWIN")
-	mustCode(t, err, mica.ECONFLICT)
+	mustErr(t, err, mica.Errorf(mica.ECONFLICT, "more than one identity is named %q; use its id", "TWIN"))
 }
 
 func testIdentityList(t *testing.T, s mica.Store) {
@@ -328,11 +333,17 @@ func testSources(t *testing.T, s mica.Store) {
 	if byName.ID != src.ID {
 		t.Fatal("find source by name")
 	}
-	mustCode(t, s.CreateSource(ctx, &mica.Source{Name: "ACTIVE DIRECTORY", Owner: mica.Ref{ID: owner.ID}, Connector: "x"}), mica.ECONFLICT)
-	mustCode(t, s.CreateSource(ctx, &mica.Source{Name: "n", Owner: mica.Ref{ID: mica.NewID()}, Connector: "x"}), mica.EREFNOTFOUND)
-	mustCode(t, s.CreateSource(ctx, &mica.Source{Owner: mica.Ref{ID: owner.ID}, Connector: "x"}), mica.EMISSING)
-	_, err = s.GetSource(ctx, mica.NewID())
-	mustCode(t, err, mica.ENOTFOUND)
+	mustErr(t, s.CreateSource(ctx, &mica.Source{Name: "ACTIVE DIRECTORY", Owner: mica.Ref{ID: owner.ID}, Connector: "x"}),
+		mica.ErrSourceNameTaken("ACTIVE DIRECTORY"))
+	missing := mica.NewID()
+	mustErr(t, s.CreateSource(ctx, &mica.Source{Name: "n", Owner: mica.Ref{ID: missing}, Connector: "x"}),
+		mica.ErrRefNotFound("", mica.KindOwner, missing))
+	mustErr(t, s.CreateSource(ctx, &mica.Source{Owner: mica.Ref{ID: owner.ID}, Connector: "x"}),
+		mica.Errorf(mica.EMISSING, "source name is required"))
+	_, err = s.GetSource(ctx, missing)
+	mustErr(t, err, mica.ErrNotFound(mica.KindSource, missing))
+	_, err = s.FindSourceByName(ctx, "nothing")
+	mustErr(t, err, mica.ErrNotFound(mica.KindSource, "nothing"))
 }
 
 func testSourceList(t *testing.T, s mica.Store) {
