@@ -58,6 +58,53 @@ func (ap *AccessProfile) Validate() error {
 	return nil
 }
 
+// Resolve fills in the references of a new access profile from the names
+// its store read for them (its owner identity's and its source's): a given
+// owner name must be that identity's. Entitlements are typed ENTITLEMENT.
+func (ap *AccessProfile) Resolve(ownerName, sourceName string) error {
+	if ap.Owner.Name != "" && ap.Owner.Name != ownerName {
+		return Errorf(EILLEGAL, "owner name %q does not match identity %q (%s)", ap.Owner.Name, ap.Owner.ID, ownerName)
+	}
+	if ap.ID == "" {
+		ap.ID = NewID()
+	}
+	ap.Owner = Ref{Type: "IDENTITY", ID: ap.Owner.ID, Name: ownerName}
+	ap.Source = Ref{Type: "SOURCE", ID: ap.Source.ID, Name: sourceName}
+	if ap.Entitlements == nil {
+		ap.Entitlements = []Ref{}
+	}
+	for i := range ap.Entitlements {
+		ap.Entitlements[i].Type = "ENTITLEMENT"
+	}
+	return nil
+}
+
+// ErrAccessProfileExists is the answer to creating an access profile whose id is taken.
+func ErrAccessProfileExists(id string) error {
+	return Errorf(ECONFLICT, "access profile %q already exists", id)
+}
+
+// ErrAccessProfileInUse is the answer to deleting an access profile that apps
+// source apps list (0 when the store only knows that something refers to it).
+func ErrAccessProfileInUse(id string, apps int) error {
+	if apps == 0 {
+		return Errorf(EINUSE, "access profile %q is used by another object (a source app) and cannot be deleted", id)
+	}
+	return Errorf(EINUSE, "access profile %q is used by %d source app(s) and cannot be deleted; remove it from them first",
+		id, apps)
+}
+
+// ErrNotHeld is the answer to removing an access profile an identity does not hold.
+func ErrNotHeld(identityID, accessProfileID string) error {
+	return Errorf(ENOTFOUND, "identity %q does not hold access profile %q", identityID, accessProfileID)
+}
+
+// ErrGrantRefsGone is the answer when an identity or an access profile is
+// deleted while the one is being granted the other.
+func ErrGrantRefsGone(identityID, accessProfileID string) error {
+	return Errorf(ENOTFOUND, "identity %q or access profile %q not found", identityID, accessProfileID)
+}
+
 // AccessProfileService manages access profiles and their assignment to identities.
 type AccessProfileService interface {
 	// CreateAccessProfile inserts an access profile; its owner (identity) and

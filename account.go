@@ -71,6 +71,31 @@ func (a *Account) Validate() error {
 	return nil
 }
 
+// FillNew sets what a new account of source src takes from its source and its
+// identity (identityName, "" when it has none) and its defaults: an id, its
+// native identity as its name, no attributes, origin AGGREGATED.
+func (a *Account) FillNew(src *Source, identityName string) {
+	if a.ID == "" {
+		a.ID = NewID()
+	}
+	if a.Name == "" {
+		a.Name = a.NativeIdentity
+	}
+	if a.Attributes == nil {
+		a.Attributes = map[string]any{}
+	}
+	if a.Origin == "" {
+		a.Origin = "AGGREGATED"
+	}
+	a.SourceName, a.Authoritative = src.Name, src.Authoritative
+	a.IdentityName, a.Uncorrelated = identityName, a.IdentityID == ""
+}
+
+// ErrAccountExists is the answer to adding an account a source already has.
+func ErrAccountExists(sourceName, nativeIdentity string) error {
+	return Errorf(ECONFLICT, "source %q already has an account %q", sourceName, nativeIdentity)
+}
+
 // AccountFilter narrows an account listing beyond the collection parameters.
 type AccountFilter struct {
 	SourceID    string // only this source's accounts ("" for all)

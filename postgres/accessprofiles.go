@@ -41,25 +41,14 @@ func (db *DB) CreateAccessProfile(ctx context.Context, ap *mica.AccessProfile) e
 		if err != nil {
 			return err
 		}
-		if ap.Owner.Name != "" && ap.Owner.Name != ownerName {
-			return mica.Errorf(mica.EILLEGAL, "owner name %q does not match identity %q (%s)", ap.Owner.Name, ap.Owner.ID, ownerName)
-		}
 		var sourceName string
 		if err := tx.QueryRow(ctx, `SELECT name FROM sources WHERE id = $1`, ap.Source.ID).Scan(&sourceName); errors.Is(err, pgx.ErrNoRows) {
 			return mica.ErrRefNotFound("", mica.KindSource, ap.Source.ID)
 		} else if err != nil {
 			return fmt.Errorf("find access profile source: %w", err)
 		}
-		if ap.ID == "" {
-			ap.ID = mica.NewID()
-		}
-		ap.Owner = mica.Ref{Type: "IDENTITY", ID: ap.Owner.ID, Name: ownerName}
-		ap.Source = mica.Ref{Type: "SOURCE", ID: ap.Source.ID, Name: sourceName}
-		if ap.Entitlements == nil {
-			ap.Entitlements = []mica.Ref{}
-		}
-		for i := range ap.Entitlements {
-			ap.Entitlements[i].Type = "ENTITLEMENT"
+		if err := ap.Resolve(ownerName, sourceName); err != nil {
+			return err
 		}
 		ap.Created, ap.Modified = tx.now, tx.now
 		var segments any
@@ -73,7 +62,7 @@ func (db *DB) CreateAccessProfile(ctx context.Context, ap *mica.AccessProfile) e
 			segments, ap.Created, ap.Modified)
 		switch {
 		case isUniqueViolation(err):
-			return mica.Errorf(mica.ECONFLICT, "access profile %q already exists", ap.ID)
+			return mica.ErrAccessProfileExists(ap.ID)
 		case isForeignKeyViolation(err):
 			return mica.ErrRefNotFound("", mica.KindSource, ap.Source.ID)
 		case err != nil:
@@ -118,8 +107,7 @@ func (db *DB) DeleteAccessProfile(ctx context.Context, id string) error {
 			id).Scan(&apps); err != nil {
 			return fmt.Errorf("check access profile use: %w", err)
 		} else if apps > 0 {
-			return mica.Errorf(mica.EINUSE, "access profile %q is used by %d source app(s) and cannot be deleted; "+
-				"remove it from them first", id, apps)
+			return mica.ErrAccessProfileInUse(id, apps)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM access_profiles WHERE id = $1`, id); err != nil {
 			return fmt.Errorf("delete access profile: %w", err)
@@ -145,7 +133,7 @@ func (db *DB) AssignAccessProfile(ctx context.Context, identityID, accessProfile
 		_, err := tx.Exec(ctx, `INSERT INTO identity_access_profiles (identity_id, access_profile_id, created)
 			VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, identityID, accessProfileID, tx.now)
 		if isForeignKeyViolation(err) { // deleted meanwhile
-			return mica.Errorf(mica.ENOTFOUND, "identity %q or access profile %q not found", identityID, accessProfileID)
+			return mica.ErrGrantRefsGone(identityID, accessProfileID)
 		} else if err != nil {
 			return fmt.Errorf("assign access profile: %w", err)
 		}
@@ -162,7 +150,7 @@ func (db *DB) UnassignAccessProfile(ctx context.Context, identityID, accessProfi
 			return fmt.Errorf("unassign access profile: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return mica.Errorf(mica.ENOTFOUND, "identity %q does not hold access profile %q", identityID, accessProfileID)
+			return mica.ErrNotHeld(identityID, accessProfileID)
 		}
 		return nil
 	})

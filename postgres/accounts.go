@@ -89,30 +89,15 @@ func (db *DB) CreateAccounts(ctx context.Context, accounts []*mica.Account) erro
 					}
 					sources[a.SourceID] = src
 				}
-				if a.IdentityID != "" {
-					name, ok := names[a.IdentityID]
-					if !ok {
-						var err error
-						if name, err = identityName(ctx, tx, a.IdentityID, mica.ErrRefNotFound("", mica.KindIdentity, a.IdentityID)); err != nil {
-							return err
-						}
-						names[a.IdentityID] = name
+				name, ok := names[a.IdentityID]
+				if !ok && a.IdentityID != "" {
+					var err error
+					if name, err = identityName(ctx, tx, a.IdentityID, mica.ErrRefNotFound("", mica.KindIdentity, a.IdentityID)); err != nil {
+						return err
 					}
-					a.IdentityName = name
+					names[a.IdentityID] = name
 				}
-				if a.ID == "" {
-					a.ID = mica.NewID()
-				}
-				if a.Name == "" {
-					a.Name = a.NativeIdentity
-				}
-				if a.Attributes == nil {
-					a.Attributes = map[string]any{}
-				}
-				a.SourceName, a.Authoritative, a.Uncorrelated = src.Name, src.Authoritative, a.IdentityID == ""
-				if a.Origin == "" {
-					a.Origin = "AGGREGATED"
-				}
+				a.FillNew(src, name)
 				a.Created, a.Modified = tx.now, tx.now
 				var recType, recMethod any
 				if a.Recommendation != nil {
@@ -136,7 +121,7 @@ func (db *DB) CreateAccounts(ctx context.Context, accounts []*mica.Account) erro
 				if _, err := br.Exec(); err != nil {
 					_ = br.Close()
 					if isUniqueViolation(err) {
-						return mica.Errorf(mica.ECONFLICT, "source %q already has an account %q", sources[a.SourceID].Name, a.NativeIdentity)
+						return mica.ErrAccountExists(sources[a.SourceID].Name, a.NativeIdentity)
 					}
 					return fmt.Errorf("insert account: %w", err)
 				}

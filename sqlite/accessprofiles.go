@@ -44,24 +44,13 @@ func (db *DB) CreateAccessProfile(ctx context.Context, ap *mica.AccessProfile) e
 		} else if err != nil {
 			return fmt.Errorf("find access profile owner: %w", err)
 		}
-		if ap.Owner.Name != "" && ap.Owner.Name != ownerName {
-			return mica.Errorf(mica.EILLEGAL, "owner name %q does not match identity %q (%s)", ap.Owner.Name, ap.Owner.ID, ownerName)
-		}
 		if err := tx.QueryRowContext(ctx, `SELECT name FROM sources WHERE id = ?`, ap.Source.ID).Scan(&sourceName); errors.Is(err, sql.ErrNoRows) {
 			return mica.ErrRefNotFound("", mica.KindSource, ap.Source.ID)
 		} else if err != nil {
 			return fmt.Errorf("find access profile source: %w", err)
 		}
-		if ap.ID == "" {
-			ap.ID = mica.NewID()
-		}
-		ap.Owner = mica.Ref{Type: "IDENTITY", ID: ap.Owner.ID, Name: ownerName}
-		ap.Source = mica.Ref{Type: "SOURCE", ID: ap.Source.ID, Name: sourceName}
-		if ap.Entitlements == nil {
-			ap.Entitlements = []mica.Ref{}
-		}
-		for i := range ap.Entitlements {
-			ap.Entitlements[i].Type = "ENTITLEMENT"
+		if err := ap.Resolve(ownerName, sourceName); err != nil {
+			return err
 		}
 		ap.Created, ap.Modified = tx.now, tx.now
 		var segments any
@@ -74,7 +63,7 @@ func (db *DB) CreateAccessProfile(ctx context.Context, ap *mica.AccessProfile) e
 			ap.Source.ID, ap.Source.Name, boolInt(ap.Enabled), boolInt(ap.Requestable), toJSON(ap.Entitlements),
 			segments, formatTime(ap.Created), formatTime(ap.Modified)); err != nil {
 			if isUniqueViolation(err) {
-				return mica.Errorf(mica.ECONFLICT, "access profile %q already exists", ap.ID)
+				return mica.ErrAccessProfileExists(ap.ID)
 			}
 			return fmt.Errorf("insert access profile: %w", err)
 		}
@@ -109,12 +98,11 @@ func (db *DB) DeleteAccessProfile(ctx context.Context, id string) error {
 			id).Scan(&apps); err != nil {
 			return fmt.Errorf("check access profile use: %w", err)
 		} else if apps > 0 {
-			return mica.Errorf(mica.EINUSE, "access profile %q is used by %d source app(s) and cannot be deleted; "+
-				"remove it from them first", id, apps)
+			return mica.ErrAccessProfileInUse(id, apps)
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM access_profiles WHERE id = ?`, id)
 		if isForeignKeyViolation(err) {
-			return mica.Errorf(mica.EINUSE, "access profile %q is used by another object (a source app) and cannot be deleted", id)
+			return mica.ErrAccessProfileInUse(id, 0)
 		} else if err != nil {
 			return fmt.Errorf("delete access profile: %w", err)
 		}
@@ -156,7 +144,7 @@ func (db *DB) UnassignAccessProfile(ctx context.Context, identityID, accessProfi
 			return fmt.Errorf("unassign access profile: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return mica.Errorf(mica.ENOTFOUND, "identity %q does not hold access profile %q", identityID, accessProfileID)
+			return mica.ErrNotHeld(identityID, accessProfileID)
 		}
 		return nil
 	})

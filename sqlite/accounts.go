@@ -89,31 +89,16 @@ func (db *DB) CreateAccounts(ctx context.Context, accounts []*mica.Account) erro
 				}
 				sources[a.SourceID] = src
 			}
-			if a.IdentityID != "" {
-				name, ok := names[a.IdentityID]
-				if !ok {
-					if err := tx.QueryRowContext(ctx, `SELECT name FROM identities WHERE id = ?`, a.IdentityID).Scan(&name); errors.Is(err, sql.ErrNoRows) {
-						return mica.ErrRefNotFound("", mica.KindIdentity, a.IdentityID)
-					} else if err != nil {
-						return fmt.Errorf("find account identity: %w", err)
-					}
-					names[a.IdentityID] = name
+			name, ok := names[a.IdentityID]
+			if !ok && a.IdentityID != "" {
+				if err := tx.QueryRowContext(ctx, `SELECT name FROM identities WHERE id = ?`, a.IdentityID).Scan(&name); errors.Is(err, sql.ErrNoRows) {
+					return mica.ErrRefNotFound("", mica.KindIdentity, a.IdentityID)
+				} else if err != nil {
+					return fmt.Errorf("find account identity: %w", err)
 				}
-				a.IdentityName = name
+				names[a.IdentityID] = name
 			}
-			if a.ID == "" {
-				a.ID = mica.NewID()
-			}
-			if a.Name == "" {
-				a.Name = a.NativeIdentity
-			}
-			if a.Attributes == nil {
-				a.Attributes = map[string]any{}
-			}
-			a.SourceName, a.Authoritative, a.Uncorrelated = src.Name, src.Authoritative, a.IdentityID == ""
-			if a.Origin == "" {
-				a.Origin = "AGGREGATED"
-			}
+			a.FillNew(src, name)
 			a.Created, a.Modified = tx.now, tx.now
 			var recType, recMethod any
 			if a.Recommendation != nil {
@@ -127,7 +112,7 @@ func (db *DB) CreateAccounts(ctx context.Context, accounts []*mica.Account) erro
 				formatTimePtr(a.ClassifiedAt), recType, recMethod, nullString(a.GroundTruth),
 				formatTime(a.Created), formatTime(a.Modified)); err != nil {
 				if isUniqueViolation(err) {
-					return mica.Errorf(mica.ECONFLICT, "source %q already has an account %q", src.Name, a.NativeIdentity)
+					return mica.ErrAccountExists(src.Name, a.NativeIdentity)
 				}
 				return fmt.Errorf("insert account: %w", err)
 			}

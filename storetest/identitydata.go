@@ -40,14 +40,17 @@ func testAccounts(t *testing.T, s mica.Store) {
 	if b.Name != "CN=jdoe" || !b.Uncorrelated {
 		t.Fatalf("defaults: %+v", b)
 	}
-	_, err = s.GetAccount(ctx, mica.NewID())
-	mustCode(t, err, mica.ENOTFOUND)
+	missing := mica.NewID()
+	_, err = s.GetAccount(ctx, missing)
+	mustErr(t, err, mica.ErrNotFound(mica.KindAccount, missing))
 	// All or nothing: a duplicate in the batch leaves nothing behind.
-	mustCode(t, s.CreateAccounts(ctx, []*mica.Account{{SourceID: src.ID, NativeIdentity: "new"},
-		{SourceID: src.ID, NativeIdentity: "CN=jdoe"}}), mica.ECONFLICT)
-	mustCode(t, s.CreateAccounts(ctx, []*mica.Account{{SourceID: mica.NewID(), NativeIdentity: "x"}}), mica.EREFNOTFOUND)
-	mustCode(t, s.CreateAccounts(ctx, []*mica.Account{{SourceID: src.ID, NativeIdentity: "y", IdentityID: mica.NewID()}}), mica.EREFNOTFOUND)
-	mustCode(t, s.CreateAccounts(ctx, []*mica.Account{{SourceID: src.ID}}), mica.EMISSING)
+	mustErr(t, s.CreateAccounts(ctx, []*mica.Account{{SourceID: src.ID, NativeIdentity: "new"},
+		{SourceID: src.ID, NativeIdentity: "CN=jdoe"}}), mica.ErrAccountExists("AD", "CN=jdoe"))
+	mustErr(t, s.CreateAccounts(ctx, []*mica.Account{{SourceID: missing, NativeIdentity: "x"}}),
+		mica.ErrRefNotFound("", mica.KindSource, missing))
+	mustErr(t, s.CreateAccounts(ctx, []*mica.Account{{SourceID: src.ID, NativeIdentity: "y", IdentityID: missing}}),
+		mica.ErrRefNotFound("", mica.KindIdentity, missing))
+	mustErr(t, s.CreateAccounts(ctx, []*mica.Account{{SourceID: src.ID}}), mica.Errorf(mica.EMISSING, "account nativeIdentity is required"))
 	p, err := s.ListAccounts(ctx, mica.AccountFilter{}, mica.ListOptions{Limit: 10, Count: true})
 	must(t, err)
 	if p.Total != 2 {
@@ -94,13 +97,18 @@ func testAccessProfiles(t *testing.T, s mica.Store) {
 		len(got.Entitlements) != 1 || got.Entitlements[0].Type != "ENTITLEMENT" || !got.Enabled {
 		t.Fatalf("access profile round trip: %+v", got)
 	}
-	mustCode(t, s.CreateAccessProfile(ctx, &mica.AccessProfile{Name: "x", Owner: mica.Ref{ID: mica.NewID()},
-		Source: mica.Ref{ID: src.ID}, Requestable: true}), mica.EREFNOTFOUND)
-	mustCode(t, s.CreateAccessProfile(ctx, &mica.AccessProfile{Name: "x", Owner: mica.Ref{ID: owner.ID},
-		Source: mica.Ref{ID: mica.NewID()}, Requestable: true}), mica.EREFNOTFOUND)
-	mustCode(t, s.CreateAccessProfile(ctx, &mica.AccessProfile{Name: "x", Owner: mica.Ref{ID: owner.ID, Name: "other"},
-		Source: mica.Ref{ID: src.ID}, Requestable: true}), mica.EILLEGAL)
-	mustCode(t, s.CreateAccessProfile(ctx, &mica.AccessProfile{Owner: mica.Ref{ID: owner.ID}, Source: mica.Ref{ID: src.ID}}), mica.EMISSING)
+	missing := mica.NewID()
+	mustErr(t, s.CreateAccessProfile(ctx, &mica.AccessProfile{Name: "x", Owner: mica.Ref{ID: missing},
+		Source: mica.Ref{ID: src.ID}, Requestable: true}), mica.ErrRefNotFound("", mica.KindOwner, missing))
+	mustErr(t, s.CreateAccessProfile(ctx, &mica.AccessProfile{Name: "x", Owner: mica.Ref{ID: owner.ID},
+		Source: mica.Ref{ID: missing}, Requestable: true}), mica.ErrRefNotFound("", mica.KindSource, missing))
+	mustErr(t, s.CreateAccessProfile(ctx, &mica.AccessProfile{Name: "x", Owner: mica.Ref{ID: owner.ID, Name: "other"},
+		Source: mica.Ref{ID: src.ID}, Requestable: true}),
+		mica.Errorf(mica.EILLEGAL, "owner name %q does not match identity %q (%s)", "other", owner.ID, "owner"))
+	mustErr(t, s.CreateAccessProfile(ctx, &mica.AccessProfile{Owner: mica.Ref{ID: owner.ID}, Source: mica.Ref{ID: src.ID}}),
+		mica.Errorf(mica.EMISSING, "access profile name is required"))
+	mustErr(t, s.CreateAccessProfile(ctx, &mica.AccessProfile{ID: ap.ID, Name: "again", Owner: mica.Ref{ID: owner.ID},
+		Source: mica.Ref{ID: src.ID}, Requestable: true}), mica.ErrAccessProfileExists(ap.ID))
 	must(t, s.CreateAccessProfile(ctx, &mica.AccessProfile{Name: "Backup", Owner: mica.Ref{ID: owner.ID},
 		Source: mica.Ref{ID: src.ID}, Requestable: true}))
 	p, err := s.ListAccessProfiles(ctx, mica.ListOptions{Limit: 10, Count: true, Filters: `name sw "adm"`})
@@ -115,20 +123,24 @@ func testAccessProfiles(t *testing.T, s mica.Store) {
 	if len(held) != 1 || held[0].ID != ap.ID {
 		t.Fatalf("held = %v", held)
 	}
-	mustCode(t, s.AssignAccessProfile(ctx, mica.NewID(), ap.ID), mica.ENOTFOUND)
-	mustCode(t, s.AssignAccessProfile(ctx, holder.ID, mica.NewID()), mica.ENOTFOUND)
+	mustErr(t, s.AssignAccessProfile(ctx, missing, ap.ID), mica.ErrNotFound(mica.KindIdentity, missing))
+	mustErr(t, s.AssignAccessProfile(ctx, holder.ID, missing), mica.ErrNotFound(mica.KindAccessProfile, missing))
 	must(t, s.UnassignAccessProfile(ctx, holder.ID, ap.ID))
-	mustCode(t, s.UnassignAccessProfile(ctx, holder.ID, ap.ID), mica.ENOTFOUND)
+	mustErr(t, s.UnassignAccessProfile(ctx, holder.ID, ap.ID), mica.ErrNotHeld(holder.ID, ap.ID))
 	must(t, s.AssignAccessProfile(ctx, holder.ID, ap.ID))
+	app := newSourceApp(t, s, owner, src, "admins", func(a *mica.SourceApp) { a.AccessProfiles = []string{ap.ID} })
+	mustErr(t, s.DeleteAccessProfile(ctx, ap.ID), mica.ErrAccessProfileInUse(ap.ID, 1))
+	_, err = s.DeleteSourceApp(ctx, app.ID)
+	must(t, err)
 	must(t, s.DeleteAccessProfile(ctx, ap.ID))
-	mustCode(t, s.DeleteAccessProfile(ctx, ap.ID), mica.ENOTFOUND)
+	mustErr(t, s.DeleteAccessProfile(ctx, ap.ID), mica.ErrNotFound(mica.KindAccessProfile, ap.ID))
 	held, err = s.ListIdentityAccessProfiles(ctx, holder.ID)
 	must(t, err)
 	if len(held) != 0 {
 		t.Fatalf("assignment outlived the access profile: %v", held)
 	}
-	_, err = s.ListIdentityAccessProfiles(ctx, mica.NewID())
-	mustCode(t, err, mica.ENOTFOUND)
+	_, err = s.ListIdentityAccessProfiles(ctx, missing)
+	mustErr(t, err, mica.ErrNotFound(mica.KindIdentity, missing))
 }
 
 func testCorrelationConfig(t *testing.T, s mica.Store) {
@@ -151,11 +163,13 @@ func testCorrelationConfig(t *testing.T, s mica.Store) {
 	if c.ID != first || len(c.AttributeAssignments) != 2 || c.AttributeAssignments[0].Operation != "EQ" {
 		t.Fatalf("replaced = %+v", c)
 	}
-	mustCode(t, s.PutCorrelationConfig(ctx, &mica.CorrelationConfig{SourceID: mica.NewID()}), mica.ENOTFOUND)
-	mustCode(t, s.PutCorrelationConfig(ctx, &mica.CorrelationConfig{SourceID: src.ID,
-		AttributeAssignments: []mica.CorrelationAssignment{{Property: "a"}}}), mica.EMISSING)
-	_, err = s.GetCorrelationConfig(ctx, mica.NewID())
-	mustCode(t, err, mica.ENOTFOUND)
+	missing := mica.NewID()
+	mustErr(t, s.PutCorrelationConfig(ctx, &mica.CorrelationConfig{SourceID: missing}), mica.ErrNotFound(mica.KindSource, missing))
+	mustErr(t, s.PutCorrelationConfig(ctx, &mica.CorrelationConfig{SourceID: src.ID,
+		AttributeAssignments: []mica.CorrelationAssignment{{Property: "a"}}}),
+		mica.Errorf(mica.EMISSING, "attributeAssignments[0].value (the account attribute) is required"))
+	_, err = s.GetCorrelationConfig(ctx, missing)
+	mustErr(t, err, mica.ErrNotFound(mica.KindSource, missing))
 }
 
 func testSourceUpdate(t *testing.T, s mica.Store) {
@@ -262,25 +276,25 @@ func testSourceDeleteCascade(t *testing.T, s mica.Store) {
 	must(t, s.StageAccounts(ctx, agg.ID, []mica.StagedAccount{{NativeIdentity: "z", Name: "z", Line: 2, Hash: "h"}}))
 
 	must(t, s.DeleteSource(ctx, src.ID))
-	mustCode(t, s.DeleteSource(ctx, src.ID), mica.ENOTFOUND)
+	mustErr(t, s.DeleteSource(ctx, src.ID), mica.ErrNotFound(mica.KindSource, src.ID))
 	_, err := s.GetSource(ctx, src.ID)
-	mustCode(t, err, mica.ENOTFOUND)
+	mustErr(t, err, mica.ErrNotFound(mica.KindSource, src.ID))
 	p, err := s.ListAccounts(ctx, mica.AccountFilter{}, mica.ListOptions{Limit: 10, Count: true})
 	must(t, err)
 	if p.Total != 1 || p.Items[0].SourceID != keep.ID {
 		t.Fatalf("accounts left = %d", p.Total)
 	}
 	_, err = s.GetAccessProfile(ctx, ap.ID)
-	mustCode(t, err, mica.ENOTFOUND)
+	mustErr(t, err, mica.ErrNotFound(mica.KindAccessProfile, ap.ID))
 	held, err := s.ListIdentityAccessProfiles(ctx, owner.ID)
 	must(t, err)
 	if len(held) != 0 {
 		t.Fatalf("assignments left: %v", held)
 	}
 	_, err = s.GetCorrelationConfig(ctx, src.ID)
-	mustCode(t, err, mica.ENOTFOUND)
+	mustErr(t, err, mica.ErrNotFound(mica.KindSource, src.ID))
 	_, err = s.GetAggregation(ctx, agg.ID)
-	mustCode(t, err, mica.ENOTFOUND)
+	mustErr(t, err, mica.ErrNotFound(mica.KindAggregation, agg.ID))
 	if _, err := s.GetIdentity(ctx, owner.ID); err != nil {
 		t.Fatalf("the identity went with the source: %v", err)
 	}
