@@ -189,6 +189,16 @@ func (u *UserApp) Validate() error {
 	return nil
 }
 
+// CheckAccount is the rule on the account a user app uses: one of its
+// owner's accounts on its app's source. identityID and sourceID are the
+// account's.
+func (u *UserApp) CheckAccount(accountID, identityID, sourceID string) error {
+	if identityID != u.Owner.ID || sourceID != u.Source.ID {
+		return Errorf(EILLEGAL, "account: %q is not an account of identity %q on source %q", accountID, u.Owner.ID, u.Source.ID)
+	}
+	return nil
+}
+
 // AppAccount is one account an identity may use for a user app (AppAccountDetails).
 type AppAccount struct {
 	AppID          string

@@ -435,9 +435,8 @@ func (db *DB) SetUserAppAccount(ctx context.Context, id, accountID string) (*mic
 		} else if err != nil {
 			return fmt.Errorf("find user app account: %w", err)
 		}
-		if str(identityID) != cur.Owner.ID || sourceID != cur.Source.ID {
-			return mica.Errorf(mica.EILLEGAL, "account: %q is not an account of identity %q on source %q",
-				accountID, cur.Owner.ID, cur.Source.ID)
+		if err := cur.CheckAccount(accountID, str(identityID), sourceID); err != nil {
+			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO user_app_accounts (identity_id, source_app_id, account_id,
 			created, modified) VALUES ($1, $2, $3, $4, $4) ON CONFLICT (identity_id, source_app_id)

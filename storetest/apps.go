@@ -297,11 +297,23 @@ func testSourceAppAssignment(t *testing.T, s mica.Store) {
 	all := newSourceApp(t, s, admin, ad, "all-ad", func(a *mica.SourceApp) { a.Enabled, a.MatchAllAccounts = true, true })
 	newSourceApp(t, s, admin, ad, "mail", func(a *mica.SourceApp) { a.Enabled, a.AccessProfiles = true, []string{mail.ID} })
 	newSourceApp(t, s, admin, crm, "sales", func(a *mica.SourceApp) { a.Enabled, a.AccessProfiles = true, []string{sales.ID} })
-	must(t, s.CreateAccounts(ctx, []*mica.Account{
-		{SourceID: ad.ID, NativeIdentity: "ann", Name: "ann", IdentityID: ann.ID},
-		{SourceID: ad.ID, NativeIdentity: "bob", Name: "bob", IdentityID: bob.ID},
-		{SourceID: crm.ID, NativeIdentity: "bob", Name: "bob", IdentityID: bob.ID},
-	}))
+	annAD, bobAD, bobCRM := &mica.Account{SourceID: ad.ID, NativeIdentity: "ann", Name: "ann", IdentityID: ann.ID},
+		&mica.Account{SourceID: ad.ID, NativeIdentity: "bob", Name: "bob", IdentityID: bob.ID},
+		&mica.Account{SourceID: crm.ID, NativeIdentity: "bob", Name: "bob", IdentityID: bob.ID}
+	must(t, s.CreateAccounts(ctx, []*mica.Account{annAD, bobAD, bobCRM}))
+	// A user app uses one of its owner's accounts on its app's source.
+	bobAll := mica.UserAppID(bob.ID, all.ID)
+	for _, other := range []*mica.Account{annAD, bobCRM} {
+		_, err := s.SetUserAppAccount(ctx, bobAll, other.ID)
+		mustErr(t, err, mica.Errorf(mica.EILLEGAL, "account: %q is not an account of identity %q on source %q", other.ID, bob.ID, ad.ID))
+	}
+	_, err := s.SetUserAppAccount(ctx, bobAll, "nope")
+	mustErr(t, err, mica.ErrRefNotFound("account", mica.KindAccount, "nope"))
+	u, err := s.SetUserAppAccount(ctx, bobAll, bobAD.ID)
+	must(t, err)
+	if u.Account == nil || u.Account.ID != bobAD.ID {
+		t.Fatalf("user app after choosing an account: %+v", u)
+	}
 	sees := func(i *mica.Identity) string {
 		t.Helper()
 		p, err := s.ListAssignedSourceApps(ctx, i.ID, mica.ListOptions{Limit: 250, Sorters: "name", Count: true})
