@@ -71,6 +71,44 @@ func (s *Subtype) Validate() error {
 	return s.Config.Validate()
 }
 
+// CheckSubtypeQuota is the rule on adding a subtype to a source that has n.
+func CheckSubtypeQuota(sourceID string, n int) error {
+	if n >= MaxSubtypesPerSource {
+		return Errorf(EILLEGAL, "source %q already has %d subtypes, the most a source may have", sourceID, n)
+	}
+	return nil
+}
+
+// CheckUpdate is the rule on changing subtype before into s: only its display
+// name, description and approval config change, and Validate holds.
+func (s *Subtype) CheckUpdate(before *Subtype) error {
+	if s.ID != before.ID || s.SourceID != before.SourceID || s.TechnicalName != before.TechnicalName ||
+		s.Type != before.Type || s.SystemManaged != before.SystemManaged {
+		return Errorf(EILLEGAL, "only displayName, description and the approval config of a subtype can change")
+	}
+	return s.Validate()
+}
+
+// ErrSubtypeTaken is the answer to giving a source a second subtype of one technical name.
+func ErrSubtypeTaken(sourceID, technicalName string) error {
+	return Errorf(ECONFLICT, "source %q already has a subtype with technicalName %q", sourceID, technicalName)
+}
+
+// ErrNoSubtype is the answer to looking up a technical name a source has no subtype of.
+func ErrNoSubtype(sourceID, technicalName string) error {
+	return Errorf(ENOTFOUND, "source %q has no subtype %q", sourceID, technicalName)
+}
+
+// ErrSubtypeInUse is the answer to deleting a subtype n machine accounts have.
+func ErrSubtypeInUse(technicalName string, n int) error {
+	return Errorf(EINUSE, "subtype %q is the subtype of %d machine account(s); change their subtype first", technicalName, n)
+}
+
+// ErrUnknownSubtype is the answer to giving an account a subtype its source does not have.
+func ErrUnknownSubtype(name string) error {
+	return Errorf(EREFNOTFOUND, "the account's source has no subtype %q", name)
+}
+
 // SubtypeConfig is a subtype's "Machine Account Subtype Approval Config" (#53).
 type SubtypeConfig struct {
 	Create SubtypeCreateConfig `json:"machineAccountCreate"`

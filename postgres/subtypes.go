@@ -61,8 +61,8 @@ func (db *DB) CreateSubtype(ctx context.Context, st *mica.Subtype) error {
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM source_subtypes WHERE source_id = $1`, st.SourceID).Scan(&n); err != nil {
 			return fmt.Errorf("count subtypes: %w", err)
 		}
-		if n >= mica.MaxSubtypesPerSource {
-			return mica.Errorf(mica.EILLEGAL, "source %q already has %d subtypes, the most a source may have", st.SourceID, n)
+		if err := mica.CheckSubtypeQuota(st.SourceID, n); err != nil {
+			return err
 		}
 		st.ID, st.Created, st.Modified = mica.NewUUID(), tx.now, tx.now
 		_, err := tx.Exec(ctx, `INSERT INTO source_subtypes (id, source_id, technical_name, display_name, description,
@@ -70,7 +70,7 @@ func (db *DB) CreateSubtype(ctx context.Context, st *mica.Subtype) error {
 			st.ID, st.SourceID, st.TechnicalName, st.DisplayName, st.Description, nullString(st.Type), st.SystemManaged,
 			toJSON(st.Config), tx.now)
 		if isUniqueViolation(err) {
-			return mica.Errorf(mica.ECONFLICT, "source %q already has a subtype with technicalName %q", st.SourceID, st.TechnicalName)
+			return mica.ErrSubtypeTaken(st.SourceID, st.TechnicalName)
 		} else if err != nil {
 			return fmt.Errorf("insert subtype: %w", err)
 		}
@@ -78,10 +78,11 @@ func (db *DB) CreateSubtype(ctx context.Context, st *mica.Subtype) error {
 	})
 }
 
-func getSubtype(ctx context.Context, q queryer, where string, args ...any) (*mica.Subtype, error) {
+// getSubtype reads the subtype where selects; missing is the error when there is none.
+func getSubtype(ctx context.Context, q queryer, missing error, where string, args ...any) (*mica.Subtype, error) {
 	st, err := scanSubtype(q.QueryRow(ctx, `SELECT `+subtypeColumns+` `+subtypeFrom+` WHERE `+where, args...))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "subtype not found")
+		return nil, missing
 	} else if err != nil {
 		return nil, fmt.Errorf("get subtype: %w", err)
 	}
@@ -90,21 +91,18 @@ func getSubtype(ctx context.Context, q queryer, where string, args ...any) (*mic
 
 // GetSubtype returns a subtype by id.
 func (db *DB) GetSubtype(ctx context.Context, id string) (*mica.Subtype, error) {
-	st, err := getSubtype(ctx, db.pool, `st.id = $1`, id)
-	if mica.ErrorCode(err) == mica.ENOTFOUND {
-		return nil, mica.ErrNotFound(mica.KindSubtype, id)
-	}
-	return st, err
+	return getSubtype(ctx, db.pool, mica.ErrNotFound(mica.KindSubtype, id), `st.id = $1`, id)
 }
 
 // GetSubtypeByName returns a source's subtype by technical name.
 func (db *DB) GetSubtypeByName(ctx context.Context, sourceID, technicalName string) (*mica.Subtype, error) {
-	st, err := getSubtype(ctx, db.pool, `st.source_id = $1 AND lower(st.technical_name) = lower($2)`, sourceID, technicalName)
+	st, err := getSubtype(ctx, db.pool, mica.ErrNoSubtype(sourceID, technicalName),
+		`st.source_id = $1 AND lower(st.technical_name) = lower($2)`, sourceID, technicalName)
 	if mica.ErrorCode(err) == mica.ENOTFOUND {
 		if _, serr := db.GetSource(ctx, sourceID); serr != nil {
 			return nil, serr
 		}
-		return nil, mica.Errorf(mica.ENOTFOUND, "source %q has no subtype %q", sourceID, technicalName)
+		return nil, err
 	}
 	return st, err
 }
@@ -158,21 +156,15 @@ func (db *DB) ListSubtypes(ctx context.Context, sourceID string, opt mica.ListOp
 func (db *DB) UpdateSubtype(ctx context.Context, id string, update func(st *mica.Subtype) error) (*mica.Subtype, error) {
 	var out *mica.Subtype
 	err := db.update(ctx, func(tx *Tx) error {
-		st, err := getSubtype(ctx, tx, `st.id = $1 FOR UPDATE OF st`, id)
-		if mica.ErrorCode(err) == mica.ENOTFOUND {
-			return mica.ErrNotFound(mica.KindSubtype, id)
-		} else if err != nil {
+		st, err := getSubtype(ctx, tx, mica.ErrNotFound(mica.KindSubtype, id), `st.id = $1 FOR UPDATE OF st`, id)
+		if err != nil {
 			return err
 		}
 		before := *st
 		if err := update(st); err != nil {
 			return err
 		}
-		if st.ID != before.ID || st.SourceID != before.SourceID || st.TechnicalName != before.TechnicalName ||
-			st.Type != before.Type || st.SystemManaged != before.SystemManaged {
-			return mica.Errorf(mica.EILLEGAL, "only displayName, description and the approval config of a subtype can change")
-		}
-		if err := st.Validate(); err != nil {
+		if err := st.CheckUpdate(&before); err != nil {
 			return err
 		}
 		st.Modified = tx.now
@@ -189,10 +181,8 @@ func (db *DB) UpdateSubtype(ctx context.Context, id string, update func(st *mica
 // DeleteSubtype removes a subtype that no machine account has.
 func (db *DB) DeleteSubtype(ctx context.Context, id string) error {
 	return db.update(ctx, func(tx *Tx) error {
-		st, err := getSubtype(ctx, tx, `st.id = $1 FOR UPDATE OF st`, id)
-		if mica.ErrorCode(err) == mica.ENOTFOUND {
-			return mica.ErrNotFound(mica.KindSubtype, id)
-		} else if err != nil {
+		st, err := getSubtype(ctx, tx, mica.ErrNotFound(mica.KindSubtype, id), `st.id = $1 FOR UPDATE OF st`, id)
+		if err != nil {
 			return err
 		}
 		var n int
@@ -201,7 +191,7 @@ func (db *DB) DeleteSubtype(ctx context.Context, id string) error {
 			return fmt.Errorf("count subtype accounts: %w", err)
 		}
 		if n > 0 {
-			return mica.Errorf(mica.EINUSE, "subtype %q is the subtype of %d machine account(s); change their subtype first", st.TechnicalName, n)
+			return mica.ErrSubtypeInUse(st.TechnicalName, n)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM source_subtypes WHERE id = $1`, id); err != nil {
 			return fmt.Errorf("delete subtype: %w", err)
@@ -217,7 +207,7 @@ func resolveSubtype(ctx context.Context, q queryer, sourceID, name string) (stri
 	err := q.QueryRow(ctx, `SELECT technical_name FROM source_subtypes WHERE source_id = $1
 		AND (lower(technical_name) = lower($2) OR id = $2) LIMIT 1`, sourceID, name).Scan(&tn)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", mica.Errorf(mica.EREFNOTFOUND, "the account's source has no subtype %q", name)
+		return "", mica.ErrUnknownSubtype(name)
 	} else if err != nil {
 		return "", fmt.Errorf("resolve subtype: %w", err)
 	}

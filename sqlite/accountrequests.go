@@ -152,7 +152,7 @@ type provisionReads struct {
 }
 
 func (rd provisionReads) Subtype(id string) (*mica.Subtype, error) {
-	return getSubtype(rd.ctx, rd.tx, `st.id = ?`, id)
+	return getSubtype(rd.ctx, rd.tx, mica.ErrNotFound(mica.KindSubtype, id), `st.id = ?`, id)
 }
 
 func (rd provisionReads) Source(id string) (*mica.Source, error) {

@@ -47,12 +47,24 @@ func testSubtypes(t *testing.T, s mica.Store) {
 		t.Fatalf("created subtype = %+v", st)
 	}
 	// Technical names are unique per source, case-insensitively; other sources may reuse them.
-	mustCode(t, s.CreateSubtype(ctx, &mica.Subtype{SourceID: src.ID, TechnicalName: "GMSA", DisplayName: "x", Description: "x"}), mica.ECONFLICT)
+	mustErr(t, s.CreateSubtype(ctx, &mica.Subtype{SourceID: src.ID, TechnicalName: "GMSA", DisplayName: "x", Description: "x"}),
+		mica.ErrSubtypeTaken(src.ID, "GMSA"))
 	newSubtype(t, s, other, "gMSA")
-	mustCode(t, s.CreateSubtype(ctx, &mica.Subtype{SourceID: mica.NewID(), TechnicalName: "x", DisplayName: "x", Description: "x"}), mica.EREFNOTFOUND)
-	mustCode(t, s.CreateSubtype(ctx, &mica.Subtype{SourceID: src.ID, TechnicalName: "bad name", DisplayName: "x", Description: "x"}), mica.EILLEGAL)
-	mustCode(t, s.CreateSubtype(ctx, &mica.Subtype{SourceID: src.ID, TechnicalName: "ok", Description: "x"}), mica.EMISSING)
-	mustCode(t, s.CreateSubtype(ctx, &mica.Subtype{SourceID: src.ID, TechnicalName: "ok", DisplayName: "x", Description: "x", Type: "HUMAN"}), mica.EILLEGAL)
+	missing := mica.NewID()
+	mustErr(t, s.CreateSubtype(ctx, &mica.Subtype{SourceID: missing, TechnicalName: "x", DisplayName: "x", Description: "x"}),
+		mica.ErrRefNotFound("", mica.KindSource, missing))
+	// Invalid ones: the domain's own answer (Validate).
+	for _, bad := range []*mica.Subtype{
+		{SourceID: src.ID, TechnicalName: "bad name", DisplayName: "x", Description: "x"},
+		{SourceID: src.ID, TechnicalName: "ok", Description: "x"},
+		{SourceID: src.ID, TechnicalName: "ok", DisplayName: "x", Description: "x", Type: "HUMAN"},
+	} {
+		want := bad.Validate()
+		if want == nil {
+			t.Fatalf("%+v is valid", bad)
+		}
+		mustErr(t, s.CreateSubtype(ctx, bad), want)
+	}
 
 	got, err := s.GetSubtype(ctx, st.ID)
 	must(t, err)
@@ -65,11 +77,12 @@ func testSubtypes(t *testing.T, s mica.Store) {
 		t.Fatalf("by name = %s, want %s", byName.ID, st.ID)
 	}
 	_, err = s.GetSubtypeByName(ctx, src.ID, "nope")
-	mustCode(t, err, mica.ENOTFOUND)
-	_, err = s.GetSubtypeByName(ctx, mica.NewID(), "gMSA")
-	mustCode(t, err, mica.ENOTFOUND)
-	_, err = s.GetSubtype(ctx, mica.NewUUID())
-	mustCode(t, err, mica.ENOTFOUND)
+	mustErr(t, err, mica.ErrNoSubtype(src.ID, "nope"))
+	_, err = s.GetSubtypeByName(ctx, missing, "gMSA")
+	mustErr(t, err, mica.ErrNotFound(mica.KindSource, missing))
+	missingSubtype := mica.NewUUID()
+	_, err = s.GetSubtype(ctx, missingSubtype)
+	mustErr(t, err, mica.ErrNotFound(mica.KindSubtype, missingSubtype))
 
 	vm := newSubtype(t, s, src, "vm")
 	bulk, err := s.GetSubtypes(ctx, []string{vm.ID, mica.NewUUID(), st.ID, vm.ID})
@@ -87,8 +100,8 @@ func testSubtypes(t *testing.T, s mica.Store) {
 	if all.Total != 2 {
 		t.Fatalf("all page total = %d", all.Total)
 	}
-	_, err = s.ListSubtypes(ctx, mica.NewID(), mica.ListOptions{Limit: 10})
-	mustCode(t, err, mica.ENOTFOUND)
+	_, err = s.ListSubtypes(ctx, missing, mica.ListOptions{Limit: 10})
+	mustErr(t, err, mica.ErrNotFound(mica.KindSource, missing))
 
 	// Only the display name, description and config change.
 	up, err := s.UpdateSubtype(ctx, st.ID, func(x *mica.Subtype) error {
@@ -101,12 +114,19 @@ func testSubtypes(t *testing.T, s mica.Store) {
 		t.Fatalf("updated = %+v", up)
 	}
 	_, err = s.UpdateSubtype(ctx, st.ID, func(x *mica.Subtype) error { x.TechnicalName = "other"; return nil })
-	mustCode(t, err, mica.EILLEGAL)
+	mustErr(t, err, mica.Errorf(mica.EILLEGAL, "only displayName, description and the approval config of a subtype can change"))
+	var noPassword mica.Subtype
 	_, err = s.UpdateSubtype(ctx, st.ID, func(x *mica.Subtype) error {
 		x.Config.Create.AccountCreateEnabled = true // without a password setting
+		noPassword = *x
 		return nil
 	})
-	mustCode(t, err, mica.EMISSING)
+	mustErr(t, err, noPassword.Validate())
+	if mica.ErrorCode(err) != mica.EMISSING {
+		t.Fatalf("create enabled without a password setting: %v", err)
+	}
+	_, err = s.UpdateSubtype(ctx, missingSubtype, func(x *mica.Subtype) error { return nil })
+	mustErr(t, err, mica.ErrNotFound(mica.KindSubtype, missingSubtype))
 	again, err := s.GetSubtype(ctx, st.ID)
 	must(t, err)
 	if again.TechnicalName != "gMSA" || again.Config.Create.AccountCreateEnabled || again.Config.Delete.ApprovalConfig.Approvers != "manager,accountOwner" {
@@ -123,11 +143,7 @@ func testSubtypes(t *testing.T, s mica.Store) {
 	if ma.Subtype != "gMSA" {
 		t.Fatalf("machine account subtype = %q", ma.Subtype)
 	}
-	err = s.DeleteSubtype(ctx, st.ID)
-	mustCode(t, err, mica.EINUSE)
-	if mica.ErrorMessage(err) == "" || !containsText(mica.ErrorMessage(err), "1 machine account") {
-		t.Fatalf("in-use message %q", mica.ErrorMessage(err))
-	}
+	mustErr(t, s.DeleteSubtype(ctx, st.ID), mica.ErrSubtypeInUse("gMSA", 1))
 	byDisplay, err := s.ListMachineAccounts(ctx, mica.ListOptions{Limit: 10, Filters: `subtype.displayName eq "group msas"`})
 	must(t, err)
 	if len(byDisplay.Items) != 1 || byDisplay.Items[0].ID != svc.ID {
@@ -136,13 +152,14 @@ func testSubtypes(t *testing.T, s mica.Store) {
 	_, err = s.UpdateMachineAccount(ctx, svc.ID, func(a *mica.Account) error { a.Subtype = ""; return nil })
 	must(t, err)
 	must(t, s.DeleteSubtype(ctx, st.ID))
-	mustCode(t, s.DeleteSubtype(ctx, st.ID), mica.ENOTFOUND)
+	mustErr(t, s.DeleteSubtype(ctx, st.ID), mica.ErrNotFound(mica.KindSubtype, st.ID))
 
 	// The limit per source.
 	for i := 0; ; i++ {
 		err := s.CreateSubtype(ctx, &mica.Subtype{SourceID: other.ID, TechnicalName: fmt.Sprintf("t%d", i), DisplayName: "t", Description: "t"})
 		if err != nil {
-			mustCode(t, err, mica.EILLEGAL)
+			mustErr(t, err, mica.Errorf(mica.EILLEGAL, "source %q already has %d subtypes, the most a source may have",
+				other.ID, mica.MaxSubtypesPerSource))
 			break
 		}
 		if i > mica.MaxSubtypesPerSource {
