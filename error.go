@@ -113,3 +113,17 @@ func ErrRefNotFound(field string, k Kind, id string) error {
 	}
 	return Errorf(EREFNOTFOUND, "%s: %s %q not found", field, k, id)
 }
+
+// RefReads is what checking the references of an object to be saved reads,
+// in the store's saving transaction (SourceApp.ResolveRefs,
+// MachineIdentity.ResolveRefs): the domain holds the rules and words the
+// answers, the store only reads. ok is false when there is no such object.
+type RefReads interface {
+	SourceName(id string) (name string, ok bool, err error)
+	IdentityName(id string) (name string, ok bool, err error)
+	// AccessProfileSource is the id of the source an access profile belongs to.
+	AccessProfileSource(id string) (sourceID string, ok bool, err error)
+	// EntitlementName is the name the first access profile of the source
+	// (oldest first) that lists the entitlement with a name gives it.
+	EntitlementName(sourceID, entitlementID string) (name string, ok bool, err error)
+}

@@ -2,6 +2,7 @@ package mica
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -148,6 +149,65 @@ func checkOwnerRef(o Ref, where string) error {
 		return Errorf(EREFNOTFOUND, "%s: governance group %q not found (mica has no governance groups; owners are identities)", where, o.ID)
 	case o.Type != "" && o.Type != "IDENTITY":
 		return Errorf(EILLEGAL, "%s.type must be IDENTITY, not %q", where, clipForError(o.Type, 64))
+	}
+	return nil
+}
+
+// ResolveRefs checks that the owners, source and entitlement sources of m
+// exist and fills in their names (EREFNOTFOUND naming the first that does
+// not). An entitlement is named as an access profile of its source names it,
+// else by its id (mica has no entitlement catalogue).
+func (m *MachineIdentity) ResolveRefs(rd RefReads) error {
+	identity := func(id, field string) (string, error) {
+		name, ok, err := rd.IdentityName(id)
+		if err == nil && !ok {
+			err = ErrRefNotFound(field, KindIdentity, id)
+		}
+		return name, err
+	}
+	source := func(id, field string) (string, error) {
+		name, ok, err := rd.SourceName(id)
+		if err == nil && !ok {
+			err = ErrRefNotFound(field, KindSource, id)
+		}
+		return name, err
+	}
+	if m.PrimaryOwner != nil {
+		name, err := identity(m.PrimaryOwner.ID, "owners.primaryIdentity")
+		if err != nil {
+			return err
+		}
+		m.PrimaryOwner.Type, m.PrimaryOwner.Name = "IDENTITY", name
+	}
+	for i := range m.SecondaryOwners {
+		name, err := identity(m.SecondaryOwners[i].ID, fmt.Sprintf("owners.secondaryIdentities[%d]", i))
+		if err != nil {
+			return err
+		}
+		m.SecondaryOwners[i].Type, m.SecondaryOwners[i].Name = "IDENTITY", name
+	}
+	m.SourceName = ""
+	if m.SourceID != "" {
+		name, err := source(m.SourceID, "sourceId")
+		if err != nil {
+			return err
+		}
+		m.SourceName = name
+	}
+	for i := range m.UserEntitlements {
+		e := &m.UserEntitlements[i]
+		name, err := source(e.SourceID, fmt.Sprintf("userEntitlements[%d].sourceId", i))
+		if err != nil {
+			return err
+		}
+		e.SourceName = name
+		display, ok, err := rd.EntitlementName(e.SourceID, e.EntitlementID)
+		if err != nil {
+			return err
+		} else if !ok {
+			display = e.EntitlementID
+		}
+		e.DisplayName = display
 	}
 	return nil
 }

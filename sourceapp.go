@@ -98,19 +98,10 @@ func (a *SourceApp) CheckUpdate(id string, created time.Time) error {
 	return a.Validate()
 }
 
-// SourceAppReads is what checking a source app's references reads, in the
-// store's saving transaction. ok is false when the object does not exist.
-type SourceAppReads interface {
-	SourceName(id string) (name string, ok bool, err error)
-	IdentityName(id string) (name string, ok bool, err error)
-	// AccessProfileSource is the id of the source an access profile belongs to.
-	AccessProfileSource(id string) (sourceID string, ok bool, err error)
-}
-
 // ResolveRefs checks that the app's source, owner and access profiles exist
 // (EREFNOTFOUND) and that its access profiles belong to its source (EILLEGAL),
 // and fills in the names of the references.
-func (a *SourceApp) ResolveRefs(rd SourceAppReads) error {
+func (a *SourceApp) ResolveRefs(rd RefReads) error {
 	if a.AccountSource != nil {
 		name, ok, err := rd.SourceName(a.AccountSource.ID)
 		if err != nil {

@@ -85,37 +85,6 @@ func getSourceApp(ctx context.Context, q queryer, id string, lock bool) (*mica.S
 	return a, nil
 }
 
-// appReads reads what mica.SourceApp.ResolveRefs needs, in a write
-// transaction. Access profiles are locked in share mode, so that none is
-// deleted before the app's links are written.
-type appReads struct {
-	ctx context.Context
-	tx  *Tx
-}
-
-func (rd appReads) one(q string, id string) (string, bool, error) {
-	var v string
-	err := rd.tx.QueryRow(rd.ctx, q, id).Scan(&v)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", false, nil
-	} else if err != nil {
-		return "", false, fmt.Errorf("resolve source app reference: %w", err)
-	}
-	return v, true, nil
-}
-
-func (rd appReads) SourceName(id string) (string, bool, error) {
-	return rd.one(`SELECT name FROM sources WHERE id = $1`, id)
-}
-
-func (rd appReads) IdentityName(id string) (string, bool, error) {
-	return rd.one(`SELECT name FROM identities WHERE id = $1`, id)
-}
-
-func (rd appReads) AccessProfileSource(id string) (string, bool, error) {
-	return rd.one(`SELECT source_id FROM access_profiles WHERE id = $1 FOR SHARE`, id)
-}
-
 func writeSourceAppAccessProfiles(ctx context.Context, tx *Tx, a *mica.SourceApp) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM source_app_access_profiles WHERE source_app_id = $1`, a.ID); err != nil {
 		return fmt.Errorf("clear source app access profiles: %w", err)
@@ -152,7 +121,7 @@ func (db *DB) CreateSourceApp(ctx context.Context, a *mica.SourceApp) error {
 		} else if mica.ErrorCode(err) != mica.ENOTFOUND {
 			return err
 		}
-		if err := a.ResolveRefs(appReads{ctx, tx}); err != nil {
+		if err := a.ResolveRefs(refReads{ctx, tx}); err != nil {
 			return err
 		}
 		a.Created, a.Modified = tx.now, tx.now
@@ -196,7 +165,7 @@ func (db *DB) UpdateSourceApps(ctx context.Context, ids []string, update func(a 
 			if err := a.CheckUpdate(id, created); err != nil {
 				return err
 			}
-			if err := a.ResolveRefs(appReads{ctx, tx}); err != nil {
+			if err := a.ResolveRefs(refReads{ctx, tx}); err != nil {
 				return err
 			}
 			a.Modified = tx.now

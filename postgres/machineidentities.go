@@ -122,7 +122,7 @@ func (db *DB) CreateMachineIdentity(ctx context.Context, m *mica.MachineIdentity
 
 func createMachineIdentity(ctx context.Context, tx *Tx, m *mica.MachineIdentity) error {
 	m.ID, m.Created, m.Modified = mica.NewUUID(), tx.now, tx.now
-	if err := resolveMachineIdentityRefs(ctx, tx, m); err != nil {
+	if err := m.ResolveRefs(refReads{ctx, tx}); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO machine_identities (id, name, description, subtype, business_application,
@@ -152,73 +152,6 @@ func machineIdentityRow(m *mica.MachineIdentity, tx *Tx) []any {
 		nullString(m.DatasetID), nullString(m.Environment), nullString(m.ExistsOnSource), nullString(m.Status()),
 		toJSON(m.Attributes), toJSON(m.ConnectorAttributes), toJSONOrNull(m.Resource), ownerID, ownerName,
 		m.ManuallyEdited, m.ManuallyCreated, m.Created, tx.now}
-}
-
-// resolveMachineIdentityRefs checks that the owners, source and entitlement
-// sources of m exist and fills in their names (EREFNOTFOUND naming the first
-// that does not).
-func resolveMachineIdentityRefs(ctx context.Context, tx *Tx, m *mica.MachineIdentity) error {
-	if m.PrimaryOwner != nil {
-		name, err := identityName(ctx, tx, m.PrimaryOwner.ID,
-			mica.ErrRefNotFound("owners.primaryIdentity", mica.KindIdentity, m.PrimaryOwner.ID))
-		if err != nil {
-			return err
-		}
-		m.PrimaryOwner.Type, m.PrimaryOwner.Name = "IDENTITY", name
-	}
-	for i := range m.SecondaryOwners {
-		name, err := identityName(ctx, tx, m.SecondaryOwners[i].ID,
-			mica.ErrRefNotFound(fmt.Sprintf("owners.secondaryIdentities[%d]", i), mica.KindIdentity, m.SecondaryOwners[i].ID))
-		if err != nil {
-			return err
-		}
-		m.SecondaryOwners[i].Type, m.SecondaryOwners[i].Name = "IDENTITY", name
-	}
-	source := func(id, where string) (string, error) {
-		var name string
-		err := tx.QueryRow(ctx, `SELECT name FROM sources WHERE id = $1`, id).Scan(&name)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return "", mica.ErrRefNotFound(where, mica.KindSource, id)
-		} else if err != nil {
-			return "", fmt.Errorf("find source: %w", err)
-		}
-		return name, nil
-	}
-	m.SourceName = ""
-	if m.SourceID != "" {
-		name, err := source(m.SourceID, "sourceId")
-		if err != nil {
-			return err
-		}
-		m.SourceName = name
-	}
-	for i := range m.UserEntitlements {
-		e := &m.UserEntitlements[i]
-		name, err := source(e.SourceID, fmt.Sprintf("userEntitlements[%d].sourceId", i))
-		if err != nil {
-			return err
-		}
-		e.SourceName = name
-		if e.DisplayName, err = entitlementName(ctx, tx, e.SourceID, e.EntitlementID); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// entitlementName is the name an access profile of the source gives the
-// entitlement, else its id (mica has no entitlement catalogue).
-func entitlementName(ctx context.Context, q queryer, sourceID, entitlementID string) (string, error) {
-	var name *string
-	err := q.QueryRow(ctx, `SELECT e->>'name' FROM access_profiles ap, jsonb_array_elements(ap.entitlements) e
-		WHERE ap.source_id = $1 AND e->>'id' = $2 AND coalesce(e->>'name', '') <> '' ORDER BY ap.created, ap.id LIMIT 1`,
-		sourceID, entitlementID).Scan(&name)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return entitlementID, nil
-	} else if err != nil {
-		return "", fmt.Errorf("find entitlement name: %w", err)
-	}
-	return str(name), nil
 }
 
 // writeMachineIdentityParts replaces the secondary owners and user
@@ -318,7 +251,7 @@ func (db *DB) UpdateMachineIdentity(ctx context.Context, id string, update func(
 		if err := m.Validate(); err != nil {
 			return err
 		}
-		if err := resolveMachineIdentityRefs(ctx, tx, m); err != nil {
+		if err := m.ResolveRefs(refReads{ctx, tx}); err != nil {
 			return err
 		}
 		row := machineIdentityRow(m, tx)

@@ -109,35 +109,6 @@ func getSourceApp(ctx context.Context, q queryer, id string) (*mica.SourceApp, e
 	return a, nil
 }
 
-// appReads reads what mica.SourceApp.ResolveRefs needs, in a write transaction.
-type appReads struct {
-	ctx context.Context
-	tx  *Tx
-}
-
-func (rd appReads) one(q string, id string) (string, bool, error) {
-	var v string
-	err := rd.tx.QueryRowContext(rd.ctx, q, id).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", false, nil
-	} else if err != nil {
-		return "", false, fmt.Errorf("resolve source app reference: %w", err)
-	}
-	return v, true, nil
-}
-
-func (rd appReads) SourceName(id string) (string, bool, error) {
-	return rd.one(`SELECT name FROM sources WHERE id = ?`, id)
-}
-
-func (rd appReads) IdentityName(id string) (string, bool, error) {
-	return rd.one(`SELECT name FROM identities WHERE id = ?`, id)
-}
-
-func (rd appReads) AccessProfileSource(id string) (string, bool, error) {
-	return rd.one(`SELECT source_id FROM access_profiles WHERE id = ?`, id)
-}
-
 func writeSourceAppAccessProfiles(ctx context.Context, tx *Tx, a *mica.SourceApp) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM source_app_access_profiles WHERE source_app_id = ?`, a.ID); err != nil {
 		return fmt.Errorf("clear source app access profiles: %w", err)
@@ -172,7 +143,7 @@ func (db *DB) CreateSourceApp(ctx context.Context, a *mica.SourceApp) error {
 		} else if mica.ErrorCode(err) != mica.ENOTFOUND {
 			return err
 		}
-		if err := a.ResolveRefs(appReads{ctx, tx}); err != nil {
+		if err := a.ResolveRefs(refReads{ctx, tx}); err != nil {
 			return err
 		}
 		a.Created, a.Modified = tx.now, tx.now
@@ -217,7 +188,7 @@ func (db *DB) UpdateSourceApps(ctx context.Context, ids []string, update func(a 
 			if err := a.CheckUpdate(id, created); err != nil {
 				return err
 			}
-			if err := a.ResolveRefs(appReads{ctx, tx}); err != nil {
+			if err := a.ResolveRefs(refReads{ctx, tx}); err != nil {
 				return err
 			}
 			a.Modified = tx.now

@@ -119,7 +119,7 @@ func (db *DB) CreateMachineIdentity(ctx context.Context, m *mica.MachineIdentity
 
 func createMachineIdentity(ctx context.Context, tx *Tx, m *mica.MachineIdentity) error {
 	m.ID, m.Created, m.Modified = mica.NewUUID(), tx.now, tx.now
-	if err := resolveMachineIdentityRefs(ctx, tx, m); err != nil {
+	if err := m.ResolveRefs(refReads{ctx, tx}); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO machine_identities (id, name, description, subtype, business_application,
@@ -148,93 +148,6 @@ func machineIdentityRow(m *mica.MachineIdentity, tx *Tx) []any {
 		nullString(m.DatasetID), nullString(m.Environment), nullString(m.ExistsOnSource), nullString(m.Status()),
 		toJSON(m.Attributes), toJSON(m.ConnectorAttributes), toJSONOrNull(m.Resource), ownerID, ownerName,
 		boolInt(m.ManuallyEdited), boolInt(m.ManuallyCreated), formatTime(m.Created), formatTime(tx.now)}
-}
-
-// resolveMachineIdentityRefs checks that the owners, source and entitlement
-// sources of m exist and fills in their names (EREFNOTFOUND naming the first
-// that does not).
-func resolveMachineIdentityRefs(ctx context.Context, tx *Tx, m *mica.MachineIdentity) error {
-	identity := func(id, where string) (string, error) {
-		var name string
-		err := tx.QueryRowContext(ctx, `SELECT name FROM identities WHERE id = ?`, id).Scan(&name)
-		if errors.Is(err, sql.ErrNoRows) {
-			return "", mica.ErrRefNotFound(where, mica.KindIdentity, id)
-		} else if err != nil {
-			return "", fmt.Errorf("find owner: %w", err)
-		}
-		return name, nil
-	}
-	if m.PrimaryOwner != nil {
-		name, err := identity(m.PrimaryOwner.ID, "owners.primaryIdentity")
-		if err != nil {
-			return err
-		}
-		m.PrimaryOwner.Type, m.PrimaryOwner.Name = "IDENTITY", name
-	}
-	for i := range m.SecondaryOwners {
-		name, err := identity(m.SecondaryOwners[i].ID, fmt.Sprintf("owners.secondaryIdentities[%d]", i))
-		if err != nil {
-			return err
-		}
-		m.SecondaryOwners[i].Type, m.SecondaryOwners[i].Name = "IDENTITY", name
-	}
-	source := func(id, where string) (string, error) {
-		var name string
-		err := tx.QueryRowContext(ctx, `SELECT name FROM sources WHERE id = ?`, id).Scan(&name)
-		if errors.Is(err, sql.ErrNoRows) {
-			return "", mica.ErrRefNotFound(where, mica.KindSource, id)
-		} else if err != nil {
-			return "", fmt.Errorf("find source: %w", err)
-		}
-		return name, nil
-	}
-	m.SourceName = ""
-	if m.SourceID != "" {
-		name, err := source(m.SourceID, "sourceId")
-		if err != nil {
-			return err
-		}
-		m.SourceName = name
-	}
-	for i := range m.UserEntitlements {
-		e := &m.UserEntitlements[i]
-		name, err := source(e.SourceID, fmt.Sprintf("userEntitlements[%d].sourceId", i))
-		if err != nil {
-			return err
-		}
-		e.SourceName = name
-		if e.DisplayName, err = entitlementName(ctx, tx, e.SourceID, e.EntitlementID); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// entitlementName is the name an access profile of the source gives the
-// entitlement, else its id (mica has no entitlement catalogue).
-func entitlementName(ctx context.Context, q queryer, sourceID, entitlementID string) (string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT entitlements FROM access_profiles WHERE source_id = ? ORDER BY created, id`, sourceID)
-	if err != nil {
-		return "", fmt.Errorf("find entitlement name: %w", err)
-	}
-	defer func() { _ = rows.Close() }()
-	for rows.Next() {
-		var raw string
-		if err := rows.Scan(&raw); err != nil {
-			return "", fmt.Errorf("find entitlement name: %w", err)
-		}
-		var ents []mica.Ref
-		fromJSON(raw, &ents)
-		for _, e := range ents {
-			if e.ID == entitlementID && e.Name != "" {
-				return e.Name, nil
-			}
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return "", fmt.Errorf("find entitlement name: %w", err)
-	}
-	return entitlementID, nil
 }
 
 // writeMachineIdentityParts replaces the secondary owners and user
@@ -342,7 +255,7 @@ func saveMachineIdentity(ctx context.Context, tx *Tx, id string, m *mica.Machine
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
-	if err := resolveMachineIdentityRefs(ctx, tx, m); err != nil {
+	if err := m.ResolveRefs(refReads{ctx, tx}); err != nil {
 		return nil, err
 	}
 	row := machineIdentityRow(m, tx)

@@ -201,14 +201,25 @@ func testMachineIdentities(t *testing.T, s mica.Store) {
 	machineAccounts(t, s, src, svc)
 
 	// Owners must exist, and nothing is written when one does not.
-	bad := &mica.MachineIdentity{Name: "x", PrimaryOwner: &mica.Ref{ID: owner.ID}, SecondaryOwners: []mica.Ref{{ID: mica.NewID()}}}
-	mustCode(t, s.CreateMachineIdentity(ctx, bad), mica.EREFNOTFOUND)
-	mustCode(t, s.CreateMachineIdentity(ctx, &mica.MachineIdentity{Name: "x", SourceID: mica.NewID()}), mica.EREFNOTFOUND)
-	mustCode(t, s.CreateMachineIdentity(ctx, &mica.MachineIdentity{Name: "x",
-		UserEntitlements: []mica.MachineIdentityEntitlement{{EntitlementID: "e", SourceID: mica.NewID()}}}), mica.EREFNOTFOUND)
-	mustCode(t, s.CreateMachineIdentity(ctx, &mica.MachineIdentity{Name: "x", PrimaryOwner: &mica.Ref{ID: owner.ID},
-		SecondaryOwners: []mica.Ref{{ID: owner.ID}}}), mica.EILLEGAL)
-	mustCode(t, s.CreateMachineIdentity(ctx, &mica.MachineIdentity{Name: "x", PrimaryOwner: &mica.Ref{ID: "g", Type: "GOVERNANCE_GROUP"}}), mica.EREFNOTFOUND)
+	missing := mica.NewID()
+	bad := &mica.MachineIdentity{Name: "x", PrimaryOwner: &mica.Ref{ID: owner.ID}, SecondaryOwners: []mica.Ref{{ID: missing}}}
+	mustErr(t, s.CreateMachineIdentity(ctx, bad), mica.ErrRefNotFound("owners.secondaryIdentities[0]", mica.KindIdentity, missing))
+	mustErr(t, s.CreateMachineIdentity(ctx, &mica.MachineIdentity{Name: "x", SourceID: missing}),
+		mica.ErrRefNotFound("sourceId", mica.KindSource, missing))
+	mustErr(t, s.CreateMachineIdentity(ctx, &mica.MachineIdentity{Name: "x",
+		UserEntitlements: []mica.MachineIdentityEntitlement{{EntitlementID: "e", SourceID: missing}}}),
+		mica.ErrRefNotFound("userEntitlements[0].sourceId", mica.KindSource, missing))
+	// Invalid ones: the domain's own answer (Validate).
+	for _, invalid := range []*mica.MachineIdentity{
+		{Name: "x", PrimaryOwner: &mica.Ref{ID: owner.ID}, SecondaryOwners: []mica.Ref{{ID: owner.ID}}},
+		{Name: "x", PrimaryOwner: &mica.Ref{ID: "g", Type: "GOVERNANCE_GROUP"}},
+	} {
+		want := invalid.Validate()
+		if want == nil {
+			t.Fatalf("%+v is valid", invalid)
+		}
+		mustErr(t, s.CreateMachineIdentity(ctx, invalid), want)
+	}
 	none, err := s.ListMachineIdentities(ctx, mica.MachineIdentityFormV2026, mica.ListOptions{Limit: 10, Count: true})
 	must(t, err)
 	if none.Total != 0 {
@@ -266,10 +277,10 @@ func testMachineIdentities(t *testing.T, s mica.Store) {
 
 	// Updates re-check owners; a rename reaches the machine account.
 	_, err = s.UpdateMachineIdentity(ctx, m.ID, func(x *mica.MachineIdentity) error {
-		x.Name, x.PrimaryOwner = "renamed", &mica.Ref{ID: mica.NewID()}
+		x.Name, x.PrimaryOwner = "renamed", &mica.Ref{ID: missing}
 		return nil
 	})
-	mustCode(t, err, mica.EREFNOTFOUND)
+	mustErr(t, err, mica.ErrRefNotFound("owners.primaryIdentity", mica.KindIdentity, missing))
 	up, err := s.UpdateMachineIdentity(ctx, m.ID, func(x *mica.MachineIdentity) error {
 		x.Name, x.SecondaryOwners = "Payroll agent", nil
 		x.UserEntitlements = x.UserEntitlements[:1]
@@ -292,7 +303,7 @@ func testMachineIdentities(t *testing.T, s mica.Store) {
 	}
 	// Deleting it keeps the account, unlinked.
 	must(t, s.DeleteMachineIdentity(ctx, m.ID))
-	mustCode(t, s.DeleteMachineIdentity(ctx, m.ID), mica.ENOTFOUND)
+	mustErr(t, s.DeleteMachineIdentity(ctx, m.ID), mica.ErrNotFound(mica.KindMachineIdentity, m.ID))
 	acct, err = s.GetMachineAccount(ctx, svc.ID)
 	must(t, err)
 	if acct.MachineIdentity != nil {
