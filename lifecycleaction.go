@@ -2,6 +2,7 @@ package mica
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -81,6 +82,12 @@ const (
 	DetailLifecycleNotFound       = "NOT_FOUND.detailed"
 	DetailLifecycleInvalidInState = "INVALID_REQUEST_IN_CURRENT_STATE"
 )
+
+// ErrLifecycleActionNotFound is the answer to reading a lifecycle action that
+// does not exist, with its detail code.
+func ErrLifecycleActionNotFound(id string) error {
+	return &Error{Code: ENOTFOUND, Detail: DetailLifecycleNotFound, Message: fmt.Sprintf("lifecycle action %q not found", id)}
+}
 
 // Validate checks a submitted action.
 func (a *LifecycleAction) Validate() error {

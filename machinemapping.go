@@ -366,6 +366,30 @@ type MappingJob struct {
 // Running reports whether the job still has accounts to go through.
 func (j *MappingJob) Running() bool { return j.Status == JobStarted }
 
+// MappingJobSuperseded is why a running mapping job is cancelled when a newer
+// job of its source starts.
+const MappingJobSuperseded = "superseded by a newer job of the source"
+
+// Advance records one batch of the job: of the n accounts asked for, the
+// store found processed, and the mappings changed changed of them; a batch
+// shorter than n was the last.
+func (j *MappingJob) Advance(n, processed, changed int) {
+	j.Processed += int64(processed)
+	j.Changed += int64(changed)
+	if processed < n {
+		j.Status = JobCompleted
+		j.Expected = max(j.Expected, j.Processed)
+	}
+}
+
+// ErrMappingJobNotFound is the answer to reading a mapping job that does not exist.
+func ErrMappingJobNotFound() error { return Errorf(ENOTFOUND, "mapping job not found") }
+
+// ErrNeverMapped is the answer to reading the latest mapping job of a source that never had one.
+func ErrNeverMapped(sourceID string) error {
+	return Errorf(ENOTFOUND, "source %q never re-applied its mappings", sourceID)
+}
+
 // MappingService keeps machine-account mappings and re-applies them.
 type MappingService interface {
 	// GetMappings returns a source's mappings in order; ENOTFOUND for an unknown source.

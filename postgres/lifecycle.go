@@ -48,8 +48,7 @@ func getLifecycleAction(ctx context.Context, q queryer, id string, lock bool) (*
 	}
 	err := q.QueryRow(ctx, sql, id).Scan(&raw)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, &mica.Error{Code: mica.ENOTFOUND, Detail: mica.DetailLifecycleNotFound,
-			Message: fmt.Sprintf("lifecycle action %q not found", id)}
+		return nil, mica.ErrLifecycleActionNotFound(id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get lifecycle action: %w", err)
 	}

@@ -96,7 +96,7 @@ func (db *DB) StartMappingJob(ctx context.Context, sourceID string) (*mica.Mappi
 // startMappingJob ends the source's running job (superseded) and starts a new one.
 func (db *DB) startMappingJob(ctx context.Context, tx *Tx, sourceID string) (*mica.MappingJob, error) {
 	if _, err := tx.Exec(ctx, `UPDATE mapping_jobs SET status = $1, reason = $2, updated = $3 WHERE source_id = $4 AND status = $5`,
-		mica.JobCancelled, "superseded by a newer job of the source", tx.now, sourceID, mica.JobStarted); err != nil {
+		mica.JobCancelled, mica.MappingJobSuperseded, tx.now, sourceID, mica.JobStarted); err != nil {
 		return nil, fmt.Errorf("supersede mapping job: %w", err)
 	}
 	j := &mica.MappingJob{ID: mica.NewID(), SourceID: sourceID, Status: mica.JobStarted, Started: tx.now}
@@ -122,10 +122,11 @@ func scanMappingJob(sc scanner) (*mica.MappingJob, error) {
 	return &j, nil
 }
 
-func getMappingJob(ctx context.Context, q queryer, where string, args ...any) (*mica.MappingJob, error) {
+// getMappingJob reads the mapping job where selects; missing is the error when there is none.
+func getMappingJob(ctx context.Context, q queryer, missing error, where string, args ...any) (*mica.MappingJob, error) {
 	j, err := scanMappingJob(q.QueryRow(ctx, `SELECT `+mappingJobColumns+` FROM mapping_jobs WHERE `+where, args...))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "mapping job not found")
+		return nil, missing
 	} else if err != nil {
 		return nil, fmt.Errorf("get mapping job: %w", err)
 	}
@@ -137,16 +138,13 @@ func (db *DB) GetMappingJob(ctx context.Context, sourceID string) (*mica.Mapping
 	if _, err := getMappings(ctx, db.pool, sourceID, false); err != nil {
 		return nil, err
 	}
-	j, err := getMappingJob(ctx, db.pool, `source_id = $1 ORDER BY seq DESC LIMIT 1`, sourceID)
-	if mica.ErrorCode(err) == mica.ENOTFOUND {
-		return nil, mica.Errorf(mica.ENOTFOUND, "source %q never re-applied its mappings", sourceID)
-	}
-	return j, err
+	return getMappingJob(ctx, db.pool, mica.ErrNeverMapped(sourceID),
+		`source_id = $1 ORDER BY seq DESC LIMIT 1`, sourceID)
 }
 
 // GetMappingJobByID returns a mapping job.
 func (db *DB) GetMappingJobByID(ctx context.Context, id string) (*mica.MappingJob, error) {
-	return getMappingJob(ctx, db.pool, `id = $1`, id)
+	return getMappingJob(ctx, db.pool, mica.ErrMappingJobNotFound(), `id = $1`, id)
 }
 
 // UnfinishedMappingJobs lists running mapping jobs, oldest first.
@@ -173,7 +171,7 @@ func (db *DB) UnfinishedMappingJobs(ctx context.Context) ([]*mica.MappingJob, er
 func (db *DB) ApplyMappingBatch(ctx context.Context, jobID string, n int) (*mica.MappingJob, error) {
 	var job *mica.MappingJob
 	err := db.update(ctx, func(tx *Tx) error {
-		j, err := getMappingJob(ctx, tx, `id = $1 FOR UPDATE`, jobID)
+		j, err := getMappingJob(ctx, tx, mica.ErrMappingJobNotFound(), `id = $1 FOR UPDATE`, jobID)
 		if err != nil {
 			return err
 		}
@@ -207,7 +205,7 @@ func (db *DB) ApplyMappingBatch(ctx context.Context, jobID string, n int) (*mica
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("read machine accounts: %w", err)
 		}
-		changed := int64(0)
+		changed := 0
 		for _, a := range batch {
 			ok, err := applyMappings(ctx, tx, ms, a)
 			if err != nil {
@@ -218,12 +216,7 @@ func (db *DB) ApplyMappingBatch(ctx context.Context, jobID string, n int) (*mica
 			}
 			cursor = a.ID
 		}
-		j.Processed += int64(len(batch))
-		j.Changed += changed
-		if len(batch) < n {
-			j.Status = mica.JobCompleted
-			j.Expected = max(j.Expected, j.Processed)
-		}
+		j.Advance(n, len(batch), changed)
 		now := tx.now
 		j.Updated = &now
 		if _, err := tx.Exec(ctx, `UPDATE mapping_jobs SET status = $1, expected = $2, processed = $3, changed = $4,

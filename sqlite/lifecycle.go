@@ -44,8 +44,7 @@ func getLifecycleAction(ctx context.Context, q queryer, id string) (*mica.Lifecy
 	var raw string
 	err := q.QueryRowContext(ctx, `SELECT body FROM lifecycle_actions WHERE id = ?`, id).Scan(&raw)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, &mica.Error{Code: mica.ENOTFOUND, Detail: mica.DetailLifecycleNotFound,
-			Message: fmt.Sprintf("lifecycle action %q not found", id)}
+		return nil, mica.ErrLifecycleActionNotFound(id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get lifecycle action: %w", err)
 	}

@@ -85,7 +85,7 @@ func (db *DB) StartMappingJob(ctx context.Context, sourceID string) (*mica.Mappi
 // startMappingJob ends the source's running job (superseded) and starts a new one.
 func (db *DB) startMappingJob(ctx context.Context, tx *Tx, sourceID string) (*mica.MappingJob, error) {
 	if _, err := tx.ExecContext(ctx, `UPDATE mapping_jobs SET status = ?, reason = ?, updated = ? WHERE source_id = ? AND status = ?`,
-		mica.JobCancelled, "superseded by a newer job of the source", formatTime(tx.now), sourceID, mica.JobStarted); err != nil {
+		mica.JobCancelled, mica.MappingJobSuperseded, formatTime(tx.now), sourceID, mica.JobStarted); err != nil {
 		return nil, fmt.Errorf("supersede mapping job: %w", err)
 	}
 	j := &mica.MappingJob{ID: mica.NewID(), SourceID: sourceID, Status: mica.JobStarted, Started: tx.now}
@@ -113,10 +113,11 @@ func scanMappingJob(sc interface{ Scan(...any) error }) (*mica.MappingJob, error
 	return &j, nil
 }
 
-func getMappingJob(ctx context.Context, q queryer, where string, args ...any) (*mica.MappingJob, error) {
+// getMappingJob reads the mapping job where selects; missing is the error when there is none.
+func getMappingJob(ctx context.Context, q queryer, missing error, where string, args ...any) (*mica.MappingJob, error) {
 	j, err := scanMappingJob(q.QueryRowContext(ctx, `SELECT `+mappingJobColumns+` FROM mapping_jobs WHERE `+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "mapping job not found")
+		return nil, missing
 	} else if err != nil {
 		return nil, fmt.Errorf("get mapping job: %w", err)
 	}
@@ -128,16 +129,13 @@ func (db *DB) GetMappingJob(ctx context.Context, sourceID string) (*mica.Mapping
 	if _, err := getMappings(ctx, db.read, sourceID); err != nil {
 		return nil, err
 	}
-	j, err := getMappingJob(ctx, db.read, `source_id = ? ORDER BY started DESC, rowid DESC LIMIT 1`, sourceID)
-	if mica.ErrorCode(err) == mica.ENOTFOUND {
-		return nil, mica.Errorf(mica.ENOTFOUND, "source %q never re-applied its mappings", sourceID)
-	}
-	return j, err
+	return getMappingJob(ctx, db.read, mica.ErrNeverMapped(sourceID),
+		`source_id = ? ORDER BY started DESC, rowid DESC LIMIT 1`, sourceID)
 }
 
 // GetMappingJobByID returns a mapping job.
 func (db *DB) GetMappingJobByID(ctx context.Context, id string) (*mica.MappingJob, error) {
-	return getMappingJob(ctx, db.read, `id = ?`, id)
+	return getMappingJob(ctx, db.read, mica.ErrMappingJobNotFound(), `id = ?`, id)
 }
 
 // UnfinishedMappingJobs lists running mapping jobs, oldest first.
@@ -163,7 +161,7 @@ func (db *DB) UnfinishedMappingJobs(ctx context.Context) ([]*mica.MappingJob, er
 func (db *DB) ApplyMappingBatch(ctx context.Context, jobID string, n int) (*mica.MappingJob, error) {
 	var job *mica.MappingJob
 	err := db.update(ctx, func(tx *Tx) error {
-		j, err := getMappingJob(ctx, tx, `id = ?`, jobID)
+		j, err := getMappingJob(ctx, tx, mica.ErrMappingJobNotFound(), `id = ?`, jobID)
 		if err != nil {
 			return err
 		}
@@ -196,7 +194,7 @@ func (db *DB) ApplyMappingBatch(ctx context.Context, jobID string, n int) (*mica
 		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return fmt.Errorf("read machine accounts: %w", err)
 		}
-		changed := int64(0)
+		changed := 0
 		for _, a := range batch {
 			ok, err := applyMappings(ctx, tx, ms, a)
 			if err != nil {
@@ -207,12 +205,7 @@ func (db *DB) ApplyMappingBatch(ctx context.Context, jobID string, n int) (*mica
 			}
 			cursor = a.ID
 		}
-		j.Processed += int64(len(batch))
-		j.Changed += changed
-		if len(batch) < n {
-			j.Status = mica.JobCompleted
-			j.Expected = max(j.Expected, j.Processed)
-		}
+		j.Advance(n, len(batch), changed)
 		now := tx.now
 		j.Updated = &now
 		if _, err := tx.ExecContext(ctx, `UPDATE mapping_jobs SET status = ?, expected = ?, processed = ?, changed = ?,

@@ -343,23 +343,34 @@ func testMappings(t *testing.T, s mica.Store) {
 		{Target: mica.MappingTarget{Type: "IDENTITY", AttributeName: "attributes.environment"}, Transform: in("env")},
 	}
 	// Bad mappings are refused whole.
+	colour := []*mica.MachineAccountMapping{ms[0], {Target: mica.MappingTarget{Type: "ACCOUNT", AttributeName: "colour"}, Transform: in("env")}}
 	_, _, err = s.SetMappings(ctx, src.ID, func(cur []*mica.MachineAccountMapping) ([]*mica.MachineAccountMapping, error) {
-		return append(cur, ms[0], &mica.MachineAccountMapping{Target: mica.MappingTarget{Type: "ACCOUNT", AttributeName: "colour"}, Transform: in("env")}), nil
+		return append(cur, colour...), nil
 	})
-	mustCode(t, err, mica.EILLEGAL)
+	mustErr(t, err, mica.ValidateMappings(src.ID, colour))
+	if mica.ErrorCode(err) != mica.EILLEGAL {
+		t.Fatalf("mapping of an unknown attribute: %v", err)
+	}
+	twice := []*mica.MachineAccountMapping{ms[0], ms[0]}
 	_, _, err = s.SetMappings(ctx, src.ID, func([]*mica.MachineAccountMapping) ([]*mica.MachineAccountMapping, error) {
-		return []*mica.MachineAccountMapping{ms[0], ms[0]}, nil
+		return twice, nil
 	})
-	mustCode(t, err, mica.ECONFLICT)
-	_, _, err = s.SetMappings(ctx, mica.NewID(), func(cur []*mica.MachineAccountMapping) ([]*mica.MachineAccountMapping, error) { return ms, nil })
-	mustCode(t, err, mica.ENOTFOUND)
+	mustErr(t, err, mica.ValidateMappings(src.ID, twice))
+	if mica.ErrorCode(err) != mica.ECONFLICT {
+		t.Fatalf("mapping twice: %v", err)
+	}
+	missing := mica.NewID()
+	_, _, err = s.SetMappings(ctx, missing, func(cur []*mica.MachineAccountMapping) ([]*mica.MachineAccountMapping, error) { return ms, nil })
+	mustErr(t, err, mica.ErrNotFound(mica.KindSource, missing))
 	cur, err := s.GetMappings(ctx, src.ID)
 	must(t, err)
 	if len(cur) != 0 {
 		t.Fatalf("refused mappings were written: %+v", cur)
 	}
 	_, err = s.GetMappingJob(ctx, src.ID)
-	mustCode(t, err, mica.ENOTFOUND)
+	mustErr(t, err, mica.ErrNeverMapped(src.ID))
+	_, err = s.GetMappingJobByID(ctx, missing)
+	mustErr(t, err, mica.ErrMappingJobNotFound())
 
 	saved, job, err := s.SetMappings(ctx, src.ID, func([]*mica.MachineAccountMapping) ([]*mica.MachineAccountMapping, error) { return ms, nil })
 	must(t, err)
@@ -444,10 +455,10 @@ func testMachineAccountRequests(t *testing.T, s mica.Store) {
 	}
 	bad := req("x")
 	bad.SubtypeID = mica.NewUUID()
-	mustCode(t, s.CreateMachineAccountRequest(ctx, bad), mica.EREFNOTFOUND)
+	mustErr(t, s.CreateMachineAccountRequest(ctx, bad), mica.ErrRefNotFound("", mica.KindSubtype, bad.SubtypeID))
 	bad = req("x")
 	bad.OwnerIdentityID = mica.NewID()
-	mustCode(t, s.CreateMachineAccountRequest(ctx, bad), mica.EREFNOTFOUND)
+	mustErr(t, s.CreateMachineAccountRequest(ctx, bad), mica.ErrRefNotFound("", mica.KindOwner, bad.OwnerIdentityID))
 
 	ok := req("svc-new")
 	must(t, s.CreateMachineAccountRequest(ctx, ok))
@@ -524,8 +535,9 @@ func testMachineAccountRequests(t *testing.T, s mica.Store) {
 	if r.Status != mica.RequestRejected || r.Provisioning.State != mica.PhaseCancelled || r.Completed == nil {
 		t.Fatalf("rejected = %+v", r)
 	}
-	_, err = s.GetMachineAccountRequest(ctx, mica.NewUUID())
-	mustCode(t, err, mica.ENOTFOUND)
+	missingRequest := mica.NewUUID()
+	_, err = s.GetMachineAccountRequest(ctx, missingRequest)
+	mustErr(t, err, mica.ErrNotFound(mica.KindMachineAccountRequest, missingRequest))
 
 	// The source's delete approval config.
 	c, err := s.GetDeleteApprovalConfig(ctx, src.ID)
@@ -539,10 +551,10 @@ func testMachineAccountRequests(t *testing.T, s mica.Store) {
 	})
 	mustCode(t, err, mica.EILLEGAL)
 	_, err = s.UpdateDeleteApprovalConfig(ctx, src.ID, func(c *mica.AccountDeleteConfig) error {
-		c.ApprovalConfig.SerialChain = []mica.ApproverRef{{IdentityID: mica.NewID(), IdentityType: "IDENTITY"}}
+		c.ApprovalConfig.SerialChain = []mica.ApproverRef{{IdentityID: missingRequest, IdentityType: "IDENTITY"}}
 		return nil
 	})
-	mustCode(t, err, mica.EREFNOTFOUND)
+	mustErr(t, err, mica.ErrRefNotFound("", mica.KindApprover, missingRequest))
 	up, err := s.UpdateDeleteApprovalConfig(ctx, src.ID, func(c *mica.AccountDeleteConfig) error {
 		c.ApprovalRequired = true
 		c.ApprovalConfig.SerialChain = []mica.ApproverRef{{IdentityID: owner.ID, IdentityType: "IDENTITY"}, {IdentityType: "SOURCE_OWNER"}}
@@ -556,8 +568,8 @@ func testMachineAccountRequests(t *testing.T, s mica.Store) {
 		!up.ApprovalRequired {
 		t.Fatalf("reread config = %+v", reread)
 	}
-	_, err = s.GetDeleteApprovalConfig(ctx, mica.NewID())
-	mustCode(t, err, mica.ENOTFOUND)
+	_, err = s.GetDeleteApprovalConfig(ctx, missingRequest)
+	mustErr(t, err, mica.ErrNotFound(mica.KindSource, missingRequest))
 }
 
 func testLifecycleActions(t *testing.T, s mica.Store) {
@@ -576,7 +588,9 @@ func testLifecycleActions(t *testing.T, s mica.Store) {
 		return a
 	}
 	mustCode(t, s.SubmitLifecycleAction(ctx, &mica.LifecycleAction{Action: "PAUSE", TargetID: m.ID}), mica.EILLEGAL)
-	mustCode(t, s.SubmitLifecycleAction(ctx, &mica.LifecycleAction{Action: mica.LifecycleActivate, TargetID: mica.NewUUID()}), mica.ENOTFOUND)
+	missing := mica.NewUUID()
+	mustErr(t, s.SubmitLifecycleAction(ctx, &mica.LifecycleAction{Action: mica.LifecycleActivate, TargetID: missing}),
+		mica.ErrNotFound(mica.KindMachineIdentity, missing))
 
 	deact := submit(mica.LifecycleDeactivate)
 	if deact.Status != mica.LifecycleReceived || deact.Comments[0].ID == "" {
@@ -641,8 +655,8 @@ func testLifecycleActions(t *testing.T, s mica.Store) {
 	if page.Total != 0 {
 		t.Fatalf("another identity sees %d actions", page.Total)
 	}
-	_, err = s.GetLifecycleAction(ctx, mica.NewUUID())
-	mustCode(t, err, mica.ENOTFOUND)
+	_, err = s.GetLifecycleAction(ctx, missing)
+	mustErr(t, err, mica.ErrLifecycleActionNotFound(missing))
 }
 
 // testMISConcurrent: concurrent creates of subtypes never pass the per-source
