@@ -91,6 +91,38 @@ func (a *Account) FillNew(src *Source, identityName string) {
 	a.IdentityName, a.Uncorrelated = identityName, a.IdentityID == ""
 }
 
+// ResolveMachineRefs checks the references of machine account a as an update
+// left it (subtypeBefore: its subtype before): a changed subtype must be one
+// of its source's (kept as its technical name), an owner must exist (its name
+// filled in).
+func (a *Account) ResolveMachineRefs(subtypeBefore string, rd RefReads) error {
+	if a.Subtype != "" && a.Subtype != subtypeBefore {
+		tn, ok, err := rd.Subtype(a.SourceID, a.Subtype)
+		if err != nil {
+			return err
+		} else if !ok {
+			return ErrUnknownSubtype(a.Subtype)
+		}
+		a.Subtype = tn
+	}
+	if a.OwnerIdentity != nil {
+		name, ok, err := rd.IdentityName(a.OwnerIdentity.ID)
+		if err != nil {
+			return err
+		} else if !ok {
+			return ErrRefNotFound("", KindOwner, a.OwnerIdentity.ID)
+		}
+		a.OwnerIdentity.Name = name
+	}
+	return nil
+}
+
+// ErrNativeIdentityTaken is the answer to giving an account the native
+// identity of another account of its source.
+func ErrNativeIdentityTaken(nativeIdentity string) error {
+	return Errorf(ECONFLICT, "the source already has an account with nativeIdentity %q", nativeIdentity)
+}
+
 // ErrAccountExists is the answer to adding an account a source already has.
 func ErrAccountExists(sourceName, nativeIdentity string) error {
 	return Errorf(ECONFLICT, "source %q already has an account %q", sourceName, nativeIdentity)

@@ -48,6 +48,17 @@ type MachineClassificationConfig struct {
 	Modified             *time.Time `json:"modified"`
 }
 
+// Replaces stamps c, the config that replaces old (nil when the source has
+// none): a replacement keeps the first config's creation time and is
+// modified now; a first config is created now.
+func (c *MachineClassificationConfig) Replaces(old *MachineClassificationConfig, now time.Time) {
+	if old != nil {
+		c.Created, c.Modified = old.Created, &now
+		return
+	}
+	c.Created, c.Modified = now, nil
+}
+
 // Limits on a criteria tree, so one config cannot make classification slow or
 // a stored config large.
 const (

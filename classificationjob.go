@@ -66,6 +66,46 @@ func Outcome(before, after, changed bool) (machine, flipped int64) {
 	return machine, flipped
 }
 
+// CheckJobStart is the rule on starting a classification job on a source: it
+// needs a config (cfg, nil when it has none) that is enabled and names a
+// method, and no other job of the source running (running, nil when none).
+func CheckJobStart(sourceID string, cfg *MachineClassificationConfig, running *ClassificationJob) error {
+	if cfg == nil || !cfg.Enabled || cfg.ClassificationMethod == "" {
+		return ErrClassificationNotEnabled(sourceID)
+	}
+	if running != nil {
+		return ErrJobRunning(sourceID, running.ID)
+	}
+	return nil
+}
+
+// ErrJobRunning is the answer to starting a classification job while job
+// jobID of the source runs ("" when the store only knows that one does).
+func ErrJobRunning(sourceID, jobID string) error {
+	if jobID == "" {
+		return Errorf(ECONFLICT, "a classification job is already running for source %q", sourceID)
+	}
+	return Errorf(ECONFLICT, "classification job %s is already running for source %q", jobID, sourceID)
+}
+
+// ErrNoJobRunning is the answer to cancelling the job of a source that runs none.
+func ErrNoJobRunning(sourceID string) error {
+	return Errorf(EILLEGAL, "no classification job is running for source %q", sourceID)
+}
+
+// ErrJobNotFound is the answer to reading a classification job that does not exist.
+func ErrJobNotFound() error { return Errorf(ENOTFOUND, "no classification job found") }
+
+// ErrNeverClassified is the answer to reading the latest job of a source that never ran one.
+func ErrNeverClassified(sourceID string) error {
+	return Errorf(ENOTFOUND, "source %q has never run a classification job", sourceID)
+}
+
+// ErrNoClassificationConfig is the answer to reading the config of a source that has none.
+func ErrNoClassificationConfig(sourceID string) error {
+	return Errorf(ENOTFOUND, "source %q has no machine classification config", sourceID)
+}
+
 // AccountClassification is what classification reads and writes of one account.
 type AccountClassification struct {
 	AccountID      string

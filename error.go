@@ -116,7 +116,7 @@ func ErrRefNotFound(field string, k Kind, id string) error {
 
 // RefReads is what checking the references of an object to be saved reads,
 // in the store's saving transaction (SourceApp.ResolveRefs,
-// MachineIdentity.ResolveRefs): the domain holds the rules and words the
+// MachineIdentity.ResolveRefs, Account.ResolveMachineRefs): the domain holds the rules and words the
 // answers, the store only reads. ok is false when there is no such object.
 type RefReads interface {
 	SourceName(id string) (name string, ok bool, err error)
@@ -126,4 +126,7 @@ type RefReads interface {
 	// EntitlementName is the name the first access profile of the source
 	// (oldest first) that lists the entitlement with a name gives it.
 	EntitlementName(sourceID, entitlementID string) (name string, ok bool, err error)
+	// Subtype is the technical name of the source's subtype that name names,
+	// by technical name (case-insensitively) or by id.
+	Subtype(sourceID, name string) (technicalName string, ok bool, err error)
 }

@@ -83,7 +83,7 @@ func getConfig(ctx context.Context, q queryer, sourceID string) (*mica.MachineCl
 		FROM classification_configs WHERE source_id = $1`, sourceID).
 		Scan(&c.SourceID, &c.Enabled, &c.ClassificationMethod, &criteria, &c.Created, &c.Modified)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "source %q has no machine classification config", sourceID)
+		return nil, mica.ErrNoClassificationConfig(sourceID)
 	} else if err != nil {
 		return nil, fmt.Errorf("get classification config: %w", err)
 	}
@@ -108,11 +108,7 @@ func (db *DB) PutMachineClassificationConfig(ctx context.Context, cfg *mica.Mach
 		if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
 			return err
 		}
-		if old != nil {
-			cfg.Created, cfg.Modified = old.Created, &tx.now
-		} else {
-			cfg.Created, cfg.Modified = tx.now, nil
-		}
+		cfg.Replaces(old, tx.now)
 		_, err = tx.Exec(ctx, `INSERT INTO classification_configs (source_id, enabled, method, criteria, created, modified)
 			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (source_id) DO UPDATE SET enabled = excluded.enabled,
 			method = excluded.method, criteria = excluded.criteria, modified = excluded.modified`,
@@ -132,19 +128,19 @@ func (db *DB) DeleteMachineClassificationConfig(ctx context.Context, sourceID st
 			return fmt.Errorf("delete classification config: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return mica.Errorf(mica.ENOTFOUND, "source %q has no machine classification config", sourceID)
+			return mica.ErrNoClassificationConfig(sourceID)
 		}
 		return nil
 	})
 }
 
 // lockSource takes the source's row lock (FOR NO KEY UPDATE: accounts may still
-// be inserted meanwhile), failing with code when the source does not exist.
-func lockSource(ctx context.Context, tx *Tx, id, code string) error {
+// be inserted meanwhile), failing with missing when the source does not exist.
+func lockSource(ctx context.Context, tx *Tx, id string, missing error) error {
 	var one int
 	err := tx.QueryRow(ctx, `SELECT 1 FROM sources WHERE id = $1 FOR NO KEY UPDATE`, id).Scan(&one)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return mica.Errorf(code, "source %q not found", id)
+		return missing
 	} else if err != nil {
 		return fmt.Errorf("lock source: %w", err)
 	}
@@ -341,7 +337,7 @@ func (db *DB) ClassifyAccounts(ctx context.Context, sourceID string, accountIDs 
 func (db *DB) Declassify(ctx context.Context, sourceID string) (int, error) {
 	var n int64
 	err := db.update(ctx, func(tx *Tx) error {
-		if err := lockSource(ctx, tx, sourceID, mica.EREFNOTFOUND); err != nil {
+		if err := lockSource(ctx, tx, sourceID, mica.ErrRefNotFound("", mica.KindSource, sourceID)); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `UPDATE accounts SET is_machine = false, classification_method = NULL,
@@ -385,7 +381,7 @@ func getJob(ctx context.Context, q queryer, where string, arg any, lock bool) (*
 	}
 	j, err := scanJob(q.QueryRow(ctx, sql, arg))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "no classification job found")
+		return nil, mica.ErrJobNotFound()
 	} else if err != nil {
 		return nil, fmt.Errorf("get classification job: %w", err)
 	}
@@ -398,24 +394,26 @@ func (db *DB) StartClassificationJob(ctx context.Context, sourceID string) (*mic
 	var job *mica.ClassificationJob
 	err := db.update(ctx, func(tx *Tx) error {
 		// The source's row lock orders concurrent starts; the unique index on running jobs backs it.
-		if err := lockSource(ctx, tx, sourceID, mica.EREFNOTFOUND); err != nil {
+		if err := lockSource(ctx, tx, sourceID, mica.ErrRefNotFound("", mica.KindSource, sourceID)); err != nil {
 			return err
 		}
 		cfg, err := getConfig(ctx, tx, sourceID)
-		if mica.ErrorCode(err) == mica.ENOTFOUND || (err == nil && (!cfg.Enabled || cfg.ClassificationMethod == "")) {
-			return mica.ErrClassificationNotEnabled(sourceID)
-		} else if err != nil {
+		if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
 			return err
 		}
-		if running, err := getJob(ctx, tx, "source_id = $1 AND status IN ('STARTED', 'COLLECTED')", sourceID, false); err == nil {
-			return mica.Errorf(mica.ECONFLICT, "classification job %s is already running for source %q", running.ID, sourceID)
+		running, err := getJob(ctx, tx, "source_id = $1 AND status IN ('STARTED', 'COLLECTED')", sourceID, false)
+		if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
+			return err
+		}
+		if err := mica.CheckJobStart(sourceID, cfg, running); err != nil {
+			return err
 		}
 		job = &mica.ClassificationJob{ID: mica.NewID(), SourceID: sourceID, Status: mica.JobStarted, Started: tx.now,
 			Updated: &tx.now, Config: cfg}
 		_, err = tx.Exec(ctx, `INSERT INTO classification_jobs (`+jobInsertColumns+`) VALUES ($1, $2, $3, 0, 0, 0, $4, '', $5, $5)`,
 			job.ID, sourceID, job.Status, toJSON(cfg), tx.now)
 		if isUniqueViolation(err) {
-			return mica.Errorf(mica.ECONFLICT, "a classification job is already running for source %q", sourceID)
+			return mica.ErrJobRunning(sourceID, "")
 		} else if err != nil {
 			return fmt.Errorf("insert classification job: %w", err)
 		}
@@ -445,7 +443,7 @@ func (db *DB) StartClassificationJob(ctx context.Context, sourceID string) (*mic
 func (db *DB) GetClassificationJob(ctx context.Context, sourceID string) (*mica.ClassificationJob, error) {
 	j, err := getJob(ctx, db.pool, "source_id = $1", sourceID, false)
 	if mica.ErrorCode(err) == mica.ENOTFOUND {
-		return nil, mica.Errorf(mica.ENOTFOUND, "source %q has never run a classification job", sourceID)
+		return nil, mica.ErrNeverClassified(sourceID)
 	}
 	return j, err
 }
@@ -472,12 +470,12 @@ func (db *DB) CancelClassificationJob(ctx context.Context, sourceID string) (*mi
 		}
 		j, err := getJob(ctx, tx, "source_id = $1 AND status IN ('STARTED', 'COLLECTED')", sourceID, true)
 		if mica.ErrorCode(err) == mica.ENOTFOUND {
-			return mica.Errorf(mica.EILLEGAL, "no classification job is running for source %q", sourceID)
+			return mica.ErrNoJobRunning(sourceID)
 		} else if err != nil {
 			return err
 		}
 		if !j.Running() { // it finished while we waited for its lock
-			return mica.Errorf(mica.EILLEGAL, "no classification job is running for source %q", sourceID)
+			return mica.ErrNoJobRunning(sourceID)
 		}
 		j.Status, j.Updated = mica.JobCancelled, &tx.now
 		if _, err := tx.Exec(ctx, `UPDATE classification_jobs SET status = $1, updated = $2 WHERE id = $3`,
@@ -549,7 +547,7 @@ func (db *DB) ClassifyNextBatch(ctx context.Context, jobID string, n int, decide
 		var sourceID string
 		err := tx.QueryRow(ctx, `SELECT source_id FROM classification_jobs WHERE id = $1`, jobID).Scan(&sourceID)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return mica.Errorf(mica.ENOTFOUND, "no classification job found")
+			return mica.ErrJobNotFound()
 		} else if err != nil {
 			return fmt.Errorf("get classification job: %w", err)
 		}
@@ -738,21 +736,12 @@ func (db *DB) UpdateMachineAccount(ctx context.Context, id string, update func(a
 		if err := update(a); err != nil {
 			return err
 		}
-		if a.Subtype != "" && a.Subtype != before {
-			if a.Subtype, err = resolveSubtype(ctx, tx, a.SourceID, a.Subtype); err != nil {
-				return err
-			}
+		if err := a.ResolveMachineRefs(before, refReads{ctx, tx}); err != nil {
+			return err
 		}
 		var ownerID, ownerName *string
 		if a.OwnerIdentity != nil {
-			var name string
-			err := tx.QueryRow(ctx, `SELECT name FROM identities WHERE id = $1`, a.OwnerIdentity.ID).Scan(&name)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return mica.ErrRefNotFound("", mica.KindOwner, a.OwnerIdentity.ID)
-			} else if err != nil {
-				return fmt.Errorf("get owner identity: %w", err)
-			}
-			ownerID, ownerName = &a.OwnerIdentity.ID, &name
+			ownerID, ownerName = &a.OwnerIdentity.ID, &a.OwnerIdentity.Name
 		}
 		machineAttrs := toJSONOrNull(a.MachineAttributes)
 		_, err = tx.Exec(ctx, `UPDATE accounts SET description = $1, native_identity = $2, uuid = $3, environment = $4,
@@ -765,7 +754,7 @@ func (db *DB) UpdateMachineAccount(ctx context.Context, id string, update func(a
 		if err != nil {
 			var pgErr *pgconn.PgError
 			if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-				return mica.Errorf(mica.ECONFLICT, "the source already has an account with nativeIdentity %q", a.NativeIdentity)
+				return mica.ErrNativeIdentityTaken(a.NativeIdentity)
 			}
 			return fmt.Errorf("update machine account: %w", err)
 		}

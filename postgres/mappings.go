@@ -235,11 +235,7 @@ type mappingReads struct {
 }
 
 func (rd mappingReads) Subtype(sourceID, name string) (string, bool, error) {
-	tn, err := resolveSubtype(rd.ctx, rd.tx, sourceID, name)
-	if mica.ErrorCode(err) == mica.EREFNOTFOUND {
-		return "", false, nil
-	}
-	return tn, err == nil, err
+	return refReads(rd).Subtype(sourceID, name)
 }
 
 func (rd mappingReads) Owner(p *mica.MappingPlan) (*mica.Ref, error) {

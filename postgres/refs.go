@@ -44,3 +44,8 @@ func (rd refReads) EntitlementName(sourceID, entitlementID string) (string, bool
 		WHERE ap.source_id = $1 AND e->>'id' = $2 AND coalesce(e->>'name', '') <> '' ORDER BY ap.created, ap.id LIMIT 1`,
 		sourceID, entitlementID)
 }
+
+func (rd refReads) Subtype(sourceID, name string) (string, bool, error) {
+	return rd.one(`SELECT technical_name FROM source_subtypes WHERE source_id = $1
+		AND (lower(technical_name) = lower($2) OR id = $2) LIMIT 1`, sourceID, name)
+}

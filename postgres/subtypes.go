@@ -199,17 +199,3 @@ func (db *DB) DeleteSubtype(ctx context.Context, id string) error {
 		return nil
 	})
 }
-
-// resolveSubtype returns the technical name of the source's subtype that name
-// names (by technical name, case-insensitively, or by id), EREFNOTFOUND when none.
-func resolveSubtype(ctx context.Context, q queryer, sourceID, name string) (string, error) {
-	var tn string
-	err := q.QueryRow(ctx, `SELECT technical_name FROM source_subtypes WHERE source_id = $1
-		AND (lower(technical_name) = lower($2) OR id = $2) LIMIT 1`, sourceID, name).Scan(&tn)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", mica.ErrUnknownSubtype(name)
-	} else if err != nil {
-		return "", fmt.Errorf("resolve subtype: %w", err)
-	}
-	return tn, nil
-}

@@ -89,13 +89,13 @@ func sourcePeople(ctx context.Context, q queryer, sourceID string, n int) ([]*mi
 	return out, nil
 }
 
-func sourceExists(ctx context.Context, q queryer, id, code string) error {
+func sourceExists(ctx context.Context, q queryer, id string, missing error) error {
 	var n int
 	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM sources WHERE id = ?`, id).Scan(&n); err != nil {
 		return fmt.Errorf("check source: %w", err)
 	}
 	if n == 0 {
-		return mica.Errorf(code, "source %q not found", id)
+		return missing
 	}
 	return nil
 }
@@ -388,7 +388,7 @@ func anySlice(ss []string) []any {
 func (db *DB) Declassify(ctx context.Context, sourceID string) (int, error) {
 	var n int64
 	err := db.update(ctx, func(tx *Tx) error {
-		if err := sourceExists(ctx, tx, sourceID, mica.EREFNOTFOUND); err != nil {
+		if err := sourceExists(ctx, tx, sourceID, mica.ErrRefNotFound("", mica.KindSource, sourceID)); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE accounts SET is_machine = 0, classification_method = NULL,

@@ -25,7 +25,7 @@ func getConfig(ctx context.Context, q queryer, sourceID string) (*mica.MachineCl
 		FROM classification_configs WHERE source_id = ?`, sourceID).
 		Scan(&c.SourceID, &enabled, &c.ClassificationMethod, &criteria, &created, &modified)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "source %q has no machine classification config", sourceID)
+		return nil, mica.ErrNoClassificationConfig(sourceID)
 	} else if err != nil {
 		return nil, fmt.Errorf("get classification config: %w", err)
 	}
@@ -43,18 +43,14 @@ func (db *DB) PutMachineClassificationConfig(ctx context.Context, cfg *mica.Mach
 		return err
 	}
 	return db.update(ctx, func(tx *Tx) error {
-		if err := sourceExists(ctx, tx, cfg.SourceID, mica.ENOTFOUND); err != nil {
+		if err := sourceExists(ctx, tx, cfg.SourceID, mica.ErrNotFound(mica.KindSource, cfg.SourceID)); err != nil {
 			return err
 		}
 		old, err := getConfig(ctx, tx, cfg.SourceID)
 		if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
 			return err
 		}
-		if old != nil {
-			cfg.Created, cfg.Modified = old.Created, &tx.now
-		} else {
-			cfg.Created, cfg.Modified = tx.now, nil
-		}
+		cfg.Replaces(old, tx.now)
 		_, err = tx.ExecContext(ctx, `INSERT INTO classification_configs (source_id, enabled, method, criteria, created, modified)
 			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source_id) DO UPDATE SET enabled = excluded.enabled,
 			method = excluded.method, criteria = excluded.criteria, modified = excluded.modified`,
@@ -75,7 +71,7 @@ func (db *DB) DeleteMachineClassificationConfig(ctx context.Context, sourceID st
 			return fmt.Errorf("delete classification config: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return mica.Errorf(mica.ENOTFOUND, "source %q has no machine classification config", sourceID)
+			return mica.ErrNoClassificationConfig(sourceID)
 		}
 		return nil
 	})

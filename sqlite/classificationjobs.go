@@ -42,7 +42,7 @@ func getJob(ctx context.Context, q queryer, where string, arg any) (*mica.Classi
 	j, err := scanJob(q.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM classification_jobs WHERE `+where+
 		` ORDER BY started DESC, rowid DESC LIMIT 1`, arg))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "no classification job found")
+		return nil, mica.ErrJobNotFound()
 	} else if err != nil {
 		return nil, fmt.Errorf("get classification job: %w", err)
 	}
@@ -54,17 +54,19 @@ func getJob(ctx context.Context, q queryer, where string, arg any) (*mica.Classi
 func (db *DB) StartClassificationJob(ctx context.Context, sourceID string) (*mica.ClassificationJob, error) {
 	var job *mica.ClassificationJob
 	err := db.update(ctx, func(tx *Tx) error {
-		if err := sourceExists(ctx, tx, sourceID, mica.EREFNOTFOUND); err != nil {
+		if err := sourceExists(ctx, tx, sourceID, mica.ErrRefNotFound("", mica.KindSource, sourceID)); err != nil {
 			return err
 		}
 		cfg, err := getConfig(ctx, tx, sourceID)
-		if mica.ErrorCode(err) == mica.ENOTFOUND || (err == nil && (!cfg.Enabled || cfg.ClassificationMethod == "")) {
-			return mica.ErrClassificationNotEnabled(sourceID)
-		} else if err != nil {
+		if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
 			return err
 		}
-		if running, err := getJob(ctx, tx, "source_id = ? AND status IN ('STARTED', 'COLLECTED')", sourceID); err == nil {
-			return mica.Errorf(mica.ECONFLICT, "classification job %s is already running for source %q", running.ID, sourceID)
+		running, err := getJob(ctx, tx, "source_id = ? AND status IN ('STARTED', 'COLLECTED')", sourceID)
+		if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
+			return err
+		}
+		if err := mica.CheckJobStart(sourceID, cfg, running); err != nil {
+			return err
 		}
 		job = &mica.ClassificationJob{ID: mica.NewID(), SourceID: sourceID, Status: mica.JobStarted, Started: tx.now,
 			Updated: &tx.now, Config: cfg}
@@ -123,7 +125,7 @@ func sourceAccountsByRowid(ctx context.Context, tx *Tx, sourceID string) (string
 func (db *DB) GetClassificationJob(ctx context.Context, sourceID string) (*mica.ClassificationJob, error) {
 	j, err := getJob(ctx, db.read, "source_id = ?", sourceID)
 	if mica.ErrorCode(err) == mica.ENOTFOUND {
-		return nil, mica.Errorf(mica.ENOTFOUND, "source %q has never run a classification job", sourceID)
+		return nil, mica.ErrNeverClassified(sourceID)
 	}
 	return j, err
 }
@@ -137,12 +139,12 @@ func (db *DB) GetClassificationJobByID(ctx context.Context, id string) (*mica.Cl
 func (db *DB) CancelClassificationJob(ctx context.Context, sourceID string) (*mica.ClassificationJob, error) {
 	var job *mica.ClassificationJob
 	err := db.update(ctx, func(tx *Tx) error {
-		if err := sourceExists(ctx, tx, sourceID, mica.EREFNOTFOUND); err != nil {
+		if err := sourceExists(ctx, tx, sourceID, mica.ErrRefNotFound("", mica.KindSource, sourceID)); err != nil {
 			return err
 		}
 		j, err := getJob(ctx, tx, "source_id = ? AND status IN ('STARTED', 'COLLECTED')", sourceID)
 		if mica.ErrorCode(err) == mica.ENOTFOUND {
-			return mica.Errorf(mica.EILLEGAL, "no classification job is running for source %q", sourceID)
+			return mica.ErrNoJobRunning(sourceID)
 		} else if err != nil {
 			return err
 		}

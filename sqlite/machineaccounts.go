@@ -88,21 +88,12 @@ func (db *DB) UpdateMachineAccount(ctx context.Context, id string, update func(a
 		if err := update(a); err != nil {
 			return err
 		}
-		if a.Subtype != "" && a.Subtype != before {
-			if a.Subtype, err = resolveSubtype(ctx, tx, a.SourceID, a.Subtype); err != nil {
-				return err
-			}
+		if err := a.ResolveMachineRefs(before, refReads{ctx, tx}); err != nil {
+			return err
 		}
 		var ownerID, ownerName any
 		if a.OwnerIdentity != nil {
-			var name string
-			err := tx.QueryRowContext(ctx, `SELECT name FROM identities WHERE id = ?`, a.OwnerIdentity.ID).Scan(&name)
-			if errors.Is(err, sql.ErrNoRows) {
-				return mica.ErrRefNotFound("", mica.KindOwner, a.OwnerIdentity.ID)
-			} else if err != nil {
-				return fmt.Errorf("get owner identity: %w", err)
-			}
-			ownerID, ownerName = a.OwnerIdentity.ID, name
+			ownerID, ownerName = a.OwnerIdentity.ID, a.OwnerIdentity.Name
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE accounts SET description = ?, native_identity = ?, uuid = ?, environment = ?,
 			subtype = ?, access_type = ?, owner_identity_id = ?, owner_identity_name = ?, manually_edited = ?,
@@ -115,7 +106,7 @@ func (db *DB) UpdateMachineAccount(ctx context.Context, id string, update func(a
 			formatTime(tx.now), id)
 		if err != nil {
 			if strings.Contains(err.Error(), "UNIQUE") {
-				return mica.Errorf(mica.ECONFLICT, "the source already has an account with nativeIdentity %q", a.NativeIdentity)
+				return mica.ErrNativeIdentityTaken(a.NativeIdentity)
 			}
 			return fmt.Errorf("update machine account: %w", err)
 		}

@@ -64,3 +64,8 @@ func (rd refReads) EntitlementName(sourceID, entitlementID string) (string, bool
 	}
 	return "", false, nil
 }
+
+func (rd refReads) Subtype(sourceID, name string) (string, bool, error) {
+	return rd.one(`SELECT technical_name FROM source_subtypes WHERE source_id = ?
+		AND (technical_name = ? COLLATE NOCASE OR id = ?) LIMIT 1`, sourceID, name, name)
+}

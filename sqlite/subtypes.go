@@ -203,17 +203,3 @@ func (db *DB) DeleteSubtype(ctx context.Context, id string) error {
 		return nil
 	})
 }
-
-// resolveSubtype returns the technical name of the source's subtype that name
-// names (by technical name, case-insensitively, or by id), EREFNOTFOUND when none.
-func resolveSubtype(ctx context.Context, tx *Tx, sourceID, name string) (string, error) {
-	var tn string
-	err := tx.QueryRowContext(ctx, `SELECT technical_name FROM source_subtypes WHERE source_id = ?
-		AND (technical_name = ? COLLATE NOCASE OR id = ?) LIMIT 1`, sourceID, name, name).Scan(&tn)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", mica.ErrUnknownSubtype(name)
-	} else if err != nil {
-		return "", fmt.Errorf("resolve subtype: %w", err)
-	}
-	return tn, nil
-}

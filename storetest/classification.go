@@ -34,9 +34,10 @@ func testClassificationConfig(t *testing.T, s mica.Store) {
 	owner := newIdentity(t, s, "owner")
 	src := newSource(t, s, owner, "AD")
 	_, err := s.GetMachineClassificationConfig(ctx, src.ID)
-	mustCode(t, err, mica.ENOTFOUND)
-	mustCode(t, s.PutMachineClassificationConfig(ctx, &mica.MachineClassificationConfig{SourceID: mica.NewID(),
-		Enabled: true, ClassificationMethod: mica.MethodSource}), mica.ENOTFOUND)
+	mustErr(t, err, mica.ErrNoClassificationConfig(src.ID))
+	missing := mica.NewID()
+	mustErr(t, s.PutMachineClassificationConfig(ctx, &mica.MachineClassificationConfig{SourceID: missing,
+		Enabled: true, ClassificationMethod: mica.MethodSource}), mica.ErrNotFound(mica.KindSource, missing))
 	enableClassification(t, s, src)
 	got, err := s.GetMachineClassificationConfig(ctx, src.ID)
 	must(t, err)
@@ -50,7 +51,7 @@ func testClassificationConfig(t *testing.T, s mica.Store) {
 		t.Fatalf("replaced config = %+v", again)
 	}
 	must(t, s.DeleteMachineClassificationConfig(ctx, src.ID))
-	mustCode(t, s.DeleteMachineClassificationConfig(ctx, src.ID), mica.ENOTFOUND)
+	mustErr(t, s.DeleteMachineClassificationConfig(ctx, src.ID), mica.ErrNoClassificationConfig(src.ID))
 }
 
 func testClassifyAccounts(t *testing.T, s mica.Store) {
@@ -69,17 +70,18 @@ func testClassifyAccounts(t *testing.T, s mica.Store) {
 	if !a.IsMachine || a.ClassificationMethod != mica.MethodCriteria || a.ClassifiedAt == nil || sawConfig != nil {
 		t.Fatalf("classified = %+v (config %v)", a, sawConfig)
 	}
-	_, err = s.ClassifyAccount(ctx, mica.NewID(), func(*mica.MachineClassificationConfig, []*mica.AccountClassification) mica.Decider {
+	missing := mica.NewID()
+	_, err = s.ClassifyAccount(ctx, missing, func(*mica.MachineClassificationConfig, []*mica.AccountClassification) mica.Decider {
 		return machineIfSvc
 	})
-	mustCode(t, err, mica.ENOTFOUND)
+	mustErr(t, err, mica.ErrNotFound(mica.KindAccount, missing))
 	m, err := s.GetMachineAccount(ctx, svc.ID)
 	must(t, err)
 	if m.ID != svc.ID {
 		t.Fatalf("machine account = %+v", m)
 	}
 	_, err = s.GetMachineAccount(ctx, human.ID)
-	mustCode(t, err, mica.ENOTFOUND)
+	mustErr(t, err, mica.ErrNotFound(mica.KindMachineAccount, human.ID))
 	n, err := s.ClassifyAccounts(ctx, src.ID, []string{svc.ID, human.ID}, machineIfSvc)
 	must(t, err)
 	if n != 0 {
@@ -109,20 +111,21 @@ func testClassifyAccounts(t *testing.T, s mica.Store) {
 	if got.IsMachine || got.ClassificationMethod != "" || got.Recommendation != nil {
 		t.Fatalf("declassified = %+v", got)
 	}
-	_, err = s.Declassify(ctx, mica.NewID())
-	mustCode(t, err, mica.EREFNOTFOUND)
+	_, err = s.Declassify(ctx, missing)
+	mustErr(t, err, mica.ErrRefNotFound("", mica.KindSource, missing))
 }
 
 func testClassificationJob(t *testing.T, s mica.Store) {
 	ctx := context.Background()
 	owner := newIdentity(t, s, "owner")
 	src := newSource(t, s, owner, "AD")
-	_, err := s.StartClassificationJob(ctx, mica.NewID())
-	mustCode(t, err, mica.EREFNOTFOUND)
+	missing := mica.NewID()
+	_, err := s.StartClassificationJob(ctx, missing)
+	mustErr(t, err, mica.ErrRefNotFound("", mica.KindSource, missing))
 	_, err = s.StartClassificationJob(ctx, src.ID)
-	mustCode(t, err, mica.EILLEGAL)
+	mustErr(t, err, mica.ErrClassificationNotEnabled(src.ID))
 	_, err = s.GetClassificationJob(ctx, src.ID)
-	mustCode(t, err, mica.ENOTFOUND)
+	mustErr(t, err, mica.ErrNeverClassified(src.ID))
 	enableClassification(t, s, src)
 	var accounts []*mica.Account
 	for i := 0; i < 5; i++ {
@@ -137,7 +140,7 @@ func testClassificationJob(t *testing.T, s mica.Store) {
 		t.Fatalf("started = %+v", job)
 	}
 	_, err = s.StartClassificationJob(ctx, src.ID)
-	mustCode(t, err, mica.ECONFLICT)
+	mustErr(t, err, mica.ErrJobRunning(src.ID, job.ID))
 	unfinished, err := s.UnfinishedClassificationJobs(ctx)
 	must(t, err)
 	if len(unfinished) != 1 || unfinished[0].ID != job.ID {
@@ -180,7 +183,7 @@ func testClassificationJob(t *testing.T, s mica.Store) {
 		t.Fatalf("machine accounts after the job = %d, want 5", p.Total)
 	}
 	_, err = s.CancelClassificationJob(ctx, src.ID)
-	mustCode(t, err, mica.EILLEGAL)
+	mustErr(t, err, mica.ErrNoJobRunning(src.ID))
 
 	// A cancelled job stops: later batches do nothing.
 	second, err := s.StartClassificationJob(ctx, src.ID)
@@ -204,8 +207,8 @@ func testClassificationJob(t *testing.T, s mica.Store) {
 	if j.ID != third.ID || j.Status != mica.JobTerminated || j.Reason != "server restarted" {
 		t.Fatalf("terminated = %+v", j)
 	}
-	_, err = s.GetClassificationJobByID(ctx, mica.NewID())
-	mustCode(t, err, mica.ENOTFOUND)
+	_, err = s.GetClassificationJobByID(ctx, missing)
+	mustErr(t, err, mica.ErrJobNotFound())
 }
 
 // testClassificationJobConcurrent: batch workers racing on one job (as on several
@@ -290,7 +293,7 @@ func testUpdateMachineAccount(t *testing.T, s mica.Store) {
 		a.Subtype = "not-a-subtype"
 		return nil
 	})
-	mustCode(t, err, mica.EREFNOTFOUND) // a subtype names one of the source's subtypes
+	mustErr(t, err, mica.ErrUnknownSubtype("not-a-subtype")) // a subtype names one of the source's subtypes
 	got, err := s.UpdateMachineAccount(ctx, svc.ID, func(a *mica.Account) error {
 		a.Environment, a.Subtype, a.Description = "PROD", "gmsa", "SQL service" // technical names match case-insensitively
 		a.OwnerIdentity = &mica.Ref{Type: "IDENTITY", ID: owner.ID}
@@ -310,20 +313,24 @@ func testUpdateMachineAccount(t *testing.T, s mica.Store) {
 	}
 	_, err = s.UpdateMachineAccount(ctx, svc.ID, func(a *mica.Account) error {
 		a.Environment = "DEV"
-		a.OwnerIdentity = &mica.Ref{Type: "IDENTITY", ID: mica.NewID()}
+		a.OwnerIdentity = &mica.Ref{Type: "IDENTITY", ID: "nobody"}
 		return nil
 	})
-	mustCode(t, err, mica.EREFNOTFOUND)
+	mustErr(t, err, mica.ErrRefNotFound("", mica.KindOwner, "nobody"))
 	_, err = s.UpdateMachineAccount(ctx, svc.ID, func(a *mica.Account) error {
 		a.Environment = "DEV"
 		return mica.Errorf(mica.EILLEGAL, "refused")
 	})
-	mustCode(t, err, mica.EILLEGAL)
+	mustErr(t, err, mica.Errorf(mica.EILLEGAL, "refused"))
 	if still, _ := s.GetMachineAccount(ctx, svc.ID); still.Environment != "PROD" {
 		t.Fatalf("a refused update changed the account: %+v", still)
 	}
 	_, err = s.UpdateMachineAccount(ctx, human.ID, func(*mica.Account) error { return nil })
-	mustCode(t, err, mica.ENOTFOUND)
+	mustErr(t, err, mica.ErrNotFound(mica.KindMachineAccount, human.ID))
+	other := &mica.Account{SourceID: src.ID, NativeIdentity: "svc-web", Name: "svc-web"}
+	must(t, s.CreateAccounts(ctx, []*mica.Account{other}))
+	_, err = s.UpdateMachineAccount(ctx, svc.ID, func(a *mica.Account) error { a.NativeIdentity = "svc-web"; return nil })
+	mustErr(t, err, mica.ErrNativeIdentityTaken("svc-web"))
 }
 
 // testDiscoveryContext checks what classification reads beyond an account's
