@@ -89,6 +89,7 @@ const (
 	KindMachineAccountRequest Kind = "machine account request"
 	KindMachineIdentity       Kind = "machine identity"
 	KindSetting               Kind = "setting"
+	KindSnapshot              Kind = "snapshot"
 	KindSource                Kind = "source"
 	KindSourceApp             Kind = "source app"
 	KindSubtype               Kind = "subtype"

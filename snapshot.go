@@ -32,6 +32,12 @@ type SnapshotService interface {
 	DeleteSnapshot(ctx context.Context, name string) error
 }
 
+// ErrSnapshotTooNew is the answer to restoring a snapshot whose tables have a
+// migration (the first this mica does not know) that this mica lacks.
+func ErrSnapshotTooNew(migration string) error {
+	return Errorf(EILLEGAL, "the snapshot was saved by a newer mica (migration %s); this one cannot restore it", migration)
+}
+
 // StartSnapshot is the snapshot a server with the emulator controls saves when
 // it starts, which a reset restores. Its name is one clients cannot give.
 const StartSnapshot = "_start"

@@ -158,7 +158,11 @@ func (db *DB) SaveSnapshot(ctx context.Context, name string) (*mica.Snapshot, er
 	return snap, err
 }
 
-// snapshotIn reads the snapshot in schema target, ENOTFOUND when there is
+// errNoSnapshot is snapshotIn's answer when there is no snapshot of the store
+// in a schema; its callers answer clients with the snapshot's name.
+var errNoSnapshot = errors.New("no snapshot of this store there")
+
+// snapshotIn reads the snapshot in schema target, errNoSnapshot when there is
 // none there that belongs to the store in schema.
 func (db *DB) snapshotIn(ctx context.Context, target, schema string) (*mica.Snapshot, error) {
 	var exists bool
@@ -167,7 +171,7 @@ func (db *DB) snapshotIn(ctx context.Context, target, schema string) (*mica.Snap
 		return nil, fmt.Errorf("find snapshot: %w", err)
 	}
 	if !exists {
-		return nil, mica.Errorf(mica.ENOTFOUND, "snapshot not found")
+		return nil, errNoSnapshot
 	}
 	s := &mica.Snapshot{}
 	var source string
@@ -176,7 +180,7 @@ func (db *DB) snapshotIn(ctx context.Context, target, schema string) (*mica.Snap
 			WHERE n.nspname = $1 AND c.relkind = 'r')
 		FROM `+qualified(target, "mica_snapshot"), target).Scan(&s.Name, &source, &s.Created, &s.Bytes)
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && source != schema) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "snapshot not found")
+		return nil, errNoSnapshot
 	} else if err != nil {
 		return nil, fmt.Errorf("read snapshot: %w", err)
 	}
@@ -196,8 +200,8 @@ func (db *DB) RestoreSnapshot(ctx context.Context, name string) error {
 		}
 		target := snapshotSchema(schema, name)
 		if _, err := db.snapshotIn(ctx, target, schema); err != nil {
-			if mica.ErrorCode(err) == mica.ENOTFOUND {
-				return mica.Errorf(mica.ENOTFOUND, "snapshot %q not found", name)
+			if errors.Is(err, errNoSnapshot) {
+				return mica.ErrNotFound(mica.KindSnapshot, name)
 			}
 			return err
 		}
@@ -214,7 +218,7 @@ func restoreTables(ctx context.Context, tx *Tx, schema, target string) error {
 		return fmt.Errorf("restore snapshot: migrations: %w", err)
 	}
 	if len(unknown) > 0 {
-		return mica.Errorf(mica.EILLEGAL, "the snapshot was saved by a newer mica (migration %s); this one cannot restore it", unknown[0])
+		return mica.ErrSnapshotTooNew(unknown[0])
 	}
 	tables, err := tenantTables(ctx, tx, schema)
 	if err != nil {
@@ -325,7 +329,7 @@ func (db *DB) ListSnapshots(ctx context.Context) ([]*mica.Snapshot, error) {
 	out := []*mica.Snapshot{}
 	for _, s := range schemas {
 		snap, err := db.snapshotIn(ctx, s, schema)
-		if mica.ErrorCode(err) == mica.ENOTFOUND {
+		if errors.Is(err, errNoSnapshot) {
 			continue // another store's, or one being deleted
 		} else if err != nil {
 			return nil, err
@@ -348,8 +352,8 @@ func (db *DB) DeleteSnapshot(ctx context.Context, name string) error {
 		}
 		target := snapshotSchema(schema, name)
 		if _, err := db.snapshotIn(ctx, target, schema); err != nil {
-			if mica.ErrorCode(err) == mica.ENOTFOUND {
-				return mica.Errorf(mica.ENOTFOUND, "snapshot %q not found", name)
+			if errors.Is(err, errNoSnapshot) {
+				return mica.ErrNotFound(mica.KindSnapshot, name)
 			}
 			return err
 		}

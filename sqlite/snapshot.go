@@ -99,7 +99,7 @@ func (db *DB) RestoreSnapshot(ctx context.Context, name string) error {
 	}
 	path := db.snapshotPath(name)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return mica.Errorf(mica.ENOTFOUND, "snapshot %q not found", name)
+		return mica.ErrNotFound(mica.KindSnapshot, name)
 	} else if err != nil {
 		return fmt.Errorf("restore snapshot %s: %w", name, err)
 	}
@@ -181,7 +181,7 @@ func checkSnapshotMigrations(ctx context.Context, path string) error {
 			return fmt.Errorf("read snapshot migrations: %w", err)
 		}
 		if !known[v] {
-			return mica.Errorf(mica.EILLEGAL, "the snapshot was saved by a newer mica (migration %s); this one cannot restore it", v)
+			return mica.ErrSnapshotTooNew(v)
 		}
 	}
 	return rows.Err()
@@ -218,7 +218,7 @@ func (db *DB) DeleteSnapshot(_ context.Context, name string) error {
 	}
 	path := db.snapshotPath(name)
 	if err := os.Remove(path); errors.Is(err, fs.ErrNotExist) {
-		return mica.Errorf(mica.ENOTFOUND, "snapshot %q not found", name)
+		return mica.ErrNotFound(mica.KindSnapshot, name)
 	} else if err != nil {
 		return fmt.Errorf("delete snapshot %s: %w", name, err)
 	}

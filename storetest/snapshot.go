@@ -119,7 +119,7 @@ func testSnapshots(t *testing.T, s mica.Store) {
 	if al, ok := s.(authLookup); ok {
 		must(t, s.CreateClient(ctx, newClient(ann, "third")))
 		_, _, err := al.AuthLookup(ctx, later.ID, ann.ID)
-		mustCode(t, err, mica.ENOTFOUND)
+		mustErr(t, err, mica.ErrNotFound(mica.KindClient, later.ID))
 	}
 	// New rows go on after the restored ones.
 	_, err = s.CancelClassificationJob(ctx, ad.ID)
@@ -141,10 +141,10 @@ func testSnapshots(t *testing.T, s mica.Store) {
 		t.Fatalf("after restoring two: ann sees %s", got)
 	}
 
-	mustCode(t, s.RestoreSnapshot(ctx, "nope"), mica.ENOTFOUND)
-	mustCode(t, s.DeleteSnapshot(ctx, "nope"), mica.ENOTFOUND)
+	mustErr(t, s.RestoreSnapshot(ctx, "nope"), mica.ErrNotFound(mica.KindSnapshot, "nope"))
+	mustErr(t, s.DeleteSnapshot(ctx, "nope"), mica.ErrNotFound(mica.KindSnapshot, "nope"))
 	must(t, s.DeleteSnapshot(ctx, "one"))
-	mustCode(t, s.RestoreSnapshot(ctx, "one"), mica.ENOTFOUND)
+	mustErr(t, s.RestoreSnapshot(ctx, "one"), mica.ErrNotFound(mica.KindSnapshot, "one"))
 	list, err = s.ListSnapshots(ctx)
 	must(t, err)
 	if len(list) != 2 {
