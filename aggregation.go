@@ -94,6 +94,28 @@ func CheckRemovals(src *Source, a *Aggregation, existing, removed int) error {
 // Done reports whether the aggregation has ended (completed or terminated).
 func (a *Aggregation) Done() bool { return a.Status == AggCompleted || a.Status == AggTerminated }
 
+// CheckOpen is the rule on staging accounts into, or applying, an
+// aggregation: it has not ended.
+func (a *Aggregation) CheckOpen() error {
+	if a.Done() {
+		return Errorf(ECONFLICT, "account aggregation %q has already ended (%s)", a.ID, a.Status)
+	}
+	return nil
+}
+
+// ErrAggregationNotRunning is the answer to collecting an aggregation that is
+// no longer staging accounts.
+func ErrAggregationNotRunning(id string) error {
+	return Errorf(ECONFLICT, "account aggregation %q is not running", id)
+}
+
+// ErrDuplicateAccount is the answer to a file that has account nativeIdentity
+// on line, and before on line first.
+func ErrDuplicateAccount(line int, nativeIdentity string, first int) error {
+	return Errorf(EILLEGAL, "line %d: duplicate account id %q (first at line %d); "+
+		"rows of one account must be adjacent, and merged only when the source's mergeRows is true", line, nativeIdentity, first)
+}
+
 // AggregationStats are the counters of the Account Aggregation Completed event.
 type AggregationStats struct {
 	Scanned   int `json:"scanned"`

@@ -52,7 +52,7 @@ func (db *DB) CreateAggregation(ctx context.Context, a *mica.Aggregation) error 
 			a.ID, a.SourceID, a.Status, toJSON(a.Stats), toJSON(a.Messages), nullString(a.FilePath),
 			a.DisableOptimization, a.Launcher, nullString(a.Owner), lease, now, now, a.MaxRemovals)
 		if isForeignKeyViolation(err) {
-			return mica.Errorf(mica.ENOTFOUND, "source %q not found", a.SourceID)
+			return mica.ErrNotFound(mica.KindSource, a.SourceID)
 		} else if err != nil {
 			return fmt.Errorf("insert aggregation: %w", err)
 		}
@@ -72,7 +72,7 @@ func getAggregation(ctx context.Context, q queryer, id string, lock bool) (*mica
 	}
 	a, err := scanAggregation(q.QueryRow(ctx, sql, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "account aggregation %q not found", id)
+		return nil, mica.ErrNotFound(mica.KindAggregation, id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get aggregation: %w", err)
 	}
@@ -80,9 +80,17 @@ func getAggregation(ctx context.Context, q queryer, id string, lock bool) (*mica
 }
 
 // StageAccounts inserts parsed accounts into the staging table in one short
-// transaction (batches of statements, one round trip each).
+// transaction (batches of statements, one round trip each), while the
+// aggregation is open (mica.Aggregation.CheckOpen).
 func (db *DB) StageAccounts(ctx context.Context, aggregationID string, rows []mica.StagedAccount) error {
 	return db.update(ctx, func(tx *Tx) error {
+		a, err := getAggregation(ctx, tx, aggregationID, false)
+		if err != nil {
+			return err
+		}
+		if err := a.CheckOpen(); err != nil {
+			return err
+		}
 		for start := 0; start < len(rows); start += insertBatch {
 			chunk := rows[start:min(start+insertBatch, len(rows))]
 			b := &pgx.Batch{}
@@ -100,7 +108,7 @@ func (db *DB) StageAccounts(ctx context.Context, aggregationID string, rows []mi
 				tag, err := br.Exec()
 				if isForeignKeyViolation(err) {
 					_ = br.Close()
-					return mica.Errorf(mica.ENOTFOUND, "account aggregation %q not found", aggregationID)
+					return mica.ErrNotFound(mica.KindAggregation, aggregationID)
 				} else if err != nil {
 					_ = br.Close()
 					return fmt.Errorf("stage account: %w", err)
@@ -117,9 +125,7 @@ func (db *DB) StageAccounts(ctx context.Context, aggregationID string, rows []mi
 				var first int
 				_ = tx.QueryRow(ctx, `SELECT line FROM aggregation_rows WHERE aggregation_id = $1 AND native_identity = $2`,
 					aggregationID, r.NativeIdentity).Scan(&first)
-				return mica.Errorf(mica.EILLEGAL, "line %d: duplicate account id %q (first at line %d); "+
-					"rows of one account must be adjacent, and merged only when the source's mergeRows is true",
-					r.Line, r.NativeIdentity, first)
+				return mica.ErrDuplicateAccount(r.Line, r.NativeIdentity, first)
 			}
 		}
 		return nil
@@ -152,7 +158,7 @@ func (db *DB) CollectAggregation(ctx context.Context, id string) (*mica.Aggregat
 			return fmt.Errorf("collect aggregation: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return mica.Errorf(mica.ECONFLICT, "account aggregation %q is not running", id)
+			return mica.ErrAggregationNotRunning(id)
 		}
 		return nil
 	})
@@ -240,8 +246,8 @@ func (db *DB) ApplyAggregation(ctx context.Context, id string) (*mica.Aggregatio
 		if err != nil {
 			return err
 		}
-		if a.Done() {
-			return mica.Errorf(mica.ECONFLICT, "account aggregation %q has already ended (%s)", id, a.Status)
+		if err := a.CheckOpen(); err != nil {
+			return err
 		}
 		src, err := getSource(ctx, tx, a.SourceID, true)
 		if err != nil {

@@ -48,7 +48,7 @@ func (db *DB) CreateAggregation(ctx context.Context, a *mica.Aggregation) error 
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sources WHERE id = ?`, a.SourceID).Scan(&n); err != nil {
 			return fmt.Errorf("find source: %w", err)
 		} else if n == 0 {
-			return mica.Errorf(mica.ENOTFOUND, "source %q not found", a.SourceID)
+			return mica.ErrNotFound(mica.KindSource, a.SourceID)
 		}
 		if a.ID == "" {
 			a.ID = mica.NewID()
@@ -82,7 +82,7 @@ func (db *DB) GetAggregation(ctx context.Context, id string) (*mica.Aggregation,
 func getAggregation(ctx context.Context, q queryer, id string) (*mica.Aggregation, error) {
 	a, err := scanAggregation(q.QueryRowContext(ctx, `SELECT `+aggregationColumns+` FROM aggregations WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "account aggregation %q not found", id)
+		return nil, mica.ErrNotFound(mica.KindAggregation, id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get aggregation: %w", err)
 	}
@@ -101,8 +101,8 @@ func (db *DB) StageAccounts(ctx context.Context, aggregationID string, rows []mi
 		if err != nil {
 			return err
 		}
-		if a.Done() {
-			return mica.Errorf(mica.ECONFLICT, "account aggregation %q has already ended (%s)", aggregationID, a.Status)
+		if err := a.CheckOpen(); err != nil {
+			return err
 		}
 		if err := createStaging(ctx, tx, table); err != nil {
 			return err
@@ -168,7 +168,7 @@ func (db *DB) CollectAggregation(ctx context.Context, id string) (*mica.Aggregat
 			return fmt.Errorf("collect aggregation: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return mica.Errorf(mica.ECONFLICT, "account aggregation %q is not running", id)
+			return mica.ErrAggregationNotRunning(id)
 		}
 		return nil
 	})
@@ -317,12 +317,12 @@ func (db *DB) startApply(ctx context.Context, tx *Tx, id string) (*applyRun, err
 	if err != nil {
 		return nil, err
 	}
-	if a.Done() {
-		return nil, mica.Errorf(mica.ECONFLICT, "account aggregation %q has already ended (%s)", id, a.Status)
+	if err := a.CheckOpen(); err != nil {
+		return nil, err
 	}
 	src, err := scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceSelect+` FROM sources s WHERE s.id = ?`, a.SourceID))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, mica.Errorf(mica.ENOTFOUND, "source %q not found", a.SourceID)
+		return nil, mica.ErrNotFound(mica.KindSource, a.SourceID)
 	} else if err != nil {
 		return nil, fmt.Errorf("get source: %w", err)
 	}

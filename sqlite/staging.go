@@ -364,9 +364,7 @@ func insertStaged(ctx context.Context, tx *Tx, table string, rows []mica.StagedA
 			if isUniqueViolation(err) {
 				var first int
 				_ = tx.QueryRowContext(ctx, `SELECT line FROM `+table+` WHERE native_identity = ?`, r.NativeIdentity).Scan(&first)
-				return mica.Errorf(mica.EILLEGAL, "line %d: duplicate account id %q (first at line %d); "+
-					"rows of one account must be adjacent, and merged only when the source's mergeRows is true",
-					r.Line, r.NativeIdentity, first)
+				return mica.ErrDuplicateAccount(r.Line, r.NativeIdentity, first)
 			} else if err != nil {
 				return fmt.Errorf("stage account: %w", err)
 			}

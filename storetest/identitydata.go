@@ -349,10 +349,7 @@ func testAggregationRollback(t *testing.T, s mica.Store) {
 	must(t, s.CreateAggregation(ctx, agg))
 	must(t, s.StageAccounts(ctx, agg.ID, []mica.StagedAccount{row("3", "c", 2)}))
 	err := s.StageAccounts(ctx, agg.ID, []mica.StagedAccount{row("4", "d", 3), row("3", "again", 4)})
-	mustCode(t, err, mica.EILLEGAL)
-	if !strings.Contains(mica.ErrorMessage(err), "line 4") || !strings.Contains(mica.ErrorMessage(err), "first at line 2") {
-		t.Fatalf("duplicate message = %v", err)
-	}
+	mustErr(t, err, mica.ErrDuplicateAccount(4, "3", 2))
 	must(t, s.FailAggregation(ctx, agg.ID, mica.CompletionError, "line 4: duplicate"))
 	got, err := s.GetAggregation(ctx, agg.ID)
 	must(t, err)
@@ -360,7 +357,15 @@ func testAggregationRollback(t *testing.T, s mica.Store) {
 		t.Fatalf("failed = %+v", got)
 	}
 	_, err = s.ApplyAggregation(ctx, agg.ID)
-	mustCode(t, err, mica.ECONFLICT)
+	mustErr(t, err, mica.Errorf(mica.ECONFLICT, "account aggregation %q has already ended (%s)", agg.ID, mica.AggTerminated))
+	mustErr(t, s.StageAccounts(ctx, agg.ID, []mica.StagedAccount{row("5", "e", 2)}),
+		mica.Errorf(mica.ECONFLICT, "account aggregation %q has already ended (%s)", agg.ID, mica.AggTerminated))
+	_, err = s.CollectAggregation(ctx, agg.ID)
+	mustErr(t, err, mica.ErrAggregationNotRunning(agg.ID))
+	missing := mica.NewID()
+	_, err = s.GetAggregation(ctx, missing)
+	mustErr(t, err, mica.ErrNotFound(mica.KindAggregation, missing))
+	mustErr(t, s.CreateAggregation(ctx, &mica.Aggregation{SourceID: missing}), mica.ErrNotFound(mica.KindSource, missing))
 	if got := names(); got != "1=jdoe/jdoe,2=svc/" {
 		t.Fatalf("accounts after a failed aggregation = %s", got)
 	}
