@@ -2,6 +2,7 @@ package mica
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -101,6 +102,23 @@ func (a *Aggregation) CheckOpen() error {
 		return Errorf(ECONFLICT, "account aggregation %q has already ended (%s)", a.ID, a.Status)
 	}
 	return nil
+}
+
+// Complete records what applying the aggregation did and ends it: of the
+// scanned accounts of the file, added new ones, changed existing ones and
+// deleted the source's accounts the file no longer has; identities accounts
+// are correlated to (created of them new). Its task message sums it up.
+func (a *Aggregation) Complete(scanned, added, changed, deleted, identities, created int, now time.Time) {
+	a.Stats = AggregationStats{Scanned: scanned, Unchanged: scanned - added - changed, Changed: changed,
+		Added: added, Removed: deleted}
+	a.Status, a.CompletionStatus = AggCompleted, CompletionSuccess
+	a.TotalAccounts, a.ProcessedAccounts = added+changed+deleted, added+changed+deleted
+	a.MarkedForDeletion, a.DeletedAccounts = deleted, deleted
+	a.TotalIdentities, a.ProcessedIdentities = identities, identities
+	a.Messages = append(a.Messages, TaskMessage{Type: "INFO", Key: "TASK_OUT_ACCOUNT_AGGREGATION_RESULT",
+		Text: fmt.Sprintf("scanned %d accounts: %d added, %d changed, %d removed, %d unchanged; %d identities created",
+			scanned, added, changed, deleted, a.Stats.Unchanged, created)})
+	a.Completed, a.FilePath = &now, ""
 }
 
 // ErrAggregationNotRunning is the answer to collecting an aggregation that is

@@ -357,17 +357,7 @@ func (db *DB) ApplyAggregation(ctx context.Context, id string) (*mica.Aggregatio
 		if err := db.classifyAggregated(ctx, tx, a.SourceID, id); err != nil {
 			return err
 		}
-		a.Stats = mica.AggregationStats{Scanned: scanned, Unchanged: scanned - added - changed, Changed: changed,
-			Added: added, Removed: deleted}
-		a.Status, a.CompletionStatus = mica.AggCompleted, mica.CompletionSuccess
-		a.TotalAccounts, a.ProcessedAccounts = added+changed+deleted, added+changed+deleted
-		a.MarkedForDeletion, a.DeletedAccounts = deleted, deleted
-		a.TotalIdentities, a.ProcessedIdentities = identities, identities
-		a.Messages = append(a.Messages, mica.TaskMessage{Type: "INFO", Key: "TASK_OUT_ACCOUNT_AGGREGATION_RESULT",
-			Text: fmt.Sprintf("scanned %d accounts: %d added, %d changed, %d removed, %d unchanged; %d identities created",
-				scanned, added, changed, deleted, a.Stats.Unchanged, createdIdentities)})
-		t := tx.now
-		a.Completed, a.FilePath = &t, ""
+		a.Complete(scanned, added, changed, deleted, identities, createdIdentities, tx.now)
 		if _, err := exec("complete aggregation", `UPDATE aggregations SET status = $1, completion_status = $2,
 				total_accounts = $3, processed_accounts = $4, marked_for_deletion = $5, deleted_accounts = $6,
 				total_identities = $7, processed_identities = $8, stats = $9, messages = $10, file_path = NULL, completed = $11

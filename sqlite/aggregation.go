@@ -547,18 +547,8 @@ func (ap *applyRun) classify() error {
 
 // complete records the aggregation COMPLETED with its counts.
 func (ap *applyRun) complete() error {
-	a, scanned, added, changed, deleted := ap.agg, ap.scanned, ap.added, ap.changed, ap.deleted
-	a.Stats = mica.AggregationStats{Scanned: scanned, Unchanged: scanned - added - changed, Changed: changed,
-		Added: added, Removed: deleted}
-	a.Status, a.CompletionStatus = mica.AggCompleted, mica.CompletionSuccess
-	a.TotalAccounts, a.ProcessedAccounts = added+changed+deleted, added+changed+deleted
-	a.MarkedForDeletion, a.DeletedAccounts = deleted, deleted
-	a.TotalIdentities, a.ProcessedIdentities = ap.identities, ap.identities
-	a.Messages = append(a.Messages, mica.TaskMessage{Type: "INFO", Key: "TASK_OUT_ACCOUNT_AGGREGATION_RESULT",
-		Text: fmt.Sprintf("scanned %d accounts: %d added, %d changed, %d removed, %d unchanged; %d identities created",
-			scanned, added, changed, deleted, a.Stats.Unchanged, ap.createdIdentities)})
-	t := ap.tx.now
-	a.Completed, a.FilePath = &t, ""
+	a := ap.agg
+	a.Complete(ap.scanned, ap.added, ap.changed, ap.deleted, ap.identities, ap.createdIdentities, ap.tx.now)
 	_, err := ap.exec("complete aggregation", `UPDATE aggregations SET status = ?, completion_status = ?,
 			total_accounts = ?, processed_accounts = ?, marked_for_deletion = ?, deleted_accounts = ?,
 			total_identities = ?, processed_identities = ?, stats = ?, messages = ?, file_path = NULL, completed = ?

@@ -333,6 +333,10 @@ func testAggregationRollback(t *testing.T, s mica.Store) {
 	if out.Status != mica.AggCompleted || out.Stats.Added != 2 || out.TotalIdentities != 1 {
 		t.Fatalf("applied = %+v", out)
 	}
+	if m := out.Messages[len(out.Messages)-1]; m.Key != "TASK_OUT_ACCOUNT_AGGREGATION_RESULT" ||
+		m.Text != "scanned 2 accounts: 2 added, 0 changed, 0 removed, 0 unchanged; 0 identities created" {
+		t.Fatalf("result message = %+v", m)
+	}
 	names := func() string {
 		var n []string
 		must(t, s.EachAccount(ctx, mica.AccountFilter{SourceID: src.ID}, func(a *mica.Account) error {
