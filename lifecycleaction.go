@@ -128,6 +128,58 @@ func (a *LifecycleAction) Cancel(by Ref, comment string, now time.Time) error {
 	return nil
 }
 
+// Receive stamps a submitted action as received at now: its id (unless given),
+// status, times and comment ids.
+func (a *LifecycleAction) Receive(now time.Time) {
+	if a.ID == "" {
+		a.ID = NewUUID()
+	}
+	a.Status, a.Created, a.Modified = LifecycleReceived, now, now
+	a.Provisioning = LifecycleProvisioning{Status: "NOT_STARTED"}
+	for i := range a.Comments {
+		a.Comments[i].ID, a.Comments[i].CreatedAt = NewUUID(), now
+	}
+}
+
+// Queued reports whether the action, as an update left it, has a step for the
+// worker to carry out (a cancellation).
+func (a *LifecycleAction) Queued() bool { return a.Status == LifecycleCanceling }
+
+// Step moves the action one step on, as the worker carries it out: RECEIVED
+// starts provisioning, CANCELING is CANCELED. While provisioning, Step
+// changes nothing and returns the status (MachineIdentityActive or
+// MachineIdentityDeactivated) the store gives the target machine identity,
+// before it calls Provisioned. ok is false when no step is left.
+func (a *LifecycleAction) Step(now time.Time) (targetStatus string, ok bool) {
+	switch a.Status {
+	case LifecycleReceived:
+		a.Status = LifecycleInProvisioning
+		a.Provisioning = LifecycleProvisioning{Status: "IN_PROGRESS", Started: &now}
+	case LifecycleInProvisioning:
+		if a.Action == LifecycleDeactivate {
+			return MachineIdentityDeactivated, true
+		}
+		return MachineIdentityActive, true
+	case LifecycleCanceling:
+		a.Status = LifecycleCanceled
+	default:
+		return "", false
+	}
+	return "", true
+}
+
+// Provisioned ends the provisioning step at now: COMPLETED, or FAILED when the
+// target machine identity no longer existed (found false).
+func (a *LifecycleAction) Provisioned(found bool, now time.Time) {
+	if !found {
+		a.Status, a.FailurePhase, a.FailureReason = LifecycleFailed, "PROVISIONING", "the machine identity no longer exists"
+		a.Provisioning.Status, a.Provisioning.Ended = "FAILED", &now
+		return
+	}
+	a.Status = LifecycleCompleted
+	a.Provisioning.Status, a.Provisioning.Ended = "COMPLETED", &now
+}
+
 // LifecycleActionService keeps lifecycle actions and carries them out.
 type LifecycleActionService interface {
 	// SubmitLifecycleAction stores a RECEIVED action on an existing machine

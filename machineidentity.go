@@ -212,6 +212,16 @@ func (m *MachineIdentity) ResolveRefs(rd RefReads) error {
 	return nil
 }
 
+// SetStatus gives the machine identity a lifecycle status (its status
+// attribute), and reports whether its machine accounts are disabled with it.
+func (m *MachineIdentity) SetStatus(status string) (accountsDisabled bool) {
+	if m.Attributes == nil {
+		m.Attributes = map[string]any{}
+	}
+	m.Attributes["status"] = status
+	return status == MachineIdentityDeactivated
+}
+
 // IsOwner reports whether identity id is one of the machine identity's owners.
 func (m *MachineIdentity) IsOwner(id string) bool {
 	if id == "" {

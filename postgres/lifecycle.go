@@ -22,14 +22,7 @@ func (db *DB) SubmitLifecycleAction(ctx context.Context, a *mica.LifecycleAction
 		} else if n == 0 {
 			return mica.ErrNotFound(mica.KindMachineIdentity, a.TargetID)
 		}
-		if a.ID == "" {
-			a.ID = mica.NewUUID()
-		}
-		a.Status, a.Created, a.Modified = mica.LifecycleReceived, tx.now, tx.now
-		a.Provisioning = mica.LifecycleProvisioning{Status: "NOT_STARTED"}
-		for i := range a.Comments {
-			a.Comments[i].ID, a.Comments[i].CreatedAt = mica.NewUUID(), tx.now
-		}
+		a.Receive(tx.now)
 		if _, err := tx.Exec(ctx, `INSERT INTO lifecycle_actions (id, requested_by, target_id, target_name, target_type,
 			source_id, action, status, completed, body, created, modified) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
 			a.ID, a.RequestedBy.ID, a.TargetID, a.TargetName, a.TargetType, nullString(a.SourceID), a.Action, a.Status,
@@ -100,7 +93,7 @@ func (db *DB) UpdateLifecycleAction(ctx context.Context, id string, update func(
 			return err
 		}
 		out = a
-		if a.Status == mica.LifecycleCanceling {
+		if a.Queued() {
 			return db.queueTask(ctx, tx, mica.TaskLifecycleAction, a.ID)
 		}
 		return nil
@@ -138,41 +131,28 @@ func (db *DB) ProcessLifecycleAction(ctx context.Context, id string) (*mica.Life
 		}
 		out = a
 		now := tx.now
-		switch a.Status {
-		case mica.LifecycleReceived:
-			a.Status = mica.LifecycleInProvisioning
-			a.Provisioning = mica.LifecycleProvisioning{Status: "IN_PROGRESS", Started: &now}
-		case mica.LifecycleInProvisioning:
-			status := mica.MachineIdentityActive
-			if a.Action == mica.LifecycleDeactivate {
-				status = mica.MachineIdentityDeactivated
-			}
+		status, ok := a.Step(now)
+		if !ok {
+			return nil
+		}
+		if status != "" {
 			m, err := getMachineIdentity(ctx, tx, a.TargetID, true)
-			if mica.ErrorCode(err) == mica.ENOTFOUND {
-				a.Status, a.FailurePhase, a.FailureReason = mica.LifecycleFailed, "PROVISIONING", "the machine identity no longer exists"
-				a.Provisioning.Status, a.Provisioning.Ended = "FAILED", &now
-				break
-			} else if err != nil {
+			found := mica.ErrorCode(err) != mica.ENOTFOUND
+			if err != nil && found {
 				return err
 			}
-			if m.Attributes == nil {
-				m.Attributes = map[string]any{}
+			if found {
+				disabled := m.SetStatus(status)
+				if _, err := tx.Exec(ctx, `UPDATE machine_identities SET attributes = $1, status = $2, modified = $3 WHERE id = $4`,
+					toJSON(m.Attributes), status, now, m.ID); err != nil {
+					return fmt.Errorf("change machine identity status: %w", err)
+				}
+				if _, err := tx.Exec(ctx, `UPDATE accounts SET disabled = $1, modified = $2 WHERE machine_identity_id = $3`,
+					disabled, now, m.ID); err != nil {
+					return fmt.Errorf("change machine accounts: %w", err)
+				}
 			}
-			m.Attributes["status"] = status
-			if _, err := tx.Exec(ctx, `UPDATE machine_identities SET attributes = $1, status = $2, modified = $3 WHERE id = $4`,
-				toJSON(m.Attributes), status, now, m.ID); err != nil {
-				return fmt.Errorf("change machine identity status: %w", err)
-			}
-			if _, err := tx.Exec(ctx, `UPDATE accounts SET disabled = $1, modified = $2 WHERE machine_identity_id = $3`,
-				status == mica.MachineIdentityDeactivated, now, m.ID); err != nil {
-				return fmt.Errorf("change machine accounts: %w", err)
-			}
-			a.Status = mica.LifecycleCompleted
-			a.Provisioning.Status, a.Provisioning.Ended = "COMPLETED", &now
-		case mica.LifecycleCanceling:
-			a.Status = mica.LifecycleCanceled
-		default:
-			return nil
+			a.Provisioned(found, now)
 		}
 		return saveLifecycleAction(ctx, tx, a)
 	})
