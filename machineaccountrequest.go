@@ -110,6 +110,18 @@ func (r *MachineAccountRequest) Fail(reason string, now time.Time) {
 	r.Status, r.ErrorDetails, r.Completed = RequestFailed, reason, &now
 }
 
+// Provisioned records, at now, the provisioning of a request whose turn it
+// was: failed with reason, or (reason "") passed and the request succeeded.
+func (r *MachineAccountRequest) Provisioned(reason string, now time.Time) {
+	r.Provisioning.Started = &now
+	if reason != "" {
+		r.Fail(reason, now)
+		return
+	}
+	r.Provisioning.State, r.Provisioning.Finished = PhasePassed, &now
+	r.Status, r.Completed = RequestSuccess, &now
+}
+
 // Decide records an approver's decision on a PENDING request.
 func (r *MachineAccountRequest) Decide(approve bool, now time.Time) error {
 	if r.Approval.State != PhasePending {

@@ -130,16 +130,11 @@ func (db *DB) ProvisionMachineAccountRequest(ctx context.Context, id string) (*m
 		if r.Provisioning.State != mica.PhasePending {
 			return nil
 		}
-		now := tx.now
-		r.Provisioning.Started = &now
-		if reason, err := provisionAccount(ctx, tx, r); err != nil {
+		reason, err := provisionAccount(ctx, tx, r)
+		if err != nil {
 			return err
-		} else if reason != "" {
-			r.Fail(reason, now)
-		} else {
-			r.Provisioning.State, r.Provisioning.Finished = mica.PhasePassed, &now
-			r.Status, r.Completed = mica.RequestSuccess, &now
 		}
+		r.Provisioned(reason, tx.now)
 		return saveAccountRequest(ctx, tx, r)
 	})
 	return out, err
