@@ -187,6 +187,13 @@ type CorrelationAssignment struct {
 	FilterString string `json:"filterString,omitempty"`
 }
 
+// DefaultCorrelationConfig is the config of a source (named sourceName) that
+// has none saved: no assignments, so only the default correlation applies.
+func DefaultCorrelationConfig(sourceID, sourceName string) *CorrelationConfig {
+	return &CorrelationConfig{SourceID: sourceID, Name: "Source [" + sourceName + "] Account Correlation",
+		AttributeAssignments: []CorrelationAssignment{}}
+}
+
 // MaxCorrelationAssignments caps the criteria of one correlation config.
 const MaxCorrelationAssignments = 50
 

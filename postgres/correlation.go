@@ -21,8 +21,7 @@ func getCorrelationConfig(ctx context.Context, q queryer, sourceID string) (*mic
 	} else if err != nil {
 		return nil, fmt.Errorf("find source: %w", err)
 	}
-	c := &mica.CorrelationConfig{SourceID: sourceID, Name: "Source [" + sourceName + "] Account Correlation",
-		AttributeAssignments: []mica.CorrelationAssignment{}}
+	c := mica.DefaultCorrelationConfig(sourceID, sourceName)
 	var assignments []byte
 	err := q.QueryRow(ctx, `SELECT id, name, attribute_assignments FROM correlation_configs WHERE source_id = $1`,
 		sourceID).Scan(&c.ID, &c.Name, &assignments)
