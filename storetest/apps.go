@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/micahq/mica"
+	"github.com/micahq/mica/query"
 )
 
 // Source-app conformance cases. The assignment rule needs accounts and access
@@ -255,11 +256,11 @@ func testSourceAppList(t *testing.T, s mica.Store) {
 		t.Fatalf("available sw: %s", names(p))
 	}
 	_, err = s.ListAvailableSourceApps(ctx, mica.ListOptions{Limit: 250, Filters: "enabled eq true"})
-	mustCode(t, err, mica.EILLEGAL) // enabled is a filter of listAll only
+	mustErr(t, err, queryErr(t, query.SourceAppsAvailable, "enabled eq true", "")) // enabled is a filter of listAll only
 	_, err = s.ListAssignedSourceApps(ctx, owner.ID, mica.ListOptions{Limit: 250, Sorters: "owner.id"})
-	mustCode(t, err, mica.EILLEGAL) // owner.id is not a sorter of listAssigned
+	mustErr(t, err, queryErr(t, query.SourceAppsAssigned, "", "owner.id")) // owner.id is not a sorter of listAssigned
 	_, err = s.ListUserApps(ctx, owner.ID, mica.ListOptions{Limit: 250, Filters: `ownerId eq "x"`})
-	mustCode(t, err, mica.EILLEGAL) // ownerId is a filter of listAll only
+	mustErr(t, err, queryErr(t, query.UserApps, `ownerId eq "x"`, "")) // ownerId is a filter of listAll only
 }
 
 // testSourceAppSourceDeleted: deleting a source detaches its apps and unlinks

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/micahq/mica"
+	"github.com/micahq/mica/query"
 )
 
 func newSubtype(t *testing.T, s mica.Store, src *mica.Source, name string) *mica.Subtype {
@@ -273,7 +274,7 @@ func testMachineIdentities(t *testing.T, s mica.Store) {
 		}
 	}
 	_, err = s.ListMachineIdentities(ctx, mica.MachineIdentityFormV2024, mica.ListOptions{Limit: 10, Filters: `subtype eq "x"`})
-	mustCode(t, err, mica.EILLEGAL) // v2024 has no subtype filter
+	mustErr(t, err, queryErr(t, query.MachineIdentitiesV2024, `subtype eq "x"`, "")) // v2024 has no subtype filter
 
 	// Updates re-check owners; a rename reaches the machine account.
 	_, err = s.UpdateMachineIdentity(ctx, m.ID, func(x *mica.MachineIdentity) error {
@@ -527,7 +528,7 @@ func testMachineAccountRequests(t *testing.T, s mica.Store) {
 		t.Fatalf("approved = %+v", approved)
 	}
 	_, err = s.DecideMachineAccountRequest(ctx, waiting.ID, false)
-	mustCode(t, err, mica.EILLEGAL)
+	mustErr(t, err, approved.Decide(false, time.Now())) // the domain's answer: no longer waiting
 	rejected := req("svc-rejected")
 	must(t, s.CreateMachineAccountRequest(ctx, rejected))
 	r, err := s.DecideMachineAccountRequest(ctx, rejected.ID, false)
@@ -545,11 +546,16 @@ func testMachineAccountRequests(t *testing.T, s mica.Store) {
 	if c.ApprovalRequired || c.ApprovalConfig.MachineIdentityManagerAssignment != "MANAGER_OF_REQUESTER" || c.ApprovalConfig.SerialChain == nil {
 		t.Fatalf("default config = %+v", c)
 	}
+	var tooLong mica.AccountDeleteConfig
 	_, err = s.UpdateDeleteApprovalConfig(ctx, src.ID, func(c *mica.AccountDeleteConfig) error {
 		c.ApprovalConfig.TimeoutConfig.DaysUntilTimeout = 91
+		tooLong = *c
 		return nil
 	})
-	mustCode(t, err, mica.EILLEGAL)
+	mustErr(t, err, tooLong.Validate())
+	if mica.ErrorCode(err) != mica.EILLEGAL {
+		t.Fatalf("a 91-day timeout: %v", err)
+	}
 	_, err = s.UpdateDeleteApprovalConfig(ctx, src.ID, func(c *mica.AccountDeleteConfig) error {
 		c.ApprovalConfig.SerialChain = []mica.ApproverRef{{IdentityID: missingRequest, IdentityType: "IDENTITY"}}
 		return nil
@@ -587,7 +593,8 @@ func testLifecycleActions(t *testing.T, s mica.Store) {
 		must(t, s.SubmitLifecycleAction(ctx, a))
 		return a
 	}
-	mustCode(t, s.SubmitLifecycleAction(ctx, &mica.LifecycleAction{Action: "PAUSE", TargetID: m.ID}), mica.EILLEGAL)
+	pause := &mica.LifecycleAction{Action: "PAUSE", TargetID: m.ID}
+	mustErr(t, s.SubmitLifecycleAction(ctx, pause), (&mica.LifecycleAction{Action: "PAUSE", TargetID: m.ID}).Validate())
 	missing := mica.NewUUID()
 	mustErr(t, s.SubmitLifecycleAction(ctx, &mica.LifecycleAction{Action: mica.LifecycleActivate, TargetID: missing}),
 		mica.ErrNotFound(mica.KindMachineIdentity, missing))
@@ -602,10 +609,15 @@ func testLifecycleActions(t *testing.T, s mica.Store) {
 		t.Fatalf("first step = %+v", step)
 	}
 	// Provisioning has started: too late to cancel.
+	var tooLate error
 	_, err = s.UpdateLifecycleAction(ctx, deact.ID, func(a *mica.LifecycleAction) error {
-		return a.Cancel(mica.Ref{ID: owner.ID}, "", time.Now())
+		tooLate = a.Cancel(mica.Ref{ID: owner.ID}, "", time.Now())
+		return tooLate
 	})
-	mustCode(t, err, mica.EILLEGAL)
+	mustErr(t, err, tooLate)
+	if mica.ErrorCode(err) != mica.EILLEGAL {
+		t.Fatalf("cancelling in provisioning: %v", err)
+	}
 	step, err = s.ProcessLifecycleAction(ctx, deact.ID)
 	must(t, err)
 	if step.Status != mica.LifecycleCompleted || step.Provisioning.Ended == nil || !step.Completed() {
