@@ -121,6 +121,15 @@ func (a *Aggregation) Complete(scanned, added, changed, deleted, identities, cre
 	a.Completed, a.FilePath = &now, ""
 }
 
+// CheckDelete is the rule on deleting an aggregation (a preview's end): one
+// that was applied stays in the history.
+func (a *Aggregation) CheckDelete() error {
+	if a.Status == AggCompleted {
+		return Errorf(ECONFLICT, "account aggregation %q was applied: it stays in the history", a.ID)
+	}
+	return nil
+}
+
 // ErrAggregationNotRunning is the answer to collecting an aggregation that is
 // no longer staging accounts.
 func ErrAggregationNotRunning(id string) error {

@@ -178,8 +178,8 @@ func (db *DB) DeleteAggregation(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		if a.Status == mica.AggCompleted {
-			return mica.Errorf(mica.ECONFLICT, "account aggregation %q was applied: it stays in the history", id)
+		if err := a.CheckDelete(); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM aggregations WHERE id = $1`, id); err != nil {
 			return fmt.Errorf("delete aggregation: %w", err)

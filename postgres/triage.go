@@ -83,7 +83,7 @@ func (db *DB) DecideTriage(ctx context.Context, accountIDs []string,
 		for _, id := range accountIDs {
 			c, err := scanTriageCandidate(tx.QueryRow(ctx, triageCandidateSQL+` WHERE a.id = $1 FOR UPDATE OF a`, id))
 			if errors.Is(err, pgx.ErrNoRows) {
-				return mica.Errorf(mica.EREFNOTFOUND, "account %q not found", id)
+				return mica.ErrRefNotFound("", mica.KindAccount, id)
 			} else if err != nil {
 				return fmt.Errorf("read account %s: %w", id, err)
 			}

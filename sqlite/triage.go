@@ -95,7 +95,7 @@ func (db *DB) DecideTriage(ctx context.Context, accountIDs []string,
 		for _, id := range accountIDs {
 			c, err := scanTriageCandidate(read.QueryRowContext(ctx, id))
 			if errors.Is(err, sql.ErrNoRows) {
-				return mica.Errorf(mica.EREFNOTFOUND, "account %q not found", id)
+				return mica.ErrRefNotFound("", mica.KindAccount, id)
 			} else if err != nil {
 				return fmt.Errorf("read account %s: %w", id, err)
 			}

@@ -189,7 +189,7 @@ func testAggregationPreviewAndGuard(t *testing.T, s mica.Store) {
 		t.Fatalf("preview = %+v", collected)
 	}
 	_, err = s.ApplyAggregation(ctx, guarded.ID)
-	mustCode(t, err, mica.EILLEGAL)
+	mustErr(t, err, mica.CheckRemovals(src, guarded, 10, 8))
 	must(t, s.FailAggregation(ctx, guarded.ID, mica.CompletionError, mica.ErrorMessage(err)))
 	if p, err := s.ListAccounts(ctx, mica.AccountFilter{SourceID: src.ID}, mica.ListOptions{Count: true}); err != nil || p.Total != 10 {
 		t.Fatalf("accounts after a refused apply: %d %v", p.Total, err)
@@ -201,8 +201,8 @@ func testAggregationPreviewAndGuard(t *testing.T, s mica.Store) {
 	must(t, err)
 	must(t, s.DeleteAggregation(ctx, preview.ID))
 	_, err = s.GetAggregation(ctx, preview.ID)
-	mustCode(t, err, mica.ENOTFOUND)
-	mustCode(t, s.DeleteAggregation(ctx, first.ID), mica.ECONFLICT)
+	mustErr(t, err, mica.ErrNotFound(mica.KindAggregation, preview.ID))
+	mustErr(t, s.DeleteAggregation(ctx, first.ID), (&mica.Aggregation{ID: first.ID, Status: mica.AggCompleted}).CheckDelete())
 
 	page, err := s.ListAggregations(ctx, src.ID, mica.ListOptions{Limit: 10, Count: true})
 	must(t, err)

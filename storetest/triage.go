@@ -88,8 +88,9 @@ func testTriage(t *testing.T, s mica.Store) {
 			RecommendationAfter: c.Recommendation}, nil
 	}
 	// An unknown account: nothing is written, not even the known one's decision.
-	_, err = s.DecideTriage(ctx, []string{accts["bot-x"].ID, mica.NewID()}, accept)
-	mustCode(t, err, mica.EREFNOTFOUND)
+	unknown := mica.NewID()
+	_, err = s.DecideTriage(ctx, []string{accts["bot-x"].ID, unknown}, accept)
+	mustErr(t, err, mica.ErrRefNotFound("", mica.KindAccount, unknown))
 	if p, err := s.ListTriageDecisions(ctx, mica.TriageDecisionFilter{}, mica.ListOptions{Count: true}); err != nil || p.Total != 0 {
 		t.Fatalf("decisions after a refused request: %v %v", p.Total, err)
 	}
