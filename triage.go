@@ -95,6 +95,18 @@ type TriageDecision struct {
 	Created             time.Time
 }
 
+// Record stamps decision d on candidate c at now for the trail: its id, time,
+// the account and its classification before. It reports whether the decision
+// changes the account's classification (to be written with it).
+func (d *TriageDecision) Record(c *TriageCandidate, now time.Time) (changed bool) {
+	d.ID, d.Created = NewID(), now
+	d.AccountID, d.AccountName, d.SourceID, d.SourceName = c.AccountID, c.Name, c.SourceID, c.SourceName
+	d.WasMachine, d.MethodBefore = c.IsMachine, c.Method
+	same := d.RecommendationAfter == c.Recommendation ||
+		d.RecommendationAfter != nil && c.Recommendation != nil && *d.RecommendationAfter == *c.Recommendation
+	return d.IsMachine != c.IsMachine || d.MethodAfter != c.Method || !same
+}
+
 // ValidateTriage checks what a reviewer sends with a decision.
 func ValidateTriage(action, note string) error {
 	if action != TriageAccept && action != TriageDismiss {

@@ -94,10 +94,7 @@ func (db *DB) DecideTriage(ctx context.Context, accountIDs []string,
 			if d == nil {
 				continue
 			}
-			d.ID, d.Created = mica.NewID(), tx.now
-			d.AccountID, d.AccountName, d.SourceID, d.SourceName = c.AccountID, c.Name, c.SourceID, c.SourceName
-			d.WasMachine, d.MethodBefore = c.IsMachine, c.Method
-			if d.IsMachine != c.IsMachine || d.MethodAfter != c.Method || !sameRec(d.RecommendationAfter, c.Recommendation) {
+			if d.Record(c, tx.now) {
 				changes = append(changes, change{id: id, isMachine: d.IsMachine, method: d.MethodAfter, rec: d.RecommendationAfter})
 			}
 			batch.Queue(`INSERT INTO triage_decisions (`+triageDecisionColumns+`)
@@ -120,13 +117,6 @@ func (db *DB) DecideTriage(ctx context.Context, accountIDs []string,
 		return nil, err
 	}
 	return out, nil
-}
-
-func sameRec(a, b *mica.Recommendation) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return *a == *b
 }
 
 // ListTriageDecisions lists decisions, newest first.
