@@ -70,7 +70,8 @@ func (c *CorrelationConfig) Correlate(name string, attrs map[string]any, identit
 		found := ""
 		for _, i := range identities {
 			v, ok := prop(i)
-			if !ok || v == "" || !(v == key || fold && strings.EqualFold(v, key)) {
+			matches := v == key || fold && strings.EqualFold(v, key)
+			if !ok || v == "" || !matches {
 				continue
 			}
 			if found != "" && found != i.ID {
