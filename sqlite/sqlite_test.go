@@ -42,3 +42,13 @@ func TestReopenKeepsData(t *testing.T) {
 		t.Fatalf("after reopen: %q %v", v, err)
 	}
 }
+
+func BenchmarkStore(b *testing.B) {
+	storetest.Bench(b, func(b *testing.B) mica.Store {
+		db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "mica.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return db
+	})
+}

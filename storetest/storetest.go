@@ -98,7 +98,7 @@ func mustErr(t *testing.T, err, want error) {
 	}
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
