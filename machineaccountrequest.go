@@ -110,6 +110,10 @@ func (r *MachineAccountRequest) Fail(reason string, now time.Time) {
 	r.Status, r.ErrorDetails, r.Completed = RequestFailed, reason, &now
 }
 
+// Provisionable reports whether it is the request's turn to be provisioned:
+// its provisioning phase is pending.
+func (r *MachineAccountRequest) Provisionable() bool { return r.Provisioning.State == PhasePending }
+
 // Provisioned records, at now, the provisioning of a request whose turn it
 // was: failed with reason, or (reason "") passed and the request succeeded.
 func (r *MachineAccountRequest) Provisioned(reason string, now time.Time) {

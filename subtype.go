@@ -89,6 +89,20 @@ func (s *Subtype) CheckUpdate(before *Subtype) error {
 	return s.Validate()
 }
 
+// SubtypesInOrder is the answer to a bulk read of subtypes by id: those of
+// found (by id) that ids name, in the order of ids, each once.
+func SubtypesInOrder(ids []string, found map[string]*Subtype) []*Subtype {
+	out := []*Subtype{}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if st := found[id]; st != nil && !seen[id] {
+			seen[id] = true
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
 // ErrSubtypeTaken is the answer to giving a source a second subtype of one technical name.
 func ErrSubtypeTaken(sourceID, technicalName string) error {
 	return Errorf(ECONFLICT, "source %q already has a subtype with technicalName %q", sourceID, technicalName)

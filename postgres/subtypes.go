@@ -129,14 +129,7 @@ func (db *DB) GetSubtypes(ctx context.Context, ids []string) ([]*mica.Subtype, e
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("get subtypes: %w", err)
 	}
-	seen := map[string]bool{}
-	for _, id := range ids {
-		if st := byID[id]; st != nil && !seen[id] {
-			seen[id] = true
-			out = append(out, st)
-		}
-	}
-	return out, nil
+	return mica.SubtypesInOrder(ids, byID), nil
 }
 
 // ListSubtypes lists one source's subtypes, or every source's.

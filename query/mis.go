@@ -1,5 +1,7 @@
 package query
 
+import "github.com/micahq/mica"
+
 // Allowlists of machine identity security (REFERENCE.md §15.3). Columns
 // assumed: source subtypes [st] (id, source_id, technical_name, display_name);
 // machine identities [mi] (id, name, subtype, business_application,
@@ -180,3 +182,17 @@ var (
 	// ListMachineAccountMappings has paging only: no filters, no sorters.
 	ListMachineAccountMappings = same(&Resource{Name: "machine-account-mappings", IDColumn: "source_id"})
 )
+
+// MachineIdentities is the allowlist a store lists machine identities through
+// in the form of one API version.
+func MachineIdentities(form mica.MachineIdentityForm) *Resource {
+	switch form {
+	case mica.MachineIdentityFormV2024:
+		return MachineIdentitiesV2024
+	case mica.MachineIdentityFormV2025:
+		return MachineIdentitiesV2025
+	case mica.MachineIdentityFormV2:
+		return MachineIdentitiesV2
+	}
+	return MachineIdentitiesV2026
+}

@@ -127,7 +127,7 @@ func (db *DB) ProvisionMachineAccountRequest(ctx context.Context, id string) (*m
 			return err
 		}
 		out = r
-		if r.Provisioning.State != mica.PhasePending {
+		if !r.Provisionable() {
 			return nil
 		}
 		reason, err := provisionAccount(ctx, tx, r)

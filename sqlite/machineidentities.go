@@ -212,25 +212,13 @@ func writeMachineIdentityParts(ctx context.Context, tx *Tx, m *mica.MachineIdent
 
 // ListMachineIdentities lists machine identities through the form's allowlist.
 func (db *DB) ListMachineIdentities(ctx context.Context, form mica.MachineIdentityForm, opt mica.ListOptions) (mica.Page[*mica.MachineIdentity], error) {
-	res := machineIdentityResource(form)
+	res := query.MachineIdentities(form)
 	page, err := list(ctx, db.read, res, opt, "SELECT "+machineIdentityColumns, "FROM machine_identities mi", "", nil,
 		func(r *sql.Rows) (*mica.MachineIdentity, error) { return scanMachineIdentity(r) })
 	if err != nil {
 		return page, err
 	}
 	return page, loadMachineIdentityParts(ctx, db.read, page.Items)
-}
-
-func machineIdentityResource(form mica.MachineIdentityForm) *query.Resource {
-	switch form {
-	case mica.MachineIdentityFormV2024:
-		return query.MachineIdentitiesV2024
-	case mica.MachineIdentityFormV2025:
-		return query.MachineIdentitiesV2025
-	case mica.MachineIdentityFormV2:
-		return query.MachineIdentitiesV2
-	}
-	return query.MachineIdentitiesV2026
 }
 
 // UpdateMachineIdentity changes a machine identity in one transaction.
