@@ -41,7 +41,7 @@ func (db *DB) CreateClient(ctx context.Context, c *mica.Client) error {
 	}
 	return db.update(ctx, func(tx *Tx) error {
 		if c.Kind == mica.ClientPAT {
-			others, err := patNames(ctx, tx, c.IdentityID, c.ID, mica.ErrRefNotFound("", mica.KindIdentity, c.IdentityID))
+			others, err := patNames(ctx, tx, c.IdentityID, c.ID)
 			if err != nil {
 				return err
 			}
@@ -70,14 +70,9 @@ func (db *DB) CreateClient(ctx context.Context, c *mica.Client) error {
 }
 
 // patNames reads the names of the personal access tokens of identity ownerID
-// but exceptID; missing is the error when the identity does not exist.
-func patNames(ctx context.Context, tx *Tx, ownerID, exceptID string, missing error) ([]string, error) {
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM identities WHERE id = ?`, ownerID).Scan(&n); err != nil {
-		return nil, fmt.Errorf("find token owner: %w", err)
-	} else if n == 0 {
-		return nil, missing
-	}
+// but exceptID. (A missing owner needs no read: creating its token fails on
+// the foreign key, and an existing token's owner exists.)
+func patNames(ctx context.Context, tx *Tx, ownerID, exceptID string) ([]string, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT name FROM clients WHERE identity_id = ? AND kind = 'PAT' AND id <> ?`,
 		ownerID, exceptID)
 	if err != nil {
@@ -170,7 +165,7 @@ func (db *DB) UpdateClient(ctx context.Context, id string, update func(c *mica.C
 		}
 		c.KeepFixed(cur)
 		if c.Kind == mica.ClientPAT {
-			others, err := patNames(ctx, tx, c.IdentityID, c.ID, mica.ErrNotFound(mica.KindIdentity, c.IdentityID))
+			others, err := patNames(ctx, tx, c.IdentityID, c.ID)
 			if err != nil {
 				return err
 			}
