@@ -42,6 +42,12 @@ func patNames(ctx context.Context, tx *Tx, ownerID, exceptID string, missing err
 	} else if err != nil {
 		return nil, fmt.Errorf("lock identity: %w", err)
 	}
+	return ownerPATNames(ctx, tx, ownerID, exceptID)
+}
+
+// ownerPATNames reads the names of the personal access tokens of identity
+// ownerID but exceptID; the caller holds the identity's row lock.
+func ownerPATNames(ctx context.Context, tx *Tx, ownerID, exceptID string) ([]string, error) {
 	rows, err := tx.Query(ctx, `SELECT name FROM clients WHERE identity_id = $1 AND kind = 'PAT' AND id <> $2`,
 		ownerID, exceptID)
 	if err != nil {
@@ -128,7 +134,14 @@ func (db *DB) ListClients(ctx context.Context, identityID string) ([]*mica.Clien
 func (db *DB) UpdateClient(ctx context.Context, id string, update func(c *mica.Client) error) (*mica.Client, error) {
 	var out *mica.Client
 	err := db.update(ctx, func(tx *Tx) error {
-		cur, err := scanClient(tx.QueryRow(ctx, `SELECT `+clientColumns+` FROM clients c WHERE c.id = $1 FOR UPDATE`, id))
+		// The token and its owner are locked in one statement (the owner's lock
+		// orders the checks over its tokens, as in CreateClient); an API client
+		// has no owner.
+		cur, err := scanClient(tx.QueryRow(ctx, `SELECT `+clientColumns+` FROM clients c
+			JOIN identities i ON i.id = c.identity_id WHERE c.id = $1 FOR UPDATE OF c FOR NO KEY UPDATE OF i`, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			cur, err = scanClient(tx.QueryRow(ctx, `SELECT `+clientColumns+` FROM clients c WHERE c.id = $1 FOR UPDATE`, id))
+		}
 		if errors.Is(err, pgx.ErrNoRows) {
 			return mica.ErrNotFound(mica.KindClient, id)
 		} else if err != nil {
@@ -141,7 +154,7 @@ func (db *DB) UpdateClient(ctx context.Context, id string, update func(c *mica.C
 		}
 		c.KeepFixed(cur)
 		if c.Kind == mica.ClientPAT {
-			others, err := patNames(ctx, tx, c.IdentityID, c.ID, mica.ErrNotFound(mica.KindIdentity, c.IdentityID))
+			others, err := ownerPATNames(ctx, tx, c.IdentityID, c.ID)
 			if err != nil {
 				return err
 			}
