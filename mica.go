@@ -46,6 +46,10 @@ type Ref struct {
 type Page[T any] struct {
 	Items []T
 	Total int // -1 when not counted
+	// Shared says the items are a cache's own: the caller must not change
+	// them, and an item never changes (a change makes a new item), so what is
+	// derived from one (its JSON) may be kept with its pointer.
+	Shared bool
 }
 
 // ListOptions are the standard collection parameters of a list request, as raw

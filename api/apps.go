@@ -3,7 +3,9 @@ package api
 import (
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/micahq/mica"
@@ -457,8 +459,65 @@ func (s *Server) listSourceApps(w http.ResponseWriter, r *http.Request, l *query
 	if err != nil {
 		return err
 	}
+	if page.Shared {
+		s.writeSharedApps(w, page)
+		return nil
+	}
 	writePage(w, page, sourceAppDto)
 	return nil
+}
+
+// appJSONMax caps the JSON the server keeps of shared apps; beyond it the
+// cache is emptied (a store's snapshot holds a few thousand apps).
+const appJSONMax = 50000
+
+// appJSONCache keeps the JSON of the apps a store shares from its cache
+// (mica.Page.Shared): such an app never changes, so its JSON is written once
+// and a page is then written by copying bytes.
+type appJSONCache struct {
+	mu sync.RWMutex
+	m  map[*mica.SourceApp][]byte
+}
+
+func (c *appJSONCache) json(a *mica.SourceApp) []byte {
+	c.mu.RLock()
+	b, ok := c.m[a]
+	c.mu.RUnlock()
+	if ok {
+		return b
+	}
+	d := sourceAppDto(a)
+	b = d.appendJSON(nil)
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= appJSONMax {
+		c.m = map[*mica.SourceApp][]byte{}
+	}
+	c.m[a] = b
+	c.mu.Unlock()
+	return b
+}
+
+// writeSharedApps writes a page of shared apps (what writePage writes) from
+// their kept JSON.
+func (s *Server) writeSharedApps(w http.ResponseWriter, p mica.Page[*mica.SourceApp]) {
+	if p.Total >= 0 {
+		w.Header().Set("X-Total-Count", strconv.Itoa(p.Total))
+	}
+	jsons := make([][]byte, len(p.Items))
+	n := 2
+	for i, a := range p.Items {
+		jsons[i] = s.appJSON.json(a)
+		n += len(jsons[i]) + 1
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i, j := range jsons {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, j...)
+	}
+	writeJSONBytes(w, http.StatusOK, append(b, ']'))
 }
 
 func (s *Server) listAssignedSourceApps(w http.ResponseWriter, r *http.Request) error {

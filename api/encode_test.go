@@ -78,6 +78,21 @@ func TestSourceAppDtoJSON(t *testing.T) {
 		if !bytes.Equal(got, want) {
 			t.Fatalf("item set %d:\n got %s\nwant %s", i, got, want)
 		}
+		// A shared page (a store's cache) is written from the apps' kept JSON:
+		// the same bytes and count as writePage, the first time and the next.
+		page := mica.Page[*mica.SourceApp]{Items: items, Total: rng.Intn(3) - 1}
+		plain := httptest.NewRecorder()
+		writePage(plain, page, sourceAppDto)
+		page.Shared = true
+		var s Server
+		for range 2 {
+			rec := httptest.NewRecorder()
+			s.writeSharedApps(rec, page)
+			if !bytes.Equal(rec.Body.Bytes(), plain.Body.Bytes()) || rec.Header().Get("X-Total-Count") != plain.Header().Get("X-Total-Count") {
+				t.Fatalf("item set %d: shared page %s (count %q), writePage %s (count %q)", i, rec.Body.Bytes(),
+					rec.Header().Get("X-Total-Count"), plain.Body.Bytes(), plain.Header().Get("X-Total-Count"))
+			}
+		}
 	}
 	// writePage takes the appender: the same bytes through the response.
 	items := []*mica.SourceApp{{ID: "1", Name: "<b>", Created: time.Unix(0, 0)}}

@@ -3,11 +3,10 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"math/bits"
-	"slices"
 	"sync"
 
 	"github.com/micahq/mica"
+	"github.com/micahq/mica/appcache"
 	"github.com/micahq/mica/query"
 )
 
@@ -16,32 +15,26 @@ import (
 // identity can see, twice (count and page): thousands of rows per request. The
 // cache answers it from memory instead, exactly as the SQL would:
 //
-//   - a snapshot of every source app (the rows the list returns), tagged with
-//     the assignment version: a number that triggers raise on every change
-//     that can move an answer (migration 0009: apps, their access profiles,
-//     grants, which identity has accounts on which source, source and owner
-//     names), whichever process writes (the `mica` CLI too), and that other
-//     writes (classification, aggregation status, River) leave alone
-//     (versions.go); a new number drops the snapshot and everything derived
-//     from it;
-//   - per identity, the set of the snapshot's apps assigned to it, from the
-//     assignment rule in SQL (assignedSQL, checked against its definition,
-//     mica.SourceApp.AssignedTo, by storetest), as a bitset;
+//   - a snapshot of every source app with its access profiles (appcache),
+//     tagged with the assignment version: a number that triggers raise on
+//     every change that can move an answer (migration 0009: apps, their access
+//     profiles, grants, which identity has accounts on which source, source
+//     and owner names), whichever process writes (the `mica` CLI too), and
+//     that other writes (classification, aggregation status, River) leave
+//     alone (versions.go); a new number drops the snapshot and everything
+//     derived from it;
+//   - per identity, the set of the snapshot's apps assigned to it: the
+//     domain's rule (mica.SourceApp.AssignedTo) over the snapshot, with the
+//     identity's facts (the sources it has accounts on, the access profiles it
+//     holds) read in one small query;
 //   - per `filters` value, the set of apps it matches (query.Filter, the same
 //     semantics as the compiled SQL, property-tested against it), and per
 //     `sorters` value the snapshot in that order (query.Order).
 //
-// A request is then the AND of two bitsets, a popcount for the count, and a
-// walk of the sorted order to the page. When a commit lands while an identity's
-// set is read, that request falls back to SQL, so an answer never mixes two
-// versions of the data.
-
-// Caps on what one snapshot keeps; beyond a cap its map is emptied.
-const (
-	assignedCacheBytes = 16 << 20 // identity bitsets, in bytes
-	assignedMaxFilters = 256
-	assignedMaxOrders  = 64
-)
+// A read (the snapshot, an identity's facts) counts for version v only when
+// the version read after it is still v: nothing that can move an answer
+// committed in between. When a commit lands meanwhile, that request falls back
+// to SQL, so an answer never mixes two versions of the data.
 
 type assignedCache struct {
 	mu   sync.Mutex // guards snap
@@ -51,39 +44,10 @@ type assignedCache struct {
 	build sync.Mutex
 }
 
-// appSnapshot is every source app at one database version.
+// appSnapshot is every source app at one assignment version.
 type appSnapshot struct {
 	version int64
-	apps    []appRow
-	index   map[string]int32
-	words   int // length of the bitsets
-
-	mu         sync.Mutex
-	identities map[string][]uint64
-	filters    map[string][]uint64
-	orders     map[string][]int32
-}
-
-// appRow is a snapshot app as a query.Row of query.SourceAppsAssigned.
-type appRow struct{ *mica.SourceApp }
-
-func (a appRow) Value(name string) any {
-	switch name {
-	case "id":
-		return a.ID
-	case "name":
-		return a.Name
-	case "created":
-		return a.Created
-	case "modified":
-		return a.Modified
-	case "accountSource.id":
-		if a.AccountSource != nil {
-			return a.AccountSource.ID
-		}
-		return nil
-	}
-	panic("sqlite: source app has no field " + name)
+	*appcache.Snapshot
 }
 
 // assignVersion reads the assignment version.
@@ -93,7 +57,7 @@ func (db *DB) assignVersion(ctx context.Context) (int64, error) {
 }
 
 // snapshot returns the snapshot of version v, loading it when the current one
-// is older.
+// is older; nil when the data changed while it loaded.
 func (db *DB) snapshot(ctx context.Context, v int64) (*appSnapshot, error) {
 	c := &db.assigned
 	c.mu.Lock()
@@ -110,39 +74,68 @@ func (db *DB) snapshot(ctx context.Context, v int64) (*appSnapshot, error) {
 	if s != nil && s.version == v {
 		return s, nil
 	}
-	rows, err := db.reads.QueryContext(ctx, "SELECT "+sourceAppColumns+" FROM source_apps sa"+sourceAppJoins+" ORDER BY sa.id")
+	apps, err := db.loadApps(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("load source apps: %w", err)
+		return nil, err
 	}
-	defer func() { _ = rows.Close() }()
-	s = &appSnapshot{version: v, index: map[string]int32{}, identities: map[string][]uint64{},
-		filters: map[string][]uint64{}, orders: map[string][]int32{}}
-	for rows.Next() {
-		a, err := scanSourceApp(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan source app: %w", err)
-		}
-		s.index[a.ID] = int32(len(s.apps))
-		s.apps = append(s.apps, appRow{a})
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load source apps: %w", err)
-	}
-	s.words = (len(s.apps) + 63) / 64
 	// The apps were read after v: if nothing committed since, they are v's.
 	if now, err := db.assignVersion(ctx); err != nil {
 		return nil, err
 	} else if now != v {
 		return nil, nil
 	}
+	s = &appSnapshot{version: v, Snapshot: appcache.New(apps)}
 	c.mu.Lock()
 	c.snap = s
 	c.mu.Unlock()
 	return s, nil
 }
 
-// ListAssignedSourceApps lists the apps assigned to identityID (assignedSQL),
-// from the cache when the database has not changed since it was filled.
+// loadApps reads every source app with its access profiles.
+func (db *DB) loadApps(ctx context.Context) ([]*mica.SourceApp, error) {
+	rows, err := db.reads.QueryContext(ctx, "SELECT "+sourceAppColumns+" FROM source_apps sa"+sourceAppJoins)
+	if err != nil {
+		return nil, fmt.Errorf("load source apps: %w", err)
+	}
+	defer func() { _ = rows.Close() }()
+	var apps []*mica.SourceApp
+	byID := map[string]*mica.SourceApp{}
+	for rows.Next() {
+		a, err := scanSourceApp(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan source app: %w", err)
+		}
+		apps = append(apps, a)
+		byID[a.ID] = a
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load source apps: %w", err)
+	}
+	_ = rows.Close()
+	aps, err := db.reads.QueryContext(ctx, `SELECT source_app_id, access_profile_id FROM source_app_access_profiles
+		ORDER BY source_app_id, position, access_profile_id`)
+	if err != nil {
+		return nil, fmt.Errorf("load source app access profiles: %w", err)
+	}
+	defer func() { _ = aps.Close() }()
+	for aps.Next() {
+		var app, ap string
+		if err := aps.Scan(&app, &ap); err != nil {
+			return nil, fmt.Errorf("scan source app access profile: %w", err)
+		}
+		if a := byID[app]; a != nil { // an app newer than the first read has none there
+			a.AccessProfiles = append(a.AccessProfiles, ap)
+		}
+	}
+	if err := aps.Err(); err != nil {
+		return nil, fmt.Errorf("load source app access profiles: %w", err)
+	}
+	return apps, nil
+}
+
+// ListAssignedSourceApps lists the apps assigned to identityID
+// (mica.SourceApp.AssignedTo), from the cache when the database has not
+// changed since it was filled.
 func (db *DB) ListAssignedSourceApps(ctx context.Context, identityID string, opt mica.ListOptions) (mica.Page[*mica.SourceApp], error) {
 	if page, ok, err := db.listAssignedCached(ctx, identityID, opt); ok {
 		return page, err
@@ -172,11 +165,11 @@ func (db *DB) listAssignedCached(ctx context.Context, identityID string, opt mic
 	if err != nil || s == nil {
 		return page, false, err
 	}
-	match, err := s.filter(res, opt.Filters)
+	match, err := s.Filter(opt.Filters, func() (appcache.Set, error) { return s.Match(res, opt.Filters) })
 	if err != nil {
 		return page, true, err
 	}
-	order, err := s.order(res, opt.Sorters)
+	order, err := s.Order(opt.Sorters, func() ([]int32, error) { return s.Sort(res, opt.Sorters) })
 	if err != nil {
 		return page, true, err
 	}
@@ -184,127 +177,51 @@ func (db *DB) listAssignedCached(ctx context.Context, identityID string, opt mic
 	if err != nil || !ok {
 		return page, ok, err
 	}
-	if opt.Count {
-		n := 0
-		for i := range assigned {
-			n += bits.OnesCount64(assigned[i] & match[i])
-		}
-		page.Total = n
-	}
-	page.Items = []*mica.SourceApp{}
-	if opt.Limit == 0 || (page.Total >= 0 && opt.Offset >= page.Total) {
-		return page, true, nil
-	}
-	skip := opt.Offset
-	for _, i := range order {
-		w, b := i/64, uint64(1)<<(i%64)
-		if assigned[w]&match[w]&b == 0 {
-			continue
-		}
-		if skip > 0 {
-			skip--
-			continue
-		}
-		app := *s.apps[i].SourceApp // a copy: the snapshot's apps are shared
-		page.Items = append(page.Items, &app)
-		if opt.Limit > 0 && len(page.Items) == opt.Limit {
-			break
-		}
-	}
-	return page, true, nil
+	return s.Page(assigned, match, order, opt), true, nil
 }
 
-// assignedSet is the bitset of the apps assigned to identityID. ok is false
-// when the data changed while it was read.
-func (db *DB) assignedSet(ctx context.Context, s *appSnapshot, identityID string) ([]uint64, bool, error) {
-	s.mu.Lock()
-	set, hit := s.identities[identityID]
-	s.mu.Unlock()
-	if hit {
+// assignedSet is the set of the apps assigned to identityID. ok is false when
+// the data changed while it was read.
+func (db *DB) assignedSet(ctx context.Context, s *appSnapshot, identityID string) (appcache.Set, bool, error) {
+	if set, hit := s.Identity(identityID); hit {
 		return set, true, nil
 	}
-	rows, err := db.reads.QueryContext(ctx, "SELECT sa.id FROM source_apps sa WHERE "+assignedSQL("?"), identityID, identityID)
+	facts, err := db.assignFacts(ctx, identityID)
 	if err != nil {
-		return nil, false, fmt.Errorf("assigned apps of %s: %w", identityID, err)
-	}
-	defer func() { _ = rows.Close() }()
-	set = make([]uint64, s.words)
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, false, fmt.Errorf("assigned apps of %s: %w", identityID, err)
-		}
-		i, known := s.index[id]
-		if !known {
-			return nil, false, nil // an app newer than the snapshot
-		}
-		set[i/64] |= 1 << (i % 64)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("assigned apps of %s: %w", identityID, err)
+		return nil, false, err
 	}
 	if now, err := db.assignVersion(ctx); err != nil || now != s.version {
-		return nil, false, nil
+		return nil, false, err
 	}
-	s.mu.Lock()
-	if len(s.identities)*(s.words*8+len(identityID)+16) >= assignedCacheBytes {
-		clear(s.identities)
-	}
-	s.identities[identityID] = set
-	s.mu.Unlock()
+	set := s.Assigned(facts)
+	s.SetIdentity(identityID, set)
 	return set, true, nil
 }
 
-// filter is the bitset of the snapshot's apps that filters matches; invalid
-// filters are the same client errors as in SQL.
-func (s *appSnapshot) filter(res *query.Resource, filters string) ([]uint64, error) {
-	s.mu.Lock()
-	set, hit := s.filters[filters]
-	s.mu.Unlock()
-	if hit {
-		return set, nil
-	}
-	f, err := res.Filter(filters)
+// assignFacts reads what the assignment rule needs of an identity: the sources
+// it has accounts on and the access profiles it holds.
+func (db *DB) assignFacts(ctx context.Context, identityID string) (appcache.Facts, error) {
+	var f appcache.Facts
+	rows, err := db.reads.QueryContext(ctx, `SELECT 0, source_id FROM accounts WHERE identity_id = ? GROUP BY source_id
+		UNION ALL SELECT 1, access_profile_id FROM identity_access_profiles WHERE identity_id = ?`, identityID, identityID)
 	if err != nil {
-		return nil, err
+		return f, fmt.Errorf("assigned apps of %s: %w", identityID, err)
 	}
-	set = make([]uint64, s.words)
-	for i := range s.apps {
-		if f.Match(s.apps[i]) {
-			set[i/64] |= 1 << (i % 64)
+	defer func() { _ = rows.Close() }()
+	for rows.Next() {
+		var kind int
+		var id string
+		if err := rows.Scan(&kind, &id); err != nil {
+			return f, fmt.Errorf("assigned apps of %s: %w", identityID, err)
+		}
+		if kind == 0 {
+			f.Sources = append(f.Sources, id)
+		} else {
+			f.AccessProfiles = append(f.AccessProfiles, id)
 		}
 	}
-	s.mu.Lock()
-	if len(s.filters) >= assignedMaxFilters {
-		clear(s.filters)
+	if err := rows.Err(); err != nil {
+		return f, fmt.Errorf("assigned apps of %s: %w", identityID, err)
 	}
-	s.filters[filters] = set
-	s.mu.Unlock()
-	return set, nil
-}
-
-// order is the snapshot's app indexes sorted by sorters.
-func (s *appSnapshot) order(res *query.Resource, sorters string) ([]int32, error) {
-	s.mu.Lock()
-	perm, hit := s.orders[sorters]
-	s.mu.Unlock()
-	if hit {
-		return perm, nil
-	}
-	o, err := res.Order(sorters)
-	if err != nil {
-		return nil, err
-	}
-	perm = make([]int32, len(s.apps))
-	for i := range perm {
-		perm[i] = int32(i)
-	}
-	slices.SortFunc(perm, func(a, b int32) int { return o.Compare(s.apps[a], s.apps[b]) })
-	s.mu.Lock()
-	if len(s.orders) >= assignedMaxOrders {
-		clear(s.orders)
-	}
-	s.orders[sorters] = perm
-	s.mu.Unlock()
-	return perm, nil
+	return f, nil
 }

@@ -1,0 +1,262 @@
+// Package appcache answers GET /source-apps/assigned from memory: the part of
+// the stores' assigned-apps caches that is the same on SQLite and PostgreSQL.
+//
+// A Snapshot is every source app at one state of the database. What an
+// identity is assigned is the domain's rule (mica.SourceApp.AssignedTo) run
+// over the snapshot with the identity's facts (the sources it has accounts on,
+// the access profiles it holds), kept as a bitset; each `filters` value is the
+// bitset of the apps it matches, each `sorters` value the apps in that order.
+// A request is then the AND of two bitsets, a popcount for the count and a walk
+// of the order to the page.
+//
+// Whether a snapshot is still the database's state, and how filters and orders
+// are computed (in memory on SQLite, where query's evaluator is the SQL's
+// semantics; by PostgreSQL itself there, whose collation and lower() the
+// evaluator does not reproduce), is the stores' business.
+package appcache
+
+import (
+	"math/bits"
+	"slices"
+	"sync"
+
+	"github.com/micahq/mica"
+	"github.com/micahq/mica/query"
+)
+
+// Caps on what one snapshot keeps; beyond a cap its map is emptied.
+const (
+	identityBytes = 16 << 20 // identity bitsets, in bytes
+	maxFilters    = 256
+	maxOrders     = 64
+)
+
+// Set is a bitset over a snapshot's apps, by index.
+type Set []uint64
+
+// Has reports whether app i is in s.
+func (s Set) Has(i int32) bool { return s[i/64]&(1<<(i%64)) != 0 }
+
+// Add puts app i in s.
+func (s Set) Add(i int32) { s[i/64] |= 1 << (i % 64) }
+
+// Snapshot is every source app at one state of the database and what was
+// derived from it. It is safe for concurrent use; the apps it lists are
+// shared and must not be changed.
+type Snapshot struct {
+	apps  []*mica.SourceApp // as lists return them (no access profiles), by id
+	rule  []mica.SourceApp  // the same with their access profiles, for the rule
+	index map[string]int32
+	words int
+
+	mu         sync.Mutex
+	identities map[string]Set
+	filters    map[string]Set
+	orders     map[string][]int32
+}
+
+// New makes the snapshot of apps, each with its access profiles (which the
+// listed apps leave out, as the stores' lists do). It keeps apps.
+func New(apps []*mica.SourceApp) *Snapshot {
+	s := &Snapshot{apps: apps, rule: make([]mica.SourceApp, len(apps)), index: make(map[string]int32, len(apps)),
+		words: (len(apps) + 63) / 64, identities: map[string]Set{}, filters: map[string]Set{}, orders: map[string][]int32{}}
+	slices.SortFunc(apps, func(a, b *mica.SourceApp) int {
+		switch {
+		case a.ID < b.ID:
+			return -1
+		case a.ID > b.ID:
+			return 1
+		}
+		return 0
+	})
+	for i, a := range apps {
+		s.rule[i] = *a
+		a.AccessProfiles = nil
+		s.index[a.ID] = int32(i)
+	}
+	return s
+}
+
+// Len is the number of apps.
+func (s *Snapshot) Len() int { return len(s.apps) }
+
+// Index is the index of the app with id, false when the snapshot has none.
+func (s *Snapshot) Index(id string) (int32, bool) {
+	i, ok := s.index[id]
+	return i, ok
+}
+
+// NewSet is an empty set of the snapshot's size.
+func (s *Snapshot) NewSet() Set { return make(Set, s.words) }
+
+// Facts are what the assignment rule needs of an identity.
+type Facts struct {
+	Sources        []string // the sources it has accounts on
+	AccessProfiles []string // the access profiles it holds
+}
+
+// Assigned is the set of apps the rule assigns to an identity with facts.
+func (s *Snapshot) Assigned(f Facts) Set {
+	hasAccountOn := func(id string) bool { return slices.Contains(f.Sources, id) }
+	holds := func(id string) bool { return slices.Contains(f.AccessProfiles, id) }
+	if len(f.AccessProfiles) > 16 {
+		held := make(map[string]bool, len(f.AccessProfiles))
+		for _, id := range f.AccessProfiles {
+			held[id] = true
+		}
+		holds = func(id string) bool { return held[id] }
+	}
+	set := s.NewSet()
+	for i := range s.rule {
+		if s.rule[i].AssignedTo(hasAccountOn, holds) {
+			set.Add(int32(i))
+		}
+	}
+	return set
+}
+
+// Identity is the cached set of an identity, if any.
+func (s *Snapshot) Identity(id string) (Set, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	set, ok := s.identities[id]
+	return set, ok
+}
+
+// SetIdentity caches the set of an identity.
+func (s *Snapshot) SetIdentity(id string, set Set) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.identities)*(s.words*8+len(id)+16) >= identityBytes {
+		clear(s.identities)
+	}
+	s.identities[id] = set
+}
+
+// Filter is the set of apps filters matches, computed once by compute.
+func (s *Snapshot) Filter(filters string, compute func() (Set, error)) (Set, error) {
+	s.mu.Lock()
+	set, hit := s.filters[filters]
+	s.mu.Unlock()
+	if hit {
+		return set, nil
+	}
+	set, err := compute()
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.filters) >= maxFilters {
+		clear(s.filters)
+	}
+	s.filters[filters] = set
+	return set, nil
+}
+
+// Order is the apps' indexes in the order of sorters, computed once by compute.
+func (s *Snapshot) Order(sorters string, compute func() ([]int32, error)) ([]int32, error) {
+	s.mu.Lock()
+	perm, hit := s.orders[sorters]
+	s.mu.Unlock()
+	if hit {
+		return perm, nil
+	}
+	perm, err := compute()
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.orders) >= maxOrders {
+		clear(s.orders)
+	}
+	s.orders[sorters] = perm
+	return perm, nil
+}
+
+// Match evaluates filters in memory (query's evaluator: SQLite's semantics).
+func (s *Snapshot) Match(res *query.Resource, filters string) (Set, error) {
+	f, err := res.Filter(filters)
+	if err != nil {
+		return nil, err
+	}
+	set := s.NewSet()
+	for i, a := range s.apps {
+		if f.Match(Row{a}) {
+			set.Add(int32(i))
+		}
+	}
+	return set, nil
+}
+
+// Sort orders the apps by sorters in memory (query's evaluator: SQLite's
+// semantics).
+func (s *Snapshot) Sort(res *query.Resource, sorters string) ([]int32, error) {
+	o, err := res.Order(sorters)
+	if err != nil {
+		return nil, err
+	}
+	perm := make([]int32, len(s.apps))
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	slices.SortFunc(perm, func(a, b int32) int { return o.Compare(Row{s.apps[a]}, Row{s.apps[b]}) })
+	return perm, nil
+}
+
+// Page is the page opt asks for of the apps in both assigned and match, in
+// order. Its items are the snapshot's own, shared (Page.Shared).
+func (s *Snapshot) Page(assigned, match Set, order []int32, opt mica.ListOptions) mica.Page[*mica.SourceApp] {
+	page := mica.Page[*mica.SourceApp]{Total: -1, Shared: true}
+	if opt.Count {
+		n := 0
+		for i := range assigned {
+			n += bits.OnesCount64(assigned[i] & match[i])
+		}
+		page.Total = n
+	}
+	page.Items = []*mica.SourceApp{}
+	if opt.Limit == 0 || (page.Total >= 0 && opt.Offset >= page.Total) {
+		return page
+	}
+	skip := opt.Offset
+	for _, i := range order {
+		w, b := i/64, uint64(1)<<(i%64)
+		if assigned[w]&match[w]&b == 0 {
+			continue
+		}
+		if skip > 0 {
+			skip--
+			continue
+		}
+		page.Items = append(page.Items, s.apps[i])
+		if opt.Limit > 0 && len(page.Items) == opt.Limit {
+			break
+		}
+	}
+	return page
+}
+
+// Row is a source app as a query.Row of query.SourceAppsAssigned.
+type Row struct{ *mica.SourceApp }
+
+// Value implements query.Row.
+func (a Row) Value(name string) any {
+	switch name {
+	case "id":
+		return a.ID
+	case "name":
+		return a.Name
+	case "created":
+		return a.Created
+	case "modified":
+		return a.Modified
+	case "accountSource.id":
+		if a.AccountSource != nil {
+			return a.AccountSource.ID
+		}
+		return nil
+	}
+	panic("appcache: source app has no field " + name)
+}
