@@ -224,12 +224,6 @@ func (db *DB) ListAvailableSourceApps(ctx context.Context, opt mica.ListOptions)
 		"sa.enabled AND sa.provision_request_enabled AND sa.app_center_enabled", nil, scanSourceAppRow)
 }
 
-// ListAssignedSourceApps lists the apps assigned to identityID (assignedSQL).
-func (db *DB) ListAssignedSourceApps(ctx context.Context, identityID string, opt mica.ListOptions) (mica.Page[*mica.SourceApp], error) {
-	return list(ctx, db.pool, query.SourceAppsAssigned, opt, "SELECT "+sourceAppColumns,
-		"FROM source_apps sa"+sourceAppJoins, assignedSQL("$1::text"), []any{identityID}, scanSourceAppRow)
-}
-
 // ListSourceAppAccessProfiles lists the access profiles of an app.
 func (db *DB) ListSourceAppAccessProfiles(ctx context.Context, appID string, opt mica.ListOptions) (mica.Page[*mica.AppAccessProfile], error) {
 	if err := sourceAppExists(ctx, db.pool, appID); err != nil {

@@ -88,6 +88,8 @@ func TestMigrateTimestampsToMilliseconds(t *testing.T) {
 	}
 	defer func() { _ = conn.Close(ctx) }()
 	for _, q := range []string{
+		// a trigger of a later migration (0016) names a column 0009 retypes
+		`DROP TRIGGER clients_auth_cache_upd ON clients`,
 		`ALTER TABLE sources ALTER COLUMN created TYPE timestamptz, ALTER COLUMN modified TYPE timestamptz`,
 		`UPDATE sources SET created = '2026-02-03T04:05:06.789999Z', modified = '2026-02-03T04:05:07.000001Z'`,
 		`DELETE FROM schema_migrations WHERE version LIKE '%0009_timestamps_milliseconds.sql'`,

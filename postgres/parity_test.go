@@ -24,6 +24,10 @@ var storeOnly = map[string]string{
 	// rate-limit tokens servers share.
 	"classification_job_chunks": "postgres",
 	"rate_tokens":               "postgres",
+	// PostgreSQL: the change log that keeps each server's caches exact
+	// (postgres/cachelog.go), where SQLite has its two counters.
+	"cache_changes": "postgres",
+	"cache_horizon": "postgres",
 }
 
 // storeOnlyColumns are the columns of shared tables that one store has and the other need not.

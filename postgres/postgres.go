@@ -38,6 +38,9 @@ type DB struct {
 	jobHook    OnClassificationJobStarted
 	taskHook   OnMISTask
 	classifier Classifier
+
+	caches        checker       // the exact caches' generations (cachelog.go)
+	assignedBuild assignedBuild // one load of the assigned apps at a time (assigned.go)
 }
 
 var _ mica.Store = (*DB)(nil)

@@ -30,7 +30,10 @@ func snapshotSchema(schema, name string) string {
 }
 
 // notTenant are the store's tables that snapshots leave alone (River's too).
-var notTenant = map[string]bool{"schema_migrations": true, "rate_tokens": true}
+// The caches' change log is not the tenant's either: a restore's own writes
+// log it (cachelog.go).
+var notTenant = map[string]bool{"schema_migrations": true, "rate_tokens": true, "cache_changes": true,
+	"cache_horizon": true}
 
 // tenantTables lists the tenant's tables in schema, parents before the
 // tables whose foreign keys refer to them.
