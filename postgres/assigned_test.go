@@ -482,9 +482,10 @@ func TestAssignedCacheTwoServers(t *testing.T) {
 				case 4:
 					step = "a client enabled or disabled through a server"
 					x.clientDisabled = !x.clientDisabled
-					c := *x.client
-					c.Enabled = !x.clientDisabled
-					err = db.UpdateClient(ctx, &c)
+					_, err = db.UpdateClient(ctx, x.client.ID, func(c *mica.Client) error {
+						c.Enabled = !x.clientDisabled
+						return nil
+					})
 				}
 				if err == nil {
 					err = check(x, step)
