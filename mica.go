@@ -6,7 +6,10 @@
 // and cmd/mica wires them together.
 package mica
 
-import "time"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // User levels (authorities) an identity can hold.
 const (
@@ -47,10 +50,17 @@ type Page[T any] struct {
 	Items []T
 	Total int // -1 when not counted
 	// Shared says the items are a cache's own: the caller must not change
-	// them, and an item never changes (a change makes a new item), so what is
-	// derived from one (its JSON) may be kept with its pointer.
+	// them, and an item never changes (a change makes a new item). Kept has
+	// then one slot per item, the cache's own too, where an adapter keeps what
+	// it derives from the item (its JSON): it lives as long as the cache's
+	// copy of the item, and is written once.
 	Shared bool
+	Kept   []*Kept
 }
+
+// Kept is a slot a cache keeps beside each item it shares (Page.Kept), for
+// bytes derived from the item; nil until the first reader stores them.
+type Kept struct{ atomic.Pointer[[]byte] }
 
 // ListOptions are the standard collection parameters of a list request, as raw
 // query-string values; the store resolves them through the resource's allowlist.

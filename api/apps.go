@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/micahq/mica"
@@ -460,53 +459,35 @@ func (s *Server) listSourceApps(w http.ResponseWriter, r *http.Request, l *query
 		return err
 	}
 	if page.Shared {
-		s.writeSharedApps(w, page)
+		writeSharedApps(w, page)
 		return nil
 	}
 	writePage(w, page, sourceAppDto)
 	return nil
 }
 
-// appJSONMax caps the JSON the server keeps of shared apps; beyond it the
-// cache is emptied (a store's snapshot holds a few thousand apps).
-const appJSONMax = 50000
-
-// appJSONCache keeps the JSON of the apps a store shares from its cache
-// (mica.Page.Shared): such an app never changes, so its JSON is written once
-// and a page is then written by copying bytes.
-type appJSONCache struct {
-	mu sync.RWMutex
-	m  map[*mica.SourceApp][]byte
-}
-
-func (c *appJSONCache) json(a *mica.SourceApp) []byte {
-	c.mu.RLock()
-	b, ok := c.m[a]
-	c.mu.RUnlock()
-	if ok {
-		return b
+// keptJSON is the app's JSON, from its slot (stored there the first time).
+func keptJSON(k *mica.Kept, a *mica.SourceApp) []byte {
+	if b := k.Load(); b != nil {
+		return *b
 	}
 	d := sourceAppDto(a)
-	b = d.appendJSON(nil)
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= appJSONMax {
-		c.m = map[*mica.SourceApp][]byte{}
-	}
-	c.m[a] = b
-	c.mu.Unlock()
+	b := d.appendJSON(nil)
+	k.Store(&b)
 	return b
 }
 
 // writeSharedApps writes a page of shared apps (what writePage writes) from
-// their kept JSON.
-func (s *Server) writeSharedApps(w http.ResponseWriter, p mica.Page[*mica.SourceApp]) {
+// their JSON kept in the store's cache (mica.Page.Kept), written there by the
+// first request that lists the app: a page is then a copy of bytes.
+func writeSharedApps(w http.ResponseWriter, p mica.Page[*mica.SourceApp]) {
 	if p.Total >= 0 {
 		w.Header().Set("X-Total-Count", strconv.Itoa(p.Total))
 	}
 	jsons := make([][]byte, len(p.Items))
 	n := 2
 	for i, a := range p.Items {
-		jsons[i] = s.appJSON.json(a)
+		jsons[i] = keptJSON(p.Kept[i], a)
 		n += len(jsons[i]) + 1
 	}
 	b := make([]byte, 0, n)

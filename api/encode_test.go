@@ -84,10 +84,13 @@ func TestSourceAppDtoJSON(t *testing.T) {
 		plain := httptest.NewRecorder()
 		writePage(plain, page, sourceAppDto)
 		page.Shared = true
-		var s Server
+		page.Kept = make([]*mica.Kept, len(items))
+		for k := range page.Kept {
+			page.Kept[k] = new(mica.Kept)
+		}
 		for range 2 {
 			rec := httptest.NewRecorder()
-			s.writeSharedApps(rec, page)
+			writeSharedApps(rec, page)
 			if !bytes.Equal(rec.Body.Bytes(), plain.Body.Bytes()) || rec.Header().Get("X-Total-Count") != plain.Header().Get("X-Total-Count") {
 				t.Fatalf("item set %d: shared page %s (count %q), writePage %s (count %q)", i, rec.Body.Bytes(),
 					rec.Header().Get("X-Total-Count"), plain.Body.Bytes(), plain.Header().Get("X-Total-Count"))

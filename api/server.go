@@ -85,7 +85,6 @@ type Server struct {
 	signIn   *signInGuard
 	uploads  uploadGate
 	controls *controls // nil when Config.Controls is off
-	appJSON  appJSONCache
 }
 
 // NewServer builds the server and mounts every operation.

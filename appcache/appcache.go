@@ -45,6 +45,7 @@ func (s Set) Add(i int32) { s[i/64] |= 1 << (i % 64) }
 // shared and must not be changed.
 type Snapshot struct {
 	apps  []*mica.SourceApp // as lists return them (no access profiles), by id
+	kept  []mica.Kept       // a slot per app for its JSON (Page.Kept)
 	rule  []mica.SourceApp  // the same with their access profiles, for the rule
 	index map[string]int32
 	words int
@@ -58,7 +59,7 @@ type Snapshot struct {
 // New makes the snapshot of apps, each with its access profiles (which the
 // listed apps leave out, as the stores' lists do). It keeps apps.
 func New(apps []*mica.SourceApp) *Snapshot {
-	s := &Snapshot{apps: apps, rule: make([]mica.SourceApp, len(apps)), index: make(map[string]int32, len(apps)),
+	s := &Snapshot{apps: apps, kept: make([]mica.Kept, len(apps)), rule: make([]mica.SourceApp, len(apps)), index: make(map[string]int32, len(apps)),
 		words: (len(apps) + 63) / 64, identities: map[string]Set{}, filters: map[string]Set{}, orders: map[string][]int32{}}
 	slices.SortFunc(apps, func(a, b *mica.SourceApp) int {
 		switch {
@@ -206,7 +207,8 @@ func (s *Snapshot) Sort(res *query.Resource, sorters string) ([]int32, error) {
 }
 
 // Page is the page opt asks for of the apps in both assigned and match, in
-// order. Its items are the snapshot's own, shared (Page.Shared).
+// order. Its items are the snapshot's own, shared (Page.Shared), each with
+// the snapshot's slot for its JSON (Page.Kept).
 func (s *Snapshot) Page(assigned, match Set, order []int32, opt mica.ListOptions) mica.Page[*mica.SourceApp] {
 	page := mica.Page[*mica.SourceApp]{Total: -1, Shared: true}
 	if opt.Count {
@@ -216,7 +218,7 @@ func (s *Snapshot) Page(assigned, match Set, order []int32, opt mica.ListOptions
 		}
 		page.Total = n
 	}
-	page.Items = []*mica.SourceApp{}
+	page.Items, page.Kept = []*mica.SourceApp{}, []*mica.Kept{}
 	if opt.Limit == 0 || (page.Total >= 0 && opt.Offset >= page.Total) {
 		return page
 	}
@@ -230,7 +232,7 @@ func (s *Snapshot) Page(assigned, match Set, order []int32, opt mica.ListOptions
 			skip--
 			continue
 		}
-		page.Items = append(page.Items, s.apps[i])
+		page.Items, page.Kept = append(page.Items, s.apps[i]), append(page.Kept, &s.kept[i])
 		if opt.Limit > 0 && len(page.Items) == opt.Limit {
 			break
 		}
