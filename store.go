@@ -1,6 +1,9 @@
 package mica
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Store is everything mica persists. Every implementation (sqlite, postgres)
 // passes the conformance suite in storetest.
@@ -34,3 +37,21 @@ const (
 	SettingTenantName = "tenant.name"
 	SettingTenantID   = "tenant.id"
 )
+
+type arrivalKey struct{}
+
+// WithArrival returns ctx carrying when the request it serves arrived. A store
+// that keeps caches exact by checking them against the database may answer
+// from a check that began after that time rather than start one: every write
+// acknowledged before the client sent the request is in it.
+func WithArrival(ctx context.Context, t time.Time) context.Context {
+	return context.WithValue(ctx, arrivalKey{}, t)
+}
+
+// Arrival is when the request of ctx arrived (WithArrival), else now.
+func Arrival(ctx context.Context) time.Time {
+	if t, ok := ctx.Value(arrivalKey{}).(time.Time); ok {
+		return t
+	}
+	return time.Now()
+}

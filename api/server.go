@@ -136,12 +136,16 @@ func (s *Server) Handler() http.Handler {
 // Ops returns every registered operation (for the conformance report and tests).
 func (s *Server) Ops() []*Op { return s.ops }
 
-// trackRequests gives each request a fresh 32-hex tracking id, sent as Slpt-Request-Id.
+// trackRequests gives each request a fresh 32-hex tracking id, sent as
+// Slpt-Request-Id, and notes when it arrived (mica.WithArrival: the stores'
+// exact caches may answer it from a check made after that).
 func (s *Server) trackRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived := time.Now()
 		id := mica.NewID()
 		w.Header().Set("Slpt-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), trackingKey, id)))
+		ctx := mica.WithArrival(context.WithValue(r.Context(), trackingKey, id), arrived)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

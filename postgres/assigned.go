@@ -35,9 +35,9 @@ type assignedGen struct {
 type assignedBuild struct{ sync.Mutex }
 
 // assignedGeneration returns a generation that is exact in a snapshot taken
-// after the call.
+// after the request of ctx arrived (mica.Arrival).
 func (db *DB) assignedGeneration(ctx context.Context) (*assignedGen, error) {
-	arrived := time.Now()
+	arrived := mica.Arrival(ctx)
 	c, err := db.check(ctx)
 	if err != nil {
 		return nil, err

@@ -388,6 +388,7 @@ func TestAssignedCacheTwoServers(t *testing.T) {
 				}
 				x := ws[rng.Intn(len(ws))]
 				db := servers[rng.Intn(2)]
+				ctx := mica.WithArrival(ctx, time.Now())
 				opt := mica.ListOptions{Limit: 2, Sorters: []string{"", "-name"}[rng.Intn(2)],
 					Filters: []string{"", `name sw "W"`}[rng.Intn(2)], Count: true}
 				if _, err := db.ListAssignedSourceApps(ctx, x.ident.ID, opt); err != nil {
@@ -415,17 +416,10 @@ func TestAssignedCacheTwoServers(t *testing.T) {
 		}
 		slices.Sort(want)
 		for _, db := range servers {
-			p, err := db.ListAssignedSourceApps(ctx, x.ident.ID, mica.ListOptions{Limit: 250, Count: true, Sorters: "name"})
-			if err != nil {
-				return err
-			}
-			got := []string{}
-			for _, a := range p.Items {
-				got = append(got, a.Name)
-			}
-			if !slices.Equal(got, want) || p.Total != len(want) {
-				return fmt.Errorf("after %s: assigned %v (total %d), want %v", step, got, p.Total, want)
-			}
+			// As the API asks: authentication, then the list, each from a
+			// check that began after the request arrived (mica.Arrival), here
+			// once the write was acknowledged.
+			ctx := mica.WithArrival(ctx, time.Now())
 			c, _, err := db.AuthLookup(ctx, x.client.ID, x.ident.ID)
 			if err != nil {
 				return err
@@ -433,10 +427,32 @@ func TestAssignedCacheTwoServers(t *testing.T) {
 			if c.Enabled == x.clientDisabled {
 				return fmt.Errorf("after %s: client enabled %v, want %v", step, c.Enabled, !x.clientDisabled)
 			}
+			for _, sorters := range []string{"", "-name"} { // as the readers ask: cached
+				p, err := db.ListAssignedSourceApps(ctx, x.ident.ID, mica.ListOptions{Limit: 250, Count: true, Sorters: sorters})
+				if err != nil {
+					return err
+				}
+				got := []string{}
+				for _, a := range p.Items {
+					got = append(got, a.Name)
+				}
+				slices.Sort(got)
+				if !slices.Equal(got, want) || p.Total != len(want) {
+					return fmt.Errorf("after %s: assigned %v (total %d), want %v", step, got, p.Total, want)
+				}
+			}
 		}
 		return nil
 	}
 
+	// Both servers cache every writer's answers before the writes begin.
+	for _, x := range ws {
+		if err := check(x, "the start"); err != nil {
+			close(stop)
+			readers.Wait()
+			t.Fatal(err)
+		}
+	}
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)
 	for w, x := range ws {

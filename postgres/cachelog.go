@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/micahq/mica"
 )
 
 // Caches that stay exact across servers. Each server keeps its own copy of
@@ -77,13 +79,18 @@ type cacheCheck struct {
 	assignedOK, authOK bool
 }
 
-// checker shares checks between concurrent requests: a request that finds a
-// check in flight (which may have started before it arrived) waits for the
-// next one, which starts when that one ends and answers every request that
-// arrived meanwhile. Each request so gets a check that started after it
-// arrived, and a server runs one at a time however many requests ask.
+// checker shares checks between concurrent requests. A request needs a
+// check that began after it arrived (mica.Arrival: for an API request, when
+// the server received it), for then every write acknowledged before the
+// client sent it is in the check's snapshot. It takes the last check when that
+// one began after it arrived (authentication's check serves the rest of its
+// request), else the check in flight when that one did; else it waits for the
+// next one, which starts when the one in flight ends and answers every request
+// that arrived meanwhile. A server so runs one check at a time however many
+// requests ask.
 type checker struct {
 	mu       sync.Mutex
+	last     *checkRead // the last check that succeeded
 	inflight *checkRead
 	next     *checkRead
 
@@ -93,26 +100,37 @@ type checker struct {
 }
 
 type checkRead struct {
-	done chan struct{}
-	c    cacheCheck
-	err  error
+	began time.Time // set, before the check's statement, when it starts
+	done  chan struct{}
+	c     cacheCheck
+	err   error
 }
 
-// check returns a check that began after it was called.
+// check returns a check that began after the request of ctx arrived
+// (mica.Arrival; when check was called, outside a request).
 func (db *DB) check(ctx context.Context) (cacheCheck, error) {
+	arrived := mica.Arrival(ctx)
 	k := &db.caches
 	k.mu.Lock()
+	if k.last != nil && !k.last.began.Before(arrived) {
+		c := k.last.c
+		k.mu.Unlock()
+		return c, nil
+	}
 	if k.inflight == nil {
-		rd := &checkRead{done: make(chan struct{})}
+		rd := &checkRead{done: make(chan struct{}), began: time.Now()}
 		k.inflight = rd
 		k.mu.Unlock()
 		db.runCheck(ctx, rd)
 		return rd.c, rd.err
 	}
-	if k.next == nil {
-		k.next = &checkRead{done: make(chan struct{})}
+	rd := k.inflight
+	if rd.began.Before(arrived) {
+		if k.next == nil {
+			k.next = &checkRead{done: make(chan struct{})}
+		}
+		rd = k.next
 	}
-	rd := k.next
 	k.mu.Unlock()
 	select {
 	case <-rd.done:
@@ -125,10 +143,16 @@ func (db *DB) check(ctx context.Context) (cacheCheck, error) {
 // runCheck does rd's check, then starts the check gathered meanwhile.
 func (db *DB) runCheck(ctx context.Context, rd *checkRead) {
 	k := &db.caches
-	rd.c, rd.err = db.readCheck(context.WithoutCancel(ctx))
+	rd.c, rd.err = db.readCheck(context.WithoutCancel(ctx), rd.began)
 	k.mu.Lock()
+	if rd.err == nil {
+		k.last = rd
+	}
 	next := k.next
 	k.inflight, k.next = next, nil
+	if next != nil {
+		next.began = time.Now()
+	}
 	prune := rd.err == nil && (!rd.c.assignedOK || !rd.c.authOK) && time.Since(k.lastPrune) > pruneEvery
 	if prune {
 		k.lastPrune = time.Now()
@@ -143,8 +167,8 @@ func (db *DB) runCheck(ctx context.Context, rd *checkRead) {
 	}
 }
 
-func (db *DB) readCheck(ctx context.Context) (cacheCheck, error) {
-	c := cacheCheck{assigned: db.caches.assigned.Load(), auth: db.caches.auth.Load(), began: time.Now()}
+func (db *DB) readCheck(ctx context.Context, began time.Time) (cacheCheck, error) {
+	c := cacheCheck{assigned: db.caches.assigned.Load(), auth: db.caches.auth.Load(), began: began}
 	var a, u any
 	if c.assigned != nil {
 		a = c.assigned.snap
