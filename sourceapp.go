@@ -67,8 +67,9 @@ func (a *SourceApp) Validate() error {
 // assigned to an identity when the identity has an account on the app's
 // accountSource (hasAccountOn) and either matchAllAccounts is true or the
 // identity holds at least one of the app's access profiles (holds). A detached
-// app (no accountSource) is assigned to nobody. The stores evaluate it in SQL
-// for speed (assignedSQL in each); storetest checks their SQL against this
+// app (no accountSource) is assigned to nobody. The stores' assigned-apps
+// caches run it over their snapshots (appcache); where they evaluate it in
+// SQL for speed (assignedSQL in each), storetest checks their SQL against this
 // function on random tenants.
 func (a *SourceApp) AssignedTo(hasAccountOn func(sourceID string) bool, holds func(accessProfileID string) bool) bool {
 	if !a.Enabled || a.AccountSource == nil || !hasAccountOn(a.AccountSource.ID) {
