@@ -126,7 +126,7 @@ func TestLoadAndRoundTrip(t *testing.T) {
 func TestDemoRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	db := stores["sqlite"](t)
-	if _, err := serve.SeedDemoData(ctx, db, demo.Config{Identities: 20}, nil); err != nil {
+	if _, err := serve.SeedDemoData(ctx, db, demo.Config{Identities: 20}, serve.SeedOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	out := export(t, db, "yaml")

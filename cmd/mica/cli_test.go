@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/micahq/mica/sqlite"
 )
 
 // captureStdout runs fn with os.Stdout sent to a pipe and returns what it printed.
@@ -122,11 +124,38 @@ func TestDemoImportExportCommands(t *testing.T) {
 	if _, err := captureStdout(t, func() error { return runDemo(ctx, []string{"--data-dir", dir}) }); err == nil {
 		t.Fatal("a second demo into the same data dir was accepted")
 	}
+	// The same seed without the first classification: the same report, no
+	// machine account, no job.
+	dir2 := t.TempDir()
 	out2, err := captureStdout(t, func() error {
-		return runDemo(ctx, []string{"--data-dir", t.TempDir(), "--seed", "3", "--identities", "200"})
+		return runDemo(ctx, []string{"--data-dir", dir2, "--seed", "3", "--identities", "200", "--classify=false"})
 	})
 	if err != nil || reportOf(out2) != reportOf(out) {
 		t.Fatalf("the same seed gave another report: %v\n%s\n---\n%s", err, out, out2)
+	}
+	for _, c := range []struct {
+		dir      string
+		classify bool
+	}{{dir, true}, {dir2, false}} {
+		db, err := sqlite.Open(ctx, filepath.Join(c.dir, "mica.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts, err := db.CountAccountsBySource(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		machines, jobs := 0, 0
+		for _, n := range counts {
+			machines += n.Machines
+			if _, err := db.GetClassificationJob(ctx, n.SourceID); err == nil {
+				jobs++
+			}
+		}
+		_ = db.Close()
+		if c.classify != (machines > 0) || c.classify != (jobs > 0) {
+			t.Fatalf("mica demo, classify %v: %d machine accounts, %d sources with a job", c.classify, machines, jobs)
+		}
 	}
 
 	csv := filepath.Join(t.TempDir(), "accounts.csv")

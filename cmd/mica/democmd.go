@@ -21,6 +21,8 @@ func runDemo(ctx context.Context, args []string) error {
 	seed := fs.Uint64("seed", 0, "generator seed: the same seed makes the same tenant")
 	identities := fs.Int("identities", 0, "number of people (default 2000, or derived from --ad-accounts)")
 	adAccounts := fs.Int("ad-accounts", 0, "total Active Directory accounts, people and machines (up to 1000000)")
+	classify := fs.Bool("classify", true, "run a first classification of the directory sources (false: leave their accounts unclassified, "+
+		"as a benchmark of a first classification needs)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -41,11 +43,11 @@ func runDemo(ctx context.Context, args []string) error {
 	start := time.Now()
 	tty := isTerminal(os.Stderr)
 	report, err := serve.SeedDemoData(ctx, db, demo.Config{Seed: *seed, Identities: *identities, ADAccounts: *adAccounts},
-		func(n int) {
+		serve.SeedOptions{Unclassified: !*classify, Progress: func(n int) {
 			if tty {
 				fmt.Fprintf(os.Stderr, "\r%d accounts written", n)
 			}
-		})
+		}})
 	if tty {
 		fmt.Fprintln(os.Stderr)
 	}

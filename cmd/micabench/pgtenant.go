@@ -19,7 +19,7 @@ const settingTenantInfo = "micabench.tenant"
 
 // pgName is the pristine database of the tenant on PostgreSQL.
 func (t *tenantSpec) pgName() string {
-	return fmt.Sprintf("micabench_s%d_i%d_ad%d_apps%d_c%d_v1", t.seed, t.identities, t.adAccounts, t.apps, t.clients)
+	return fmt.Sprintf("micabench_s%d_i%d_ad%d_apps%d_c%d_v2", t.seed, t.identities, t.adAccounts, t.apps, t.clients)
 }
 
 // pgDump is where the pristine database's dump is cached, so that a new
@@ -152,7 +152,7 @@ func (t *tenantSpec) generatePostgres(ctx context.Context, o *options, dsn strin
 	}
 	defer func() { _ = os.RemoveAll(dataDir) }()
 	cmd := exec.CommandContext(ctx, o.mica, "demo", "--database", dsn, "--data-dir", dataDir, "--seed", fmt.Sprint(t.seed),
-		"--identities", fmt.Sprint(t.identities), "--ad-accounts", fmt.Sprint(t.adAccounts))
+		"--identities", fmt.Sprint(t.identities), "--ad-accounts", fmt.Sprint(t.adAccounts), "--classify=false")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("mica demo: %w", err)

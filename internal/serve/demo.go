@@ -119,7 +119,7 @@ func seedDemo(ctx context.Context, db mica.Store, identities int, out io.Writer)
 		}
 		start := time.Now()
 		_, _ = fmt.Fprintln(out, "== generating the demo tenant (first start only): identities, sources, accounts, a first classification")
-		report, err := SeedDemoData(ctx, db, cfg, nil)
+		report, err := SeedDemoData(ctx, db, cfg, SeedOptions{})
 		if err != nil {
 			return err
 		}
@@ -180,11 +180,22 @@ func removeDemoClients(ctx context.Context, db mica.Store) error {
 	return nil
 }
 
+// SeedOptions say how SeedDemoData writes a tenant.
+type SeedOptions struct {
+	// Progress, when set, is told how many accounts were written so far.
+	Progress func(n int)
+	// Unclassified leaves out the first classification jobs: the directory
+	// sources get their configs, and their accounts stay as continuous
+	// classification left them (discovery's recommendations, no machine
+	// accounts). Benchmarks of a first classification start from there.
+	Unclassified bool
+}
+
 // SeedDemoData writes a generated tenant into an empty store: identities, sources
 // (plus a delimited-file source for uploads), accounts with their ground truth,
-// access profiles and who holds them, and source apps. progress, when set, is
-// told how many accounts were written so far. It returns the tenant's report.
-func SeedDemoData(ctx context.Context, db mica.Store, cfg demo.Config, progress func(n int)) (*demo.Report, error) {
+// access profiles and who holds them, source apps, and a first classification
+// of the directory sources (unless opts.Unclassified). It returns the tenant's report.
+func SeedDemoData(ctx context.Context, db mica.Store, cfg demo.Config, opts SeedOptions) (*demo.Report, error) {
 	if err := db.SetSetting(ctx, mica.SettingTenantName, "mica-demo"); err != nil {
 		return nil, err
 	}
@@ -235,8 +246,8 @@ func SeedDemoData(ctx context.Context, db mica.Store, cfg demo.Config, progress 
 				return fmt.Errorf("demo discovery of %s: %w", sources[src].Name, err)
 			}
 			written += len(batch)
-			if progress != nil {
-				progress(written)
+			if opts.Progress != nil {
+				opts.Progress(written)
 			}
 			batch = batch[:0]
 			return nil
@@ -292,7 +303,7 @@ func SeedDemoData(ctx context.Context, db mica.Store, cfg demo.Config, progress 
 	if err := demoMachineIdentities(ctx, db, admin, user); err != nil {
 		return nil, err
 	}
-	if err := classifyDemo(ctx, db, sources); err != nil {
+	if err := classifyDemo(ctx, db, sources, !opts.Unclassified); err != nil {
 		return nil, err
 	}
 	if err := db.SetSetting(ctx, settingDemoAdminIdentity, admin.ID); err != nil {
@@ -368,9 +379,10 @@ func demoUserAccess(ctx context.Context, db mica.Store, sources []*mica.Source, 
 }
 
 // classifyDemo gives the demo's directory sources their classification
-// configs (demo.Configs) and runs a first classification job on each, to the
-// end, as a server would: the tenant starts with results on every page.
-func classifyDemo(ctx context.Context, db mica.Store, sources []*mica.Source) error {
+// configs (demo.Configs) and, when run is set, runs a first classification job
+// on each, to the end, as a server would: the tenant starts with results on
+// every page.
+func classifyDemo(ctx context.Context, db mica.Store, sources []*mica.Source, run bool) error {
 	cfgs := demo.Configs()
 	for i, src := range sources {
 		cfg, ok := cfgs[i]
@@ -380,6 +392,9 @@ func classifyDemo(ctx context.Context, db mica.Store, sources []*mica.Source) er
 		cfg.SourceID = src.ID
 		if err := db.PutMachineClassificationConfig(ctx, cfg); err != nil {
 			return fmt.Errorf("demo classification config of %s: %w", src.Name, err)
+		}
+		if !run {
+			continue
 		}
 		job, err := db.StartClassificationJob(ctx, src.ID)
 		if err != nil {
