@@ -203,13 +203,23 @@ func provisionAccount(ctx context.Context, tx *Tx, r *mica.MachineAccountRequest
 		a.MachineIdentity = &mica.Ref{Type: "MACHINE_IDENTITY", ID: mi.ID, Name: mi.Name}
 	}
 	a.ID = mica.NewID()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO accounts (id, source_id, source_name, native_identity, name, attributes,
-		uncorrelated, has_entitlements, origin, description, is_machine, classification_method, classified_at, environment,
+	res, err := tx.ExecContext(ctx, `INSERT INTO accounts (id, source_id, source_name, native_identity, name, attributes,
+		uncorrelated, has_entitlements, origin, description, environment,
 		subtype, owner_identity_id, owner_identity_name, machine_identity_id, machine_identity_name, created, modified)
-		VALUES (`+placeholders(21)+`)`, a.ID, a.SourceID, a.SourceName, a.NativeIdentity, a.Name, toJSON(a.Attributes), 1,
-		boolInt(a.HasEntitlements), a.Origin, nullString(a.Description), 1, a.ClassificationMethod, formatTime(tx.now),
+		VALUES (`+placeholders(18)+`)`, a.ID, a.SourceID, a.SourceName, a.NativeIdentity, a.Name, toJSON(a.Attributes), 1,
+		boolInt(a.HasEntitlements), a.Origin, nullString(a.Description),
 		nullString(a.Environment), a.Subtype, a.OwnerIdentity.ID, a.OwnerIdentity.Name, a.MachineIdentity.ID,
-		a.MachineIdentity.Name, formatTime(tx.now), formatTime(tx.now)); err != nil {
+		a.MachineIdentity.Name, formatTime(tx.now), formatTime(tx.now))
+	if err != nil {
+		return "", fmt.Errorf("insert requested account: %w", err)
+	}
+	rid, err := res.LastInsertId()
+	if err != nil {
+		return "", fmt.Errorf("insert requested account: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO account_classifications (account_rid, is_machine, classification_method,
+		classified_at, modified) VALUES (?, 1, ?, ?, ?)`, rid, a.ClassificationMethod, formatTime(tx.now),
+		formatTime(tx.now)); err != nil {
 		return "", fmt.Errorf("insert requested account: %w", err)
 	}
 	r.AccountID, r.MachineIdentityID = a.ID, a.MachineIdentity.ID

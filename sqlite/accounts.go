@@ -10,9 +10,9 @@ import (
 	"github.com/micahq/mica/query"
 )
 
-// accountColumns reads an account with its source's owner, features and
-// connection type and its identity's status, through correlated subqueries so
-// that counting needs no join.
+// accountColumns reads an account (a, of accounts_view) with its source's
+// owner, features and connection type and its identity's status, through
+// correlated subqueries so that counting needs no join.
 const accountColumns = `a.id, a.source_id, a.source_name, a.native_identity, a.name, a.uuid, a.identity_id,
 	a.identity_name, a.attributes, a.authoritative, a.disabled, a.locked, a.system_account, a.uncorrelated,
 	a.manually_correlated, a.has_entitlements, a.origin, a.description, a.is_machine, a.classification_method,
@@ -71,13 +71,18 @@ func (db *DB) CreateAccounts(ctx context.Context, accounts []*mica.Account) erro
 		names := map[string]string{}
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO accounts (id, source_id, source_name, native_identity, name,
 			uuid, identity_id, identity_name, attributes, authoritative, disabled, locked, system_account, uncorrelated,
-			manually_correlated, has_entitlements, origin, description, is_machine, classification_method,
-			classified_at, recommendation_type, recommendation_method, ground_truth, created, modified)
-			VALUES (`+placeholders(26)+`)`)
+			manually_correlated, has_entitlements, origin, description, ground_truth, created, modified)
+			VALUES (`+placeholders(21)+`)`)
 		if err != nil {
 			return fmt.Errorf("prepare account insert: %w", err)
 		}
 		defer func() { _ = stmt.Close() }()
+		var classified *sql.Stmt
+		defer func() {
+			if classified != nil {
+				_ = classified.Close()
+			}
+		}()
 		for _, a := range accounts {
 			src, ok := sources[a.SourceID]
 			if !ok {
@@ -100,21 +105,37 @@ func (db *DB) CreateAccounts(ctx context.Context, accounts []*mica.Account) erro
 			}
 			a.FillNew(src, name)
 			a.Created, a.Modified = tx.now, tx.now
-			var recType, recMethod any
-			if a.Recommendation != nil {
-				recType, recMethod = a.Recommendation.Type, a.Recommendation.Method
-			}
-			if _, err := stmt.ExecContext(ctx, a.ID, a.SourceID, a.SourceName, a.NativeIdentity, a.Name,
+			res, err := stmt.ExecContext(ctx, a.ID, a.SourceID, a.SourceName, a.NativeIdentity, a.Name,
 				nullString(a.UUID), nullString(a.IdentityID), nullString(a.IdentityName), toJSON(a.Attributes),
 				boolInt(a.Authoritative), boolInt(a.Disabled), boolInt(a.Locked), boolInt(a.SystemAccount),
 				boolInt(a.Uncorrelated), boolInt(a.ManuallyCorrelated), boolInt(a.HasEntitlements), nullString(a.Origin),
-				nullString(a.Description), boolInt(a.IsMachine), nullString(a.ClassificationMethod),
-				formatTimePtr(a.ClassifiedAt), recType, recMethod, nullString(a.GroundTruth),
-				formatTime(a.Created), formatTime(a.Modified)); err != nil {
+				nullString(a.Description), nullString(a.GroundTruth), formatTime(a.Created), formatTime(a.Modified))
+			if err != nil {
 				if isUniqueViolation(err) {
 					return mica.ErrAccountExists(src.Name, a.NativeIdentity)
 				}
 				return fmt.Errorf("insert account: %w", err)
+			}
+			if !a.IsMachine && a.ClassificationMethod == "" && a.ClassifiedAt == nil && a.Recommendation == nil {
+				continue // unclassified: no classification row
+			}
+			rid, err := res.LastInsertId()
+			if err != nil {
+				return fmt.Errorf("insert account: %w", err)
+			}
+			if classified == nil {
+				if classified, err = tx.PrepareContext(ctx, `INSERT INTO account_classifications (`+
+					classificationColumnsSQL+`) VALUES (?, ?, ?, ?, ?, ?, ?)`); err != nil {
+					return fmt.Errorf("prepare account insert: %w", err)
+				}
+			}
+			var recType, recMethod any
+			if a.Recommendation != nil {
+				recType, recMethod = a.Recommendation.Type, a.Recommendation.Method
+			}
+			if _, err := classified.ExecContext(ctx, rid, boolInt(a.IsMachine), nullString(a.ClassificationMethod),
+				formatTimePtr(a.ClassifiedAt), recType, recMethod, formatTime(a.Modified)); err != nil {
+				return fmt.Errorf("insert account classification: %w", err)
 			}
 		}
 		return nil
@@ -123,7 +144,7 @@ func (db *DB) CreateAccounts(ctx context.Context, accounts []*mica.Account) erro
 
 // GetAccount returns an account by id, ENOTFOUND when there is none.
 func (db *DB) GetAccount(ctx context.Context, id string) (*mica.Account, error) {
-	a, err := scanAccount(db.read.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.id = ?`, id))
+	a, err := scanAccount(db.read.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts_view a WHERE a.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, mica.ErrNotFound(mica.KindAccount, id)
 	} else if err != nil {
@@ -149,7 +170,7 @@ func accountWhere(f mica.AccountFilter) (string, []any) {
 // ListAccounts lists accounts with the standard collection parameters.
 func (db *DB) ListAccounts(ctx context.Context, f mica.AccountFilter, opt mica.ListOptions) (mica.Page[*mica.Account], error) {
 	where, args := accountWhere(f)
-	return list(ctx, db.reads, query.Accounts, opt, "SELECT "+accountColumns, "FROM accounts a", where, args,
+	return list(ctx, db.reads, query.Accounts, opt, "SELECT "+accountColumns, "FROM accounts_view a", where, args,
 		func(r *sql.Rows) (*mica.Account, error) { return scanAccount(r) })
 }
 
@@ -159,7 +180,7 @@ func (db *DB) EachAccount(ctx context.Context, f mica.AccountFilter, fn func(*mi
 	if where != "" {
 		where = " WHERE " + where
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts a`+where+
+	rows, err := db.read.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts_view a`+where+
 		` ORDER BY a.source_id, a.native_identity`, args...)
 	if err != nil {
 		return fmt.Errorf("each account: %w", err)
@@ -183,8 +204,8 @@ func (db *DB) EachAccount(ctx context.Context, f mica.AccountFilter, fn func(*mi
 // CountAccountsBySource counts every source's accounts, machines and
 // recommendations in one scan.
 func (db *DB) CountAccountsBySource(ctx context.Context) ([]mica.SourceAccountCounts, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT source_id, count(*), total(is_machine), count(recommendation_type)
-		FROM accounts GROUP BY source_id`)
+	rows, err := db.read.QueryContext(ctx, `SELECT a.source_id, count(*), total(c.is_machine), count(c.recommendation_type)
+		FROM accounts a LEFT JOIN account_classifications c ON c.account_rid = a.rid GROUP BY a.source_id`)
 	if err != nil {
 		return nil, fmt.Errorf("count accounts: %w", err)
 	}

@@ -48,8 +48,8 @@ func (db *DB) classifyAggregated(ctx context.Context, tx *Tx, sourceID, aggID st
 	defer func() { _ = stmt.Close() }()
 	after := ""
 	for {
-		batch, err := readClassRows(ctx, tx, "read aggregated accounts", `SELECT a.rowid, `+classificationColumns+`
-			FROM accounts a WHERE a.aggregation_id = ? AND a.id > ? ORDER BY a.id LIMIT 2000`, []any{aggID, after})
+		batch, err := readClassRows(ctx, tx, "read aggregated accounts", `SELECT a.rid, `+classificationColumns+`
+			FROM accounts_view a WHERE a.aggregation_id = ? AND a.id > ? ORDER BY a.id LIMIT 2000`, []any{aggID, after})
 		if err != nil {
 			return err
 		}
@@ -69,7 +69,7 @@ func (db *DB) SourcePeople(ctx context.Context, sourceID string, n int) ([]*mica
 }
 
 func sourcePeople(ctx context.Context, q queryer, sourceID string, n int) ([]*mica.AccountClassification, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+classificationColumns+` FROM accounts a
+	rows, err := q.QueryContext(ctx, `SELECT `+classificationColumns+` FROM accounts_view a
 		WHERE a.source_id = ? AND a.identity_id IS NOT NULL LIMIT ?`, sourceID, n)
 	if err != nil {
 		return nil, fmt.Errorf("read source people: %w", err)
@@ -100,9 +100,10 @@ func sourceExists(ctx context.Context, q queryer, id string, missing error) erro
 	return nil
 }
 
-// classificationColumns are what classification reads of an account a: its
-// classification, and the correlation discovery reads (the identity, whether
-// the source is authoritative, whether the identity's person left).
+// classificationColumns are what classification reads of an account a (of
+// accounts_view): its classification, and the correlation discovery reads
+// (the identity, whether the source is authoritative, whether the identity's
+// person left).
 const classificationColumns = `a.id, a.name, a.native_identity, a.attributes, a.is_machine,
 	coalesce(a.classification_method, ''), a.recommendation_type, a.recommendation_method,
 	coalesce(a.identity_id, ''), a.authoritative, (SELECT i.left_day FROM identities i WHERE i.id = a.identity_id)`
@@ -131,7 +132,7 @@ func scanClassification(s interface{ Scan(...any) error }) (*mica.AccountClassif
 // decideRows, outside the row loop.
 type classRow struct {
 	seq   int64 // its place in a job (classification_job_items.seq); 0 elsewhere
-	rowid int64 // where the account is stored: updates go straight there, not through the id index
+	rowid int64 // the account's rid: its classification is keyed by it
 	acct  mica.AccountClassification
 	attrs string
 }
@@ -257,7 +258,7 @@ func applyDecisions(ctx context.Context, stmt *sql.Stmt, tx *Tx, rows []classRow
 
 // GetAccountForClassification returns what classification reads of one account.
 func (db *DB) GetAccountForClassification(ctx context.Context, id string) (*mica.AccountClassification, error) {
-	a, err := scanClassification(db.read.QueryRowContext(ctx, `SELECT `+classificationColumns+` FROM accounts a WHERE a.id = ?`, id))
+	a, err := scanClassification(db.read.QueryRowContext(ctx, `SELECT `+classificationColumns+` FROM accounts_view a WHERE a.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, mica.ErrNotFound(mica.KindAccount, id)
 	} else if err != nil {
@@ -271,8 +272,8 @@ func applyClassification(ctx context.Context, stmt *sql.Stmt, tx *Tx, id any, is
 	return execClassification(ctx, stmt, formatTime(tx.now), id, isMachine, method, rec)
 }
 
-// execClassification runs an update classification statement for one account
-// at now (formatted).
+// execClassification runs a classification statement (updateClassificationSQL
+// or updateClassificationByRowidSQL) for one account at now (formatted).
 func execClassification(ctx context.Context, stmt *sql.Stmt, now string, id any, isMachine bool, method string, rec *mica.Recommendation) error {
 	var recType, recMethod, m, at any
 	if rec != nil {
@@ -287,19 +288,34 @@ func execClassification(ctx context.Context, stmt *sql.Stmt, now string, id any,
 	return nil
 }
 
-const updateClassificationSQL = `UPDATE accounts SET is_machine = ?, classification_method = ?, classified_at = ?,
-	recommendation_type = ?, recommendation_method = ?, modified = ? WHERE id = ?`
+// classificationColumnsSQL are the columns of account_classifications in the
+// order the classification statements write them.
+const classificationColumnsSQL = `account_rid, is_machine, classification_method, classified_at, recommendation_type,
+	recommendation_method, modified`
+
+// onConflictSQL makes a classification statement rewrite an account's
+// classification when it has one.
+const onConflictSQL = ` ON CONFLICT (account_rid) DO UPDATE SET is_machine = excluded.is_machine,
+	classification_method = excluded.classification_method, classified_at = excluded.classified_at,
+	recommendation_type = excluded.recommendation_type, recommendation_method = excluded.recommendation_method,
+	modified = excluded.modified`
+
+// updateClassificationSQL writes the classification of the account whose id is
+// its last argument: is_machine, classification_method, classified_at,
+// recommendation_type, recommendation_method, modified, id.
+const updateClassificationSQL = `INSERT INTO account_classifications (` + classificationColumnsSQL + `)
+	SELECT rid, ?, ?, ?, ?, ?, ? FROM accounts WHERE id = ?` + onConflictSQL
 
 // updateClassificationByRowidSQL is updateClassificationSQL for an account
-// read in the same transaction, addressed by its rowid.
-const updateClassificationByRowidSQL = `UPDATE accounts SET is_machine = ?, classification_method = ?, classified_at = ?,
-	recommendation_type = ?, recommendation_method = ?, modified = ? WHERE rowid = ?`
+// addressed by its rid.
+const updateClassificationByRowidSQL = `INSERT INTO account_classifications (` + classificationColumnsSQL + `)
+	VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6)` + onConflictSQL
 
 // ClassifyAccount decides one account's classification in one transaction.
 func (db *DB) ClassifyAccount(ctx context.Context, accountID string, decide mica.DeciderFor) (*mica.Account, error) {
 	var sourceID string
 	err := db.update(ctx, func(tx *Tx) error {
-		a, err := scanClassification(tx.QueryRowContext(ctx, `SELECT `+classificationColumns+` FROM accounts a WHERE a.id = ?`, accountID))
+		a, err := scanClassification(tx.QueryRowContext(ctx, `SELECT `+classificationColumns+` FROM accounts_view a WHERE a.id = ?`, accountID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return mica.ErrNotFound(mica.KindAccount, accountID)
 		} else if err != nil {
@@ -348,7 +364,7 @@ func (db *DB) ClassifyAccounts(ctx context.Context, sourceID string, accountIDs 
 			args := append([]any{sourceID}, anySlice(ids)...)
 			// "+a.source_id" keeps SQLite on the primary key: through the
 			// (source_id, ...) index it would scan the whole source for every chunk.
-			rows, err := tx.QueryContext(ctx, `SELECT a.rowid, `+classificationColumns+` FROM accounts a
+			rows, err := tx.QueryContext(ctx, `SELECT a.rid, `+classificationColumns+` FROM accounts_view a
 				WHERE +a.source_id = ? AND a.id IN (`+placeholders(len(ids))+`)`, args...)
 			if err != nil {
 				return fmt.Errorf("read accounts to classify: %w", err)
@@ -391,11 +407,12 @@ func (db *DB) Declassify(ctx context.Context, sourceID string) (int, error) {
 		if err := sourceExists(ctx, tx, sourceID, mica.ErrRefNotFound("", mica.KindSource, sourceID)); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE accounts SET is_machine = 0, classification_method = NULL,
+		res, err := tx.ExecContext(ctx, `UPDATE account_classifications SET is_machine = 0, classification_method = NULL,
 			classified_at = NULL, modified = ?,
 			recommendation_type = CASE WHEN recommendation_type = 'HUMAN' THEN NULL ELSE recommendation_type END,
 			recommendation_method = CASE WHEN recommendation_type = 'HUMAN' THEN NULL ELSE recommendation_method END
-			WHERE source_id = ? AND (is_machine = 1 OR classification_method IS NOT NULL)`, formatTime(tx.now), sourceID)
+			WHERE account_rid IN (SELECT rid FROM accounts WHERE source_id = ?)
+				AND (is_machine = 1 OR classification_method IS NOT NULL)`, formatTime(tx.now), sourceID)
 		if err != nil {
 			return fmt.Errorf("declassify: %w", err)
 		}

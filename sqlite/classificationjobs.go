@@ -75,18 +75,9 @@ func (db *DB) StartClassificationJob(ctx context.Context, sourceID string) (*mic
 		if err != nil {
 			return fmt.Errorf("insert classification job: %w", err)
 		}
-		// Storage order (rowid), not id order: each batch then reads and rewrites
-		// neighbouring pages instead of pages all over the table.
-		where, err := sourceAccountsByRowid(ctx, tx, sourceID)
-		if err != nil {
+		if job.Expected, err = collectJobItems(ctx, tx, job.ID, sourceID); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO classification_job_items (job_id, seq, account_id)
-			SELECT ?, row_number() OVER (ORDER BY rowid), id FROM accounts WHERE `+where, job.ID, sourceID)
-		if err != nil {
-			return fmt.Errorf("collect accounts: %w", err)
-		}
-		job.Expected, _ = res.RowsAffected()
 		if _, err := tx.ExecContext(ctx, `UPDATE classification_jobs SET expected = ? WHERE id = ?`, job.Expected, job.ID); err != nil {
 			return fmt.Errorf("set expected: %w", err)
 		}
@@ -96,29 +87,6 @@ func (db *DB) StartClassificationJob(ctx context.Context, sourceID string) (*mic
 		return nil
 	})
 	return job, err
-}
-
-// sourceAccountsByRowid returns the condition (on the source id as its one
-// argument) that reads a source's accounts in storage order most cheaply.
-// Through the (source_id, native_identity) index SQLite would read the rows in
-// native_identity order, a random read of the whole source: a source that
-// holds a good part of the table is read by a scan of the table instead, and a
-// smaller one by its rowids, sorted, from that index alone.
-func sourceAccountsByRowid(ctx context.Context, tx *Tx, sourceID string) (string, error) {
-	var maxRowid int64
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(rowid), 0) FROM accounts`).Scan(&maxRowid); err != nil {
-		return "", fmt.Errorf("count accounts: %w", err)
-	}
-	limit := maxRowid / 3 // rowids are about the table's size
-	var n int64
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM accounts WHERE source_id = ? LIMIT ?)`,
-		sourceID, limit).Scan(&n); err != nil {
-		return "", fmt.Errorf("count accounts: %w", err)
-	}
-	if limit > 0 && n >= limit {
-		return `+source_id = ?`, nil
-	}
-	return `rowid IN (SELECT rowid FROM accounts WHERE source_id = ?)`, nil
 }
 
 // GetClassificationJob returns the source's latest job.

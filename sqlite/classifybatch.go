@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"runtime"
+	"strconv"
 
 	"github.com/micahq/mica"
 )
@@ -12,73 +13,53 @@ import (
 // readJobBatch reads the accounts of job items (from, to], in seq order. q
 // must read one state of the database (a transaction).
 //
-// Items are numbered in storage order, so the accounts of a batch are
-// usually one run of neighbouring rows: they are read by a scan of that rowid
-// range, matched to the items by id, rather than looked up one by one through
-// the id index. Accounts not in the range (deleted, or moved by a delete and
-// insert) are looked up by id; a range much larger than the batch (the source
-// interleaved with others) is read through the id index.
+// Items are in storage order, so the accounts of a batch are usually one run
+// of neighbouring rows: they are read by a scan of that rid range, matched to
+// the items by rid, rather than looked up one by one. A range much larger than
+// the batch (the source interleaved with others) is read by rid lookups.
+// Accounts deleted since the job started are left out.
 func readJobBatch(ctx context.Context, q queryer, jobID string, from, to int64) ([]classRow, error) {
-	type item struct {
-		seq int64
-		id  string
-	}
-	rows, err := q.QueryContext(ctx, `SELECT seq, account_id FROM classification_job_items
-		WHERE job_id = ? AND seq > ? AND seq <= ? ORDER BY seq`, jobID, from, to)
-	if err != nil {
-		return nil, fmt.Errorf("read classification batch: %w", err)
-	}
-	var items []item
-	for rows.Next() {
-		var it item
-		if err := rows.Scan(&it.seq, &it.id); err != nil {
-			_ = rows.Close()
-			return nil, fmt.Errorf("read classification batch: %w", err)
-		}
-		items = append(items, it)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, fmt.Errorf("read classification batch: %w", err)
-	}
-	if len(items) == 0 {
-		return nil, nil
-	}
-	var first, last int64
-	err = q.QueryRowContext(ctx, `SELECT (SELECT rowid FROM accounts WHERE id = ?), (SELECT rowid FROM accounts WHERE id = ?)`,
-		items[0].id, items[len(items)-1].id).Scan(&first, &last)
-	if err != nil || last < first || last-first >= 2*int64(len(items))+64 {
-		// A NULL (a deleted end) fails the Scan: read through the id index.
-		return readJobBatchByID(ctx, q, jobID, from, to)
-	}
-	index := make(map[string]int, len(items))
-	for i, it := range items {
-		index[it.id] = i
-	}
-	found, have := make([]classRow, len(items)), make([]bool, len(items))
-	n := 0
-	if err := scanClassRows(ctx, q, func(r classRow) {
-		if i, ok := index[r.acct.AccountID]; ok {
-			r.seq = items[i].seq
-			found[i], have[i] = r, true
-			n++
-		}
-	}, `SELECT a.rowid, `+classificationColumns+` FROM accounts a WHERE a.rowid BETWEEN ? AND ?`, first, last); err != nil {
+	items, err := readJobItems(ctx, q, jobID, from, to)
+	if err != nil || len(items) == 0 {
 		return nil, err
 	}
-	if n < len(items) {
-		var missing []any
-		for i, it := range items {
-			if !have[i] {
-				missing = append(missing, it.id)
+	index := make(map[int64]int, len(items))
+	first, last := int64(-1), int64(-1)
+	for i, it := range items {
+		if it.rid == 0 {
+			continue // deleted before the job was carried over
+		}
+		index[it.rid] = i
+		if first < 0 || it.rid < first {
+			first = it.rid
+		}
+		last = max(last, it.rid)
+	}
+	found, have := make([]classRow, len(items)), make([]bool, len(items))
+	take := func(r classRow) {
+		if i, ok := index[r.rowid]; ok {
+			r.seq = items[i].seq
+			found[i], have[i] = r, true
+		}
+	}
+	switch {
+	case first < 0:
+	case last-first < 2*int64(len(items))+64:
+		if err := scanClassRows(ctx, q, take, `SELECT a.rid, `+classificationColumns+`
+			FROM accounts_view a WHERE a.rid BETWEEN ? AND ?`, first, last); err != nil {
+			return nil, err
+		}
+	default:
+		rids := make([]any, 0, len(index))
+		for _, it := range items {
+			if it.rid != 0 {
+				rids = append(rids, it.rid)
 			}
 		}
-		for start := 0; start < len(missing); start += 500 {
-			ids := missing[start:min(start+500, len(missing))]
-			if err := scanClassRows(ctx, q, func(r classRow) {
-				i := index[r.acct.AccountID]
-				r.seq = items[i].seq
-				found[i], have[i] = r, true
-			}, `SELECT a.rowid, `+classificationColumns+` FROM accounts a WHERE a.id IN (`+placeholders(len(ids))+`)`, ids...); err != nil {
+		for start := 0; start < len(rids); start += 500 {
+			chunk := rids[start:min(start+500, len(rids))]
+			if err := scanClassRows(ctx, q, take, `SELECT a.rid, `+classificationColumns+`
+				FROM accounts_view a WHERE a.rid IN (`+placeholders(len(chunk))+`)`, chunk...); err != nil {
 				return nil, err
 			}
 		}
@@ -110,31 +91,6 @@ func scanClassRows(ctx context.Context, q queryer, fn func(classRow), query stri
 		return fmt.Errorf("read classification batch: %w", err)
 	}
 	return nil
-}
-
-// readJobBatchByID is readJobBatch through the id index.
-func readJobBatchByID(ctx context.Context, q queryer, jobID string, from, to int64) ([]classRow, error) {
-	rows, err := q.QueryContext(ctx, `SELECT ji.seq, a.rowid, `+classificationColumns+`
-		FROM classification_job_items ji JOIN accounts a ON a.id = ji.account_id
-		WHERE ji.job_id = ? AND ji.seq > ? AND ji.seq <= ? ORDER BY ji.seq`, jobID, from, to)
-	if err != nil {
-		return nil, fmt.Errorf("read classification batch: %w", err)
-	}
-	defer func() { _ = rows.Close() }()
-	batch := make([]classRow, 0, to-from)
-	for rows.Next() {
-		var seq int64
-		r, err := scanClassRow(rows, &seq)
-		if err != nil {
-			return nil, fmt.Errorf("scan classification batch: %w", err)
-		}
-		r.seq = seq
-		batch = append(batch, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read classification batch: %w", err)
-	}
-	return batch, nil
 }
 
 // readAhead is a job's next batch, read and decided on the read pool while
@@ -202,16 +158,16 @@ func classifyBatch(ctx context.Context, tx *Tx, jobID string, n int, decide mica
 		return nil, fmt.Errorf("record classification batch: %w", err)
 	}
 	if j.Status == mica.JobCompleted {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM classification_job_items WHERE job_id = ?`, j.ID); err != nil {
-			return nil, fmt.Errorf("clear job items: %w", err)
+		if err := deleteJobItems(ctx, tx, j.ID); err != nil {
+			return nil, err
 		}
 	}
 	return j, nil
 }
 
 // applyBatchDecisions is applyDecisions with one statement per distinct
-// decision, its values written into the SQL: a batch has few distinct
-// decisions, and a row then binds its rowid only.
+// decision, its values written into the SQL and the rids of its accounts
+// passed as one JSON array: a batch has few distinct decisions.
 func applyBatchDecisions(ctx context.Context, tx *Tx, rows []classRow, ds []decision) error {
 	type key struct {
 		isMachine                  bool
@@ -219,10 +175,12 @@ func applyBatchDecisions(ctx context.Context, tx *Tx, rows []classRow, ds []deci
 	}
 	ctx = context.WithoutCancel(ctx) // as in applyDecisions
 	now := formatTime(tx.now)
-	stmts := map[key]*sql.Stmt{}
+	groups := map[key][]byte{}
+	var order []key
+	var generic *sql.Stmt
 	defer func() {
-		for _, st := range stmts {
-			_ = st.Close()
+		if generic != nil {
+			_ = generic.Close()
 		}
 	}()
 	for i, d := range ds {
@@ -236,32 +194,36 @@ func applyBatchDecisions(ctx context.Context, tx *Tx, rows []classRow, ds []deci
 		inline := sqlWord(k.method) && sqlWord(k.recType) && sqlWord(k.recMethod) &&
 			(d.rec == nil || k.recType != "" && k.recMethod != "") // an empty one is stored as '', not NULL
 		if !inline {
-			k = key{method: "?"} // the generic statement
-		}
-		st, ok := stmts[k]
-		if !ok {
-			q := updateClassificationByRowidSQL
-			if inline {
-				at := "NULL"
-				if k.method != "" {
-					at = "'" + now + "'"
+			if generic == nil {
+				var err error
+				if generic, err = tx.PrepareContext(ctx, updateClassificationByRowidSQL); err != nil {
+					return fmt.Errorf("prepare classify: %w", err)
 				}
-				q = fmt.Sprintf(`UPDATE accounts SET is_machine = %d, classification_method = %s, classified_at = %s,
-					recommendation_type = %s, recommendation_method = %s, modified = '%s' WHERE rowid = ?`,
-					boolInt(k.isMachine), wordOrNull(k.method), at, wordOrNull(k.recType), wordOrNull(k.recMethod), now)
 			}
-			var err error
-			if st, err = tx.PrepareContext(ctx, q); err != nil {
-				return fmt.Errorf("prepare classify: %w", err)
-			}
-			stmts[k] = st
-		}
-		if !inline {
-			if err := execClassification(ctx, st, now, rows[i].rowid, d.isMachine, d.method, d.rec); err != nil {
+			if err := execClassification(ctx, generic, now, rows[i].rowid, d.isMachine, d.method, d.rec); err != nil {
 				return err
 			}
-		} else if _, err := st.ExecContext(ctx, rows[i].rowid); err != nil {
-			return fmt.Errorf("classify account %v: %w", rows[i].rowid, err)
+			continue
+		}
+		rids, ok := groups[k]
+		if !ok {
+			order = append(order, k)
+			rids = append(rids, '[')
+		} else {
+			rids = append(rids, ',')
+		}
+		groups[k] = strconv.AppendInt(rids, rows[i].rowid, 10)
+	}
+	for _, k := range order {
+		at := "NULL"
+		if k.method != "" {
+			at = "'" + now + "'"
+		}
+		q := fmt.Sprintf(`INSERT INTO account_classifications (`+classificationColumnsSQL+`)
+			SELECT value, %d, %s, %s, %s, %s, '%s' FROM json_each(?) WHERE true`+onConflictSQL,
+			boolInt(k.isMachine), wordOrNull(k.method), at, wordOrNull(k.recType), wordOrNull(k.recMethod), now)
+		if _, err := tx.ExecContext(ctx, q, string(append(groups[k], ']'))); err != nil {
+			return fmt.Errorf("classify accounts: %w", err)
 		}
 	}
 	return nil

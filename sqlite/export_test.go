@@ -20,3 +20,14 @@ func (db *DB) ListAssignedCached(ctx context.Context, identityID string, opt mic
 func (db *DB) AssignVersion(ctx context.Context) (int64, error) {
 	return db.assignVersion(ctx)
 }
+
+// CreateBefore creates the database at path with the migrations whose names
+// sort before migration (e.g. "migrations/0012_..."): a database as an
+// older mica left it.
+func CreateBefore(ctx context.Context, path, migration string) error {
+	db, err := open(ctx, path, migration)
+	if err != nil {
+		return err
+	}
+	return db.Close()
+}

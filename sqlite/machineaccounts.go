@@ -56,7 +56,7 @@ func scanMachineAccount(s interface{ Scan(...any) error }) (*mica.Account, error
 }
 
 func (db *DB) getAccountForMachine(ctx context.Context, id string, machineOnly bool) (*mica.Account, error) {
-	q := `SELECT ` + machineAccountColumns + ` FROM accounts a WHERE a.id = ?`
+	q := `SELECT ` + machineAccountColumns + ` FROM accounts_view a WHERE a.id = ?`
 	if machineOnly {
 		q += ` AND a.is_machine = 1`
 	}
@@ -77,14 +77,14 @@ func (db *DB) GetMachineAccount(ctx context.Context, id string) (*mica.Account, 
 // UpdateMachineAccount changes a machine account's MachineAccount fields in one transaction.
 func (db *DB) UpdateMachineAccount(ctx context.Context, id string, update func(a *mica.Account) error) (*mica.Account, error) {
 	err := db.update(ctx, func(tx *Tx) error {
-		a, err := scanMachineAccount(tx.QueryRowContext(ctx, `SELECT `+machineAccountColumns+` FROM accounts a
+		a, err := scanMachineAccount(tx.QueryRowContext(ctx, `SELECT `+machineAccountColumns+` FROM accounts_view a
 			WHERE a.id = ? AND a.is_machine = 1`, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return mica.ErrNotFound(mica.KindMachineAccount, id)
 		} else if err != nil {
 			return fmt.Errorf("get machine account: %w", err)
 		}
-		before := a.Subtype
+		before, method := a.Subtype, a.ClassificationMethod
 		if err := update(a); err != nil {
 			return err
 		}
@@ -97,18 +97,24 @@ func (db *DB) UpdateMachineAccount(ctx context.Context, id string, update func(a
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE accounts SET description = ?, native_identity = ?, uuid = ?, environment = ?,
 			subtype = ?, access_type = ?, owner_identity_id = ?, owner_identity_name = ?, manually_edited = ?,
-			manually_correlated = ?, disabled = ?, locked = ?, has_entitlements = ?, classification_method = ?,
+			manually_correlated = ?, disabled = ?, locked = ?, has_entitlements = ?,
 			attributes = ?, machine_attributes = ?, modified = ? WHERE id = ?`,
 			nullString(a.Description), a.NativeIdentity, nullString(a.UUID), nullString(a.Environment),
 			nullString(a.Subtype), nullString(a.AccessType), ownerID, ownerName, boolInt(a.ManuallyEdited),
 			boolInt(a.ManuallyCorrelated), boolInt(a.Disabled), boolInt(a.Locked), boolInt(a.HasEntitlements),
-			nullString(a.ClassificationMethod), toJSON(a.Attributes), toJSONOrNull(a.MachineAttributes),
-			formatTime(tx.now), id)
+			toJSON(a.Attributes), toJSONOrNull(a.MachineAttributes), formatTime(tx.now), id)
 		if err != nil {
 			if strings.Contains(err.Error(), "UNIQUE") {
 				return mica.ErrNativeIdentityTaken(a.NativeIdentity)
 			}
 			return fmt.Errorf("update machine account: %w", err)
+		}
+		if a.ClassificationMethod != method { // a machine account has a classification row
+			if _, err := tx.ExecContext(ctx, `UPDATE account_classifications SET classification_method = ?, modified = ?
+				WHERE account_rid = (SELECT rid FROM accounts WHERE id = ?)`,
+				nullString(a.ClassificationMethod), formatTime(tx.now), id); err != nil {
+				return fmt.Errorf("update machine account: %w", err)
+			}
 		}
 		return nil
 	})
@@ -120,6 +126,6 @@ func (db *DB) UpdateMachineAccount(ctx context.Context, id string, update func(a
 
 // ListMachineAccounts lists the accounts classified as machines.
 func (db *DB) ListMachineAccounts(ctx context.Context, opt mica.ListOptions) (mica.Page[*mica.Account], error) {
-	return list(ctx, db.reads, query.MachineAccounts, opt, "SELECT "+machineAccountColumns, "FROM accounts a",
+	return list(ctx, db.reads, query.MachineAccounts, opt, "SELECT "+machineAccountColumns, "FROM accounts_view a",
 		"a.is_machine = 1", nil, func(r *sql.Rows) (*mica.Account, error) { return scanMachineAccount(r) })
 }

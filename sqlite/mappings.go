@@ -89,8 +89,8 @@ func (db *DB) startMappingJob(ctx context.Context, tx *Tx, sourceID string) (*mi
 		return nil, fmt.Errorf("supersede mapping job: %w", err)
 	}
 	j := &mica.MappingJob{ID: mica.NewID(), SourceID: sourceID, Status: mica.JobStarted, Started: tx.now}
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM accounts WHERE source_id = ? AND is_machine = 1`,
-		sourceID).Scan(&j.Expected); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM accounts a JOIN account_classifications c ON c.account_rid = a.rid
+		WHERE a.source_id = ? AND c.is_machine = 1`, sourceID).Scan(&j.Expected); err != nil {
 		return nil, fmt.Errorf("count machine accounts: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO mapping_jobs (id, source_id, status, expected, started) VALUES (?, ?, ?, ?, ?)`,
@@ -177,7 +177,7 @@ func (db *DB) ApplyMappingBatch(ctx context.Context, jobID string, n int) (*mica
 		if err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+machineAccountColumns+` FROM accounts a
+		rows, err := tx.QueryContext(ctx, `SELECT `+machineAccountColumns+` FROM accounts_view a
 			WHERE a.source_id = ? AND a.is_machine = 1 AND a.id > ? ORDER BY a.id LIMIT ?`, j.SourceID, cursor, n)
 		if err != nil {
 			return fmt.Errorf("read machine accounts: %w", err)

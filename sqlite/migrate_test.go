@@ -18,31 +18,20 @@ func TestMigrateTimestampsToMilliseconds(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "mica.db")
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
+	if err := sqlite.CreateBefore(ctx, path, "migrations/0012_timestamps_milliseconds.sql"); err != nil {
 		t.Fatal(err)
 	}
-	owner := &mica.Identity{Name: "Owner"}
-	if err := db.CreateIdentity(ctx, owner); err != nil {
-		t.Fatal(err)
-	}
-	src := &mica.Source{Name: "AD", Owner: mica.Ref{ID: owner.ID}, Connector: "active-directory"}
-	if err := db.CreateSource(ctx, src); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	// Put the database back as a server before 0012 left it.
+	// Write as a server before 0012 did, with six fractional digits.
 	raw, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	const ownerID, srcID = "00000000000000000000000000000001", "00000000000000000000000000000002"
 	for _, q := range []string{
-		`UPDATE sources SET created = '2026-02-03T04:05:06.789999Z', modified = '2026-02-03T04:05:07.000001Z'`,
-		`UPDATE identities SET created = '2026-02-03T04:05:06.000500Z'`,
-		`DELETE FROM schema_migrations WHERE version LIKE '%0012_timestamps_milliseconds.sql'`,
+		`INSERT INTO identities (id, name, created, modified) VALUES ('` + ownerID + `', 'Owner',
+			'2026-02-03T04:05:06.000500Z', '2026-02-03T04:05:06.000500Z')`,
+		`INSERT INTO sources (id, name, owner_id, connector, created, modified) VALUES ('` + srcID + `', 'AD', '` +
+			ownerID + `', 'active-directory', '2026-02-03T04:05:06.789999Z', '2026-02-03T04:05:07.000001Z')`,
 	} {
 		if _, err := raw.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -51,8 +40,9 @@ func TestMigrateTimestampsToMilliseconds(t *testing.T) {
 	if err := raw.Close(); err != nil {
 		t.Fatal(err)
 	}
+	owner, src := &mica.Identity{ID: ownerID}, &mica.Source{ID: srcID}
 
-	db, err = sqlite.Open(ctx, path)
+	db, err := sqlite.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,7 +60,11 @@ type DB struct {
 var _ mica.Store = (*DB)(nil)
 
 // Open opens (creating if needed) the database file at path and applies pending migrations.
-func Open(ctx context.Context, path string) (*DB, error) {
+func Open(ctx context.Context, path string) (*DB, error) { return open(ctx, path, "") }
+
+// open is Open with the migrations whose names sort before migration (all
+// when it is empty).
+func open(ctx context.Context, path, migration string) (*DB, error) {
 	if err := restrictFiles(path); err != nil {
 		return nil, err
 	}
@@ -87,7 +91,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	db := &DB{path: path, write: w, Now: mica.TimeNow}
-	if err := db.migrate(ctx); err != nil {
+	if err := db.migrateBefore(ctx, migration); err != nil {
 		_ = w.Close()
 		return nil, err
 	}
@@ -151,7 +155,11 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 // migrate applies every embedded migration not yet applied, each in its own transaction.
-func (db *DB) migrate(ctx context.Context) error {
+func (db *DB) migrate(ctx context.Context) error { return db.migrateBefore(ctx, "") }
+
+// migrateBefore is migrate for the migrations whose names sort before name
+// (all when it is empty).
+func (db *DB) migrateBefore(ctx context.Context, name string) error {
 	if _, err := db.write.ExecContext(ctx,
 		`CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
@@ -161,16 +169,35 @@ func (db *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("list migrations: %w", err)
 	}
 	sort.Strings(names)
-	for _, name := range names {
-		if err := db.migrateFile(ctx, name); err != nil {
+	for _, n := range names {
+		if name != "" && n >= name {
+			break
+		}
+		if err := db.migrateFile(ctx, n); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// noForeignKeys is the first line of a migration that must run with foreign
+// key enforcement off: one that rebuilds a table others refer to (dropping
+// the old table would otherwise cascade). Every key is checked before its commit.
+const noForeignKeys = "-- mica:foreign_keys off\n"
+
 func (db *DB) migrateFile(ctx context.Context, name string) error {
-	tx, err := db.write.BeginTx(ctx, nil)
+	body, err := fs.ReadFile(migrationFS, name)
+	if err != nil {
+		return fmt.Errorf("read migration %s: %w", name, err)
+	}
+	// One connection for the pragma and the transaction (the write pool has one).
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin migration %s: %w", name, err)
+	}
+	defer func() { _ = conn.Close() }()
+	fkOff := strings.HasPrefix(string(body), noForeignKeys)
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin migration %s: %w", name, err)
 	}
@@ -181,12 +208,27 @@ func (db *DB) migrateFile(ctx context.Context, name string) error {
 	} else if n > 0 {
 		return nil
 	}
-	body, err := fs.ReadFile(migrationFS, name)
-	if err != nil {
-		return fmt.Errorf("read migration %s: %w", name, err)
+	if fkOff {
+		// The pragma is a no-op inside a transaction: end this one (it read only).
+		if err := tx.Rollback(); err != nil {
+			return fmt.Errorf("begin migration %s: %w", name, err)
+		}
+		if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+			return fmt.Errorf("begin migration %s: %w", name, err)
+		}
+		defer func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`) }()
+		if tx, err = conn.BeginTx(ctx, nil); err != nil {
+			return fmt.Errorf("begin migration %s: %w", name, err)
+		}
+		defer func() { _ = tx.Rollback() }()
 	}
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 		return fmt.Errorf("apply migration %s: %w", name, err)
+	}
+	if fkOff {
+		if err := foreignKeyCheck(ctx, tx); err != nil {
+			return fmt.Errorf("apply migration %s: %w", name, err)
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied) VALUES (?, ?)`,
 		name, formatTime(time.Now())); err != nil {
@@ -196,6 +238,25 @@ func (db *DB) migrateFile(ctx context.Context, name string) error {
 		return fmt.Errorf("commit migration %s: %w", name, err)
 	}
 	return nil
+}
+
+// foreignKeyCheck fails when a row refers to a row that does not exist.
+func foreignKeyCheck(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return fmt.Errorf("check foreign keys: %w", err)
+	}
+	defer func() { _ = rows.Close() }()
+	if rows.Next() {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fk int
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return fmt.Errorf("check foreign keys: %w", err)
+		}
+		return fmt.Errorf("a row of %s (rowid %d) refers to a missing row of %s", table, rowid.Int64, parent)
+	}
+	return rows.Err()
 }
 
 // Tx is a write transaction carrying one "now" for every row it touches.

@@ -528,8 +528,8 @@ func (db *DB) classifyStagedCorrelated(ctx context.Context, tx *Tx, sourceID, ag
 	defer func() { _ = stmt.Close() }()
 	after := ""
 	for {
-		batch, err := readClassRows(ctx, tx, "read correlated accounts", `SELECT a.rowid, `+classificationColumns+`
-			FROM accounts a WHERE a.aggregation_id = ? AND a.id > ? AND a.identity_id IS NOT NULL
+		batch, err := readClassRows(ctx, tx, "read correlated accounts", `SELECT a.rid, `+classificationColumns+`
+			FROM accounts_view a WHERE a.aggregation_id = ? AND a.id > ? AND a.identity_id IS NOT NULL
 				AND (a.recommendation_type IS NOT NULL OR a.is_machine = 1
 					OR EXISTS (SELECT 1 FROM identities i WHERE i.id = a.identity_id AND i.left_day IS NOT NULL))
 			ORDER BY a.id LIMIT 2000`, []any{aggID, after})
@@ -566,8 +566,8 @@ func (db *DB) classifyStagedChanged(ctx context.Context, tx *Tx, table, sourceID
 	defer func() { _ = stmt.Close() }()
 	var after int64
 	for {
-		batch, err := readClassRows(ctx, tx, "read changed accounts", `SELECT s.rowid, a.rowid, `+classificationColumns+`
-			FROM `+table+` s JOIN accounts a ON a.id = s.account_id WHERE s.state = 2 AND s.rowid > ?
+		batch, err := readClassRows(ctx, tx, "read changed accounts", `SELECT s.rowid, a.rid, `+classificationColumns+`
+			FROM `+table+` s JOIN accounts_view a ON a.id = s.account_id WHERE s.state = 2 AND s.rowid > ?
 			ORDER BY s.rowid LIMIT 2000`, []any{after}, &after)
 		if err != nil {
 			return err

@@ -100,7 +100,7 @@ func (f *stagingFixture) classifications() []string {
 	f.t.Helper()
 	rows, err := f.db.read.Query(`SELECT native_identity, is_machine, coalesce(classification_method, '-'),
 		coalesce(classified_at, '-'), coalesce(recommendation_type, '-'), coalesce(recommendation_method, '-'), modified
-		FROM accounts WHERE source_id = ? ORDER BY native_identity`, f.src.ID)
+		FROM accounts_view WHERE source_id = ? ORDER BY native_identity`, f.src.ID)
 	f.must(err)
 	defer func() { _ = rows.Close() }()
 	var out []string

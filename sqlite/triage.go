@@ -18,7 +18,7 @@ const triageCandidateSQL = `SELECT a.id, a.name, a.native_identity, a.attributes
 	(SELECT i.left_day FROM identities i WHERE i.id = a.identity_id),
 	coalesce((SELECT d.action || ' ' || d.recommendation FROM triage_decisions d WHERE d.account_id = a.id
 		ORDER BY d.created DESC, d.rowid DESC LIMIT 1), '')
-	FROM accounts a LEFT JOIN classification_configs c ON c.source_id = a.source_id`
+	FROM accounts_view a LEFT JOIN classification_configs c ON c.source_id = a.source_id`
 
 func scanTriageCandidate(s interface{ Scan(...any) error }) (*mica.TriageCandidate, error) {
 	var c mica.TriageCandidate
