@@ -17,7 +17,8 @@ import (
 // of neighbouring rows: they are read by a scan of that rid range, matched to
 // the items by rid, rather than looked up one by one. A range much larger than
 // the batch (the source interleaved with others) is read by rid lookups.
-// Accounts deleted since the job started are left out.
+// Accounts deleted since the job started are left out, and so is an account
+// of another source that took a deleted account's rid.
 func readJobBatch(ctx context.Context, q queryer, jobID string, from, to int64) ([]classRow, error) {
 	items, err := readJobItems(ctx, q, jobID, from, to)
 	if err != nil || len(items) == 0 {
@@ -46,7 +47,7 @@ func readJobBatch(ctx context.Context, q queryer, jobID string, from, to int64) 
 	case first < 0:
 	case last-first < 2*int64(len(items))+64:
 		if err := scanClassRows(ctx, q, take, `SELECT a.rid, `+classificationColumns+`
-			FROM accounts_view a WHERE a.rid BETWEEN ? AND ?`, first, last); err != nil {
+			FROM accounts_view a WHERE a.rid BETWEEN ? AND ? AND `+jobSourceSQL, first, last, jobID); err != nil {
 			return nil, err
 		}
 	default:
@@ -59,7 +60,8 @@ func readJobBatch(ctx context.Context, q queryer, jobID string, from, to int64) 
 		for start := 0; start < len(rids); start += 500 {
 			chunk := rids[start:min(start+500, len(rids))]
 			if err := scanClassRows(ctx, q, take, `SELECT a.rid, `+classificationColumns+`
-				FROM accounts_view a WHERE a.rid IN (`+placeholders(len(chunk))+`)`, chunk...); err != nil {
+				FROM accounts_view a WHERE a.rid IN (`+placeholders(len(chunk))+`) AND `+jobSourceSQL,
+				append(chunk, jobID)...); err != nil {
 				return nil, err
 			}
 		}
@@ -72,6 +74,11 @@ func readJobBatch(ctx context.Context, q queryer, jobID string, from, to int64) 
 	}
 	return batch, nil
 }
+
+// jobSourceSQL keeps a job's read to its source's accounts (its argument is
+// the job's id): the rid of an account deleted while the job runs may be
+// given again to a new account, of another source too.
+const jobSourceSQL = `a.source_id = (SELECT j.source_id FROM classification_jobs j WHERE j.id = ?)`
 
 // scanClassRows runs query and passes each classRow it reads to fn.
 func scanClassRows(ctx context.Context, q queryer, fn func(classRow), query string, args ...any) error {

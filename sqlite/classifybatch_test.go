@@ -397,3 +397,42 @@ func TestStartClassificationJobItems(t *testing.T) {
 		}
 	}
 }
+
+// TestReadJobBatchReusedRid: an account deleted while its job runs may give
+// its rid to a new account of another source; the job does not read it.
+func TestReadJobBatchReusedRid(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	const n = 5
+	db, job, accounts := batchFixture(t, n)
+	last := accounts[n-1]
+	var rid int64
+	must(t, db.read.QueryRowContext(ctx, `SELECT rid FROM accounts WHERE id = ?`, last.ID).Scan(&rid))
+	_, err := db.write.ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, last.ID)
+	must(t, err)
+	src, err := db.GetSource(ctx, accounts[0].SourceID)
+	must(t, err)
+	other := &mica.Source{Name: "Other", Owner: src.Owner}
+	other.MakeDelimitedFile()
+	must(t, db.CreateSource(ctx, other))
+	stranger := &mica.Account{SourceID: other.ID, NativeIdentity: "stranger"}
+	must(t, db.CreateAccounts(ctx, []*mica.Account{stranger}))
+	var reused int64
+	must(t, db.read.QueryRowContext(ctx, `SELECT rid FROM accounts WHERE id = ?`, stranger.ID).Scan(&reused))
+	if reused != rid {
+		t.Fatalf("the new account has rid %d, not the deleted one's %d: the test needs it", reused, rid)
+	}
+	for _, from := range []int64{0, n - 1} { // the whole job, and its last item alone
+		to := int64(n)
+		rows, err := readJobBatch(ctx, db.read, job.ID, from, to)
+		must(t, err)
+		for _, r := range rows {
+			if r.acct.AccountID == stranger.ID {
+				t.Errorf("batch (%d, %d] read the other source's account", from, to)
+			}
+		}
+		if want := int(to-from) - 1; len(rows) != want {
+			t.Errorf("batch (%d, %d]: %d accounts, want %d", from, to, len(rows), want)
+		}
+	}
+}
