@@ -203,7 +203,7 @@ func writeMachineIdentityParts(ctx context.Context, tx *Tx, m *mica.MachineIdent
 	if m.SourceID != "" && m.NativeIdentity != "" {
 		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET machine_identity_id = ?, machine_identity_name = ?, modified = ?
 			WHERE source_id = ? AND native_identity = ? AND machine_identity_id IS NULL
-				AND rid IN (SELECT account_rid FROM account_classifications WHERE is_machine = 1)`,
+				AND EXISTS (SELECT 1 FROM account_classifications c WHERE c.account_rid = accounts.rid AND c.is_machine = 1)`,
 			m.ID, m.Name, formatTime(tx.now), m.SourceID, m.NativeIdentity); err != nil {
 			return fmt.Errorf("link machine account: %w", err)
 		}

@@ -177,8 +177,11 @@ func (db *DB) ApplyMappingBatch(ctx context.Context, jobID string, n int) (*mica
 		if err != nil {
 			return err
 		}
+		// "+a.source_id" keeps SQLite on the id index from the cursor on: through
+		// the (source_id, ...) index it would read and sort the whole source for
+		// every batch (is_machine has no index of its own).
 		rows, err := tx.QueryContext(ctx, `SELECT `+machineAccountColumns+` FROM accounts_view a
-			WHERE a.source_id = ? AND a.is_machine = 1 AND a.id > ? ORDER BY a.id LIMIT ?`, j.SourceID, cursor, n)
+			WHERE +a.source_id = ? AND a.is_machine = 1 AND a.id > ? ORDER BY a.id LIMIT ?`, j.SourceID, cursor, n)
 		if err != nil {
 			return fmt.Errorf("read machine accounts: %w", err)
 		}
