@@ -77,8 +77,10 @@ func readJobBatch(ctx context.Context, q queryer, jobID string, from, to int64) 
 
 // jobSourceSQL keeps a job's read to its source's accounts (its argument is
 // the job's id): the rid of an account deleted while the job runs may be
-// given again to a new account, of another source too.
-const jobSourceSQL = `a.source_id = (SELECT j.source_id FROM classification_jobs j WHERE j.id = ?)`
+// given again to a new account, of another source too. ("+" keeps SQLite on
+// the rids: through the (source_id, ...) index it would read the whole source
+// for every batch.)
+const jobSourceSQL = `+a.source_id = (SELECT j.source_id FROM classification_jobs j WHERE j.id = ?)`
 
 // scanClassRows runs query and passes each classRow it reads to fn.
 func scanClassRows(ctx context.Context, q queryer, fn func(classRow), query string, args ...any) error {
