@@ -46,8 +46,7 @@ func readJobBatch(ctx context.Context, q queryer, jobID string, from, to int64) 
 	switch {
 	case first < 0:
 	case last-first < 2*int64(len(items))+64:
-		if err := scanClassRows(ctx, q, take, `SELECT a.rid, `+classificationColumns+`
-			FROM accounts_view a WHERE a.rid BETWEEN ? AND ? AND `+jobSourceSQL, first, last, jobID); err != nil {
+		if err := scanClassRows(ctx, q, take, jobRangeSQL, first, last, jobID); err != nil {
 			return nil, err
 		}
 	default:
@@ -81,6 +80,11 @@ func readJobBatch(ctx context.Context, q queryer, jobID string, from, to int64) 
 // the rids: through the (source_id, ...) index it would read the whole source
 // for every batch.)
 const jobSourceSQL = `+a.source_id = (SELECT j.source_id FROM classification_jobs j WHERE j.id = ?)`
+
+// jobRangeSQL reads a job's accounts whose rids are in a range (the range's
+// ends, the job's id).
+const jobRangeSQL = `SELECT a.rid, ` + classificationColumns + `
+	FROM accounts_view a WHERE a.rid BETWEEN ? AND ? AND ` + jobSourceSQL
 
 // scanClassRows runs query and passes each classRow it reads to fn.
 func scanClassRows(ctx context.Context, q queryer, fn func(classRow), query string, args ...any) error {
