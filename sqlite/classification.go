@@ -131,7 +131,7 @@ func scanClassification(s interface{ Scan(...any) error }) (*mica.AccountClassif
 // decoding them (decodeAttributes) and discovery are done on every CPU by
 // decideRows, outside the row loop.
 type classRow struct {
-	seq   int64 // its place in a job (classification_job_items.seq); 0 elsewhere
+	seq   int64 // its place in a job (jobitems.go); 0 elsewhere
 	rowid int64 // the account's rid: its classification is keyed by it
 	acct  mica.AccountClassification
 	attrs string
