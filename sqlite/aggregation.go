@@ -450,32 +450,29 @@ func (ap *applyRun) readStagedDecisions() error {
 // insertNew inserts the new accounts, with staging's classification when it
 // holds. New account ids share a random prefix and count up in file order, so
 // a million inserts append to the table and its id index instead of landing on
-// random pages; their rids count up from the table's largest, so their
-// classifications append too.
+// random pages; their rids count up too, so their classifications, written
+// after them in the same order, append as well.
 func (ap *applyRun) insertNew() error {
-	var base int64
-	if err := ap.tx.QueryRowContext(ap.ctx, `SELECT coalesce(max(rid), 0) FROM accounts`).Scan(&base); err != nil {
-		return fmt.Errorf("insert accounts: %w", err)
-	}
-	_, err := ap.exec("insert accounts", `INSERT INTO accounts (rid, id, source_id, source_name, native_identity, name,
+	prefix := mica.NewID()[:16]
+	_, err := ap.exec("insert accounts", `INSERT INTO accounts (id, source_id, source_name, native_identity, name,
 			identity_id, identity_name, attributes, authoritative, disabled, locked, uncorrelated, origin,
 			content_hash, aggregation_id, created, modified)
-		SELECT ?7 + row_number() OVER (ORDER BY r.rowid), printf('%s%016x', ?2, r.rowid), ?3, ?4, r.native_identity,
-			r.name, r.identity_id,
+		SELECT printf('%s%016x', ?2, r.rowid), ?3, ?4, r.native_identity, r.name, r.identity_id,
 			CASE WHEN r.identity_id IS NOT NULL THEN (SELECT i.name FROM identities i WHERE i.id = r.identity_id) END,
 			r.attributes, ?5, r.disabled, r.locked, r.identity_id IS NULL, 'AGGREGATED', r.hash, ?6, ?1, ?1
 		FROM `+ap.table+` r WHERE r.state = 1 ORDER BY r.rowid`,
-		ap.now, mica.NewID()[:16], ap.agg.SourceID, ap.src.Name, boolInt(ap.src.Authoritative), ap.id, base)
+		ap.now, prefix, ap.agg.SourceID, ap.src.Name, boolInt(ap.src.Authoritative), ap.id)
 	if err != nil || !ap.decided {
 		return err
 	}
-	// The same numbering picks each decided row's account.
+	// Each decided row's account is found by the id it was just given.
 	_, err = ap.exec("insert classifications", `INSERT INTO account_classifications (`+classificationColumnsSQL+`)
-		SELECT rid, coalesce(machine, 0), method, CASE WHEN method IS NOT NULL THEN ?1 END, rec_type, rec_method, ?1
-		FROM (SELECT ?2 + row_number() OVER (ORDER BY r.rowid) AS rid, r.machine, r.method, r.rec_type, r.rec_method
-			FROM `+ap.table+` r WHERE r.state = 1)
-		WHERE machine IS NOT NULL OR method IS NOT NULL OR rec_type IS NOT NULL OR rec_method IS NOT NULL
-		ORDER BY rid`, ap.now, base)
+		SELECT a.rid, coalesce(r.machine, 0), r.method, CASE WHEN r.method IS NOT NULL THEN ?1 END, r.rec_type,
+			r.rec_method, ?1
+		FROM `+ap.table+` r JOIN accounts a ON a.id = printf('%s%016x', ?2, r.rowid)
+		WHERE r.state = 1 AND (r.machine IS NOT NULL OR r.method IS NOT NULL OR r.rec_type IS NOT NULL
+			OR r.rec_method IS NOT NULL)
+		ORDER BY r.rowid`, ap.now, prefix)
 	return err
 }
 

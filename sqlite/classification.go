@@ -196,16 +196,19 @@ func decideRows(rows []classRow, decide mica.Decider) []decision {
 	return decideRowsOn(rows, decide, runtime.GOMAXPROCS(0))
 }
 
+// decideRow decodes and decides r, and drops its decoded attributes.
+func decideRow(dec *attrDecoder, r *classRow, decide mica.Decider) decision {
+	r.acct.Attributes = dec.decode(r.attrs)
+	var d decision
+	d.isMachine, d.method, d.rec, d.changed = decide(&r.acct)
+	r.acct.Attributes, r.attrs = nil, ""
+	return d
+}
+
 // decideRowsOn is decideRows on at most workers goroutines.
 func decideRowsOn(rows []classRow, decide mica.Decider, workers int) []decision {
 	out := make([]decision, len(rows))
-	one := func(dec *attrDecoder, i int) {
-		r := &rows[i]
-		r.acct.Attributes = dec.decode(r.attrs)
-		d := &out[i]
-		d.isMachine, d.method, d.rec, d.changed = decide(&r.acct)
-		r.acct.Attributes, r.attrs = nil, ""
-	}
+	one := func(dec *attrDecoder, i int) { out[i] = decideRow(dec, &rows[i], decide) }
 	workers = min(workers, (len(rows)+decideChunk-1)/decideChunk)
 	if workers <= 1 {
 		var dec attrDecoder

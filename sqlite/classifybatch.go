@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"strconv"
+	"sync"
 
 	"github.com/micahq/mica"
 )
@@ -20,9 +21,18 @@ import (
 // Accounts deleted since the job started are left out, and so is an account
 // of another source that took a deleted account's rid.
 func readJobBatch(ctx context.Context, q queryer, jobID string, from, to int64) ([]classRow, error) {
+	rows, _, err := readDecideJobBatch(ctx, q, jobID, from, to, nil, 0)
+	return rows, err
+}
+
+// readDecideJobBatch is readJobBatch that, when decide is not nil, also
+// decides each row as it is read, on workers goroutines beside the reading
+// one (reading is a goroutine's work; decoding and deciding need as much again).
+func readDecideJobBatch(ctx context.Context, q queryer, jobID string, from, to int64, decide mica.Decider,
+	workers int) ([]classRow, []decision, error) {
 	items, err := readJobItems(ctx, q, jobID, from, to)
 	if err != nil || len(items) == 0 {
-		return nil, err
+		return nil, nil, err
 	}
 	index := make(map[int64]int, len(items))
 	first, last := int64(-1), int64(-1)
@@ -37,41 +47,82 @@ func readJobBatch(ctx context.Context, q queryer, jobID string, from, to int64) 
 		last = max(last, it.rid)
 	}
 	found, have := make([]classRow, len(items)), make([]bool, len(items))
+	var ds []decision
+	var work chan int
+	var wg sync.WaitGroup
+	if decide != nil {
+		// A row is the reader's until it is sent, then its worker's.
+		ds, work = make([]decision, len(items)), make(chan int, 512)
+		for range max(1, workers) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var dec attrDecoder
+				for i := range work {
+					ds[i] = decideRow(&dec, &found[i], decide)
+				}
+			}()
+		}
+	}
 	take := func(r classRow) {
-		if i, ok := index[r.rowid]; ok {
+		if i, ok := index[r.rowid]; ok && !have[i] {
 			r.seq = items[i].seq
 			found[i], have[i] = r, true
+			if work != nil {
+				work <- i
+			}
 		}
 	}
-	switch {
-	case first < 0:
-	case last-first < 2*int64(len(items))+64:
-		if err := scanClassRows(ctx, q, take, jobRangeSQL, first, last, jobID); err != nil {
-			return nil, err
-		}
-	default:
-		rids := make([]any, 0, len(index))
-		for _, it := range items {
-			if it.rid != 0 {
-				rids = append(rids, it.rid)
-			}
-		}
-		for start := 0; start < len(rids); start += 500 {
-			chunk := rids[start:min(start+500, len(rids))]
-			if err := scanClassRows(ctx, q, take, `SELECT a.rid, `+classificationColumns+`
-				FROM accounts_view a WHERE a.rid IN (`+placeholders(len(chunk))+`) AND `+jobSourceSQL,
-				append(chunk, jobID)...); err != nil {
-				return nil, err
-			}
-		}
+	err = scanJobRows(ctx, q, jobID, items, len(index), first, last, take)
+	if work != nil {
+		close(work)
+		wg.Wait()
+	}
+	if err != nil {
+		return nil, nil, err
 	}
 	batch := found[:0]
+	var batchDs []decision
+	if ds != nil {
+		batchDs = ds[:0]
+	}
 	for i, r := range found {
 		if have[i] { // the rest were deleted
 			batch = append(batch, r)
+			if ds != nil {
+				batchDs = append(batchDs, ds[i])
+			}
 		}
 	}
-	return batch, nil
+	return batch, batchDs, nil
+}
+
+// scanJobRows passes take the accounts of a batch's items, whose rids are n
+// (not 0) from first to last: by a scan of that range, or by rid lookups when
+// the range is much larger than the batch.
+func scanJobRows(ctx context.Context, q queryer, jobID string, items []jobItem, n int, first, last int64,
+	take func(classRow)) error {
+	switch {
+	case first < 0:
+		return nil
+	case last-first < 2*int64(len(items))+64:
+		return scanClassRows(ctx, q, take, jobRangeSQL, first, last, jobID)
+	}
+	rids := make([]any, 0, n)
+	for _, it := range items {
+		if it.rid != 0 {
+			rids = append(rids, it.rid)
+		}
+	}
+	for start := 0; start < len(rids); start += 500 {
+		chunk := rids[start:min(start+500, len(rids))]
+		if err := scanClassRows(ctx, q, take, `SELECT a.rid, `+classificationColumns+`
+			FROM accounts_view a WHERE a.rid IN (`+placeholders(len(chunk))+`) AND `+jobSourceSQL,
+			append(chunk, jobID)...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // jobSourceSQL keeps a job's read to its source's accounts (its argument is
@@ -368,14 +419,15 @@ func (p *pipeline) launch(from, to int64) {
 			a.err = err
 			return
 		}
-		rows, err := readJobBatch(p.ctx, tx, p.jobID, from, to)
+		// Deciding beside the reading, on one CPU fewer than decideRows takes:
+		// the write connection is busy on one.
+		rows, ds, err := readDecideJobBatch(p.ctx, tx, p.jobID, from, to, p.decide, max(1, runtime.GOMAXPROCS(0)-1))
 		_ = tx.Rollback()
 		if err != nil {
 			a.err = err
 			return
 		}
-		// One CPU fewer than decideRows takes: the write connection is busy on one.
-		a.rows, a.ds = rows, decideRowsOn(rows, p.decide, max(1, runtime.GOMAXPROCS(0)-1))
+		a.rows, a.ds = rows, ds
 	}()
 }
 

@@ -286,11 +286,34 @@ func TestReadJobBatch(t *testing.T) {
 				t.Fatalf("batch (%d, %d]:\n got %s\nwant %s", from, to, key(got), key(want(from, to)))
 			}
 			total += len(got)
+			// Deciding while reading decides what reading then deciding does.
+			decided, ds, err := readDecideJobBatch(ctx, db.read, job.ID, from, to, oddDecider, 2)
+			must(t, err)
+			if a, b := decisionsKey(decided, ds), decisionsKey(got, decideRows(got, oddDecider)); a != b {
+				t.Fatalf("batch (%d, %d] decided while read:\n got %s\nwant %s", from, to, a, b)
+			}
 		}
 	}
 	if total != len(mine)-4-3-1 {
 		t.Errorf("read %d accounts, want %d", total, len(mine)-4-3-1)
 	}
+}
+
+// oddDecider makes the accounts whose attribute n is odd machines.
+func oddDecider(a *mica.AccountClassification) (bool, string, *mica.Recommendation, bool) {
+	odd := fmt.Sprint(a.Attributes["n"])
+	m := strings.ContainsAny(odd[len(odd)-1:], "13579")
+	return m, mica.MethodCriteria, a.Recommendation, m != a.IsMachine
+}
+
+// decisionsKey writes each row's place, account and decision.
+func decisionsKey(rows []classRow, ds []decision) string {
+	s := fmt.Sprint(len(rows), len(ds), " ")
+	for i, r := range rows {
+		s += fmt.Sprintf("%d:%s:%v:%s:%v:%v ", r.seq, r.acct.AccountID, ds[i].isMachine, ds[i].method, ds[i].rec != nil,
+			ds[i].changed)
+	}
+	return s
 }
 
 // TestApplyBatchDecisions: the statements with the decision in their SQL
