@@ -249,7 +249,7 @@ func misclassified(t *testing.T, dataDir, sourceID string) int {
 	}
 	defer func() { _ = db.Close() }()
 	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM accounts WHERE source_id = ? AND (is_machine <> (name LIKE 'svc\_%' ESCAPE '\')
+	if err := db.QueryRow(`SELECT count(*) FROM accounts_view WHERE source_id = ? AND (is_machine <> (name LIKE 'svc\_%' ESCAPE '\')
 		OR (is_machine = 1 AND classification_method <> 'CRITERIA'))`, sourceID).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
