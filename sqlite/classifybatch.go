@@ -419,9 +419,10 @@ func (p *pipeline) launch(from, to int64) {
 			a.err = err
 			return
 		}
-		// Deciding beside the reading, on one CPU fewer than decideRows takes:
-		// the write connection is busy on one.
-		rows, ds, err := readDecideJobBatch(p.ctx, tx, p.jobID, from, to, p.decide, max(1, runtime.GOMAXPROCS(0)-1))
+		// Deciding beside the reading, on as many goroutines as CPUs: deciding
+		// costs more than reading, and the workers take whatever the reader and
+		// the write connection leave.
+		rows, ds, err := readDecideJobBatch(p.ctx, tx, p.jobID, from, to, p.decide, runtime.GOMAXPROCS(0))
 		_ = tx.Rollback()
 		if err != nil {
 			a.err = err
