@@ -28,6 +28,13 @@ var storeOnly = map[string]string{
 	// (postgres/cachelog.go), where SQLite has its two counters.
 	"cache_changes": "postgres",
 	"cache_horizon": "postgres",
+	// Issue 19: SQLite keeps the classification state in its own narrow table,
+	// keyed by the account's rid, and a job's items as blocks of rids
+	// (sqlite/migrations/0016_classification_state.sql); PostgreSQL's narrow
+	// table is its own change (its migration 0017), which should remove these.
+	"account_classifications":   "sqlite",
+	"classification_job_blocks": "sqlite",
+	"classification_job_items":  "postgres",
 }
 
 // storeOnlyColumns are the columns of shared tables that one store has and the other need not.
@@ -41,6 +48,14 @@ var storeOnlyColumns = map[string]string{
 	// PostgreSQL: the order decisions were taken in (SQLite orders by rowid).
 	"triage_decisions.seq": "postgres",
 	"aggregations.seq":     "postgres",
+	// Issue 19 (see storeOnly): SQLite's accounts have a rid, and their
+	// classification is in account_classifications.
+	"accounts.rid":                   "sqlite",
+	"accounts.is_machine":            "postgres",
+	"accounts.classification_method": "postgres",
+	"accounts.classified_at":         "postgres",
+	"accounts.recommendation_type":   "postgres",
+	"accounts.recommendation_method": "postgres",
 }
 
 // TestMigrationsDefineTheSameTables: the SQLite and PostgreSQL migrations
