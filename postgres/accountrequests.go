@@ -195,12 +195,16 @@ func provisionAccount(ctx context.Context, tx *Tx, r *mica.MachineAccountRequest
 	}
 	a.ID = mica.NewID()
 	if _, err := tx.Exec(ctx, `INSERT INTO accounts (id, source_id, source_name, native_identity, name, attributes,
-		uncorrelated, has_entitlements, origin, description, is_machine, classification_method, classified_at, environment,
+		uncorrelated, has_entitlements, origin, description, environment,
 		subtype, owner_identity_id, owner_identity_name, machine_identity_id, machine_identity_name, created, modified)
-		VALUES ($1, $2, $3, $4, $5, $6, true, $7, $8, $9, true, $10, $11, $12, $13, $14, $15, $16, $17, $11, $11)`,
+		VALUES ($1, $2, $3, $4, $5, $6, true, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)`,
 		a.ID, a.SourceID, a.SourceName, a.NativeIdentity, a.Name, toJSON(a.Attributes), a.HasEntitlements, a.Origin,
-		nullString(a.Description), a.ClassificationMethod, tx.now, nullString(a.Environment), a.Subtype, a.OwnerIdentity.ID,
-		a.OwnerIdentity.Name, a.MachineIdentity.ID, a.MachineIdentity.Name); err != nil {
+		nullString(a.Description), nullString(a.Environment), a.Subtype, a.OwnerIdentity.ID,
+		a.OwnerIdentity.Name, a.MachineIdentity.ID, a.MachineIdentity.Name, tx.now); err != nil {
+		return "", fmt.Errorf("insert requested account: %w", err)
+	}
+	if err := putClassifications(ctx, tx, []classificationState{{id: a.ID, isMachine: true,
+		method: a.ClassificationMethod, classifiedAt: &tx.now}}); err != nil {
 		return "", fmt.Errorf("insert requested account: %w", err)
 	}
 	r.AccountID, r.MachineIdentityID = a.ID, a.MachineIdentity.ID

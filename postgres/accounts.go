@@ -10,9 +10,10 @@ import (
 	"github.com/micahq/mica/query"
 )
 
-// accountColumns reads an account with its source's owner, features and
-// connection type and its identity's status, through correlated subqueries so
-// that counting needs no join.
+// accountColumns reads an account (a, of accounts_view: the account with its
+// classification) with its source's owner, features and connection type and
+// its identity's status, through correlated subqueries so that counting needs
+// no join.
 const accountColumns = `a.id, a.source_id, a.source_name, a.native_identity, a.name, a.uuid, a.identity_id,
 	a.identity_name, a.attributes, a.authoritative, a.disabled, a.locked, a.system_account, a.uncorrelated,
 	a.manually_correlated, a.has_entitlements, a.origin, a.description, a.is_machine, a.classification_method,
@@ -99,21 +100,14 @@ func (db *DB) CreateAccounts(ctx context.Context, accounts []*mica.Account) erro
 				}
 				a.FillNew(src, name)
 				a.Created, a.Modified = tx.now, tx.now
-				var recType, recMethod any
-				if a.Recommendation != nil {
-					recType, recMethod = a.Recommendation.Type, a.Recommendation.Method
-				}
 				b.Queue(`INSERT INTO accounts (id, source_id, source_name, native_identity, name,
 					uuid, identity_id, identity_name, attributes, authoritative, disabled, locked, system_account, uncorrelated,
-					manually_correlated, has_entitlements, origin, description, is_machine, classification_method,
-					classified_at, recommendation_type, recommendation_method, ground_truth, created, modified)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-					$21, $22, $23, $24, $25, $26)`,
+					manually_correlated, has_entitlements, origin, description, ground_truth, created, modified)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
 					a.ID, a.SourceID, a.SourceName, a.NativeIdentity, a.Name,
 					nullString(a.UUID), nullString(a.IdentityID), nullString(a.IdentityName), toJSON(a.Attributes),
 					a.Authoritative, a.Disabled, a.Locked, a.SystemAccount, a.Uncorrelated, a.ManuallyCorrelated,
-					a.HasEntitlements, nullString(a.Origin), nullString(a.Description), a.IsMachine,
-					nullString(a.ClassificationMethod), utcPtr(a.ClassifiedAt), recType, recMethod,
+					a.HasEntitlements, nullString(a.Origin), nullString(a.Description),
 					nullString(a.GroundTruth), a.Created, a.Modified)
 			}
 			br := tx.SendBatch(ctx, b)
@@ -129,6 +123,17 @@ func (db *DB) CreateAccounts(ctx context.Context, accounts []*mica.Account) erro
 			if err := br.Close(); err != nil {
 				return fmt.Errorf("insert accounts: %w", err)
 			}
+			// Accounts created classified (seeds, restores) get their classification's row.
+			var states []classificationState
+			for _, a := range chunk {
+				if classified(a) {
+					states = append(states, classificationState{id: a.ID, isMachine: a.IsMachine,
+						method: a.ClassificationMethod, classifiedAt: utcPtr(a.ClassifiedAt), rec: a.Recommendation})
+				}
+			}
+			if err := putClassifications(ctx, tx, states); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -136,7 +141,7 @@ func (db *DB) CreateAccounts(ctx context.Context, accounts []*mica.Account) erro
 
 // GetAccount returns an account by id, ENOTFOUND when there is none.
 func (db *DB) GetAccount(ctx context.Context, id string) (*mica.Account, error) {
-	a, err := scanAccount(db.pool.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.id = $1`, id))
+	a, err := scanAccount(db.pool.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts_view a WHERE a.id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, mica.ErrNotFound(mica.KindAccount, id)
 	} else if err != nil {
@@ -159,10 +164,19 @@ func accountWhere(f mica.AccountFilter) (string, args) {
 	return where, a
 }
 
+// accountsFrom is the view an account filter reads: machine accounts alone
+// start from their index (machine_accounts_view).
+func accountsFrom(f mica.AccountFilter) string {
+	if f.MachineOnly {
+		return "FROM machine_accounts_view a"
+	}
+	return "FROM accounts_view a"
+}
+
 // ListAccounts lists accounts with the standard collection parameters.
 func (db *DB) ListAccounts(ctx context.Context, f mica.AccountFilter, opt mica.ListOptions) (mica.Page[*mica.Account], error) {
 	where, a := accountWhere(f)
-	return list(ctx, db.pool, query.Accounts, opt, "SELECT "+accountColumns, "FROM accounts a", where, a,
+	return list(ctx, db.pool, query.Accounts, opt, "SELECT "+accountColumns, accountsFrom(f), where, a,
 		func(r pgx.Rows) (*mica.Account, error) { return scanAccount(r) })
 }
 
@@ -173,7 +187,7 @@ func (db *DB) EachAccount(ctx context.Context, f mica.AccountFilter, fn func(*mi
 		where = " WHERE " + where
 	}
 	// COLLATE "C" orders by bytes, as the SQLite store does, whatever the database's collation.
-	rows, err := db.pool.Query(ctx, `SELECT `+accountColumns+` FROM accounts a`+where+
+	rows, err := db.pool.Query(ctx, `SELECT `+accountColumns+` `+accountsFrom(f)+where+
 		` ORDER BY a.source_id, a.native_identity COLLATE "C"`, a...)
 	if err != nil {
 		return fmt.Errorf("each account: %w", err)
@@ -197,8 +211,9 @@ func (db *DB) EachAccount(ctx context.Context, f mica.AccountFilter, fn func(*mi
 // CountAccountsBySource counts every source's accounts, machines and
 // recommendations in one scan.
 func (db *DB) CountAccountsBySource(ctx context.Context) ([]mica.SourceAccountCounts, error) {
-	rows, err := db.pool.Query(ctx, `SELECT source_id, count(*), count(*) FILTER (WHERE is_machine), count(recommendation_type)
-		FROM accounts GROUP BY source_id`)
+	rows, err := db.pool.Query(ctx, `SELECT a.source_id, count(*), count(*) FILTER (WHERE c.is_machine),
+		count(c.recommendation_type) FROM accounts a LEFT JOIN account_classifications c ON c.account_id = a.id
+		GROUP BY a.source_id`)
 	if err != nil {
 		return nil, fmt.Errorf("count accounts: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -46,7 +47,7 @@ func (db *DB) classifyAggregated(ctx context.Context, tx *Tx, sourceID, aggID st
 	decide := db.classifier(cfg, people)
 	after := ""
 	for {
-		batch, err := readClassifications(ctx, tx, `SELECT `+classificationColumns+` FROM accounts a
+		batch, err := readClassifications(ctx, tx, `SELECT `+classificationColumns+` FROM accounts_view a
 			WHERE a.aggregation_id = $1 AND a.id > $2 ORDER BY a.id LIMIT $3`, aggID, after, classifyBatch)
 		if err != nil {
 			return fmt.Errorf("read aggregated accounts: %w", err)
@@ -158,7 +159,8 @@ func shareSource(ctx context.Context, tx *Tx, id string) error {
 	return nil
 }
 
-// classificationColumns are what classification reads of an account a: its
+// classificationColumns are what classification reads of an account a (of
+// accounts_view, the migration 0017 view that joins its classification): its
 // classification, and the correlation discovery reads (the identity, whether
 // the source is authoritative, whether the identity's person left).
 const classificationColumns = `a.id, a.name, a.native_identity, a.attributes, a.is_machine,
@@ -190,7 +192,7 @@ func (db *DB) SourcePeople(ctx context.Context, sourceID string, n int) ([]*mica
 }
 
 func sourcePeople(ctx context.Context, q queryer, sourceID string, n int) ([]*mica.AccountClassification, error) {
-	out, err := readClassifications(ctx, q, `SELECT `+classificationColumns+` FROM accounts a
+	out, err := readClassifications(ctx, q, `SELECT `+classificationColumns+` FROM accounts_view a
 		WHERE a.source_id = $1 AND a.identity_id IS NOT NULL LIMIT $2`, sourceID, n)
 	if err != nil {
 		return nil, fmt.Errorf("read source people: %w", err)
@@ -217,7 +219,7 @@ func readClassifications(ctx context.Context, q queryer, sql string, args ...any
 
 // GetAccountForClassification returns what classification reads of one account.
 func (db *DB) GetAccountForClassification(ctx context.Context, id string) (*mica.AccountClassification, error) {
-	a, err := scanClassification(db.pool.QueryRow(ctx, `SELECT `+classificationColumns+` FROM accounts a WHERE a.id = $1`, id))
+	a, err := scanClassification(db.pool.QueryRow(ctx, `SELECT `+classificationColumns+` FROM accounts_view a WHERE a.id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, mica.ErrNotFound(mica.KindAccount, id)
 	} else if err != nil {
@@ -234,34 +236,71 @@ type change struct {
 	rec       *mica.Recommendation
 }
 
-// updateClassificationsSQL writes a batch of classifications in one statement
+// putClassificationsSQL writes a batch of classifications in one statement
 // ($1 the time; $2.. the accounts' columns as arrays, row by row): PostgreSQL
-// then plans and applies the whole batch once instead of once per account.
-const updateClassificationsSQL = `UPDATE accounts a SET is_machine = u.is_machine,
-	classification_method = u.method, classified_at = CASE WHEN u.method IS NULL THEN NULL ELSE $1::timestamptz END,
-	recommendation_type = u.rec_type, recommendation_method = u.rec_method, modified = $1
-	FROM (SELECT * FROM unnest($2::text[], $3::boolean[], $4::text[], $5::text[], $6::text[])
-		AS u(id, is_machine, method, rec_type, rec_method) ORDER BY id) u
-	WHERE a.id = u.id`
+// then plans and applies the whole batch once instead of once per account. It
+// writes account_classifications only (migration 0017): a small row per
+// account, and no index of accounts. The row's modified is the time, so the
+// account shows it as its modified (accounts_view).
+const putClassificationsSQL = `INSERT INTO account_classifications AS c (account_id, is_machine,
+	classification_method, classified_at, recommendation_type, recommendation_method, modified)
+	SELECT u.id, u.is_machine, u.method, u.classified_at, u.rec_type, u.rec_method, $1
+	FROM unnest($2::text[], $3::boolean[], $4::text[], $5::timestamptz[], $6::text[], $7::text[])
+		AS u(id, is_machine, method, classified_at, rec_type, rec_method) ORDER BY u.id
+	ON CONFLICT (account_id) DO UPDATE SET is_machine = excluded.is_machine,
+		classification_method = excluded.classification_method, classified_at = excluded.classified_at,
+		recommendation_type = excluded.recommendation_type, recommendation_method = excluded.recommendation_method,
+		modified = excluded.modified`
 
-// applyClassifications writes accounts' new classifications, one statement
-// per batch of accounts.
+// applyClassifications writes accounts' new classifications, decided now (a
+// classification with a method was made at tx.now), one statement per batch of
+// accounts.
 func applyClassifications(ctx context.Context, tx *Tx, changes []change) error {
-	for start := 0; start < len(changes); start += insertBatch {
-		chunk := changes[start:min(start+insertBatch, len(changes))]
+	states := make([]classificationState, len(changes))
+	for i, c := range changes {
+		states[i] = classificationState{id: c.id, isMachine: c.isMachine, method: c.method, rec: c.rec}
+		if c.method != "" {
+			states[i].classifiedAt = &tx.now
+		}
+	}
+	return putClassifications(ctx, tx, states)
+}
+
+// classificationState is one account's row of account_classifications.
+type classificationState struct {
+	id           string
+	isMachine    bool
+	method       string
+	classifiedAt *time.Time
+	rec          *mica.Recommendation
+}
+
+// classified reports whether an account carries any classification state,
+// that is whether it needs a row of account_classifications.
+func classified(a *mica.Account) bool {
+	return a.IsMachine || a.ClassificationMethod != "" || a.ClassifiedAt != nil || a.Recommendation != nil
+}
+
+// putClassifications writes accounts' classification states as of tx.now, one
+// statement per batch of accounts.
+func putClassifications(ctx context.Context, tx *Tx, states []classificationState) error {
+	for start := 0; start < len(states); start += insertBatch {
+		chunk := states[start:min(start+insertBatch, len(states))]
 		ids := make([]string, len(chunk))
 		machine := make([]bool, len(chunk))
+		at := make([]*time.Time, len(chunk))
 		methods, recTypes, recMethods := make([]*string, len(chunk)), make([]*string, len(chunk)), make([]*string, len(chunk))
-		for i, c := range chunk {
-			ids[i], machine[i] = c.id, c.isMachine
+		for i := range chunk {
+			c := &chunk[i]
+			ids[i], machine[i], at[i] = c.id, c.isMachine, c.classifiedAt
 			if c.rec != nil {
 				recTypes[i], recMethods[i] = &c.rec.Type, &c.rec.Method
 			}
 			if c.method != "" {
-				methods[i] = &chunk[i].method
+				methods[i] = &c.method
 			}
 		}
-		if _, err := tx.Exec(ctx, updateClassificationsSQL, tx.now, ids, machine, methods, recTypes, recMethods); err != nil {
+		if _, err := tx.Exec(ctx, putClassificationsSQL, tx.now, ids, machine, methods, at, recTypes, recMethods); err != nil {
 			return fmt.Errorf("classify accounts: %w", err)
 		}
 	}
@@ -278,7 +317,7 @@ func (db *DB) ClassifyAccount(ctx context.Context, accountID string, decide mica
 		} else if err != nil {
 			return fmt.Errorf("get account: %w", err)
 		}
-		a, err := scanClassification(tx.QueryRow(ctx, `SELECT `+classificationColumns+` FROM accounts a WHERE a.id = $1`, accountID))
+		a, err := scanClassification(tx.QueryRow(ctx, `SELECT `+classificationColumns+` FROM accounts_view a WHERE a.id = $1`, accountID))
 		if err != nil {
 			return fmt.Errorf("get account: %w", err)
 		}
@@ -312,8 +351,13 @@ func (db *DB) ClassifyAccounts(ctx context.Context, sourceID string, accountIDs 
 		}
 		for start := 0; start < len(accountIDs); start += classifyBatch {
 			ids := accountIDs[start:min(start+classifyBatch, len(accountIDs))]
-			batch, err := readClassifications(ctx, tx, `SELECT `+classificationColumns+` FROM accounts a
-				WHERE a.source_id = $1 AND a.id = ANY($2) ORDER BY a.id FOR UPDATE`, sourceID, ids)
+			// The accounts' rows stay locked to the commit, as ClassifyAccount's.
+			if _, err := tx.Exec(ctx, `SELECT 1 FROM accounts WHERE source_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE`,
+				sourceID, ids); err != nil {
+				return fmt.Errorf("lock accounts to classify: %w", err)
+			}
+			batch, err := readClassifications(ctx, tx, `SELECT `+classificationColumns+` FROM accounts_view a
+				WHERE a.source_id = $1 AND a.id = ANY($2) ORDER BY a.id`, sourceID, ids)
 			if err != nil {
 				return fmt.Errorf("read accounts to classify: %w", err)
 			}
@@ -340,11 +384,12 @@ func (db *DB) Declassify(ctx context.Context, sourceID string) (int, error) {
 		if err := lockSource(ctx, tx, sourceID, mica.ErrRefNotFound("", mica.KindSource, sourceID)); err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `UPDATE accounts SET is_machine = false, classification_method = NULL,
+		tag, err := tx.Exec(ctx, `UPDATE account_classifications c SET is_machine = false, classification_method = NULL,
 			classified_at = NULL, modified = $1,
-			recommendation_type = CASE WHEN recommendation_type = 'HUMAN' THEN NULL ELSE recommendation_type END,
-			recommendation_method = CASE WHEN recommendation_type = 'HUMAN' THEN NULL ELSE recommendation_method END
-			WHERE source_id = $2 AND (is_machine OR classification_method IS NOT NULL)`, tx.now, sourceID)
+			recommendation_type = CASE WHEN c.recommendation_type = 'HUMAN' THEN NULL ELSE c.recommendation_type END,
+			recommendation_method = CASE WHEN c.recommendation_type = 'HUMAN' THEN NULL ELSE c.recommendation_method END
+			FROM accounts a WHERE a.id = c.account_id AND a.source_id = $2
+				AND (c.is_machine OR c.classification_method IS NOT NULL)`, tx.now, sourceID)
 		if err != nil {
 			return fmt.Errorf("declassify: %w", err)
 		}
@@ -574,7 +619,7 @@ func (db *DB) ClassifyNextBatch(ctx context.Context, jobID string, n int, decide
 		}
 		to := min(from+int64(n), last, j.Received)
 		batch, err := readClassifications(ctx, tx, `SELECT `+classificationColumns+`
-			FROM classification_job_items ji JOIN accounts a ON a.id = ji.account_id
+			FROM classification_job_items ji JOIN accounts_view a ON a.id = ji.account_id
 			WHERE ji.job_id = $1 AND ji.seq > $2 AND ji.seq <= $3 ORDER BY ji.seq`, j.ID, from, to)
 		if err != nil {
 			return fmt.Errorf("read classification batch: %w", err)
@@ -698,9 +743,9 @@ func scanMachineAccount(s scanner) (*mica.Account, error) {
 }
 
 func (db *DB) getAccountForMachine(ctx context.Context, id string, machineOnly bool) (*mica.Account, error) {
-	q := `SELECT ` + machineAccountColumns + ` FROM accounts a WHERE a.id = $1`
+	q := `SELECT ` + machineAccountColumns + ` FROM accounts_view a WHERE a.id = $1`
 	if machineOnly {
-		q += ` AND a.is_machine`
+		q = `SELECT ` + machineAccountColumns + ` FROM machine_accounts_view a WHERE a.id = $1`
 	}
 	a, err := scanMachineAccount(db.pool.QueryRow(ctx, q, id))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -718,21 +763,21 @@ func (db *DB) GetMachineAccount(ctx context.Context, id string) (*mica.Account, 
 
 // ListMachineAccounts lists the accounts classified as machines.
 func (db *DB) ListMachineAccounts(ctx context.Context, opt mica.ListOptions) (mica.Page[*mica.Account], error) {
-	return list(ctx, db.pool, query.MachineAccounts, opt, "SELECT "+machineAccountColumns, "FROM accounts a",
-		"a.is_machine", nil, func(r pgx.Rows) (*mica.Account, error) { return scanMachineAccount(r) })
+	return list(ctx, db.pool, query.MachineAccounts, opt, "SELECT "+machineAccountColumns, "FROM machine_accounts_view a",
+		"", nil, func(r pgx.Rows) (*mica.Account, error) { return scanMachineAccount(r) })
 }
 
 // UpdateMachineAccount changes a machine account's MachineAccount fields in one transaction.
 func (db *DB) UpdateMachineAccount(ctx context.Context, id string, update func(a *mica.Account) error) (*mica.Account, error) {
 	err := db.update(ctx, func(tx *Tx) error {
-		a, err := scanMachineAccount(tx.QueryRow(ctx, `SELECT `+machineAccountColumns+` FROM accounts a
-			WHERE a.id = $1 AND a.is_machine FOR UPDATE`, id))
+		a, err := scanMachineAccount(tx.QueryRow(ctx, `SELECT `+machineAccountColumns+` FROM machine_accounts_view a
+			WHERE a.id = $1 FOR UPDATE`, id))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return mica.ErrNotFound(mica.KindMachineAccount, id)
 		} else if err != nil {
 			return fmt.Errorf("get machine account: %w", err)
 		}
-		before := a.Subtype
+		before, method := a.Subtype, a.ClassificationMethod
 		if err := update(a); err != nil {
 			return err
 		}
@@ -746,17 +791,23 @@ func (db *DB) UpdateMachineAccount(ctx context.Context, id string, update func(a
 		machineAttrs := toJSONOrNull(a.MachineAttributes)
 		_, err = tx.Exec(ctx, `UPDATE accounts SET description = $1, native_identity = $2, uuid = $3, environment = $4,
 			subtype = $5, access_type = $6, owner_identity_id = $7, owner_identity_name = $8, manually_edited = $9,
-			manually_correlated = $10, disabled = $11, locked = $12, has_entitlements = $13, classification_method = $14,
-			attributes = $15, machine_attributes = $16, modified = $17 WHERE id = $18`,
+			manually_correlated = $10, disabled = $11, locked = $12, has_entitlements = $13,
+			attributes = $14, machine_attributes = $15, modified = $16 WHERE id = $17`,
 			nullString(a.Description), a.NativeIdentity, nullString(a.UUID), nullString(a.Environment), nullString(a.Subtype),
 			nullString(a.AccessType), ownerID, ownerName, a.ManuallyEdited, a.ManuallyCorrelated, a.Disabled, a.Locked,
-			a.HasEntitlements, nullString(a.ClassificationMethod), toJSON(a.Attributes), machineAttrs, tx.now, id)
+			a.HasEntitlements, toJSON(a.Attributes), machineAttrs, tx.now, id)
 		if err != nil {
 			var pgErr *pgconn.PgError
 			if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 				return mica.ErrNativeIdentityTaken(a.NativeIdentity)
 			}
 			return fmt.Errorf("update machine account: %w", err)
+		}
+		if a.ClassificationMethod != method {
+			if _, err := tx.Exec(ctx, `UPDATE account_classifications SET classification_method = $1, modified = $2
+				WHERE account_id = $3`, nullString(a.ClassificationMethod), tx.now, id); err != nil {
+				return fmt.Errorf("update machine account: %w", err)
+			}
 		}
 		return nil
 	})

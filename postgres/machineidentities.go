@@ -206,7 +206,8 @@ func writeMachineIdentityParts(ctx context.Context, tx *Tx, m *mica.MachineIdent
 	}
 	if m.SourceID != "" && m.NativeIdentity != "" {
 		if _, err := tx.Exec(ctx, `UPDATE accounts SET machine_identity_id = $1, machine_identity_name = $2, modified = $3
-			WHERE source_id = $4 AND native_identity = $5 AND is_machine AND machine_identity_id IS NULL`,
+			WHERE source_id = $4 AND native_identity = $5 AND machine_identity_id IS NULL
+				AND EXISTS (SELECT 1 FROM account_classifications c WHERE c.account_id = accounts.id AND c.is_machine)`,
 			m.ID, m.Name, tx.now, m.SourceID, m.NativeIdentity); err != nil {
 			return fmt.Errorf("link machine account: %w", err)
 		}

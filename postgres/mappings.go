@@ -100,7 +100,7 @@ func (db *DB) startMappingJob(ctx context.Context, tx *Tx, sourceID string) (*mi
 		return nil, fmt.Errorf("supersede mapping job: %w", err)
 	}
 	j := &mica.MappingJob{ID: mica.NewID(), SourceID: sourceID, Status: mica.JobStarted, Started: tx.now}
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM accounts WHERE source_id = $1 AND is_machine`,
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM machine_accounts_view a WHERE a.source_id = $1`,
 		sourceID).Scan(&j.Expected); err != nil {
 		return nil, fmt.Errorf("count machine accounts: %w", err)
 	}
@@ -187,8 +187,8 @@ func (db *DB) ApplyMappingBatch(ctx context.Context, jobID string, n int) (*mica
 		if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT `+machineAccountColumns+` FROM accounts a
-			WHERE a.source_id = $1 AND a.is_machine AND a.id > $2 ORDER BY a.id LIMIT $3`, j.SourceID, cursor, n)
+		rows, err := tx.Query(ctx, `SELECT `+machineAccountColumns+` FROM machine_accounts_view a
+			WHERE a.source_id = $1 AND a.id > $2 ORDER BY a.id LIMIT $3`, j.SourceID, cursor, n)
 		if err != nil {
 			return fmt.Errorf("read machine accounts: %w", err)
 		}

@@ -67,39 +67,27 @@ func TestMigrateTimestampsToMilliseconds(t *testing.T) {
 	t.Parallel()
 	dsn := testDSN(t)
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, dsn)
-	if err != nil {
+	// The database as a server before 0009 left it.
+	if err := postgres.MigrateBefore(ctx, dsn, "migrations/0009"); err != nil {
 		t.Fatal(err)
 	}
-	owner := &mica.Identity{Name: "Owner"}
-	if err := db.CreateIdentity(ctx, owner); err != nil {
-		t.Fatal(err)
-	}
-	src := &mica.Source{Name: "AD", Owner: mica.Ref{ID: owner.ID}, Connector: "active-directory"}
-	if err := db.CreateSource(ctx, src); err != nil {
-		t.Fatal(err)
-	}
-	_ = db.Close()
-
-	// Put the database back as a server before 0009 left it.
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = conn.Close(ctx) }()
 	for _, q := range []string{
-		// a trigger of a later migration (0016) names a column 0009 retypes
-		`DROP TRIGGER clients_auth_cache_upd ON clients`,
-		`ALTER TABLE sources ALTER COLUMN created TYPE timestamptz, ALTER COLUMN modified TYPE timestamptz`,
-		`UPDATE sources SET created = '2026-02-03T04:05:06.789999Z', modified = '2026-02-03T04:05:07.000001Z'`,
-		`DELETE FROM schema_migrations WHERE version LIKE '%0009_timestamps_milliseconds.sql'`,
+		`INSERT INTO identities (id, name, created, modified) VALUES ('owner', 'Owner', now(), now())`,
+		`INSERT INTO sources (id, name, owner_id, connector, created, modified) VALUES ('src', 'AD', 'owner',
+			'active-directory', '2026-02-03T04:05:06.789999Z', '2026-02-03T04:05:07.000001Z')`,
 	} {
 		if _, err := conn.Exec(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
+	src := &mica.Source{ID: "src"}
 
-	db, err = postgres.Open(ctx, dsn)
+	db, err := postgres.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ const triageCandidateSQL = `SELECT a.id, a.name, a.native_identity, a.attributes
 	(SELECT i.left_day FROM identities i WHERE i.id = a.identity_id),
 	coalesce((SELECT d.action || ' ' || d.recommendation FROM triage_decisions d WHERE d.account_id = a.id
 		ORDER BY d.created DESC, d.seq DESC LIMIT 1), '')
-	FROM accounts a LEFT JOIN classification_configs c ON c.source_id = a.source_id`
+	FROM accounts_view a LEFT JOIN classification_configs c ON c.source_id = a.source_id`
 
 func scanTriageCandidate(s scanner) (*mica.TriageCandidate, error) {
 	var c mica.TriageCandidate
@@ -81,7 +81,16 @@ func (db *DB) DecideTriage(ctx context.Context, accountIDs []string,
 		var changes []change
 		batch := &pgx.Batch{}
 		for _, id := range accountIDs {
-			c, err := scanTriageCandidate(tx.QueryRow(ctx, triageCandidateSQL+` WHERE a.id = $1 FOR UPDATE OF a`, id))
+			// The account's row stays locked to the commit (accounts_view, an outer
+			// join, cannot be locked through).
+			var one int
+			err := tx.QueryRow(ctx, `SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE`, id).Scan(&one)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return mica.ErrRefNotFound("", mica.KindAccount, id)
+			} else if err != nil {
+				return fmt.Errorf("read account %s: %w", id, err)
+			}
+			c, err := scanTriageCandidate(tx.QueryRow(ctx, triageCandidateSQL+` WHERE a.id = $1`, id))
 			if errors.Is(err, pgx.ErrNoRows) {
 				return mica.ErrRefNotFound("", mica.KindAccount, id)
 			} else if err != nil {
