@@ -50,3 +50,6 @@ func MigrateBefore(ctx context.Context, dsn, before string) error {
 	}
 	return nil
 }
+
+// SnapshotSchema is the schema snapshot name of the store in schema is saved in.
+func SnapshotSchema(schema, name string) string { return snapshotSchema(schema, name) }

@@ -145,3 +145,76 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// TestRestoreSnapshotBeforeClassificationState: a snapshot saved before
+// migration 0017 (the classification state on its accounts' rows) restores
+// its accounts' classifications into account_classifications.
+func TestRestoreSnapshotBeforeClassificationState(t *testing.T) {
+	t.Parallel()
+	dsn := testDSN(t)
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = db.Close() }()
+	owner := &mica.Identity{Name: "Owner"}
+	if err := db.CreateIdentity(ctx, owner); err != nil {
+		t.Fatal(err)
+	}
+	src := &mica.Source{Name: "AD", Owner: mica.Ref{ID: owner.ID}, Connector: "active-directory"}
+	if err := db.CreateSource(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 4, 5, 6, 7, 8, 9000000, time.UTC)
+	svc := &mica.Account{SourceID: src.ID, NativeIdentity: "svc-1", Name: "svc-1", IsMachine: true,
+		ClassificationMethod: "CRITERIA", ClassifiedAt: &at}
+	human := &mica.Account{SourceID: src.ID, NativeIdentity: "jdoe", Name: "jdoe"}
+	if err := db.CreateAccounts(ctx, []*mica.Account{svc, human}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SaveSnapshot(ctx, "old"); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close(ctx) }()
+	var schema string
+	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	snap := pgx.Identifier{postgres.SnapshotSchema(schema, "old")}.Sanitize()
+	// Make the snapshot one a server before 0017 saved.
+	for _, q := range []string{
+		`ALTER TABLE ` + snap + `.accounts ADD COLUMN is_machine boolean NOT NULL DEFAULT false,
+			ADD COLUMN classification_method text, ADD COLUMN classified_at timestamptz(3),
+			ADD COLUMN recommendation_type text, ADD COLUMN recommendation_method text`,
+		`UPDATE ` + snap + `.accounts a SET is_machine = c.is_machine, classification_method = c.classification_method,
+			classified_at = c.classified_at FROM ` + snap + `.account_classifications c WHERE c.account_id = a.id`,
+		`DROP TABLE ` + snap + `.account_classifications`,
+		`UPDATE ` + snap + `.mica_snapshot SET migrations = array_remove(migrations, 'migrations/0017_classification_state.sql')`,
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if _, err := db.Declassify(ctx, src.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RestoreSnapshot(ctx, "old"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.GetAccount(ctx, svc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.IsMachine || got.ClassificationMethod != "CRITERIA" || got.ClassifiedAt == nil || !got.ClassifiedAt.Equal(at) {
+		t.Errorf("restored machine account: machine %v method %q classifiedAt %v", got.IsMachine,
+			got.ClassificationMethod, got.ClassifiedAt)
+	}
+	if got, err := db.GetAccount(ctx, human.ID); err != nil || got.IsMachine || got.ClassificationMethod != "" {
+		t.Errorf("restored human account: %+v %v", got, err)
+	}
+}

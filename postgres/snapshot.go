@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -260,6 +261,17 @@ func restoreTables(ctx context.Context, tx *Tx, schema, target string) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO `+qualified(schema, t)+` (`+cl+`) OVERRIDING SYSTEM VALUE SELECT `+cl+
 			` FROM `+qualified(target, t)); err != nil {
 			return fmt.Errorf("restore snapshot: copy %s: %w", t, err)
+		}
+	}
+	// A snapshot saved before migration 0017 holds the classification state on
+	// its accounts' rows: it moves to account_classifications, as 0017 moved it.
+	if _, ok := saved["account_classifications"]; !ok && slices.Contains(saved["accounts"], "is_machine") {
+		if _, err := tx.Exec(ctx, `INSERT INTO `+qualified(schema, "account_classifications")+` (account_id,
+			is_machine, classification_method, classified_at, recommendation_type, recommendation_method, modified)
+			SELECT id, is_machine, classification_method, classified_at, recommendation_type, recommendation_method, modified
+			FROM `+qualified(target, "accounts")+` WHERE is_machine OR classification_method IS NOT NULL
+				OR classified_at IS NOT NULL OR recommendation_type IS NOT NULL OR recommendation_method IS NOT NULL`); err != nil {
+			return fmt.Errorf("restore snapshot: classifications: %w", err)
 		}
 	}
 	// Identity columns go on from the highest value restored.
