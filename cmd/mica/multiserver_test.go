@@ -139,7 +139,7 @@ func TestPostgresThreeServersSurviveKill(t *testing.T) {
 	var wrong, machines int
 	if err := conn.QueryRow(ctx, `SELECT count(*) FILTER (WHERE is_machine <> (name LIKE 'svc\_%')
 		OR (is_machine AND classification_method IS DISTINCT FROM 'CRITERIA')), count(*) FILTER (WHERE name LIKE 'svc\_%')
-		FROM accounts WHERE source_id = $1`, srcID).Scan(&wrong, &machines); err != nil {
+		FROM accounts_view WHERE source_id = $1`, srcID).Scan(&wrong, &machines); err != nil {
 		t.Fatal(err)
 	}
 	if wrong != 0 {
