@@ -12,13 +12,23 @@ import (
 
 // triageCandidateSQL reads accounts with a recommendation, their source's
 // config and their latest decision ("ACTION RECOMMENDATION").
-const triageCandidateSQL = `SELECT a.id, a.name, a.native_identity, a.attributes, a.is_machine,
+const triageCandidateSQL = triageCandidateColumns + ` FROM accounts_view a` + triageCandidateJoins
+
+// recommendedCandidatesSQL is triageCandidateSQL for every account with a
+// recommendation: read from the recommended rids' index (migration 0017),
+// each joined to its account, rather than by walking every account in name
+// order and looking up its classification.
+const recommendedCandidatesSQL = triageCandidateColumns + ` FROM account_classifications r
+	CROSS JOIN accounts_view a ON a.rid = r.account_rid` + triageCandidateJoins + ` WHERE r.recommendation_type IS NOT NULL`
+
+const triageCandidateColumns = `SELECT a.id, a.name, a.native_identity, a.attributes, a.is_machine,
 	coalesce(a.classification_method, ''), a.recommendation_type, a.recommendation_method, a.source_id, a.source_name,
 	coalesce(c.enabled AND c.method <> '', 0), coalesce(a.identity_id, ''), a.authoritative,
 	(SELECT i.left_day FROM identities i WHERE i.id = a.identity_id),
 	coalesce((SELECT d.action || ' ' || d.recommendation FROM triage_decisions d WHERE d.account_id = a.id
-		ORDER BY d.created DESC, d.rowid DESC LIMIT 1), '')
-	FROM accounts_view a LEFT JOIN classification_configs c ON c.source_id = a.source_id`
+		ORDER BY d.created DESC, d.rowid DESC LIMIT 1), '')`
+
+const triageCandidateJoins = ` LEFT JOIN classification_configs c ON c.source_id = a.source_id`
 
 func scanTriageCandidate(s interface{ Scan(...any) error }) (*mica.TriageCandidate, error) {
 	var c mica.TriageCandidate
@@ -42,7 +52,7 @@ func scanTriageCandidate(s interface{ Scan(...any) error }) (*mica.TriageCandida
 
 // EachTriageCandidate streams the accounts with a recommendation in name order.
 func (db *DB) EachTriageCandidate(ctx context.Context, sourceID string, fn func(*mica.TriageCandidate) error) error {
-	q, args := triageCandidateSQL+` WHERE a.recommendation_type IS NOT NULL`, []any{}
+	q, args := recommendedCandidatesSQL, []any{}
 	if sourceID != "" {
 		q += ` AND a.source_id = ?`
 		args = append(args, sourceID)
