@@ -23,6 +23,33 @@ func list[T any](ctx context.Context, q queryer, res *query.Resource, opt mica.L
 // The WHERE must not need them either.
 func listCounted[T any](ctx context.Context, q queryer, res *query.Resource, opt mica.ListOptions,
 	selectSQL, fromSQL, countFromSQL, baseWhere string, baseArgs []any, scan func(*sql.Rows) (T, error)) (mica.Page[T], error) {
+	return listWith(ctx, q, res, opt, countFromSQL, baseWhere, baseArgs, scan, func(where, orderBy string) string {
+		return selectSQL + " " + fromSQL + where + " ORDER BY " + orderBy + " LIMIT ? OFFSET ?"
+	})
+}
+
+// listKeyed is list for a page picked by its keys first: keySQL (such as
+// "a.rid") of the rows of fromSQL in the page's order, LIMIT and OFFSET
+// applied, then the rows of those keys read from outerFromSQL, whose alias
+// and columns are those of fromSQL. When the page's order needs a sort,
+// SQLite's sorter carries every selected column of every row it keeps
+// (offset+limit of them): picking the keys first keeps only the key and the
+// sort keys.
+func listKeyed[T any](ctx context.Context, q queryer, res *query.Resource, opt mica.ListOptions,
+	selectSQL, keySQL, outerFromSQL, fromSQL, baseWhere string, baseArgs []any,
+	scan func(*sql.Rows) (T, error)) (mica.Page[T], error) {
+	return listWith(ctx, q, res, opt, fromSQL, baseWhere, baseArgs, scan, func(where, orderBy string) string {
+		return selectSQL + " " + outerFromSQL + " WHERE " + keySQL + " IN (SELECT " + keySQL + " " + fromSQL + where +
+			" ORDER BY " + orderBy + " LIMIT ? OFFSET ?) ORDER BY " + orderBy
+	})
+}
+
+// listWith runs a collection query whose page query pageSQL builds from the
+// WHERE (" WHERE ..." or empty) and ORDER BY; it ends with the LIMIT and
+// OFFSET placeholders' arguments last.
+func listWith[T any](ctx context.Context, q queryer, res *query.Resource, opt mica.ListOptions,
+	countFromSQL, baseWhere string, baseArgs []any, scan func(*sql.Rows) (T, error),
+	pageSQL func(where, orderBy string) string) (mica.Page[T], error) {
 	page := mica.Page[T]{Total: -1}
 	c, err := res.Compile(query.SQLite, opt.Filters, opt.Sorters, len(baseArgs))
 	if err != nil {
@@ -50,8 +77,7 @@ func listCounted[T any](ctx context.Context, q queryer, res *query.Resource, opt
 	if opt.Limit == 0 || (page.Total >= 0 && opt.Offset >= page.Total) {
 		return page, nil
 	}
-	rows, err := q.QueryContext(ctx, selectSQL+" "+fromSQL+where+" ORDER BY "+c.OrderBy+" LIMIT ? OFFSET ?",
-		append(args, opt.Limit, opt.Offset)...)
+	rows, err := q.QueryContext(ctx, pageSQL(where, c.OrderBy), append(args, opt.Limit, opt.Offset)...)
 	if err != nil {
 		return page, fmt.Errorf("list %s: %w", res.Name, err)
 	}

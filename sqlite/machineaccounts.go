@@ -127,7 +127,7 @@ func (db *DB) UpdateMachineAccount(ctx context.Context, id string, update func(a
 // ListMachineAccounts lists the accounts classified as machines.
 //
 // A page is read one of two ways. When machines are a small share of the
-// accounts, or the filter is not one an index of accounts serves, from the
+// accounts (with a filter, which may match few: under half), from the
 // machines' rids (the partial index of migration 0017), each joined to its
 // account and then sorted: the cost follows the number of machines. When
 // they are most accounts, by walking the accounts in the page's order and
@@ -136,37 +136,44 @@ func (db *DB) UpdateMachineAccount(ctx context.Context, id string, update func(a
 // without a filter counts the machines' index alone: every classification
 // row has its account (its foreign key cascades).
 func (db *DB) ListMachineAccounts(ctx context.Context, opt mica.ListOptions) (mica.Page[*mica.Account], error) {
-	scan := func(r *sql.Rows) (*mica.Account, error) { return scanMachineAccount(r) }
 	first, err := db.machinesFirst(ctx, opt)
 	if err != nil {
 		return mica.Page[*mica.Account]{Total: -1}, err
 	}
-	from, base := "FROM accounts_view a", "a.is_machine = 1"
+	return db.listMachineAccounts(ctx, opt, first)
+}
+
+// listMachineAccounts is ListMachineAccounts read from the machines first or
+// not, as first says.
+func (db *DB) listMachineAccounts(ctx context.Context, opt mica.ListOptions, first bool) (mica.Page[*mica.Account], error) {
+	scan := func(r *sql.Rows) (*mica.Account, error) { return scanMachineAccount(r) }
+	total := -1
+	if opt.Count && opt.Filters == "" {
+		if err := db.reads.QueryRowContext(ctx, `SELECT count(*) FROM account_classifications
+			WHERE is_machine = 1`).Scan(&total); err != nil {
+			return mica.Page[*mica.Account]{Total: -1}, fmt.Errorf("count machine-accounts: %w", err)
+		}
+		opt.Count = false
+	}
+	var page mica.Page[*mica.Account]
+	var err error
 	if first {
-		from, base = machinesFirstFromSQL, "m.is_machine = 1"
+		page, err = listKeyed(ctx, db.reads, query.MachineAccounts, opt, "SELECT "+machineAccountColumns, "a.rid",
+			"FROM accounts_view a", "FROM classified_accounts_view a", "a.is_machine = 1", nil, scan)
+	} else {
+		page, err = list(ctx, db.reads, query.MachineAccounts, opt, "SELECT "+machineAccountColumns,
+			"FROM accounts_view a", "a.is_machine = 1", nil, scan)
 	}
-	if !opt.Count || opt.Filters != "" {
-		return list(ctx, db.reads, query.MachineAccounts, opt, "SELECT "+machineAccountColumns, from, base, nil, scan)
+	if total >= 0 && err == nil {
+		page.Total = total
 	}
-	var total int
-	if err := db.reads.QueryRowContext(ctx, `SELECT count(*) FROM account_classifications m
-		WHERE m.is_machine = 1`).Scan(&total); err != nil {
-		return mica.Page[*mica.Account]{Total: -1}, fmt.Errorf("count machine-accounts: %w", err)
-	}
-	opt.Count = false
-	page, err := list(ctx, db.reads, query.MachineAccounts, opt, "SELECT "+machineAccountColumns, from, base, nil, scan)
-	page.Total = total
 	return page, err
 }
 
-// machinesFirstFromSQL is the FROM of machine accounts read from the
-// machines' rids (the WHERE says m.is_machine = 1).
-const machinesFirstFromSQL = `FROM account_classifications m CROSS JOIN accounts_view a ON a.rid = m.account_rid`
-
 // machinesFirst reports whether a page of machine accounts is cheaper read
 // from the machines' rids than by walking the accounts in the page's order.
-// It samples the machines' share d among 512 accounts (ids are random, so
-// the first ones are as good as any) and takes the highest rid as the number
+// It samples the machines' share d among 512 accounts (mica's ids are
+// random, so the first ones are as good as any) and takes the highest rid as the number
 // of accounts n: walking costs about (offset+limit)/d lookups, starting from
 // the machines about d*n. With a filter (which may match few) walking may
 // read every account, so machines first whenever they are under half.

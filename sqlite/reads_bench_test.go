@@ -77,7 +77,7 @@ func BenchmarkClassifiedReads(b *testing.B) {
 // path and classifies them with a job: every tenth a machine (native
 // identities ending in 7), every tenth recommended (ending in 3 before the
 // last digit).
-func buildClassifiedStore(b *testing.B, path string, n int) {
+func buildClassifiedStore(b testing.TB, path string, n int) {
 	b.Helper()
 	ctx := context.Background()
 	db, err := Open(ctx, path)
