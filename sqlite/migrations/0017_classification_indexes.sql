@@ -1,11 +1,11 @@
--- Indexes of the narrow classification table (issue 19) for the reads that
--- select accounts by their classification: the machines (machine-account
--- lists and counts) and the recommended (the review queue). Both hold only
--- rids, so a first classification, which writes in rid order, appends to
--- them; no index of accounts is touched.
+-- The machines' rids (issue 19), for the machine-account lists and counts
+-- when machines are few among the accounts. A first classification writes in
+-- rid order, so it appends to this index; no index of accounts is touched.
+-- The recommended have no index: every classification rewrites an account's
+-- recommendation, which would delete and re-insert its entry (about 6 % off
+-- classifying, BENCHMARKS.md), and the review queue, which reads them all in
+-- name order, gained less than its decoding costs.
 CREATE INDEX account_classifications_machine ON account_classifications (account_rid) WHERE is_machine = 1;
-CREATE INDEX account_classifications_recommended ON account_classifications (account_rid)
-	WHERE recommendation_type IS NOT NULL;
 
 -- The accounts that have a classification, read from it: accounts_view's
 -- columns, with the join turned around (CROSS JOIN keeps that order) so that
