@@ -2,7 +2,7 @@
 -- when machines are few among the accounts. A first classification writes in
 -- rid order, so it appends to this index; no index of accounts is touched.
 -- The recommended have no index: every classification rewrites an account's
--- recommendation, which would delete and re-insert its entry (about 6 % off
+-- recommendation, which would delete and re-insert its entry (8 % off
 -- classifying, BENCHMARKS.md), and the review queue, which reads them all in
 -- name order, gained less than its decoding costs.
 CREATE INDEX account_classifications_machine ON account_classifications (account_rid) WHERE is_machine = 1;
