@@ -3,8 +3,8 @@
 -- rid order, so it appends to this index; no index of accounts is touched.
 -- The recommended have no index: every classification rewrites an account's
 -- recommendation, which would delete and re-insert its entry (8 % off
--- classifying, BENCHMARKS.md), and the review queue, which reads them all in
--- name order, gained less than its decoding costs.
+-- classifying, BENCHMARKS.md), and the review queue, which reads and decodes
+-- them all, spends little of its time finding them.
 CREATE INDEX account_classifications_machine ON account_classifications (account_rid) WHERE is_machine = 1;
 
 -- The accounts that have a classification, read from it: accounts_view's
