@@ -83,13 +83,15 @@ func TestMachineAccountsBothWays(t *testing.T) {
 }
 
 // TestClassifiedReadPlans: reads of the machines first start from their
-// partial index (migration 0017), not from a walk of every account.
+// partial index (migration 0017), and the review queue from the narrow
+// table, not from a walk of every account.
 func TestClassifiedReadPlans(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db, _, _ := batchFixture(t, 3)
 	for q, want := range map[string]string{
 		`SELECT a.rid FROM classified_accounts_view a WHERE a.is_machine = 1 ORDER BY a.id LIMIT 50`: "SCAN c USING COVERING INDEX account_classifications_machine",
+		recommendedCandidatesSQL + ` ORDER BY a.name, a.id`:                                          "SCAN c",
 		`SELECT count(*) FROM account_classifications WHERE is_machine = 1`:                          "SCAN account_classifications USING COVERING INDEX account_classifications_machine",
 	} {
 		rows, err := db.read.QueryContext(ctx, `EXPLAIN QUERY PLAN `+q)

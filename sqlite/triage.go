@@ -15,11 +15,12 @@ import (
 const triageCandidateSQL = triageCandidateColumns + ` FROM accounts_view a` + triageCandidateJoins
 
 // recommendedCandidatesSQL is triageCandidateSQL for every account with a
-// recommendation: read from the recommended rids' index (migration 0017),
-// each joined to its account, rather than by walking every account in name
-// order and looking up its classification.
-const recommendedCandidatesSQL = triageCandidateColumns + ` FROM account_classifications r
-	CROSS JOIN accounts_view a ON a.rid = r.account_rid` + triageCandidateJoins + ` WHERE r.recommendation_type IS NOT NULL`
+// recommendation: read from the narrow account_classifications in rid order
+// (classified_accounts_view, migration 0017), each recommended one joined to
+// its account, rather than by walking every account in name order and
+// looking up its classification.
+const recommendedCandidatesSQL = triageCandidateColumns + ` FROM classified_accounts_view a` + triageCandidateJoins +
+	` WHERE a.recommendation_type IS NOT NULL`
 
 const triageCandidateColumns = `SELECT a.id, a.name, a.native_identity, a.attributes, a.is_machine,
 	coalesce(a.classification_method, ''), a.recommendation_type, a.recommendation_method, a.source_id, a.source_name,
