@@ -452,15 +452,70 @@ func (ap *applyRun) readStagedDecisions() error {
 // a million inserts append to the table and its id index instead of landing on
 // random pages; their rids count up too, so their classifications, written
 // after them in the same order, append as well.
+//
+// SQLite writes every row an INSERT ... SELECT selects into a temporary table
+// before inserting any when the target table has a row trigger, whatever the
+// trigger's WHEN: accounts_assign_ins (migration 0009: it counts an account
+// inserted with an identity in assignment_version) made it copy each new
+// account twice. The insert runs without it: the trigger is dropped and made
+// again in this transaction, so no other connection ever sees the table
+// without it, and the insert counts itself in assignment_version as the
+// trigger would have.
 func (ap *applyRun) insertNew() error {
-	prefix := mica.NewID()[:16]
-	_, err := ap.exec("insert accounts", `INSERT INTO accounts (id, source_id, source_name, native_identity, name,
+	if ap.added == 0 {
+		return nil
+	}
+	var trigger sql.NullString
+	if err := ap.tx.QueryRowContext(ap.ctx, `SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = ?`,
+		assignInsertTrigger).Scan(&trigger); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("read trigger %s: %w", assignInsertTrigger, err)
+	}
+	if trigger.Valid {
+		if _, err := ap.exec("suspend trigger", `DROP TRIGGER `+assignInsertTrigger); err != nil {
+			return err
+		}
+	}
+	if err := ap.insertAccounts(); err != nil {
+		return err
+	}
+	if !trigger.Valid {
+		return nil
+	}
+	if _, err := ap.exec("restore trigger", trigger.String); err != nil {
+		return err
+	}
+	// A new account has an identity only by correlation or as an identity
+	// this aggregation made.
+	if ap.correlated > 0 || ap.createdIdentities > 0 {
+		if _, err := ap.exec("count assignments", `UPDATE assignment_version SET n = n + 1 WHERE id = 1
+			AND EXISTS (SELECT 1 FROM `+ap.table+` WHERE state = 1 AND identity_id IS NOT NULL)`); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// assignInsertTrigger counts accounts inserted with an identity in
+// assignment_version.
+const assignInsertTrigger = "accounts_assign_ins"
+
+// insertAccountsSQL inserts the new rows of staging table table as accounts:
+// ?1 now, ?2 the id prefix, ?3 and ?4 the source's id and name, ?5 whether it
+// is authoritative, ?6 the aggregation's id.
+func insertAccountsSQL(table string) string {
+	return `INSERT INTO accounts (id, source_id, source_name, native_identity, name,
 			identity_id, identity_name, attributes, authoritative, disabled, locked, uncorrelated, origin,
 			content_hash, aggregation_id, created, modified)
 		SELECT printf('%s%016x', ?2, r.rowid), ?3, ?4, r.native_identity, r.name, r.identity_id,
 			CASE WHEN r.identity_id IS NOT NULL THEN (SELECT i.name FROM identities i WHERE i.id = r.identity_id) END,
 			r.attributes, ?5, r.disabled, r.locked, r.identity_id IS NULL, 'AGGREGATED', r.hash, ?6, ?1, ?1
-		FROM `+ap.table+` r WHERE r.state = 1 ORDER BY r.rowid`,
+		FROM ` + table + ` r WHERE r.state = 1 ORDER BY r.rowid`
+}
+
+// insertAccounts inserts the new accounts (insertNew).
+func (ap *applyRun) insertAccounts() error {
+	prefix := mica.NewID()[:16]
+	_, err := ap.exec("insert accounts", insertAccountsSQL(ap.table),
 		ap.now, prefix, ap.agg.SourceID, ap.src.Name, boolInt(ap.src.Authoritative), ap.id)
 	if err != nil || !ap.decided {
 		return err
