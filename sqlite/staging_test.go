@@ -298,3 +298,104 @@ func TestStagingNames(t *testing.T) {
 		}
 	}
 }
+
+// TestApplyAssignedAppsAtOnce: an aggregation that adds an account correlated
+// to an identity changes that identity's assigned apps at once, through the
+// assigned-apps cache (the apply counts its new accounts in
+// assignment_version itself), and leaves accounts_assign_ins as it was, so
+// other writers are still counted.
+func TestApplyAssignedAppsAtOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newStagingFixture(t)
+	triggerSQL := func() (s string) {
+		f.must(f.db.read.QueryRow(`SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = ?`,
+			assignInsertTrigger).Scan(&s))
+		return s
+	}
+	before := triggerSQL()
+	app := &mica.SourceApp{Name: "files-app", Description: "d", Enabled: true, MatchAllAccounts: true,
+		AccountSource: &mica.Ref{ID: f.src.ID}, Owner: &mica.Ref{ID: f.src.Owner.ID}}
+	f.must(f.db.CreateSourceApp(ctx, app))
+	assigned := func(identityID string) string {
+		p, err := f.db.ListAssignedSourceApps(ctx, identityID, mica.ListOptions{Limit: 50})
+		f.must(err)
+		var names []string
+		for _, a := range p.Items {
+			names = append(names, a.Name)
+		}
+		return strings.Join(names, ",")
+	}
+	jane := f.src.Owner.ID
+	if got := assigned(jane); got != "" { // and cached
+		t.Fatalf("assigned before any account: %q", got)
+	}
+	f.load("id,name\n1,nobody\n", nil)
+	if got := assigned(jane); got != "" {
+		t.Fatalf("assigned after an uncorrelated account: %q", got)
+	}
+	f.load("id,name\n1,nobody\n3,jdoe\n", nil) // jdoe correlates to Jane by alias
+	if got := assigned(jane); got != "files-app" {
+		t.Fatalf("assigned after a correlated account: %q, want files-app", got)
+	}
+	if after := triggerSQL(); after != before {
+		t.Fatalf("trigger after the apply:\n%s\nwant\n%s", after, before)
+	}
+	// Another writer inserting an account with an identity is still counted.
+	bob := &mica.Identity{Name: "Bob Roe", Alias: "broe"}
+	f.must(f.db.CreateIdentity(ctx, bob))
+	if got := assigned(bob.ID); got != "" {
+		t.Fatalf("assigned to Bob before his account: %q", got)
+	}
+	f.must(f.db.CreateAccounts(ctx, []*mica.Account{{SourceID: f.src.ID, NativeIdentity: "9", Name: "broe",
+		IdentityID: bob.ID, Attributes: map[string]any{}}}))
+	if got := assigned(bob.ID); got != "files-app" {
+		t.Fatalf("assigned to Bob after CreateAccounts: %q, want files-app", got)
+	}
+}
+
+// TestInsertAccountsNotBuffered: without accounts_assign_ins (as the apply
+// runs it), the apply's INSERT ... SELECT inserts each row as it is selected;
+// with the trigger SQLite would first copy every row into a temporary table.
+func TestInsertAccountsNotBuffered(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newStagingFixture(t)
+	table := stagingTable("plan")
+	buffered := func(dropTrigger bool) bool {
+		tx, err := f.db.write.BeginTx(ctx, nil)
+		f.must(err)
+		defer func() { _ = tx.Rollback() }()
+		_, err = tx.ExecContext(ctx, `CREATE TABLE `+table+stagingSchema)
+		f.must(err)
+		if dropTrigger {
+			_, err = tx.ExecContext(ctx, `DROP TRIGGER `+assignInsertTrigger)
+			f.must(err)
+		}
+		rows, err := tx.QueryContext(ctx, `EXPLAIN `+insertAccountsSQL(table), "now", "prefix", "src", "name", 0, "agg")
+		f.must(err)
+		defer func() { _ = rows.Close() }()
+		cols, err := rows.Columns()
+		f.must(err)
+		found := false
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			f.must(rows.Scan(ptrs...))
+			if fmt.Sprint(vals[1]) == "OpenEphemeral" {
+				found = true
+			}
+		}
+		f.must(rows.Err())
+		return found
+	}
+	if !buffered(false) {
+		t.Fatal("with the trigger the insert is not buffered: the test no longer tells the cases apart")
+	}
+	if buffered(true) {
+		t.Fatal("without the trigger the insert is still buffered in a temporary table")
+	}
+}
