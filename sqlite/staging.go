@@ -200,7 +200,7 @@ func (db *DB) prepareStaged(ctx context.Context, st *staging, aggregationID stri
 	for c := range p.ready {
 		p.ready[c] = make(chan struct{})
 	}
-	prepare := func(c int) {
+	prepare := func(c int, left leftKeys) {
 		part := rows[c*stageChunk : min((c+1)*stageChunk, len(rows))]
 		args := make([]any, 0, stageColumns*len(part))
 		for i := range part {
@@ -224,7 +224,7 @@ func (db *DB) prepareStaged(ctx context.Context, st *staging, aggregationID stri
 					}
 				}
 			}
-			args = append(args, machine, method, recType, recMethod, leftDay(r.Attributes))
+			args = append(args, machine, method, recType, recMethod, left.leftDay(r.Attributes))
 		}
 		p.args[c] = args
 		close(p.ready[c])
@@ -234,12 +234,49 @@ func (db *DB) prepareStaged(ctx context.Context, st *staging, aggregationID stri
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
+			left := leftKeys{}
 			for c := int(next.Add(1)) - 1; c < chunks; c = int(next.Add(1)) - 1 {
-				prepare(c)
+				prepare(c, left)
 			}
 		}()
 	}
 	return p, decide != nil
+}
+
+// leftKeys remembers which attribute names mica.PersonLeft reads (a status
+// or a leaving date): its rule looks at those only, so a row's left_day is
+// PersonLeft of them alone, and most rows (a file's rows share its columns)
+// have none. Each name is asked about once, of PersonLeft itself: a status
+// saying Terminated, or a date without a status, is a person who left.
+type leftKeys map[string]bool
+
+// reads reports whether PersonLeft reads the attribute name.
+func (k leftKeys) reads(name string) bool {
+	r, ok := k[name]
+	if !ok {
+		status, _ := mica.PersonLeft(map[string]any{name: "Terminated"})
+		date, _ := mica.PersonLeft(map[string]any{name: "2000-01-02"})
+		r = status || date
+		k[name] = r
+	}
+	return r
+}
+
+// leftDay is leftDay(attrs).
+func (k leftKeys) leftDay(attrs map[string]any) any {
+	var read map[string]any
+	for name, v := range attrs {
+		if k.reads(name) {
+			if read == nil {
+				read = make(map[string]any, 2)
+			}
+			read[name] = v
+		}
+	}
+	if read == nil {
+		return nil
+	}
+	return leftDay(read)
 }
 
 // stagingDecider is the decision function for the rows of aggregation id

@@ -399,3 +399,40 @@ func TestInsertAccountsNotBuffered(t *testing.T) {
 		t.Fatal("without the trigger the insert is still buffered in a temporary table")
 	}
 }
+
+// TestLeftKeysAsPersonLeft: staging's left_day, which asks PersonLeft of the
+// attributes it reads only, is PersonLeft's for every mix of status, leaving
+// date and other attributes.
+func TestLeftKeysAsPersonLeft(t *testing.T) {
+	t.Parallel()
+	// No two names the same to PersonLeft (termination_date and
+	// TerminationDate are): which of them it reads then depends on the
+	// map's order.
+	keys := []string{"Status", "Employment Status", "workerStatus", "lifecycleState", "estado", "État",
+		"TerminationDate", "Leaving Date", "endDate", "Austrittsdatum", "fecha_baja",
+		"department", "title", "sAMAccountName", "statusx", strings.Repeat("termination", 4) + "_date",
+		"lastLogon", "mail"}
+	values := []any{"Terminated", "terminated 2024", "Active", "on leave", "ausgetreten", "uit dienst", "", "  ",
+		"2024-03-01", "01.03.2024", "2024-03-01T10:00:00Z", "20240301", "not a date", nil, true, 3.0,
+		[]any{"Terminated"}}
+	left := leftKeys{}
+	seed := uint64(19)
+	next := func(n int) int { // xorshift: the same cases every run
+		seed ^= seed << 13
+		seed ^= seed >> 7
+		seed ^= seed << 17
+		return int(seed % uint64(n))
+	}
+	for c := 0; c < 20000; c++ {
+		attrs := map[string]any{}
+		for range next(5) {
+			attrs[keys[next(len(keys))]] = values[next(len(values))]
+		}
+		if got, want := left.leftDay(attrs), leftDay(attrs); got != want {
+			t.Fatalf("left day of %v: %v, PersonLeft says %v", attrs, got, want)
+		}
+	}
+	if len(left) != len(keys) {
+		t.Fatalf("%d names remembered, want %d", len(left), len(keys))
+	}
+}
