@@ -15,19 +15,21 @@ import (
 // left. Discovery reads it: an account still used after its person left is
 // used by something else.
 func PersonLeft(attrs map[string]any) (left bool, day int64) {
-	var status, date string
+	var status, date, statusKey, dateKey string
 	statusRank, dateRank := len(statusKeys), len(leavingDateKeys)
+	// Two names may normalise alike (termination_date, TerminationDate): the
+	// smaller name wins, so that the answer never depends on map order.
 	for k, v := range attrs {
 		s, ok := v.(string)
 		if !ok || strings.TrimSpace(s) == "" || len(k) > 40 {
 			continue
 		}
 		nk := normalKey(k)
-		if r := indexOf(statusKeys, nk); r >= 0 && r < statusRank {
-			status, statusRank = s, r
+		if r := indexOf(statusKeys, nk); r >= 0 && (r < statusRank || r == statusRank && k < statusKey) {
+			status, statusRank, statusKey = s, r, k
 		}
-		if r := indexOf(leavingDateKeys, nk); r >= 0 && r < dateRank {
-			date, dateRank = s, r
+		if r := indexOf(leavingDateKeys, nk); r >= 0 && (r < dateRank || r == dateRank && k < dateKey) {
+			date, dateRank, dateKey = s, r, k
 		}
 	}
 	day = parseDay(date)

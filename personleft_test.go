@@ -36,3 +36,20 @@ func TestPersonLeft(t *testing.T) {
 		}
 	}
 }
+
+// Names that normalise alike give one answer whatever the map's order: the
+// smaller name's value.
+func TestPersonLeftSameKeyTwice(t *testing.T) {
+	t.Parallel()
+	attrs := map[string]any{
+		"TerminationDate": "2021-06-30", "termination_date": "2023-03-01",
+		"Status": "Terminated", "status": "Active",
+	}
+	want := time.Date(2021, 6, 30, 0, 0, 0, 0, time.UTC).Unix() / 86400
+	for range 200 {
+		left, d := mica.PersonLeft(attrs)
+		if !left || d != want {
+			t.Fatalf("PersonLeft = %v, %d; want true (Status Terminated) and day %d (TerminationDate)", left, d, want)
+		}
+	}
+}
