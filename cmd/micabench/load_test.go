@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -99,27 +100,55 @@ func TestLoadCountsAndStops(t *testing.T) {
 }
 
 // TestLoadSpreadsOverServers: the connections go round-robin to every server.
+// Each connection stays on one server (worker w on bases[w % len(bases)]):
+// with 4 connections over 2 servers, each server gets 2. How many requests each
+// then serves depends on scheduling, so the test holds every connection's
+// first request until all 4 have arrived and counts connections, not requests.
 func TestLoadSpreadsOverServers(t *testing.T) {
 	t.Parallel()
-	var counts [2]atomic.Int64
+	const conns = 4
+	var (
+		mu       sync.Mutex
+		seen     = map[string]int{} // remote address -> server
+		arrived  = make(chan struct{})
+		requests atomic.Int64
+	)
 	var bases []string
-	for i := range counts {
+	for i := range 2 {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			counts[i].Add(1)
+			requests.Add(1)
+			mu.Lock()
+			if _, ok := seen[r.RemoteAddr]; !ok && len(seen) < conns {
+				seen[r.RemoteAddr] = i
+				if len(seen) == conns {
+					close(arrived)
+				}
+			}
+			mu.Unlock()
+			select {
+			case <-arrived:
+			case <-time.After(30 * time.Second):
+			}
 			_, _ = w.Write([]byte("[]"))
 		}))
 		defer srv.Close()
 		bases = append(bases, srv.URL)
 	}
-	l := &load{bases: bases, paths: []string{"/"}, tokens: []string{"a"}, conns: 4, duration: time.Minute,
-		maxRequests: 200, timeout: 5 * time.Second}
+	l := &load{bases: bases, paths: []string{"/"}, tokens: []string{"a"}, conns: conns, duration: time.Minute,
+		maxRequests: 200, timeout: time.Minute}
 	st, err := l.run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.requests != 200 || st.errors != 0 || counts[0].Load() < 50 || counts[1].Load() < 50 {
-		t.Fatalf("requests %d, errors %d, served %d + %d; want 200, 0, about 100 each", st.requests, st.errors,
-			counts[0].Load(), counts[1].Load())
+	mu.Lock()
+	defer mu.Unlock()
+	perServer := [2]int{}
+	for _, srv := range seen {
+		perServer[srv]++
+	}
+	if st.requests != 200 || st.errors != 0 || requests.Load() != 200 || perServer != [2]int{2, 2} {
+		t.Fatalf("requests %d (served %d), errors %d, first connections per server %v; want 200, 0, [2 2]",
+			st.requests, requests.Load(), st.errors, perServer)
 	}
 }
 
