@@ -75,16 +75,22 @@ func (s *Server) startClassification(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) getClassification(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("sourceId")
-	if _, err := s.Store.GetSource(r.Context(), id); err != nil {
-		return err
-	}
-	j, err := s.Store.GetClassificationJob(r.Context(), id)
+	j, err := s.sourceClassificationJob(r)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, jobStatus(j))
 	return nil
+}
+
+// sourceClassificationJob reads the classification job of the request's
+// {sourceId}: not found when the source is unknown, as when it has no job.
+func (s *Server) sourceClassificationJob(r *http.Request) (*mica.ClassificationJob, error) {
+	id := r.PathValue("sourceId")
+	if _, err := s.Store.GetSource(r.Context(), id); err != nil {
+		return nil, err
+	}
+	return s.Store.GetClassificationJob(r.Context(), id)
 }
 
 func (s *Server) cancelClassification(w http.ResponseWriter, r *http.Request) error {

@@ -183,11 +183,7 @@ func (s *Server) getSummary(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getClassificationJobSummary(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("sourceId")
-	if _, err := s.Store.GetSource(r.Context(), id); err != nil {
-		return err
-	}
-	j, err := s.Store.GetClassificationJob(r.Context(), id)
+	j, err := s.sourceClassificationJob(r)
 	if err != nil {
 		return err
 	}
