@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -232,24 +231,13 @@ func testSourceConcurrentUpdates(t *testing.T, s mica.Store) {
 	ctx := context.Background()
 	src := newSource(t, s, newIdentity(t, s, "owner"), "shared")
 	const n = 8
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := s.UpdateSource(ctx, src.ID, func(x *mica.Source) error {
-				x.Features = append(x.Features, fmt.Sprintf("FEATURE_%d", i))
-				return nil
-			})
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		must(t, err)
-	}
+	concurrently(t, n, func(i int) error {
+		_, err := s.UpdateSource(ctx, src.ID, func(x *mica.Source) error {
+			x.Features = append(x.Features, fmt.Sprintf("FEATURE_%d", i))
+			return nil
+		})
+		return err
+	})
 	got, err := s.GetSource(ctx, src.ID)
 	must(t, err)
 	if len(got.Features) != n+len(src.Features) {

@@ -285,24 +285,13 @@ func testClientConcurrentUpdates(t *testing.T, s mica.Store) {
 	c.Scopes = []string{}
 	must(t, s.CreateClient(ctx, c))
 	const n = 8
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := s.UpdateClient(ctx, c.ID, func(c *mica.Client) error {
-				c.Scopes = append(c.Scopes, fmt.Sprintf("scope-%d", i))
-				return nil
-			})
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		must(t, err)
-	}
+	concurrently(t, n, func(i int) error {
+		_, err := s.UpdateClient(ctx, c.ID, func(c *mica.Client) error {
+			c.Scopes = append(c.Scopes, fmt.Sprintf("scope-%d", i))
+			return nil
+		})
+		return err
+	})
 	got, err := s.GetClient(ctx, c.ID)
 	must(t, err)
 	if len(got.Scopes) != n {
@@ -401,5 +390,24 @@ func testConcurrentWrites(t *testing.T, s mica.Store) {
 	must(t, err)
 	if p.Total != 40 {
 		t.Fatalf("after concurrent creates total = %d, want 40", p.Total)
+	}
+}
+
+// concurrently runs fn(0) to fn(n-1) at once and fails t on any error.
+func concurrently(t *testing.T, n int, fn func(i int) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- fn(i)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		must(t, err)
 	}
 }
