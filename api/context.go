@@ -8,15 +8,12 @@ import (
 
 type ctxKey int
 
-const (
-	trackingKey ctxKey = iota
-	principalKey
-)
-
 // TrackingID returns the request's tracking id (also sent as Slpt-Request-Id).
 func TrackingID(ctx context.Context) string {
-	s, _ := ctx.Value(trackingKey).(string)
-	return s
+	if ri := requestInfoFrom(ctx); ri != nil {
+		return ri.trackingID
+	}
+	return ""
 }
 
 // Principal is who a request acts as: a client and, for personal access tokens, its identity.
@@ -31,8 +28,10 @@ type Principal struct {
 
 // PrincipalFrom returns the authenticated principal of the request, or nil.
 func PrincipalFrom(ctx context.Context) *Principal {
-	p, _ := ctx.Value(principalKey).(*Principal)
-	return p
+	if ri := requestInfoFrom(ctx); ri != nil {
+		return ri.principal
+	}
+	return nil
 }
 
 // Has reports whether the principal holds the right (scope) s. sp:scopes:all

@@ -44,7 +44,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 // requestInfo is what the routing learns of a request, for metrics and logs:
 // the middleware puts an empty one in the context and the route fills it.
 type requestInfo struct {
-	op       string
+	trackingID string     // trackRequests's
+	principal  *Principal // who the request acts as, once authenticated (wrap)
+	op         string
 	version  Version
 	clientID string
 	// What the emulator controls learn too (controls.go): the operation,
@@ -64,8 +66,11 @@ func requestInfoFrom(ctx context.Context) *requestInfo {
 // observe records each request's operation, version, status and latency.
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ri := &requestInfo{}
-		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey, ri))
+		ri := requestInfoFrom(r.Context()) // trackRequests's
+		if ri == nil {
+			ri = &requestInfo{}
+			r = r.WithContext(context.WithValue(r.Context(), requestInfoKey, ri))
+		}
 		if s.Metrics == nil {
 			next.ServeHTTP(w, r)
 			return

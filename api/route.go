@@ -38,13 +38,12 @@ var (
 	Yearly2025Plus = []Version{V2025, V2026, V1}
 )
 
-// versionKey is the request-context key holding the Version an operation was reached under.
-const versionKey ctxKey = 100
-
 // VersionFrom returns the API version the request was routed under.
 func VersionFrom(ctx context.Context) Version {
-	v, _ := ctx.Value(versionKey).(Version)
-	return v
+	if ri := requestInfoFrom(ctx); ri != nil {
+		return ri.version
+	}
+	return ""
 }
 
 // Auth is how an operation is authorized in one version (REFERENCE.md §2, §4, §14.2).
@@ -244,12 +243,12 @@ func (s *Server) wrap(op *Op, v Version) http.Handler {
 		experimental = experimental || e == v
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(r.Context(), versionKey, v)
-		r = r.WithContext(ctx)
-		ri := requestInfoFrom(ctx)
-		if ri != nil {
-			ri.op, ri.version, ri.route = op.ID, v, op
+		ri := requestInfoFrom(r.Context())
+		if ri == nil { // a handler called outside Handler's chain
+			ri = &requestInfo{}
+			r = r.WithContext(context.WithValue(r.Context(), requestInfoKey, ri))
 		}
+		ri.op, ri.version, ri.route = op.ID, v, op
 		if s.controls != nil && !op.Control { // a restore waits for this request, and this one for a restore
 			s.controls.gate.RLock()
 			defer s.controls.gate.RUnlock()
@@ -264,15 +263,13 @@ func (s *Server) wrap(op *Op, v Version) http.Handler {
 					}
 					return err
 				}
-				if ri != nil {
-					ri.clientID = p.ClientID
-				}
+				ri.clientID = p.ClientID
 				clientID = p.ClientID
 				if err := s.allow(w, r, p.ClientID+"|"+string(v)); err != nil {
 					s.Metrics.rateLimitRefusal(v)
 					return err
 				}
-				r = r.WithContext(context.WithValue(r.Context(), principalKey, p))
+				ri.principal = p
 			}
 			if s.controls != nil && !op.Control && s.controls.inject(w, r, op, v, clientID) {
 				return errAnswered

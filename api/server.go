@@ -138,13 +138,16 @@ func (s *Server) Ops() []*Op { return s.ops }
 
 // trackRequests gives each request a fresh 32-hex tracking id, sent as
 // Slpt-Request-Id, and notes when it arrived (mica.WithArrival: the stores'
-// exact caches may answer it from a check made after that).
+// exact caches may answer it from a check made after that). It puts the
+// request's requestInfo in its context, which the rest of the chain fills in
+// (the version, the principal, what metrics and the controls learn) rather
+// than each deriving a new request with one more context value.
 func (s *Server) trackRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		arrived := time.Now()
-		id := mica.NewID()
-		w.Header().Set("Slpt-Request-Id", id)
-		ctx := mica.WithArrival(context.WithValue(r.Context(), trackingKey, id), arrived)
+		ri := &requestInfo{trackingID: mica.NewID()}
+		w.Header().Set("Slpt-Request-Id", ri.trackingID)
+		ctx := mica.WithArrival(context.WithValue(r.Context(), requestInfoKey, ri), arrived)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -173,6 +176,10 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.Logger.Enabled(r.Context(), slog.LevelDebug) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)

@@ -222,6 +222,12 @@ func (s *Snapshot) Page(assigned, match Set, order []int32, opt mica.ListOptions
 	if opt.Limit == 0 || (page.Total >= 0 && opt.Offset >= page.Total) {
 		return page
 	}
+	if n := opt.Limit; n > 0 && n <= 1000 {
+		if page.Total >= 0 {
+			n = min(n, page.Total-opt.Offset)
+		}
+		page.Items, page.Kept = make([]*mica.SourceApp, 0, n), make([]*mica.Kept, 0, n)
+	}
 	skip := opt.Offset
 	for _, i := range order {
 		w, b := i/64, uint64(1)<<(i%64)

@@ -50,9 +50,17 @@ type appSnapshot struct {
 	*appcache.Snapshot
 }
 
-// assignVersion reads the assignment version.
+// assignVersion reads the assignment version (db.versions: a read that began
+// after the request of ctx arrived).
 func (db *DB) assignVersion(ctx context.Context) (int64, error) {
 	v, err := db.versions(ctx)
+	return v.assign, err
+}
+
+// assignVersionNow reads the assignment version in a read that begins after
+// the call: what says whether data read before it is still current.
+func (db *DB) assignVersionNow(ctx context.Context) (int64, error) {
+	v, err := db.versionsNow(ctx)
 	return v.assign, err
 }
 
@@ -79,7 +87,7 @@ func (db *DB) snapshot(ctx context.Context, v int64) (*appSnapshot, error) {
 		return nil, err
 	}
 	// The apps were read after v: if nothing committed since, they are v's.
-	if now, err := db.assignVersion(ctx); err != nil {
+	if now, err := db.assignVersionNow(ctx); err != nil {
 		return nil, err
 	} else if now != v {
 		return nil, nil
@@ -190,7 +198,7 @@ func (db *DB) assignedSet(ctx context.Context, s *appSnapshot, identityID string
 	if err != nil {
 		return nil, false, err
 	}
-	if now, err := db.assignVersion(ctx); err != nil || now != s.version {
+	if now, err := db.assignVersionNow(ctx); err != nil || now != s.version {
 		return nil, false, err
 	}
 	set := s.Assigned(facts)

@@ -21,6 +21,9 @@ func (db *DB) AssignVersion(ctx context.Context) (int64, error) {
 	return db.assignVersion(ctx)
 }
 
+// VersionReads is how many version reads have run.
+func (db *DB) VersionReads() int64 { return db.vers.reads.Load() }
+
 // CreateBefore creates the database at path with the migrations whose names
 // sort before migration (e.g. "migrations/0012_..."): a database as an
 // older mica left it.

@@ -106,7 +106,7 @@ func (db *DB) RestoreSnapshot(ctx context.Context, name string) error {
 	if err := checkSnapshotMigrations(ctx, path); err != nil {
 		return err
 	}
-	before, err := db.versions(ctx)
+	before, err := db.versionsNow(ctx)
 	if err != nil {
 		return err
 	}

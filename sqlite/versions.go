@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/micahq/mica"
 )
@@ -25,40 +27,60 @@ type versions struct {
 }
 
 // versionReader reads both numbers on a read connection of its own, through
-// one prepared statement. Concurrent callers share reads: a caller that finds a
-// read in progress (which may have started before it arrived) waits for the
-// next one, which starts after that read ends and answers every caller that
-// arrived meanwhile. Each caller so gets numbers read after it arrived, and
-// the connection does one read at a time however many requests ask.
+// one prepared statement, and shares reads between concurrent requests as
+// PostgreSQL's checker does (postgres/cachelog.go). A request needs numbers
+// read by a read that began after it arrived (mica.Arrival: for an API
+// request, when the server received it), for then every write acknowledged
+// before the client sent it is counted in them. It takes the last read when
+// that one began after it arrived (so authentication's read serves the rest of
+// its request, and the requests that arrived before it), else the read in
+// flight when that one did; else it waits for the next read, which starts
+// when the one in flight ends and answers every request that arrived
+// meanwhile. The connection so does one read at a time however many requests
+// ask.
 type versionReader struct {
 	mu       sync.Mutex
+	last     *versionRead // the last read that succeeded
 	inflight *versionRead // the read in progress, nil when none
 	next     *versionRead // the read to start after it, gathering callers
 
-	conn *sql.Conn // used by one read at a time
-	stmt *sql.Stmt
+	conn  *sql.Conn // used by one read at a time
+	stmt  *sql.Stmt
+	reads atomic.Int64 // reads run (for tests)
 }
 
 type versionRead struct {
-	done chan struct{}
-	v    versions
-	err  error
+	began time.Time // set, before the read's statement, when it starts
+	done  chan struct{}
+	v     versions
+	err   error
 }
 
+// versions returns numbers read by a read that began after the request of
+// ctx arrived (mica.Arrival; outside a request, after versions was called).
 func (db *DB) versions(ctx context.Context) (versions, error) {
+	arrived := mica.Arrival(ctx)
 	r := &db.vers
 	r.mu.Lock()
+	if r.last != nil && !r.last.began.Before(arrived) {
+		v := r.last.v
+		r.mu.Unlock()
+		return v, nil
+	}
 	if r.inflight == nil {
-		rd := &versionRead{done: make(chan struct{})}
+		rd := &versionRead{done: make(chan struct{}), began: time.Now()}
 		r.inflight = rd
 		r.mu.Unlock()
 		db.runVersionRead(ctx, rd)
 		return rd.v, rd.err
 	}
-	if r.next == nil {
-		r.next = &versionRead{done: make(chan struct{})}
+	rd := r.inflight
+	if rd.began.Before(arrived) {
+		if r.next == nil {
+			r.next = &versionRead{done: make(chan struct{})}
+		}
+		rd = r.next
 	}
-	rd := r.next
 	r.mu.Unlock()
 	select {
 	case <-rd.done:
@@ -68,13 +90,25 @@ func (db *DB) versions(ctx context.Context) (versions, error) {
 	}
 }
 
+// versionsNow returns numbers read by a read that began after it was called:
+// what confirms that data read before it is still current.
+func (db *DB) versionsNow(ctx context.Context) (versions, error) {
+	return db.versions(mica.WithArrival(ctx, time.Now()))
+}
+
 // runVersionRead does rd's read, then starts the read gathered meanwhile.
 func (db *DB) runVersionRead(ctx context.Context, rd *versionRead) {
 	r := &db.vers
 	rd.v, rd.err = r.read(context.WithoutCancel(ctx), db)
 	r.mu.Lock()
+	if rd.err == nil {
+		r.last = rd
+	}
 	next := r.next
 	r.inflight, r.next = next, nil
+	if next != nil {
+		next.began = time.Now()
+	}
 	r.mu.Unlock()
 	close(rd.done)
 	if next != nil {
@@ -97,6 +131,7 @@ func (r *versionReader) read(ctx context.Context, db *DB) (versions, error) {
 		}
 		r.conn, r.stmt = conn, stmt
 	}
+	r.reads.Add(1)
 	var v versions
 	if err := r.stmt.QueryRowContext(ctx).Scan(&v.assign, &v.auth); err != nil {
 		_ = r.close()

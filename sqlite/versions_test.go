@@ -101,7 +101,8 @@ func TestAuthLookupCache(t *testing.T) {
 }
 
 // TestVersionsReadAfterArrival: callers share version reads, yet every caller
-// gets a number read after it arrived, never an older one, while another
+// gets a number read after it arrived (when the call was made, or when its
+// request arrived: mica.WithArrival), never an older one, while another
 // connection commits changes.
 func TestVersionsReadAfterArrival(t *testing.T) {
 	t.Parallel()
@@ -140,6 +141,10 @@ func TestVersionsReadAfterArrival(t *testing.T) {
 			defer readers.Done()
 			for k := 0; k < 300; k++ {
 				before := committed.Load()
+				ctx := ctx
+				if g%2 == 1 { // as in a request: the server noted when it arrived
+					ctx = mica.WithArrival(ctx, time.Now())
+				}
 				v, err := f.db.AssignVersion(ctx)
 				if err != nil {
 					errs <- err
@@ -163,5 +168,45 @@ func TestVersionsReadAfterArrival(t *testing.T) {
 	}
 	if committed.Load() < 2 {
 		t.Fatalf("only %d commits during the reads", committed.Load())
+	}
+}
+
+// TestVersionsOneReadPerRequest: within a request (mica.WithArrival), a read
+// that began after it arrived serves every later call of the request, so
+// authentication and the list it guards need one read between them; a caller
+// outside a request, or data read since, needs a read of its own.
+func TestVersionsOneReadPerRequest(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newAppFixture(t)
+	ann := f.identity("Ann")
+	f.app("a", f.source("S", ann), true)
+	req := mica.WithArrival(ctx, time.Now())
+	n0 := f.db.VersionReads()
+	v1, err := f.db.AssignVersion(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, err := f.db.AssignVersion(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reads := f.db.VersionReads() - n0; reads != 1 || v1 != v2 {
+		t.Fatalf("two calls in one request: %d reads, versions %d and %d; want 1 read, equal versions", reads, v1, v2)
+	}
+	if _, err := f.raw.Exec(`UPDATE source_apps SET name = 'b'`); err != nil {
+		t.Fatal(err)
+	}
+	later := mica.WithArrival(ctx, time.Now())
+	v3, err := f.db.AssignVersion(later)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v3 <= v1 || f.db.VersionReads()-n0 != 2 {
+		t.Fatalf("a request after a commit: version %d (before %d), %d reads; want a new read and a higher version",
+			v3, v1, f.db.VersionReads()-n0)
+	}
+	if _, err := f.db.AssignVersion(ctx); err != nil || f.db.VersionReads()-n0 != 3 {
+		t.Fatalf("a call outside a request: %d reads, %v; want a read of its own", f.db.VersionReads()-n0, err)
 	}
 }

@@ -18,6 +18,7 @@ type listBench struct {
 	info     *tenantInfo
 	pristine string
 	conns    int
+	netHTTP  bool
 	duration time.Duration
 	warmup   time.Duration
 	// peer, when "prism", drives Stoplight Prism mocking peerSpec with the
@@ -28,6 +29,7 @@ type listBench struct {
 func (b *listBench) flags(fs *flag.FlagSet) {
 	b.tenant.flags(fs)
 	fs.IntVar(&b.conns, "conns", 32, "concurrent connections")
+	fs.BoolVar(&b.netHTTP, "nethttp", false, "send with net/http's client (costs the load generator more CPU per request) instead of the lean one")
 	fs.DurationVar(&b.duration, "duration", 20*time.Second, "measured time")
 	fs.DurationVar(&b.warmup, "warmup", 2*time.Second, "unmeasured warm-up before it")
 	fs.StringVar(&b.peer, "peer", "", "prism: after mica, drive Stoplight Prism (the pinned cmd/micabench/peer) mocking -peer-spec "+
@@ -89,7 +91,7 @@ func (b *listBench) run(ctx context.Context, o *options, run int) (result, error
 		peerPaths = append(peerPaths, strings.TrimPrefix(path, "/v2025"))
 	}
 	l := &load{bases: []string{p.base}, paths: peerPaths, tokens: tokens, conns: b.conns, duration: b.duration,
-		warmup: b.warmup, maxRequests: 10_000_000, timeout: 30 * time.Second}
+		warmup: b.warmup, maxRequests: 10_000_000, timeout: 30 * time.Second, netHTTP: b.netHTTP}
 	var cpu0 time.Duration
 	warm := time.AfterFunc(b.warmup, func() { cpu0 = p.cpu() })
 	st, err := l.run(ctx)
@@ -137,7 +139,7 @@ func (b *listBench) runMica(ctx context.Context, o *options, run int) (result, [
 		paths = append(paths, "/v2025/source-apps/assigned?"+v.Encode())
 	}
 	l := &load{bases: f.bases(), paths: paths, tokens: tokens, conns: b.conns, duration: b.duration,
-		warmup: b.warmup, maxRequests: 10_000_000, timeout: 30 * time.Second}
+		warmup: b.warmup, maxRequests: 10_000_000, timeout: 30 * time.Second, netHTTP: b.netHTTP}
 	var prof <-chan error
 	if run == 0 && o.cpuProfile != "" {
 		prof = f.profile(o.cpuProfile, min(o.profileFor, b.duration))

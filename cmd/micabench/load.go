@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -27,12 +28,16 @@ type load struct {
 	warmup      time.Duration // unmeasured time before it
 	maxRequests int64         // hard cap on requests sent, warm-up included
 	timeout     time.Duration // per-request timeout
+	// netHTTP sends with net/http's client instead of the lean one of
+	// rawclient.go (which costs the generator less CPU per request).
+	netHTTP bool
 }
 
 // loadStats is what a load run measured.
 type loadStats struct {
 	requests, errors int64
 	elapsed          time.Duration
+	cpu              time.Duration // the load generator's own CPU time (this process) while measured
 	p50, p99, max    time.Duration
 	firstError       string
 }
@@ -41,8 +46,8 @@ type loadStats struct {
 func (s loadStats) rps() float64 { return float64(s.requests) / s.elapsed.Seconds() }
 
 func (s loadStats) String() string {
-	return fmt.Sprintf("%.0f req/s, p50 %s, p99 %s, max %s, %d requests, %d errors", s.rps(),
-		ms(s.p50), ms(s.p99), ms(s.max), s.requests, s.errors)
+	return fmt.Sprintf("%.0f req/s, p50 %s, p99 %s, max %s, %d requests, %d errors, load generator CPU %.1f s", s.rps(),
+		ms(s.p50), ms(s.p99), ms(s.max), s.requests, s.errors, s.cpu.Seconds())
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
@@ -80,6 +85,9 @@ func (l *load) run(ctx context.Context) (loadStats, error) {
 	var sent atomic.Int64
 	start := time.Now()
 	measureFrom, end := start.Add(l.warmup), start.Add(l.warmup+l.duration)
+	cpu0 := make(chan time.Duration, 1)
+	warm := time.AfterFunc(l.warmup, func() { cpu0 <- selfCPU() })
+	defer warm.Stop()
 	type worker struct {
 		lat        []time.Duration
 		errors     int64
@@ -92,6 +100,16 @@ func (l *load) run(ctx context.Context) (loadStats, error) {
 		go func(me *worker, w int) {
 			defer wg.Done()
 			base := l.bases[w%len(l.bases)]
+			get := func(path, token string) error { return l.get(ctx, client, base, path, token) }
+			if !l.netHTTP {
+				rc, err := newRawConn(base, l.timeout)
+				if err != nil {
+					me.errors, me.firstError = 1, err.Error()
+					return
+				}
+				defer rc.close()
+				get = func(path, token string) error { return rc.get(ctx, path, token) }
+			}
 			for i := w; ; i += l.conns {
 				if sent.Add(1) > l.maxRequests || ctx.Err() != nil {
 					return
@@ -100,7 +118,7 @@ func (l *load) run(ctx context.Context) (loadStats, error) {
 				if !t0.Before(end) {
 					return
 				}
-				err := l.get(ctx, client, base, l.paths[i%len(l.paths)], l.tokens[(i/len(l.paths)+i)%len(l.tokens)])
+				err := get(l.paths[i%len(l.paths)], l.tokens[(i/len(l.paths)+i)%len(l.tokens)])
 				if t0.Before(measureFrom) {
 					continue
 				}
@@ -118,6 +136,11 @@ func (l *load) run(ctx context.Context) (loadStats, error) {
 	elapsed := time.Since(measureFrom)
 	var all []time.Duration
 	st := loadStats{elapsed: elapsed}
+	select {
+	case c := <-cpu0:
+		st.cpu = selfCPU() - c
+	default:
+	}
 	for _, w := range workers {
 		all = append(all, w.lat...)
 		st.errors += w.errors
@@ -151,6 +174,15 @@ func (l *load) get(ctx context.Context, c *http.Client, base, path, token string
 		return fmt.Errorf("GET %s: status %d", path, resp.StatusCode)
 	}
 	return nil
+}
+
+// selfCPU is the CPU time (user and system) this process has used so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // percentiles returns the median, the 99th percentile (nearest rank) and the

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -57,11 +59,29 @@ func TestLoadRefusesRemoteTargets(t *testing.T) {
 	}
 }
 
+// clients runs test with each of the generator's clients: the lean one and net/http's.
+func clients(t *testing.T, test func(t *testing.T, netHTTP bool)) {
+	for _, netHTTP := range []bool{false, true} {
+		name := "raw"
+		if netHTTP {
+			name = "net/http"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			test(t, netHTTP)
+		})
+	}
+}
+
 // TestLoadCountsAndStops runs the generator against a local server that fails
 // every third request: it must count requests and errors, use every token,
 // and stop by itself at its request cap.
 func TestLoadCountsAndStops(t *testing.T) {
 	t.Parallel()
+	clients(t, testLoadCountsAndStops)
+}
+
+func testLoadCountsAndStops(t *testing.T, netHTTP bool) {
 	var n atomic.Int64
 	var seenA, seenB atomic.Bool
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -79,7 +99,7 @@ func TestLoadCountsAndStops(t *testing.T) {
 	}))
 	defer srv.Close()
 	l := &load{bases: []string{srv.URL}, paths: []string{"/x?a=1", "/y"}, tokens: []string{"a", "b"}, conns: 4,
-		duration: time.Minute, maxRequests: 300, timeout: 5 * time.Second}
+		duration: time.Minute, maxRequests: 300, timeout: 5 * time.Second, netHTTP: netHTTP}
 	start := time.Now()
 	st, err := l.run(context.Background())
 	if err != nil {
@@ -106,6 +126,10 @@ func TestLoadCountsAndStops(t *testing.T) {
 // first request until all 4 have arrived and counts connections, not requests.
 func TestLoadSpreadsOverServers(t *testing.T) {
 	t.Parallel()
+	clients(t, testLoadSpreadsOverServers)
+}
+
+func testLoadSpreadsOverServers(t *testing.T, netHTTP bool) {
 	const conns = 4
 	var (
 		mu       sync.Mutex
@@ -135,7 +159,7 @@ func TestLoadSpreadsOverServers(t *testing.T) {
 		bases = append(bases, srv.URL)
 	}
 	l := &load{bases: bases, paths: []string{"/"}, tokens: []string{"a"}, conns: conns, duration: time.Minute,
-		maxRequests: 200, timeout: time.Minute}
+		maxRequests: 200, timeout: time.Minute, netHTTP: netHTTP}
 	st, err := l.run(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -149,6 +173,68 @@ func TestLoadSpreadsOverServers(t *testing.T) {
 	if st.requests != 200 || st.errors != 0 || requests.Load() != 200 || perServer != [2]int{2, 2} {
 		t.Fatalf("requests %d (served %d), errors %d, first connections per server %v; want 200, 0, [2 2]",
 			st.requests, requests.Load(), st.errors, perServer)
+	}
+}
+
+// TestRawClientReadsEveryFraming: the lean client reads bodies sized by
+// Content-Length, chunked bodies (with a trailer) and bodies ended by closing
+// the connection, and counts a 200 without a body or any other status as an
+// error, so every request is sent and read whole on one connection or a new one.
+func TestRawClientReadsEveryFraming(t *testing.T) {
+	t.Parallel()
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer tok" || r.Header.Get("X-SailPoint-Experimental") != "true" {
+			http.Error(w, "headers", http.StatusBadRequest)
+			return
+		}
+		switch r.URL.Path {
+		case "/length":
+			w.Header().Set("Content-Length", "3")
+			_, _ = w.Write([]byte("abc"))
+		case "/chunked":
+			w.Header().Set("Trailer", "X-Done")
+			for range 3 {
+				_, _ = w.Write(bytes.Repeat([]byte("x"), 5000))
+				w.(http.Flusher).Flush()
+			}
+			w.Header().Set("X-Done", "yes")
+		case "/close":
+			w.Header().Set("Connection", "close")
+			_, _ = w.Write([]byte("bye"))
+		case "/empty":
+		case "/missing":
+			http.NotFound(w, r)
+		}
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c, err := newRawConn(srv.URL, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.close()
+	ctx := context.Background()
+	for _, step := range []struct {
+		path  string
+		ok    bool
+		conns int64 // connections opened so far
+	}{
+		{"/length", true, 1}, {"/chunked", true, 1}, {"/length", true, 1}, {"/close", true, 1},
+		{"/length", true, 2}, {"/empty", false, 2}, {"/missing", false, 2}, {"/chunked", true, 2},
+	} {
+		err := c.get(ctx, step.path, "tok")
+		if (err == nil) != step.ok {
+			t.Fatalf("GET %s: error %v, want ok %v", step.path, err, step.ok)
+		}
+		if n := conns.Load(); n != step.conns {
+			t.Fatalf("after GET %s: %d connections, want %d", step.path, n, step.conns)
+		}
 	}
 }
 

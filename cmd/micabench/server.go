@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -110,27 +111,38 @@ func (s *server) profile(file string, d time.Duration) <-chan error {
 	ch := make(chan error, 1)
 	go func() {
 		secs := max(1, int(d.Seconds()))
-		resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", s.pprof, secs))
-		if err != nil {
-			ch <- err
-			return
-		}
-		defer func() { _ = resp.Body.Close() }()
-		f, err := os.Create(file)
-		if err != nil {
-			ch <- err
-			return
-		}
-		_, err = io.Copy(f, resp.Body)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
+		cpu, allocs := make(chan error, 1), make(chan error, 1)
+		go func() { cpu <- s.fetchProfile(fmt.Sprintf("profile?seconds=%d", secs), file) }()
+		go func() { allocs <- s.fetchProfile(fmt.Sprintf("allocs?seconds=%d", secs), file+".allocs") }()
+		err := errors.Join(<-cpu, <-allocs)
 		if err == nil {
-			fmt.Fprintf(os.Stderr, "CPU profile written to %s (go tool pprof -top %s)\n", file, file)
+			fmt.Fprintf(os.Stderr, "CPU profile written to %s (go tool pprof -top %s), allocations over the same time to %s.allocs\n",
+				file, file, file)
 		}
 		ch <- err
 	}()
 	return ch
+}
+
+// fetchProfile writes the server's /debug/pprof/{what} to file.
+func (s *server) fetchProfile(what, file string) error {
+	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/%s", s.pprof, what))
+	if err != nil {
+		return err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("pprof %s: status %d", what, resp.StatusCode)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, resp.Body)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // token mints an access token with client credentials.
