@@ -47,8 +47,8 @@ type requestInfo struct {
 	trackingID string     // trackRequests's
 	principal  *Principal // who the request acts as, once authenticated (wrap)
 	op         string
-	version  Version
-	clientID string
+	version    Version
+	clientID   string
 	// What the emulator controls learn too (controls.go): the operation,
 	// the fault rule that answered, whether the connection was dropped.
 	route   *Op
