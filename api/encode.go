@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/micahq/mica"
@@ -77,6 +78,11 @@ func decodeJSON(r *http.Request, v any, types ...string) error {
 // and holds its filters and sorters to what the request's API version documents
 // for l (a 400 naming the field, operator or sorter otherwise).
 func listOptions(r *http.Request, l *query.List) (mica.ListOptions, error) {
+	res := l.For(string(VersionFrom(r.Context())))
+	key := parsedKey{res, r.URL.RawQuery}
+	if opt, ok := parsedLists.get(key); ok {
+		return opt, nil
+	}
 	q := r.URL.Query()
 	page, err := query.ParsePage(q)
 	if err != nil {
@@ -84,10 +90,55 @@ func listOptions(r *http.Request, l *query.List) (mica.ListOptions, error) {
 	}
 	opt := mica.ListOptions{Filters: q.Get("filters"), Sorters: q.Get("sorters"),
 		Limit: page.Limit, Offset: page.Offset, Count: page.Count}
-	if err := l.For(string(VersionFrom(r.Context()))).Check(opt.Filters, opt.Sorters); err != nil {
+	if err := res.Check(opt.Filters, opt.Sorters); err != nil {
 		return mica.ListOptions{}, err
 	}
+	parsedLists.put(key, opt)
 	return opt, nil
+}
+
+// parsedLists remembers the list options of query strings found valid, per
+// allowlist: a client sends the same few again and again (an app launcher's
+// page, an SDK script's loop), and each is parsed and its filters and sorters
+// compiled once. Only valid ones are kept (an error is worked out again each
+// time), and the memory is bounded (maxParsedBytes of query strings: then it
+// starts again empty).
+var parsedLists parsedCache
+
+const maxParsedBytes = 4 << 20
+
+type parsedKey struct {
+	res      *query.Resource
+	rawQuery string
+}
+
+type parsedCache struct {
+	mu    sync.RWMutex
+	m     map[parsedKey]mica.ListOptions
+	bytes int
+}
+
+func (c *parsedCache) get(k parsedKey) (mica.ListOptions, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	opt, ok := c.m[k]
+	return opt, ok
+}
+
+func (c *parsedCache) put(k parsedKey, opt mica.ListOptions) {
+	n := len(k.rawQuery) + len(opt.Filters) + len(opt.Sorters) + 64
+	if n > maxParsedBytes/16 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || c.bytes+n > maxParsedBytes {
+		c.m, c.bytes = map[parsedKey]mica.ListOptions{}, 0
+	}
+	if _, ok := c.m[k]; !ok {
+		c.m[k] = opt
+		c.bytes += n
+	}
 }
 
 // writePage writes a collection page, with X-Total-Count when it was counted.

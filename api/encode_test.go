@@ -2,13 +2,16 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"math/rand"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/micahq/mica"
+	"github.com/micahq/mica/query"
 )
 
 // TestSourceAppDtoJSON checks that the hand-written encoder of a SourceApp page
@@ -104,5 +107,36 @@ func TestSourceAppDtoJSON(t *testing.T) {
 	want, _ := json.Marshal([]SourceAppDto{sourceAppDto(items[0])})
 	if !bytes.Equal(rec.Body.Bytes(), want) || rec.Header().Get("X-Total-Count") != "1" {
 		t.Fatalf("writePage wrote %s (X-Total-Count %q), want %s", rec.Body.Bytes(), rec.Header().Get("X-Total-Count"), want)
+	}
+}
+
+// TestListOptionsRemembered: the options of a query string are remembered per
+// version's allowlist, never across them, and only when valid: a filter beta
+// refuses on sources (it documents only eq on created) is still refused in beta
+// after v2025 accepted the same query string, and an invalid query string is
+// refused again every time.
+func TestListOptionsRemembered(t *testing.T) {
+	t.Parallel()
+	get := func(v Version, rawQuery string) (mica.ListOptions, error) {
+		r := httptest.NewRequest("GET", "/sources?"+rawQuery, nil)
+		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey, &requestInfo{version: v}))
+		return listOptions(r, query.ListSources)
+	}
+	const q = `limit=7&offset=3&count=true&filters=created+gt+%222020-01-01T00%3A00%3A00Z%22&sorters=-name`
+	want := mica.ListOptions{Filters: `created gt "2020-01-01T00:00:00Z"`, Sorters: "-name", Limit: 7, Offset: 3, Count: true}
+	for range 2 {
+		opt, err := get(V2025, q)
+		if err != nil || opt != want {
+			t.Fatalf("v2025: %+v, %v; want %+v", opt, err, want)
+		}
+		if _, err := get(Beta, q); err == nil || !strings.Contains(err.Error(), "not supported") {
+			t.Fatalf("beta after v2025 accepted it: %v, want a 400", err)
+		}
+		if _, err := get(V2025, "limit=1000000"); mica.ErrorCode(err) == "" {
+			t.Fatal("limit=1000000 accepted")
+		}
+	}
+	if _, ok := parsedLists.get(parsedKey{query.ListSources.For(string(V2025)), q}); !ok {
+		t.Fatal("the valid query string was not remembered")
 	}
 }

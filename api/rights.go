@@ -1,6 +1,12 @@
 package api
 
-import "github.com/micahq/mica"
+import (
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/micahq/mica"
+)
 
 // Scope names. Tokens carry scopes; an operation needs any one of its scopes.
 const (
@@ -87,8 +93,50 @@ func IsKnownScope(s string) bool {
 	return false
 }
 
-// effectiveRights is the set of rights a token has: its scopes, bounded by its levels.
+// effectiveRights is the set of rights a token has: its scopes, bounded by
+// its levels. Sets are worked out once per combination of levels and scopes
+// (tokens share a few) and shared: callers only read them.
 func effectiveRights(levels, scopes []string) map[string]bool {
+	key := rightsKey(levels, scopes)
+	if m, ok := rightsSets.Load(key); ok {
+		return m.(map[string]bool)
+	}
+	m := computeRights(levels, scopes)
+	if rightsCount.Add(1) > maxRightsSets {
+		rightsSets.Clear()
+		rightsCount.Store(1)
+	}
+	rightsSets.Store(key, m)
+	return m
+}
+
+// rightsSets holds the sets effectiveRights worked out, by levels and scopes;
+// emptied when it reaches maxRightsSets.
+var (
+	rightsSets  sync.Map
+	rightsCount atomic.Int64
+)
+
+const maxRightsSets = 1024
+
+// rightsKey names a combination of levels and scopes unambiguously (each
+// string with its length before it).
+func rightsKey(levels, scopes []string) string {
+	b := make([]byte, 0, 256)
+	for _, list := range [2][]string{levels, scopes} {
+		b = strconv.AppendInt(b, int64(len(list)), 10)
+		for _, s := range list {
+			b = append(b, ';')
+			b = strconv.AppendInt(b, int64(len(s)), 10)
+			b = append(b, ':')
+			b = append(b, s...)
+		}
+		b = append(b, '|')
+	}
+	return string(b)
+}
+
+func computeRights(levels, scopes []string) map[string]bool {
 	allowed := map[string]bool{}
 	for _, l := range levels {
 		for _, r := range levelRights[l] {

@@ -228,12 +228,16 @@ func (s *Snapshot) Page(assigned, match Set, order []int32, opt mica.ListOptions
 		}
 		page.Items, page.Kept = make([]*mica.SourceApp, 0, n), make([]*mica.Kept, 0, n)
 	}
-	skip := opt.Offset
+	skip, left := opt.Offset, page.Total // left: apps in both not yet met (when counted)
 	for _, i := range order {
+		if left == 0 {
+			break // every app of the page met: the rest of the order has none
+		}
 		w, b := i/64, uint64(1)<<(i%64)
 		if assigned[w]&match[w]&b == 0 {
 			continue
 		}
+		left--
 		if skip > 0 {
 			skip--
 			continue

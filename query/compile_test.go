@@ -1,7 +1,6 @@
 package query
 
 import (
-	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -345,40 +344,5 @@ func TestPlusInQueryString(t *testing.T) {
 	assertError(t, v.Get("filters"), err, mica.EINVALID, "%2B")
 	if !strings.Contains(mica.ErrorMessage(err), "position 12") {
 		t.Errorf("message does not name the position: %v", err)
-	}
-}
-
-// TestCheckRemembersOnlyValid: Check gives Compile's answer every time, for
-// each resource on its own: a pair it found valid is remembered (and found
-// valid again without parsing), an invalid one is refused every time, and a
-// pair valid for one resource says nothing about another; the memory is
-// bounded.
-func TestCheckRemembersOnlyValid(t *testing.T) {
-	apps, accounts := ListAssignedSourceApp.For("v2025"), Accounts
-	for range 2 {
-		if err := apps.Check(`name sw "Pay"`, "-name"); err != nil {
-			t.Fatalf("valid pair refused: %v", err)
-		}
-		if err := apps.Check(`accountSource.id eq "x"`, ""); err != nil {
-			t.Fatalf("valid pair refused: %v", err)
-		}
-		err := apps.Check(`name sw "Pay"`, "-nope")
-		if err == nil || !strings.Contains(err.Error(), "nope") {
-			t.Fatalf("invalid sorter: %v, want an error naming it", err)
-		}
-		if err := accounts.Check(`accountSource.id eq "x"`, ""); err == nil {
-			t.Fatal("a pair valid for source apps was taken as valid for accounts")
-		}
-	}
-	if _, ok := checked.m.Load(checkKey{apps, `name sw "Pay"`, "-name"}); !ok {
-		t.Fatal("a valid pair was not remembered")
-	}
-	for i := range maxChecked + 10 {
-		if err := apps.Check(fmt.Sprintf(`name eq "a%d"`, i), ""); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if n := checked.n.Load(); n > maxChecked {
-		t.Fatalf("%d pairs remembered, more than %d", n, maxChecked)
 	}
 }

@@ -3,8 +3,6 @@ package query
 import (
 	"fmt"
 	"strings"
-	"sync"
-	"sync/atomic"
 )
 
 // The allowlists come in two layers.
@@ -534,36 +532,8 @@ func (r *Resource) view(fields, sorters string) *Resource {
 }
 
 // Check reports whether filters and sorters are valid for r, with the errors
-// Compile gives (a 400 naming what is not allowed). Valid pairs are
-// remembered (checked), so the filters and sorters a client sends again and
-// again (an app launcher's, an SDK script's) are parsed once.
+// Compile gives (a 400 naming what is not allowed).
 func (r *Resource) Check(filters, sorters string) error {
-	key := checkKey{r, filters, sorters}
-	if _, ok := checked.m.Load(key); ok {
-		return nil
-	}
-	if _, err := r.Compile(SQLite, filters, sorters, 0); err != nil {
-		return err
-	}
-	if checked.n.Add(1) > maxChecked {
-		checked.m.Clear()
-		checked.n.Store(1)
-	}
-	checked.m.Store(key, struct{}{})
-	return nil
-}
-
-// checked holds the filters and sorters Check found valid, per resource;
-// emptied when it reaches maxChecked entries (a bound on memory: clients send
-// few distinct ones).
-var checked struct {
-	m sync.Map // checkKey -> struct{}
-	n atomic.Int64
-}
-
-const maxChecked = 4096
-
-type checkKey struct {
-	r                *Resource
-	filters, sorters string
+	_, err := r.Compile(SQLite, filters, sorters, 0)
+	return err
 }

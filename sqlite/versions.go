@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"slices"
@@ -44,8 +45,9 @@ type versionReader struct {
 	inflight *versionRead // the read in progress, nil when none
 	next     *versionRead // the read to start after it, gathering callers
 
-	conn  *sql.Conn // used by one read at a time
-	stmt  *sql.Stmt
+	conn  *sql.Conn   // used by one read at a time
+	stmt  driver.Stmt // prepared on conn, used only inside its Raw
+	dest  [2]driver.Value
 	reads atomic.Int64 // reads run (for tests)
 }
 
@@ -123,17 +125,51 @@ func (r *versionReader) read(ctx context.Context, db *DB) (versions, error) {
 		if err != nil {
 			return versions{}, fmt.Errorf("versions connection: %w", err)
 		}
-		stmt, err := conn.PrepareContext(ctx, `SELECT (SELECT n FROM assignment_version WHERE id = 1),
-			(SELECT n FROM auth_version WHERE id = 1)`)
-		if err != nil {
-			_ = conn.Close()
-			return versions{}, fmt.Errorf("versions: %w", err)
-		}
-		r.conn, r.stmt = conn, stmt
+		r.conn = conn
 	}
 	r.reads.Add(1)
 	var v versions
-	if err := r.stmt.QueryRowContext(ctx).Scan(&v.assign, &v.auth); err != nil {
+	// Through the driver's own statement (prepared once, on this connection
+	// only): database/sql's statement path (its connection bookkeeping, rows
+	// and Scan) cost as much again as SQLite's step, on every request.
+	err := r.conn.Raw(func(dc any) error {
+		if r.stmt == nil {
+			p, ok := dc.(driver.ConnPrepareContext)
+			if !ok {
+				return errors.New("the sqlite driver cannot prepare with a context")
+			}
+			st, err := p.PrepareContext(ctx, `SELECT (SELECT n FROM assignment_version WHERE id = 1),
+				(SELECT n FROM auth_version WHERE id = 1)`)
+			if err != nil {
+				return err
+			}
+			r.stmt = st
+		}
+		q, ok := r.stmt.(driver.StmtQueryContext)
+		if !ok {
+			return errors.New("the sqlite driver's statement cannot query with a context")
+		}
+		rows, err := q.QueryContext(ctx, nil)
+		if err != nil {
+			return err
+		}
+		dest := r.dest[:]
+		err = rows.Next(dest)
+		if cerr := rows.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+		a, ok1 := dest[0].(int64)
+		u, ok2 := dest[1].(int64)
+		if !ok1 || !ok2 {
+			return fmt.Errorf("versions are %T and %T, not integers", dest[0], dest[1])
+		}
+		v = versions{assign: a, auth: u}
+		return nil
+	})
+	if err != nil {
 		_ = r.close()
 		return versions{}, fmt.Errorf("versions: %w", err)
 	}
@@ -144,7 +180,12 @@ func (r *versionReader) close() error {
 	if r.conn == nil {
 		return nil
 	}
-	err := errors.Join(r.stmt.Close(), r.conn.Close())
+	var err error
+	if r.stmt != nil {
+		st := r.stmt
+		err = r.conn.Raw(func(any) error { return st.Close() })
+	}
+	err = errors.Join(err, r.conn.Close())
 	r.conn, r.stmt = nil, nil
 	return err
 }
