@@ -190,7 +190,11 @@ func (r resources) sumRSS() int64 {
 
 func (r resources) String() string {
 	if !r.postgres {
-		return "server peak RSS " + mib(r.sumRSS())
+		s := "server peak RSS " + mib(r.sumRSS())
+		if len(r.cpu) == 1 && r.cpu[0] > 0 {
+			s += fmt.Sprintf(", server CPU %.1f s", r.cpu[0].Seconds())
+		}
+		return s
 	}
 	s := "server peak RSS " + mib(r.sumRSS())
 	if len(r.rss) > 1 {

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -86,7 +88,11 @@ func (l *load) run(ctx context.Context) (loadStats, error) {
 	start := time.Now()
 	measureFrom, end := start.Add(l.warmup), start.Add(l.warmup+l.duration)
 	cpu0 := make(chan time.Duration, 1)
-	warm := time.AfterFunc(l.warmup, func() { cpu0 <- selfCPU() })
+	var profile atomic.Pointer[os.File]
+	warm := time.AfterFunc(l.warmup, func() {
+		cpu0 <- selfCPU()
+		profile.Store(startLoadProfile())
+	})
 	defer warm.Stop()
 	type worker struct {
 		lat        []time.Duration
@@ -134,6 +140,11 @@ func (l *load) run(ctx context.Context) (loadStats, error) {
 	}
 	wg.Wait()
 	elapsed := time.Since(measureFrom)
+	warm.Stop()
+	if f := profile.Load(); f != nil {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}
 	var all []time.Duration
 	st := loadStats{elapsed: elapsed}
 	select {
@@ -174,6 +185,30 @@ func (l *load) get(ctx context.Context, c *http.Client, base, path, token string
 		return fmt.Errorf("GET %s: status %d", path, resp.StatusCode)
 	}
 	return nil
+}
+
+// loadProfile (-loadprofile) is where the first measured load writes a CPU
+// profile of the generator.
+var loadProfile string
+
+// startLoadProfile starts the generator's CPU profile when one is asked for
+// and none was written yet, and returns its file.
+func startLoadProfile() *os.File {
+	if loadProfile == "" {
+		return nil
+	}
+	f, err := os.Create(loadProfile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "micabench: load profile:", err)
+		return nil
+	}
+	loadProfile = ""
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		fmt.Fprintln(os.Stderr, "micabench: load profile:", err)
+		return nil
+	}
+	return f
 }
 
 // selfCPU is the CPU time (user and system) this process has used so far.

@@ -71,6 +71,7 @@ func run(ctx context.Context, args []string) error {
 	fs.Float64Var(&o.maxLoad, "max-load", 1.5, "wait before each run until the 1-minute load average is below this (0: do not wait)")
 	fs.DurationVar(&o.loadWait, "load-wait", 15*time.Minute, "give up waiting for a quiet machine after this long and run anyway")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the server during the first run to this file")
+	fs.StringVar(&loadProfile, "loadprofile", "", "write a CPU profile of the load generator (this process) during the first measured load to this file")
 	fs.DurationVar(&o.profileFor, "profile-for", 10*time.Second, "how long the -cpuprofile capture lasts (of every server: FILE, FILE.2, ...)")
 	fs.StringVar(&o.database, "database", "sqlite", "the store: sqlite; postgres ($"+pgEnv+", else a throwaway PostgreSQL 15 through "+
 		withPostgres+"); or a postgres:// URL of a server where micabench may create databases (classify and list)")
