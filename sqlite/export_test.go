@@ -24,6 +24,12 @@ func (db *DB) AssignVersion(ctx context.Context) (int64, error) {
 // VersionReads is how many version reads have run.
 func (db *DB) VersionReads() int64 { return db.vers.reads.Load() }
 
+// UnchangedReads is how many version reads the WAL index's header answered.
+func (db *DB) UnchangedReads() int64 { return db.vers.unchanged.Load() }
+
+// WALIndexMapped says whether the WAL index's header is read (walindex.go).
+func (db *DB) WALIndexMapped() bool { return db.wal != nil }
+
 // CreateBefore creates the database at path with the migrations whose names
 // sort before migration (e.g. "migrations/0012_..."): a database as an
 // older mica left it.

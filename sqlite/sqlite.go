@@ -48,6 +48,7 @@ type DB struct {
 	classifier Classifier
 
 	vers     versionReader // the numbers the caches check (versions.go)
+	wal      *walIndex     // the WAL index's header, nil when it cannot be mapped (walindex.go)
 	assigned assignedCache // GET /source-apps/assigned from memory (assigned.go)
 	auth     authCache     // AuthLookup from memory (versions.go)
 
@@ -108,6 +109,9 @@ func open(ctx context.Context, path, migration string) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	db.read, db.reads = r, newStmtCache(r)
+	if w, err := openWALIndex(ctx, path); err == nil {
+		db.wal = w // else (nil, or an error) every version read runs its statement
+	}
 	return db, nil
 }
 
@@ -142,7 +146,7 @@ func (db *DB) Path() string { return db.path }
 
 // Close closes both pools.
 func (db *DB) Close() error {
-	return errors.Join(db.vers.closeLocked(), db.reads.Close(), db.read.Close(), db.write.Close())
+	return errors.Join(db.vers.closeLocked(), db.wal.close(), db.reads.Close(), db.read.Close(), db.write.Close())
 }
 
 // Ping checks that the database answers.

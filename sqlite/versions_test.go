@@ -1,8 +1,12 @@
 package sqlite_test
 
 import (
+	"bufio"
 	"context"
+	"database/sql"
 	"fmt"
+	"os"
+	"os/exec"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -173,8 +177,9 @@ func TestVersionsReadAfterArrival(t *testing.T) {
 
 // TestVersionsOneReadPerRequest: within a request (mica.WithArrival), a read
 // that began after it arrived serves every later call of the request, so
-// authentication and the list it guards need one read between them; a caller
-// outside a request, or data read since, needs a read of its own.
+// authentication and the list it guards need one read between them; a later
+// caller needs numbers read after it began: from the statement, or, when the
+// WAL index's header shows no commit since the last statement, from that one.
 func TestVersionsOneReadPerRequest(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -206,7 +211,114 @@ func TestVersionsOneReadPerRequest(t *testing.T) {
 		t.Fatalf("a request after a commit: version %d (before %d), %d reads; want a new read and a higher version",
 			v3, v1, f.db.VersionReads()-n0)
 	}
-	if _, err := f.db.AssignVersion(ctx); err != nil || f.db.VersionReads()-n0 != 3 {
-		t.Fatalf("a call outside a request: %d reads, %v; want a read of its own", f.db.VersionReads()-n0, err)
+	// Nothing committed since: the WAL index's header is unchanged, and a
+	// call (outside a request: it needs numbers read after it began) is
+	// answered without a statement; a commit by another connection changes
+	// the header, and the next call runs the statement.
+	u0 := f.db.UnchangedReads()
+	if v, err := f.db.AssignVersion(ctx); err != nil || v != v3 || f.db.VersionReads()-n0 != 2 || f.db.UnchangedReads() != u0+1 {
+		t.Fatalf("nothing committed: version %d (%d), %d statements, %d unchanged answers, %v; want %d, 2 statements, 1 unchanged answer",
+			v, v3, f.db.VersionReads()-n0, f.db.UnchangedReads()-u0, err, v3)
+	}
+	if _, err := f.raw.Exec(`UPDATE source_apps SET name = 'c'`); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := f.db.AssignVersion(ctx); err != nil || v <= v3 || f.db.VersionReads()-n0 != 3 {
+		t.Fatalf("after a commit: version %d (before %d), %d statements, %v; want a statement and a higher version",
+			v, v3, f.db.VersionReads()-n0, err)
+	}
+}
+
+// TestVersionsSeeOtherProcesses: another process (this test binary, run
+// again as a writer) commits changes to the database one at a time; after
+// each commit it reports, a version read in this process gives a number at
+// least as new, although the read before it may have been answered from the
+// WAL index's unchanged header. A reader that kept an old number when another
+// process committed fails here (tried: answering from the header without
+// comparing it).
+func TestVersionsSeeOtherProcesses(t *testing.T) {
+	if path := os.Getenv("MICA_TEST_VERSION_WRITER"); path != "" {
+		versionWriter(path, os.Getenv("MICA_TEST_VERSION_APP"))
+		return
+	}
+	t.Parallel()
+	ctx := context.Background()
+	f := newAppFixture(t)
+	ann := f.identity("Ann")
+	app := f.app("a", f.source("S", ann), true)
+	if !f.db.WALIndexMapped() {
+		t.Fatal("the WAL index's header is not read: this test would prove nothing")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestVersionsSeeOtherProcesses$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "MICA_TEST_VERSION_WRITER="+f.db.Path(), "MICA_TEST_VERSION_APP="+app.ID)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	outPipe, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	out := bufio.NewScanner(outPipe)
+	u0 := f.db.UnchangedReads()
+	for i := range 40 {
+		before, err := f.db.AssignVersion(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.db.AssignVersion(ctx); err != nil { // nothing committed: from the header
+			t.Fatal(err)
+		}
+		if _, err := fmt.Fprintln(in, "commit"); err != nil {
+			t.Fatal(err)
+		}
+		if !out.Scan() {
+			t.Fatalf("the writer stopped: %v", out.Err())
+		}
+		var committed int64
+		if _, err := fmt.Sscan(out.Text(), &committed); err != nil {
+			t.Fatalf("the writer said %q", out.Text())
+		}
+		v, err := f.db.AssignVersion(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v < committed || v <= before {
+			t.Fatalf("commit %d of the other process: read version %d after it committed %d (before: %d)", i, v, committed, before)
+		}
+	}
+	if f.db.UnchangedReads()-u0 < 40 {
+		t.Fatalf("only %d reads answered from the header: the test did not exercise it", f.db.UnchangedReads()-u0)
+	}
+	_ = in.Close()
+}
+
+// versionWriter is the other process of TestVersionsSeeOtherProcesses: for
+// each line read, it renames the app in a transaction of its own and prints
+// the assignment version that commit left.
+func versionWriter(path, appID string) {
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer func() { _ = db.Close() }()
+	in := bufio.NewScanner(os.Stdin)
+	for i := 0; in.Scan(); i++ {
+		if _, err := db.Exec(`UPDATE source_apps SET name = ? WHERE id = ?`, fmt.Sprint("w", i), appID); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		var n int64
+		if err := db.QueryRow(`SELECT n FROM assignment_version`).Scan(&n); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		fmt.Println(n)
 	}
 }
