@@ -52,6 +52,7 @@ type versionReader struct {
 	dest      [2]driver.Value
 	reads     atomic.Int64 // statements run (for tests)
 	unchanged atomic.Int64 // answers from an unchanged WAL index header (for tests)
+	closed    bool         // the store is closed: the WAL index is not read (guarded by mu)
 }
 
 type versionRead struct {
@@ -74,7 +75,7 @@ func (db *DB) versions(ctx context.Context) (versions, error) {
 		r.mu.Unlock()
 		return v, nil
 	}
-	if last := r.last; last != nil && last.hdrOK {
+	if last := r.last; last != nil && last.hdrOK && !r.closed {
 		// Nothing committed anywhere since the header last.hdr was read,
 		// just before last's statement: its numbers are the database's now
 		// (walindex.go).
@@ -116,9 +117,11 @@ func (db *DB) versionsNow(ctx context.Context) (versions, error) {
 // runVersionRead does rd's read, then starts the read gathered meanwhile.
 func (db *DB) runVersionRead(ctx context.Context, rd *versionRead) {
 	r := &db.vers
-	if db.wal != nil {
+	r.mu.Lock() // the header is read under mu: Close marks the reader closed under mu, then unmaps it
+	if db.wal != nil && !r.closed {
 		rd.hdr, rd.hdrOK = db.wal.header()
 	}
+	r.mu.Unlock()
 	rd.v, rd.err = r.read(context.WithoutCancel(ctx), db)
 	r.mu.Lock()
 	if rd.err == nil {
@@ -214,6 +217,7 @@ func (r *versionReader) closeLocked() error {
 		r.mu.Lock()
 		if r.inflight == nil {
 			defer r.mu.Unlock()
+			r.closed = true // no header read after this: Close unmaps the WAL index
 			return r.close()
 		}
 		rd := r.inflight
