@@ -106,6 +106,14 @@ func (db *DB) RestoreSnapshot(ctx context.Context, name string) error {
 	if err := checkSnapshotMigrations(ctx, path); err != nil {
 		return err
 	}
+	// SQLite's backup cannot change the page size of a WAL database: a
+	// snapshot of a database with other pages (made by an older mica, whose
+	// databases had 4 KiB pages) is restored from a copy with this one's.
+	path, cleanup, err := db.samePages(ctx, path)
+	if err != nil {
+		return fmt.Errorf("restore snapshot %s: %w", name, err)
+	}
+	defer cleanup()
 	before, err := db.versionsNow(ctx)
 	if err != nil {
 		return err
@@ -149,6 +157,70 @@ func (db *DB) RestoreSnapshot(ctx context.Context, name string) error {
 		}
 		return nil
 	})
+}
+
+// samePages returns path, or when the database there has another page size
+// than the store's, a temporary copy of it with the store's page size, and
+// what removes that copy.
+func (db *DB) samePages(ctx context.Context, path string) (string, func(), error) {
+	var want int
+	if err := db.read.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&want); err != nil {
+		return "", nil, fmt.Errorf("page size: %w", err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", nil, err
+	}
+	if len(b) < 100 || filePageSize(b) == want {
+		return path, func() {}, nil // not a database: the backup says so
+	}
+	tmp, err := os.CreateTemp(db.snapshotDir(), ".restoring-*")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup := func() { removeDBFiles(tmp.Name()) }
+	_, err = tmp.Write(b)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = setPageSize(ctx, tmp.Name(), want)
+	}
+	if err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	return tmp.Name(), cleanup, nil
+}
+
+// filePageSize is the page size a database file's header gives.
+func filePageSize(header []byte) int {
+	n := int(header[16])<<8 | int(header[17])
+	if n == 1 {
+		return 65536
+	}
+	return n
+}
+
+// setPageSize rebuilds the database at path (a copy no one else opens) with
+// pages of size bytes, in rollback mode: a WAL database keeps its page size.
+func setPageSize(ctx context.Context, path string, size int) error {
+	c, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = c.Close() }()
+	conn, err := c.Conn(ctx) // the pragmas hold for the connection that vacuums
+	if err != nil {
+		return err
+	}
+	defer func() { _ = conn.Close() }()
+	for _, q := range []string{"PRAGMA journal_mode = DELETE", fmt.Sprintf("PRAGMA page_size = %d", size), "VACUUM"} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("page size %d: %w", size, err)
+		}
+	}
+	return nil
 }
 
 // checkSnapshotMigrations refuses a snapshot saved by a newer mica, whose
