@@ -89,27 +89,30 @@ func getAggregation(ctx context.Context, q queryer, id string) (*mica.Aggregatio
 	return a, nil
 }
 
-// StageAccounts inserts parsed accounts into the aggregation's staging table
+// StageAccounts inserts parsed accounts into the aggregation's staging file
 // in one short transaction, with their classification as new accounts.
 func (db *DB) StageAccounts(ctx context.Context, aggregationID string, rows []mica.StagedAccount) error {
 	st := db.staging(aggregationID)
 	prepared, decided := db.prepareStaged(ctx, st, aggregationID, rows)
 	defer prepared.wait()
-	table := stagingTable(aggregationID)
-	err := db.update(ctx, func(tx *Tx) error {
-		a, err := getAggregation(ctx, tx, aggregationID)
-		if err != nil {
-			return err
-		}
-		if err := a.CheckOpen(); err != nil {
-			return err
-		}
-		if err := createStaging(ctx, tx, table); err != nil {
-			return err
-		}
-		return insertStaged(ctx, tx, table, rows, prepared)
+	closed := false // the aggregation has ended or gone: its staging goes too
+	err := db.withStaging(ctx, aggregationID, func(conn *sql.Conn) error {
+		return db.updateOn(ctx, conn, func(tx *Tx) error {
+			a, err := getAggregation(ctx, tx, aggregationID)
+			if err == nil {
+				err = a.CheckOpen()
+			}
+			if err != nil {
+				closed = true
+				return err
+			}
+			if err := createStaging(ctx, tx, stagedRows); err != nil {
+				return err
+			}
+			return insertStaged(ctx, tx, stagedRows, rows, prepared)
+		})
 	})
-	if mica.ErrorCode(err) == mica.ENOTFOUND { // its source was deleted
+	if closed {
 		_ = db.dropStagingTable(context.WithoutCancel(ctx), aggregationID)
 	}
 	if err != nil {
@@ -124,16 +127,6 @@ func (db *DB) StageAccounts(ctx context.Context, aggregationID string, rows []mi
 	return nil
 }
 
-// stagingExists reports whether aggregation id has staged any account.
-func stagingExists(ctx context.Context, q queryer, id string) (bool, error) {
-	var n int
-	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`,
-		stagingPrefix+stagingSuffix(id)).Scan(&n); err != nil {
-		return false, fmt.Errorf("find staging table: %w", err)
-	}
-	return n > 0, nil
-}
-
 // CollectAggregation counts what applying the staged rows would do (reads only)
 // and records it with status ACCOUNTS_COLLECTED.
 func (db *DB) CollectAggregation(ctx context.Context, id string) (*mica.Aggregation, error) {
@@ -145,19 +138,22 @@ func (db *DB) CollectAggregation(ctx context.Context, id string) (*mica.Aggregat
 	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM accounts WHERE source_id = ?`, a.SourceID).Scan(&existing); err != nil {
 		return nil, fmt.Errorf("count accounts: %w", err)
 	}
-	if ok, err := stagingExists(ctx, db.read, id); err != nil {
-		return nil, err
-	} else if ok && existing == 0 { // a first file adds every row
-		if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM `+stagingTable(id)).Scan(&staged); err != nil {
-			return nil, fmt.Errorf("count staged accounts: %w", err)
+	if _, err := db.readStaging(ctx, id, func(conn *sql.Conn) error {
+		if existing == 0 { // a first file adds every row
+			if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM `+stagedRows).Scan(&staged); err != nil {
+				return fmt.Errorf("count staged accounts: %w", err)
+			}
+			return nil
 		}
-	} else if ok {
-		if err := db.read.QueryRowContext(ctx, `SELECT count(*), count(a.id),
+		if err := conn.QueryRowContext(ctx, `SELECT count(*), count(a.id),
 				coalesce(sum(CASE WHEN a.id IS NOT NULL AND (? OR a.content_hash IS NOT r.hash) THEN 1 ELSE 0 END), 0)
-			FROM `+stagingTable(id)+` r LEFT JOIN accounts a ON a.source_id = ? AND a.native_identity = r.native_identity`,
+			FROM `+stagedRows+` r LEFT JOIN accounts a ON a.source_id = ? AND a.native_identity = r.native_identity`,
 			boolInt(a.DisableOptimization), a.SourceID).Scan(&staged, &matched, &changed); err != nil {
-			return nil, fmt.Errorf("count staged accounts: %w", err)
+			return fmt.Errorf("count staged accounts: %w", err)
 		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	// Each account matches at most one staged row: the others are removed.
 	added, removed := staged-matched, existing-matched
@@ -249,32 +245,34 @@ var (
 // The transaction runs the steps of an apply (applyRun) in order.
 func (db *DB) ApplyAggregation(ctx context.Context, id string) (*mica.Aggregation, error) {
 	var out *mica.Aggregation
-	err := db.update(ctx, func(tx *Tx) error {
-		ap, err := db.startApply(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		defer ap.restoreCache()
-		for _, step := range []func() error{
-			ap.matchExisting,
-			ap.checkRemovals,
-			ap.correlate,
-			ap.writeIdentities,
-			ap.readStagedDecisions,
-			ap.insertNew,
-			ap.updateChanged,
-			ap.refreshIdentityNames,
-			ap.removeMissing,
-			ap.countIdentities,
-			ap.classify,
-			ap.complete,
-		} {
-			if err := step(); err != nil {
+	err := db.withStaging(ctx, id, func(conn *sql.Conn) error {
+		return db.updateOn(ctx, conn, func(tx *Tx) error {
+			ap, err := db.startApply(ctx, tx, id)
+			if err != nil {
 				return err
 			}
-		}
-		out = ap.agg
-		return nil
+			defer ap.restoreCache()
+			for _, step := range []func() error{
+				ap.matchExisting,
+				ap.checkRemovals,
+				ap.correlate,
+				ap.writeIdentities,
+				ap.readStagedDecisions,
+				ap.insertNew,
+				ap.updateChanged,
+				ap.refreshIdentityNames,
+				ap.removeMissing,
+				ap.countIdentities,
+				ap.classify,
+				ap.complete,
+			} {
+				if err := step(); err != nil {
+					return err
+				}
+			}
+			out = ap.agg
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, err
@@ -330,7 +328,7 @@ func (db *DB) startApply(ctx context.Context, tx *Tx, id string) (*applyRun, err
 	if err != nil {
 		return nil, err
 	}
-	ap := &applyRun{db: db, ctx: ctx, tx: tx, id: id, table: stagingTable(id), agg: a, src: src, cfg: cfg,
+	ap := &applyRun{db: db, ctx: ctx, tx: tx, id: id, table: stagedRows, agg: a, src: src, cfg: cfg,
 		now: formatTime(tx.now)}
 	if err := createStaging(ctx, tx, ap.table); err != nil {
 		return nil, err

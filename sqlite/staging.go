@@ -3,9 +3,15 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,10 +20,17 @@ import (
 	"github.com/micahq/mica/internal/jsonenc"
 )
 
-// Staging: each aggregation stages its accounts in a table of its own,
-// stagingPrefix + its id, created by its first batch and dropped (one cheap
-// DROP TABLE) once the aggregation has ended. Rows are numbered in file order
-// (rowid), so applying them appends to the accounts table and its id index.
+// Staging: each aggregation stages its accounts in a database file of its
+// own beside the store's (stagingPath), attached as "staging" to the
+// connection that reads or writes it (withStaging), in one table,
+// stagedRows. The file is scratch: no WAL, no fsync, its own large pages, so
+// staging a file costs no WAL frames, checkpoints or syncs of the store, and a
+// snapshot of the store never holds staged rows; the store's rows are written
+// once, by the apply, in one transaction of the store. It is removed (one
+// unlink) once the aggregation has ended; a server that stopped meanwhile
+// removes it at its next start (dropOrphanStaging). Rows are numbered in file
+// order (rowid), so applying them appends to the accounts table and its id
+// index.
 //
 // Staging also decides the continuous classification of every row as a new
 // account, from the parsed attributes (no JSON decoding), under the source's
@@ -26,15 +39,115 @@ import (
 // otherwise, and for the accounts it changes (whose current classification
 // counts), it classifies as before, reading the accounts back.
 
-// stagingPrefix starts the name of every staging table.
+// stagedRows is the staging table, in the attached staging database.
+const stagedRows = "staging.rows"
+
+// stagingPages is the page size of a staging file: it is written and read in
+// file order, and every page is a write and a read of its own.
+const stagingPages = 64 << 10
+
+// stagingPath is the file aggregation id stages into.
+func (db *DB) stagingPath(id string) string { return db.path + stagingFileInfix + stagingSuffix(id) }
+
+// stagingFileInfix joins the store's path and an aggregation's in the name of
+// its staging file.
+const stagingFileInfix = "-staging-"
+
+// withStaging runs fn on the write connection with aggregation id's staging
+// file attached as "staging" (made, readable by its owner only, if it does
+// not exist), and detaches it after. The file has no journal on disk to
+// speak of and is never synced: a crash loses it, and the aggregation with it
+// (a server's start ends every aggregation it finds unfinished).
+func (db *DB) withStaging(ctx context.Context, id string, fn func(conn *sql.Conn) error) error {
+	path := db.stagingPath(id)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("staging file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("staging file: %w", err)
+	}
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("staging: %w", err)
+	}
+	defer func() { _ = conn.Close() }()
+	if err := attachStaging(ctx, conn, path); err != nil {
+		return err
+	}
+	for _, p := range []string{fmt.Sprintf("PRAGMA staging.page_size = %d", stagingPages),
+		"PRAGMA staging.journal_mode = PERSIST", "PRAGMA staging.synchronous = OFF",
+		fmt.Sprintf("PRAGMA staging.cache_size = -%d", stagingCacheKiB)} {
+		if _, err := conn.ExecContext(ctx, p); err != nil {
+			detachStaging(ctx, conn)
+			return fmt.Errorf("staging: %w", err)
+		}
+	}
+	err = fn(conn)
+	detachStaging(ctx, conn)
+	return err
+}
+
+// stagingCacheKiB is the page cache of an attached staging file.
+const stagingCacheKiB = 16 << 10
+
+// attachStaging attaches the database at path to conn as "staging".
+func attachStaging(ctx context.Context, conn *sql.Conn, path string) error {
+	if _, err := conn.ExecContext(ctx, `ATTACH DATABASE ? AS staging`, path); err != nil {
+		return fmt.Errorf("attach staging: %w", err)
+	}
+	return nil
+}
+
+// detachStaging detaches "staging" from conn; a connection that cannot is
+// closed rather than returned to its pool with the file attached.
+func detachStaging(ctx context.Context, conn *sql.Conn) {
+	if _, err := conn.ExecContext(context.WithoutCancel(ctx), `DETACH DATABASE staging`); err != nil {
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+}
+
+// readStaging runs fn on a read connection with aggregation id's staging file
+// attached as "staging", read only, and reports whether it ran: not when the
+// aggregation staged nothing (no file, or no table in it).
+func (db *DB) readStaging(ctx context.Context, id string, fn func(conn *sql.Conn) error) (bool, error) {
+	path := db.stagingPath(id)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("staging file: %w", err)
+	}
+	conn, err := db.read.Conn(ctx)
+	if err != nil {
+		return false, fmt.Errorf("staging: %w", err)
+	}
+	defer func() { _ = conn.Close() }()
+	if err := attachStaging(ctx, conn, "file:"+path+"?mode=ro"); err != nil {
+		return false, err
+	}
+	defer detachStaging(ctx, conn)
+	var n int
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM staging.sqlite_schema WHERE type = 'table' AND name = 'rows'`).
+		Scan(&n); err != nil {
+		return false, fmt.Errorf("find staging table: %w", err)
+	}
+	if n == 0 {
+		return false, nil
+	}
+	return true, fn(conn)
+}
+
+// stagingPrefix starts the name of every staging table that earlier versions
+// made in the store's database, one per aggregation.
 const stagingPrefix = "aggregation_rows_"
 
-// stagingTable is the quoted name of aggregation id's staging table.
+// stagingTable is the quoted name of aggregation id's staging table in the
+// store's database (earlier versions'), which dropStagingTable drops.
 func stagingTable(id string) string { return `"` + stagingPrefix + stagingSuffix(id) + `"` }
 
 // stagingSuffix is id when it is made of lowercase letters and digits (ids
 // from mica.NewID), else "x_" and id in hex, so that any id makes a plain
-// table name.
+// table or file name.
 func stagingSuffix(id string) string {
 	for i := 0; i < len(id); i++ {
 		if c := id[i]; (c < '0' || c > '9') && (c < 'a' || c > 'z') {
@@ -47,7 +160,15 @@ func stagingSuffix(id string) string {
 // stagingID is the aggregation id of a staging table's name (without quotes).
 func stagingID(table string) (string, bool) {
 	s, ok := strings.CutPrefix(table, stagingPrefix)
-	if !ok || s == "" {
+	if !ok {
+		return "", false
+	}
+	return suffixID(s)
+}
+
+// suffixID is the aggregation id of a stagingSuffix.
+func suffixID(s string) (string, bool) {
+	if s == "" {
 		return "", false
 	}
 	if h, isHex := strings.CutPrefix(s, "x_"); isHex {
@@ -410,18 +531,26 @@ func insertStaged(ctx context.Context, tx *Tx, table string, rows []mica.StagedA
 	return nil
 }
 
-// dropStagingTable drops aggregation id's staging table, if any.
+// dropStagingTable removes aggregation id's staging file, if any, and the
+// staging table an earlier version may have made for it in the store.
 func (db *DB) dropStagingTable(ctx context.Context, id string) error {
 	db.forgetStaging(id)
+	path := db.stagingPath(id)
+	for _, p := range []string{path, path + "-journal"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove staging file: %w", err)
+		}
+	}
 	if _, err := db.write.ExecContext(ctx, `DROP TABLE IF EXISTS `+stagingTable(id)); err != nil {
 		return fmt.Errorf("drop staging table: %w", err)
 	}
 	return nil
 }
 
-// dropOrphanStaging drops the staging tables of aggregations that have ended
-// or no longer exist (a server stopped between an aggregation's end and its
-// cleanup, or a source was deleted while its file was staged).
+// dropOrphanStaging removes the staging files (and the staging tables of
+// earlier versions) of aggregations that have ended or no longer exist (a
+// server stopped between an aggregation's end and its cleanup, or a source
+// was deleted while its file was staged).
 func (db *DB) dropOrphanStaging(ctx context.Context) error {
 	rows, err := db.read.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE ? ESCAPE '\'`,
 		strings.ReplaceAll(stagingPrefix, "_", `\_`)+"%")
@@ -443,7 +572,20 @@ func (db *DB) dropOrphanStaging(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("find staging tables: %w", err)
 	}
-	for _, id := range ids {
+	entries, err := os.ReadDir(filepath.Dir(db.path))
+	if err != nil {
+		return fmt.Errorf("find staging files: %w", err)
+	}
+	prefix := filepath.Base(db.path) + stagingFileInfix
+	for _, e := range entries {
+		if s, ok := strings.CutPrefix(e.Name(), prefix); ok {
+			if id, ok := suffixID(strings.TrimSuffix(s, "-journal")); ok {
+				ids = append(ids, id)
+			}
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range slices.Compact(ids) {
 		a, err := getAggregation(ctx, db.read, id)
 		if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
 			return err

@@ -2,9 +2,11 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -115,11 +117,23 @@ func (f *stagingFixture) classifications() []string {
 	return out
 }
 
+// stagingTablesSQL counts the staging tables in a database.
+const stagingTablesSQL = `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name LIKE 'aggregation\_rows\_%' ESCAPE '\'`
+
+// stagingTables counts the aggregations with a staging file (or its journal)
+// beside the store, and the staging tables in it (earlier versions staged
+// there).
 func (f *stagingFixture) stagingTables() int {
 	f.t.Helper()
 	var n int
-	f.must(f.db.read.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE name LIKE 'aggregation\_rows\_%' ESCAPE '\'`).Scan(&n))
-	return n
+	f.must(f.db.read.QueryRow(stagingTablesSQL).Scan(&n))
+	files, err := filepath.Glob(f.db.path + stagingFileInfix + "*")
+	f.must(err)
+	ids := map[string]bool{} // a file and its journal are one aggregation's
+	for _, file := range files {
+		ids[strings.TrimSuffix(file, "-journal")] = true
+	}
+	return n + len(ids)
 }
 
 const (
@@ -434,5 +448,73 @@ func TestLeftKeysAsPersonLeft(t *testing.T) {
 	}
 	if len(left) != len(keys) {
 		t.Fatalf("%d names remembered, want %d", len(left), len(keys))
+	}
+}
+
+// TestStagingOutsideStore: staged rows are in a file of their own beside the
+// store, readable by its owner only, never in the store (nor in a snapshot
+// saved while a file is staged); applying reads them from there and removes
+// the file; a server that stopped while it staged (no cleanup at all) removes
+// the file at its next start, and the staging table an earlier version left
+// in the store.
+func TestStagingOutsideStore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newStagingFixture(t)
+	out := f.load(stagingFile1, func(aggregationID string) {
+		st, err := os.Stat(f.db.stagingPath(aggregationID))
+		f.must(err)
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("staging file mode %v, want 0600", st.Mode().Perm())
+		}
+		var tables int
+		f.must(f.db.read.QueryRow(stagingTablesSQL).Scan(&tables))
+		if tables != 0 {
+			t.Errorf("%d staging tables in the store while staging", tables)
+		}
+		snap, err := f.db.SaveSnapshot(ctx, "staging")
+		f.must(err)
+		c, err := sql.Open("sqlite", "file:"+filepath.Join(filepath.Dir(f.db.path), "snapshots", snap.Name+".db")+"?mode=ro")
+		f.must(err)
+		defer func() { _ = c.Close() }()
+		f.must(c.QueryRow(stagingTablesSQL).Scan(&tables))
+		if tables != 0 {
+			t.Errorf("%d staging tables in a snapshot saved while staging", tables)
+		}
+	})
+	if out.Stats.Added != 5 || f.stagingTables() != 0 {
+		t.Fatalf("applied %+v, %d staging files left", out.Stats, f.stagingTables())
+	}
+	// A crash while staging: the store closed with a file staged and a
+	// staging table of an earlier version, nothing ended.
+	path := f.db.path
+	staged := &mica.Aggregation{SourceID: f.src.ID}
+	f.must(f.db.CreateAggregation(ctx, staged))
+	f.must(f.db.StageAccounts(ctx, staged.ID, []mica.StagedAccount{{NativeIdentity: "1", Name: "one", Line: 2, Hash: "h"}}))
+	older := &mica.Aggregation{SourceID: f.src.ID}
+	f.must(f.db.CreateAggregation(ctx, older))
+	_, err := f.db.write.Exec(`CREATE TABLE ` + stagingTable(older.ID) + stagingSchema)
+	f.must(err)
+	if n := f.stagingTables(); n != 2 {
+		t.Fatalf("%d staging files and tables before the restart, want 2", n)
+	}
+	f.must(f.db.Close())
+	db, err := Open(ctx, path)
+	f.must(err)
+	t.Cleanup(func() { _ = db.Close() })
+	f.db = db
+	_, err = db.TerminateUnfinishedAggregations(ctx, "restarted")
+	f.must(err)
+	if n := f.stagingTables(); n != 0 {
+		t.Fatalf("%d staging files and tables after the restart", n)
+	}
+	for _, id := range []string{staged.ID, older.ID} {
+		if a, err := db.GetAggregation(ctx, id); err != nil || a.Status != mica.AggTerminated {
+			t.Fatalf("aggregation after the restart: %+v %v", a, err)
+		}
+	}
+	// The source loads again after it.
+	if out := f.load(stagingFile2, nil); out.Status != mica.AggCompleted || out.Stats.Added != 2 || f.stagingTables() != 0 {
+		t.Fatalf("after the restart: %+v, %d staging files", out, f.stagingTables())
 	}
 }
