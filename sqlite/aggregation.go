@@ -275,6 +275,12 @@ func (db *DB) ApplyAggregation(ctx context.Context, id string) (*mica.Aggregatio
 		})
 	})
 	if err != nil {
+		// Refused because the aggregation ended or went (its staging file
+		// may just have been made again): its staging goes now.
+		if a, gerr := getAggregation(context.WithoutCancel(ctx), db.read, id); mica.ErrorCode(gerr) == mica.ENOTFOUND ||
+			(gerr == nil && a.Done()) {
+			_ = db.dropStagingTable(context.WithoutCancel(ctx), id)
+		}
 		return nil, err
 	}
 	return out, db.dropStagingTable(ctx, id)

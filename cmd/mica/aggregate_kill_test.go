@@ -198,6 +198,10 @@ func TestAggregationSurvivesKill(t *testing.T) {
 		s.start(string(id[1]), string(secret[1]))
 		count, names := s.accounts(srcID)
 		st := s.status(agg)
+		// The start ended the killed aggregation and removed its staging file.
+		if left, _ := filepath.Glob(filepath.Join(s.dir, "mica.db-staging-*")); len(left) != 0 {
+			t.Fatalf("%s: staging files left after the restart: %v", phase, left)
+		}
 		switch {
 		case count == oldCount && names == oldNames:
 			if st != "TERMINATED" {
