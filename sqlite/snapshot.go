@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -167,19 +168,24 @@ func (db *DB) samePages(ctx context.Context, path string) (string, func(), error
 	if err := db.read.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&want); err != nil {
 		return "", nil, fmt.Errorf("page size: %w", err)
 	}
-	b, err := os.ReadFile(path)
+	src, err := os.Open(path)
 	if err != nil {
 		return "", nil, err
 	}
-	if len(b) < 100 || filePageSize(b) == want {
-		return path, func() {}, nil // not a database: the backup says so
+	defer func() { _ = src.Close() }()
+	var head [100]byte // the database header; a snapshot may be gigabytes
+	if _, err := io.ReadFull(src, head[:]); err != nil || filePageSize(head[:]) == want {
+		return path, func() {}, nil //nolint:nilerr // not a database: the backup says so
+	}
+	if _, err := src.Seek(0, io.SeekStart); err != nil {
+		return "", nil, err
 	}
 	tmp, err := os.CreateTemp(db.snapshotDir(), ".restoring-*")
 	if err != nil {
 		return "", nil, err
 	}
 	cleanup := func() { removeDBFiles(tmp.Name()) }
-	_, err = tmp.Write(b)
+	_, err = io.Copy(tmp, src)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/url"
@@ -107,15 +108,24 @@ func openWALIndex(ctx context.Context, path string) (*walIndex, error) {
 // differ (a commit is writing it) or it is not initialised.
 func (w *walIndex) header() (h walHeader, ok bool) {
 	for i := range h {
-		h[i] = atomic.LoadUint32((*uint32)(unsafe.Pointer(&w.mem[i*4])))
+		h[i] = w.word(i * 4)
 	}
 	for i := range h {
-		if atomic.LoadUint32((*uint32)(unsafe.Pointer(&w.mem[walHeaderBytes+i*4]))) != h[i] {
+		if w.word(walHeaderBytes+i*4) != h[i] {
 			return h, false
 		}
 	}
-	isInit := (*[4]byte)(unsafe.Pointer(&h[3]))[0] // the u8 after iVersion, unused and iChange
-	return h, isInit != 0 && h[0] == walIndexVersion
+	var b [4]byte // the word holding isInit, the u8 after iVersion, unused and iChange
+	binary.NativeEndian.PutUint32(b[:], h[3])
+	return h, b[0] != 0 && h[0] == walIndexVersion
+}
+
+// word loads the 32-bit word at off of the mapped header, atomically: other
+// connections and processes write it while we read (walIndexWriteHdr).
+func (w *walIndex) word(off int) uint32 {
+	// The mapping is page-aligned and off a multiple of 4, inside the
+	// mapping (openWALIndex checked its size): an aligned uint32.
+	return atomic.LoadUint32((*uint32)(unsafe.Pointer(&w.mem[off]))) //nolint:gosec // G103: an aligned word of the mapped -shm file, within its bounds
 }
 
 // walIndexVersion is the header's iVersion of the WAL index format this
