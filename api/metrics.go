@@ -42,7 +42,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 }
 
 // requestInfo is what the routing learns of a request, for metrics and logs:
-// the middleware puts an empty one in the context and the route fills it.
+// trackRequests puts one in the context (with the tracking id) and the chain
+// fills it in: the route, the principal once authenticated.
 type requestInfo struct {
 	trackingID string     // trackRequests's
 	principal  *Principal // who the request acts as, once authenticated (wrap)
