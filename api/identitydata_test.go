@@ -185,8 +185,12 @@ func TestIdentityDataAuthTiers(t *testing.T) {
 			}},
 		{name: "importAccounts", method: "POST", versions: api.NoV3, ok: 202, noApp: isBeta, scopeOK: never, userOK: never,
 			prepare: func(h *harness, v api.Version) (string, any, []string) {
+				// A source of its own each time: the files would otherwise queue
+				// on one source faster than a slow machine aggregates them, and
+				// the sixth would get the queue's 429 (this test is about rights).
+				src := h.csvSource("Files "+fresh(), false)
 				body, ct := multipartBody(t, "id,name\n1,a\n")
-				return "/sources/" + csvSrc.ID + "/load-accounts", body, []string{"Content-Type", ct}
+				return "/sources/" + src.ID + "/load-accounts", body, []string{"Content-Type", ct}
 			}},
 		{name: "getAccountAggregationStatus", method: "GET", versions: api.NoV3, ok: 200, noApp: always,
 			scopeOK: func(v api.Version) bool { return v != api.Beta }, userOK: isBeta,
