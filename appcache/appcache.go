@@ -16,6 +16,7 @@
 package appcache
 
 import (
+	"errors"
 	"math/bits"
 	"slices"
 	"sync"
@@ -54,13 +55,16 @@ type Snapshot struct {
 	identities map[string]Set
 	filters    map[string]Set
 	orders     map[string][]int32
+	filtering  map[string]*flight[Set]     // filters being computed
+	ordering   map[string]*flight[[]int32] // orders being computed
 }
 
 // New makes the snapshot of apps, each with its access profiles (which the
 // listed apps leave out, as the stores' lists do). It keeps apps.
 func New(apps []*mica.SourceApp) *Snapshot {
 	s := &Snapshot{apps: apps, kept: make([]mica.Kept, len(apps)), rule: make([]mica.SourceApp, len(apps)), index: make(map[string]int32, len(apps)),
-		words: (len(apps) + 63) / 64, identities: map[string]Set{}, filters: map[string]Set{}, orders: map[string][]int32{}}
+		words: (len(apps) + 63) / 64, identities: map[string]Set{}, filters: map[string]Set{}, orders: map[string][]int32{},
+		filtering: map[string]*flight[Set]{}, ordering: map[string]*flight[[]int32]{}}
 	slices.SortFunc(apps, func(a, b *mica.SourceApp) int {
 		switch {
 		case a.ID < b.ID:
@@ -134,47 +138,73 @@ func (s *Snapshot) SetIdentity(id string, set Set) {
 	s.identities[id] = set
 }
 
-// Filter is the set of apps filters matches, computed once by compute.
+// Filter is the set of apps filters matches, computed once by compute (by
+// the first caller; those that ask while it computes wait for its answer).
 func (s *Snapshot) Filter(filters string, compute func() (Set, error)) (Set, error) {
-	s.mu.Lock()
-	set, hit := s.filters[filters]
-	s.mu.Unlock()
-	if hit {
-		return set, nil
-	}
-	set, err := compute()
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.filters) >= maxFilters {
-		clear(s.filters)
-	}
-	s.filters[filters] = set
-	return set, nil
+	return computeOnce(s, s.filters, s.filtering, maxFilters, filters, compute)
 }
 
-// Order is the apps' indexes in the order of sorters, computed once by compute.
+// Order is the apps' indexes in the order of sorters, computed once by
+// compute (as Filter).
 func (s *Snapshot) Order(sorters string, compute func() ([]int32, error)) ([]int32, error) {
-	s.mu.Lock()
-	perm, hit := s.orders[sorters]
-	s.mu.Unlock()
-	if hit {
-		return perm, nil
-	}
-	perm, err := compute()
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.orders) >= maxOrders {
-		clear(s.orders)
-	}
-	s.orders[sorters] = perm
-	return perm, nil
+	return computeOnce(s, s.orders, s.ordering, maxOrders, sorters, compute)
 }
+
+// flight is a computation in progress, which callers asking for the same key
+// meanwhile wait for rather than repeat: after a change, every request in
+// flight misses the new snapshot's filters and orders at once, and each
+// would sort the apps again.
+type flight[T any] struct {
+	done chan struct{}
+	v    T
+	err  error
+}
+
+// computeOnce returns cache[key], else the answer of the computation of key
+// in flight, else computes it (keeping it in cache when it succeeds, cache
+// emptied when it holds max). A caller whose wait ends in an error computes
+// for itself: the error may be the other request's own (its context ended).
+func computeOnce[T any](s *Snapshot, cache map[string]T, inflight map[string]*flight[T], max int, key string,
+	compute func() (T, error)) (T, error) {
+	s.mu.Lock()
+	for {
+		if v, hit := cache[key]; hit {
+			s.mu.Unlock()
+			return v, nil
+		}
+		f, ok := inflight[key]
+		if !ok {
+			break
+		}
+		s.mu.Unlock()
+		<-f.done
+		if f.err == nil {
+			return f.v, nil
+		}
+		s.mu.Lock()
+	}
+	f := &flight[T]{done: make(chan struct{}), err: errComputePanicked}
+	inflight[key] = f
+	s.mu.Unlock()
+	defer func() { // also when compute panics: the waiters then compute for themselves
+		s.mu.Lock()
+		delete(inflight, key)
+		if f.err == nil {
+			if len(cache) >= max {
+				clear(cache)
+			}
+			cache[key] = f.v
+		}
+		s.mu.Unlock()
+		close(f.done)
+	}()
+	f.v, f.err = compute()
+	return f.v, f.err
+}
+
+// errComputePanicked marks a flight whose computation panicked (its waiters
+// compute for themselves).
+var errComputePanicked = errors.New("appcache: a computation panicked")
 
 // Match evaluates filters in memory (query's evaluator: SQLite's semantics).
 func (s *Snapshot) Match(res *query.Resource, filters string) (Set, error) {
