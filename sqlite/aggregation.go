@@ -113,7 +113,7 @@ func (db *DB) StageAccounts(ctx context.Context, aggregationID string, rows []mi
 		})
 	})
 	if closed {
-		_ = db.dropStagingTable(context.WithoutCancel(ctx), aggregationID)
+		_ = db.removeStagingFile(aggregationID)
 	}
 	if err != nil {
 		return err
@@ -194,7 +194,7 @@ func (db *DB) DeleteAggregation(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	return db.dropStaging(ctx, id)
+	return db.removeStagingFile(id)
 }
 
 // ListAggregations lists a source's aggregations, newest first.
@@ -279,11 +279,11 @@ func (db *DB) ApplyAggregation(ctx context.Context, id string) (*mica.Aggregatio
 		// may just have been made again): its staging goes now.
 		if a, gerr := getAggregation(context.WithoutCancel(ctx), db.read, id); mica.ErrorCode(gerr) == mica.ENOTFOUND ||
 			(gerr == nil && a.Done()) {
-			_ = db.dropStagingTable(context.WithoutCancel(ctx), id)
+			_ = db.removeStagingFile(id)
 		}
 		return nil, err
 	}
-	return out, db.dropStagingTable(ctx, id)
+	return out, db.removeStagingFile(id)
 }
 
 // applyCacheKiB is the page cache of the apply transaction (SQLite's default is 2 MiB).
@@ -623,48 +623,20 @@ func (ap *applyRun) complete() error {
 	return err
 }
 
-// stagingBatch is how many staged rows one cleanup transaction deletes, so the
-// write lock is never held long after an aggregation ends.
-const stagingBatch = 20000
-
-// dropStaging drops an aggregation's staging table, and the rows it may have
-// in aggregation_rows (where earlier versions staged every aggregation), in
-// short transactions.
-func (db *DB) dropStaging(ctx context.Context, id string) error {
-	if err := db.dropStagingTable(ctx, id); err != nil {
-		return err
-	}
-	for {
-		var n int64
-		err := db.update(ctx, func(tx *Tx) error {
-			res, err := tx.ExecContext(ctx, `DELETE FROM aggregation_rows WHERE aggregation_id = ? AND native_identity IN (
-				SELECT native_identity FROM aggregation_rows WHERE aggregation_id = ? LIMIT ?)`, id, id, stagingBatch)
-			if err != nil {
-				return fmt.Errorf("drop staged rows: %w", err)
-			}
-			n, _ = res.RowsAffected()
-			return nil
-		})
-		if err != nil || n == 0 {
-			return err
-		}
-	}
-}
-
 // FailAggregation ends an aggregation as TERMINATED with an error message.
 func (db *DB) FailAggregation(ctx context.Context, id, completionStatus, message string) error {
 	err := db.update(ctx, func(tx *Tx) error { return failAggregation(ctx, tx, id, completionStatus, message) })
 	if err != nil {
 		if mica.ErrorCode(err) == mica.ENOTFOUND { // gone with its source: its staged rows go too
-			_ = db.dropStaging(context.WithoutCancel(ctx), id)
+			_ = db.removeStagingFile(id)
 		}
 		return err
 	}
-	return db.dropStaging(ctx, id)
+	return db.removeStagingFile(id)
 }
 
 // failAggregation ends an aggregation as TERMINATED with an error message,
-// leaving its staged rows to dropStaging.
+// leaving its staging file to removeStagingFile.
 func failAggregation(ctx context.Context, tx *Tx, id, completionStatus, message string) error {
 	a, err := getAggregation(ctx, tx, id)
 	if err != nil {
@@ -767,7 +739,7 @@ func (db *DB) TerminateExpiredAggregations(ctx context.Context, owner string, no
 		return nil, err
 	}
 	for _, id := range ids {
-		if err := db.dropStaging(ctx, id); err != nil {
+		if err := db.removeStagingFile(id); err != nil {
 			return files, err
 		}
 	}

@@ -142,7 +142,7 @@ func (db *DB) readStaging(ctx context.Context, id string, fn func(conn *sql.Conn
 const stagingPrefix = "aggregation_rows_"
 
 // stagingTable is the quoted name of aggregation id's staging table in the
-// store's database (earlier versions'), which dropStagingTable drops.
+// store's database (earlier versions'), which dropOrphanStaging drops.
 func stagingTable(id string) string { return `"` + stagingPrefix + stagingSuffix(id) + `"` }
 
 // stagingSuffix is id when it is made of lowercase letters and digits (ids
@@ -531,18 +531,16 @@ func insertStaged(ctx context.Context, tx *Tx, table string, rows []mica.StagedA
 	return nil
 }
 
-// dropStagingTable removes aggregation id's staging file, if any, and the
-// staging table an earlier version may have made for it in the store.
-func (db *DB) dropStagingTable(ctx context.Context, id string) error {
+// removeStagingFile removes aggregation id's staging file, if any (what the
+// end of an aggregation leaves to clean up; what earlier versions staged in the
+// store's database is dropOrphanStaging's).
+func (db *DB) removeStagingFile(id string) error {
 	db.forgetStaging(id)
 	path := db.stagingPath(id)
 	for _, p := range []string{path, path + "-journal"} {
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("remove staging file: %w", err)
 		}
-	}
-	if _, err := db.write.ExecContext(ctx, `DROP TABLE IF EXISTS `+stagingTable(id)); err != nil {
-		return fmt.Errorf("drop staging table: %w", err)
 	}
 	return nil
 }
@@ -590,13 +588,43 @@ func (db *DB) dropOrphanStaging(ctx context.Context) error {
 		if err != nil && mica.ErrorCode(err) != mica.ENOTFOUND {
 			return err
 		}
-		if a == nil || a.Done() {
-			if err := db.dropStagingTable(ctx, id); err != nil {
-				return err
-			}
+		if a != nil && !a.Done() {
+			continue
+		}
+		if err := db.removeStagingFile(id); err != nil {
+			return err
+		}
+		if _, err := db.write.ExecContext(ctx, `DROP TABLE IF EXISTS `+stagingTable(id)); err != nil {
+			return fmt.Errorf("drop staging table: %w", err)
 		}
 	}
-	return nil
+	return db.dropOldStagedRows(ctx)
+}
+
+// stagingBatch is how many staged rows one cleanup transaction deletes, so the
+// write lock is never held long.
+const stagingBatch = 20000
+
+// dropOldStagedRows deletes, in short transactions, the rows aggregation_rows
+// holds (where the earliest versions staged every aggregation) of
+// aggregations that have ended or no longer exist.
+func (db *DB) dropOldStagedRows(ctx context.Context) error {
+	for {
+		var n int64
+		err := db.update(ctx, func(tx *Tx) error {
+			res, err := tx.ExecContext(ctx, `DELETE FROM aggregation_rows WHERE (aggregation_id, native_identity) IN (
+				SELECT r.aggregation_id, r.native_identity FROM aggregation_rows r LEFT JOIN aggregations a ON a.id = r.aggregation_id
+				WHERE a.id IS NULL OR a.status NOT IN (?, ?) LIMIT ?)`, mica.AggStarted, mica.AggAccountsCollected, stagingBatch)
+			if err != nil {
+				return fmt.Errorf("drop staged rows: %w", err)
+			}
+			n, _ = res.RowsAffected()
+			return nil
+		})
+		if err != nil || n == 0 {
+			return err
+		}
+	}
 }
 
 // correlateStaged assigns an identity to the new and changed staged rows of

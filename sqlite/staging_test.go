@@ -518,3 +518,31 @@ func TestStagingOutsideStore(t *testing.T) {
 		t.Fatalf("after the restart: %+v, %d staging files", out, f.stagingTables())
 	}
 }
+
+// TestOldStagedRowsDropped: the rows the earliest versions staged in
+// aggregation_rows go at the cleanup a start runs (dropOrphanStaging) when
+// their aggregation has ended, and stay while it has not.
+func TestOldStagedRowsDropped(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newStagingFixture(t)
+	ended, running := &mica.Aggregation{SourceID: f.src.ID}, &mica.Aggregation{SourceID: f.src.ID}
+	f.must(f.db.CreateAggregation(ctx, ended))
+	f.must(f.db.CreateAggregation(ctx, running))
+	for _, a := range []*mica.Aggregation{ended, running} {
+		for i := range 3 {
+			_, err := f.db.write.Exec(`INSERT INTO aggregation_rows (aggregation_id, native_identity, name, attributes, hash, line)
+				VALUES (?, ?, 'n', '{}', 'h', ?)`, a.ID, fmt.Sprint(i), i+2)
+			f.must(err)
+		}
+	}
+	f.must(f.db.FailAggregation(ctx, ended.ID, mica.CompletionTerminated, "ended"))
+	f.must(f.db.dropOrphanStaging(ctx))
+	count := func(id string) (n int) {
+		f.must(f.db.read.QueryRow(`SELECT count(*) FROM aggregation_rows WHERE aggregation_id = ?`, id).Scan(&n))
+		return n
+	}
+	if e, r := count(ended.ID), count(running.ID); e != 0 || r != 3 {
+		t.Fatalf("rows left: %d of the ended aggregation, %d of the running one; want 0 and 3", e, r)
+	}
+}
