@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/micahq/mica"
@@ -93,7 +92,9 @@ func listOptions(r *http.Request, l *query.List) (mica.ListOptions, error) {
 	if err := res.Check(opt.Filters, opt.Sorters); err != nil {
 		return mica.ListOptions{}, err
 	}
-	parsedLists.put(key, opt)
+	if len(key.rawQuery) <= maxParsedQuery {
+		parsedLists.put(key, opt)
+	}
 	return opt, nil
 }
 
@@ -101,44 +102,15 @@ func listOptions(r *http.Request, l *query.List) (mica.ListOptions, error) {
 // allowlist: a client sends the same few again and again (an app launcher's
 // page, an SDK script's loop), and each is parsed and its filters and sorters
 // compiled once. Only valid ones are kept (an error is worked out again each
-// time), and the memory is bounded (maxParsedBytes of query strings: then it
-// starts again empty).
-var parsedLists parsedCache
+// time), and only query strings up to maxParsedQuery bytes (so the memo holds
+// at most a few MiB of them).
+var parsedLists = newMemo[parsedKey, mica.ListOptions](4096)
 
-const maxParsedBytes = 4 << 20
+const maxParsedQuery = 1 << 10
 
 type parsedKey struct {
 	res      *query.Resource
 	rawQuery string
-}
-
-type parsedCache struct {
-	mu    sync.RWMutex
-	m     map[parsedKey]mica.ListOptions
-	bytes int
-}
-
-func (c *parsedCache) get(k parsedKey) (mica.ListOptions, bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	opt, ok := c.m[k]
-	return opt, ok
-}
-
-func (c *parsedCache) put(k parsedKey, opt mica.ListOptions) {
-	n := len(k.rawQuery) + len(opt.Filters) + len(opt.Sorters) + 64
-	if n > maxParsedBytes/16 {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || c.bytes+n > maxParsedBytes {
-		c.m, c.bytes = map[parsedKey]mica.ListOptions{}, 0
-	}
-	if _, ok := c.m[k]; !ok {
-		c.m[k] = opt
-		c.bytes += n
-	}
 }
 
 // writePage writes a collection page, with X-Total-Count when it was counted.

@@ -2,8 +2,6 @@ package api
 
 import (
 	"strconv"
-	"sync"
-	"sync/atomic"
 
 	"github.com/micahq/mica"
 )
@@ -98,26 +96,16 @@ func IsKnownScope(s string) bool {
 // (tokens share a few) and shared: callers only read them.
 func effectiveRights(levels, scopes []string) map[string]bool {
 	key := rightsKey(levels, scopes)
-	if m, ok := rightsSets.Load(key); ok {
-		return m.(map[string]bool)
+	if m, ok := rightsSets.get(key); ok {
+		return m
 	}
 	m := computeRights(levels, scopes)
-	if rightsCount.Add(1) > maxRightsSets {
-		rightsSets.Clear()
-		rightsCount.Store(1)
-	}
-	rightsSets.Store(key, m)
+	rightsSets.put(key, m)
 	return m
 }
 
-// rightsSets holds the sets effectiveRights worked out, by levels and scopes;
-// emptied when it reaches maxRightsSets.
-var (
-	rightsSets  sync.Map
-	rightsCount atomic.Int64
-)
-
-const maxRightsSets = 1024
+// rightsSets holds the sets effectiveRights worked out, by levels and scopes.
+var rightsSets = newMemo[string, map[string]bool](1024)
 
 // rightsKey names a combination of levels and scopes unambiguously (each
 // string with its length before it).
