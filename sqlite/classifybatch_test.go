@@ -465,17 +465,7 @@ func TestReadJobBatchReusedRid(t *testing.T) {
 func TestJobRangePlan(t *testing.T) {
 	t.Parallel()
 	db, job, _ := batchFixture(t, 3)
-	rows, err := db.read.QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+jobRangeSQL, 1, 3, job.ID)
-	must(t, err)
-	defer func() { _ = rows.Close() }()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		must(t, rows.Scan(&id, &parent, &unused, &detail))
-		plan = append(plan, detail)
-	}
-	must(t, rows.Err())
+	plan := queryPlan(context.Background(), t, db, jobRangeSQL, 1, 3, job.ID)
 	if len(plan) == 0 || !strings.HasPrefix(plan[0], "SEARCH a USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)") {
 		t.Errorf("plan %q, want the rid range first", plan)
 	}

@@ -94,19 +94,27 @@ func TestClassifiedReadPlans(t *testing.T) {
 		recommendedCandidatesSQL + ` ORDER BY a.name, a.id`:                                          "SCAN c",
 		`SELECT count(*) FROM account_classifications WHERE is_machine = 1`:                          "SCAN account_classifications USING COVERING INDEX account_classifications_machine",
 	} {
-		rows, err := db.read.QueryContext(ctx, `EXPLAIN QUERY PLAN `+q)
-		must(t, err)
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			must(t, rows.Scan(&id, &parent, &unused, &detail))
-			plan = append(plan, detail)
-		}
-		must(t, rows.Err())
-		_ = rows.Close()
+		plan := queryPlan(ctx, t, db, q)
 		if len(plan) == 0 || plan[0] != want {
 			t.Errorf("%s:\nplan %q, want %q first", q, plan, want)
 		}
 	}
+}
+
+// queryPlan is the detail column of EXPLAIN QUERY PLAN of q on a read
+// connection, step by step.
+func queryPlan(ctx context.Context, t *testing.T, db *DB, q string, args ...any) []string {
+	t.Helper()
+	rows, err := db.read.QueryContext(ctx, `EXPLAIN QUERY PLAN `+q, args...)
+	must(t, err)
+	defer func() { _ = rows.Close() }()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		must(t, rows.Scan(&id, &parent, &unused, &detail))
+		plan = append(plan, detail)
+	}
+	must(t, rows.Err())
+	return plan
 }
